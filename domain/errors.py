@@ -1,0 +1,57 @@
+"""Typed domain errors. The API maps each class to one HTTP status in one place (api/errors.py)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class DomainError(Exception):
+    """Base class: a command was refused by the rules of the domain."""
+
+
+class InvalidCommand(DomainError):
+    """A command's input breaks a validation rule; ``field`` names the offending input."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class IllegalTransition(DomainError):
+    """The command is not allowed in the lead's current status."""
+
+    def __init__(self, *, command: str, status: str) -> None:
+        super().__init__(f"cannot {command} a lead whose status is {status}")
+        self.command = command
+        self.status = status
+
+
+class ConversionRequirementsUnmet(DomainError):
+    """Conversion needs a qualified lead with every BANT item recorded."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("conversion requires a complete BANT checklist; missing: " + ", ".join(missing))
+        self.missing = missing
+
+
+class NotFound(DomainError):
+    """The named aggregate does not exist."""
+
+    def __init__(self, kind: str, aggregate_id: UUID) -> None:
+        super().__init__(f"{kind} {aggregate_id} not found")
+        self.kind = kind
+        self.aggregate_id = aggregate_id
+
+
+class VersionConflict(DomainError):
+    """The caller's expected version is stale, or another writer saved first."""
+
+    def __init__(self, *, aggregate_id: UUID, expected: int | None, actual: int | None) -> None:
+        super().__init__(
+            f"lead {aggregate_id} is at version {actual}, not the expected version {expected}"
+            if expected is not None
+            else f"lead {aggregate_id} was changed by another writer; reload and retry"
+        )
+        self.aggregate_id = aggregate_id
+        self.expected = expected
+        self.actual = actual

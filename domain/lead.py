@@ -1,0 +1,189 @@
+"""The Lead aggregate: each command checks the lifecycle and its input, then records one event.
+
+Guards (``check_allowed`` and the value models) raise before any event exists, so a refused
+command leaves no trace; ``apply`` methods on the events are the only code that changes state.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain import lead_events as ev
+from domain.base import Aggregate
+from domain.errors import ConversionRequirementsUnmet, InvalidCommand
+from domain.lifecycle import LeadCommand as C
+from domain.lifecycle import check_allowed
+from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown
+from domain.values import (
+    BantItem,
+    DisqualifyReason,
+    EventMeta,
+    LeadDetails,
+    LeadStatus,
+    Temperature,
+    validated,
+)
+
+
+class Lead(Aggregate):
+    def __init__(self) -> None:
+        self.details: LeadDetails
+        self.status = LeadStatus.NEW
+        self.status_reason: str | None = None
+        self.captured_by: str | None = None
+        self.owner: str | None = None
+        self.followers: set[str] = set()
+        self.first_contacted_at: datetime | None = None
+        self.activities: list[Activity] = []
+        self.notes: list[Note] = []
+        self.attachments: list[Attachment] = []
+        self.score_breakdown: ScoreBreakdown | None = None
+        self.score_rule_version: str | None = None
+        self.score_adjustment = 0
+        self.bant: dict[BantItem, str] = {}
+        self.duplicate_of: UUID | None = None
+        self.merged_into: UUID | None = None
+        self.absorbed: list[UUID] = []
+        self.conversion: ConversionLinks | None = None
+
+    @classmethod
+    def capture(cls, *, details: LeadDetails, meta: EventMeta, lead_id: UUID | None = None) -> Lead:
+        return cls._create(ev.LeadCaptured, id=lead_id or uuid4(), details=details, meta=meta)
+
+    # -- derived state ------------------------------------------------------------------------
+
+    @property
+    def score(self) -> int:
+        base = self.score_breakdown.total if self.score_breakdown else 0
+        return max(0, min(100, base + self.score_adjustment))
+
+    @property
+    def temperature(self) -> Temperature:
+        return Temperature.of(self.score)
+
+    @property
+    def missing_bant(self) -> list[str]:
+        return [item.value for item in BantItem if item not in self.bant]
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def update_details(self, *, changes: dict[str, Any], meta: EventMeta) -> None:
+        """Record only what really changed; an update that changes nothing records nothing."""
+        check_allowed(C.UPDATE_DETAILS, self.status)
+        updated = validated(lambda: self.details.with_changes(changes))
+        changed = self.details.changed_fields(updated)
+        if changed:
+            self.trigger_event(ev.DetailsUpdated, changes=changed, meta=meta)
+
+    def assign(self, *, owner: str, meta: EventMeta) -> None:
+        check_allowed(C.ASSIGN, self.status)
+        if not owner.strip():
+            raise InvalidCommand("owner must not be blank", field="owner")
+        if owner != self.owner:
+            self.trigger_event(ev.Assigned, owner=owner, previous_owner=self.owner, meta=meta)
+
+    def contact(self, *, via: str, meta: EventMeta) -> None:
+        check_allowed(C.CONTACT, self.status)
+        if not via.strip():
+            raise InvalidCommand("say how the lead was contacted", field="via")
+        self.trigger_event(ev.Contacted, via=via, meta=meta)
+
+    def log_activity(self, *, activity: Activity, meta: EventMeta) -> None:
+        check_allowed(C.LOG_ACTIVITY, self.status)
+        self.trigger_event(ev.ActivityLogged, activity=activity, meta=meta)
+
+    def add_note(self, *, note: Note, meta: EventMeta) -> None:
+        check_allowed(C.ADD_NOTE, self.status)
+        self.trigger_event(ev.NoteAdded, note=note, meta=meta)
+
+    def add_attachment(self, *, attachment: Attachment, meta: EventMeta) -> None:
+        check_allowed(C.ADD_ATTACHMENT, self.status)
+        self.trigger_event(ev.AttachmentAdded, attachment=attachment, meta=meta)
+
+    def follow(self, *, user: str, meta: EventMeta) -> None:
+        check_allowed(C.FOLLOW, self.status)
+        if user not in self.followers:
+            self.trigger_event(ev.Followed, user=user, meta=meta)
+
+    def unfollow(self, *, user: str, meta: EventMeta) -> None:
+        check_allowed(C.UNFOLLOW, self.status)
+        if user in self.followers:
+            self.trigger_event(ev.Unfollowed, user=user, meta=meta)
+
+    def record_score(self, *, breakdown: ScoreBreakdown, rule_version: str, meta: EventMeta) -> None:
+        check_allowed(C.SCORE, self.status)
+        if (breakdown, rule_version) != (self.score_breakdown, self.score_rule_version):
+            self.trigger_event(ev.Scored, breakdown=breakdown, rule_version=rule_version, meta=meta)
+
+    def adjust_score(self, *, points: int, reason: str, meta: EventMeta) -> None:
+        check_allowed(C.ADJUST_SCORE, self.status)
+        if not reason.strip():
+            raise InvalidCommand("a manual score adjustment needs a reason", field="reason")
+        if points == 0 or not -100 <= points <= 100:
+            raise InvalidCommand("points must be between -100 and 100 and not 0", field="points")
+        self.trigger_event(ev.ScoreAdjusted, points=points, reason=reason, meta=meta)
+
+    def update_bant(self, *, changes: dict[BantItem, str | None], meta: EventMeta) -> None:
+        check_allowed(C.UPDATE_BANT, self.status)
+        real = {k: (v.strip() or None if v else None) for k, v in changes.items()}
+        real = {k: v for k, v in real.items() if self.bant.get(k) != v}
+        if real:
+            self.trigger_event(ev.BantUpdated, changes=real, meta=meta)
+
+    def qualify(self, *, meta: EventMeta) -> None:
+        check_allowed(C.QUALIFY, self.status)
+        self.trigger_event(ev.Qualified, meta=meta)
+
+    def nurture(self, *, reason: str | None, follow_up_on: date | None, meta: EventMeta) -> None:
+        check_allowed(C.NURTURE, self.status)
+        self.trigger_event(ev.Nurtured, reason=reason, follow_up_on=follow_up_on, meta=meta)
+
+    def disqualify(self, *, reason: DisqualifyReason, text: str | None, meta: EventMeta) -> None:
+        """Also rewrites the reason of a lead that is already Unqualified."""
+        check_allowed(C.DISQUALIFY, self.status)
+        self.trigger_event(ev.Disqualified, reason_code=reason, reason_text=text, meta=meta)
+
+    def reopen(self, *, meta: EventMeta) -> None:
+        """Back to Contacted if the lead was ever contacted, otherwise to New."""
+        check_allowed(C.REOPEN, self.status)
+        to = LeadStatus.CONTACTED if self.first_contacted_at else LeadStatus.NEW
+        self.trigger_event(ev.Reopened, to_status=to, meta=meta)
+
+    def mark_duplicate(self, *, of_lead_id: UUID, matched_on: str, meta: EventMeta) -> None:
+        check_allowed(C.MARK_DUPLICATE, self.status)
+        if of_lead_id == self.id:
+            raise InvalidCommand("a lead cannot duplicate itself", field="of_lead_id")
+        self.trigger_event(ev.MarkedDuplicate, of_lead_id=of_lead_id, matched_on=matched_on, meta=meta)
+
+    def absorb(self, duplicate: Lead, *, take_fields: list[str], meta: EventMeta) -> None:
+        """Merge ``duplicate`` into this master: take the chosen fields, re-link its children,
+        and archive it as Merged. Both sides record the merge in their own history."""
+        check_allowed(C.ABSORB, self.status)
+        check_allowed(C.MERGE, duplicate.status)
+        if duplicate.id == self.id:
+            raise InvalidCommand("a lead cannot be merged into itself", field="duplicate_ids")
+        theirs = duplicate.details.model_dump(mode="json")
+        unknown = [f for f in take_fields if f not in theirs]
+        if unknown:
+            raise InvalidCommand(f"unknown lead fields: {', '.join(unknown)}", field="take_fields")
+        fields = {f: theirs[f] for f in take_fields}
+        validated(lambda: self.details.with_changes(fields))
+        self.trigger_event(
+            ev.DuplicateAbsorbed,
+            duplicate_id=duplicate.id,
+            fields_taken=fields,
+            activities=tuple(duplicate.activities),
+            notes=tuple(duplicate.notes),
+            attachments=tuple(duplicate.attachments),
+            followers=tuple(sorted(duplicate.followers)),
+            meta=meta,
+        )
+        duplicate.trigger_event(ev.MergedInto, master_id=self.id, meta=meta)
+
+    def convert(self, *, terms: OpportunityTerms, links: ConversionLinks, meta: EventMeta) -> None:
+        check_allowed(C.CONVERT, self.status)
+        if self.missing_bant:
+            raise ConversionRequirementsUnmet(self.missing_bant)
+        self.trigger_event(ev.Converted, terms=terms, links=links, meta=meta)

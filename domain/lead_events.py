@@ -1,0 +1,217 @@
+"""The Lead's events: the public contract, past tense, typed. Never change a stored meaning;
+add a ``class_version`` and an upcaster instead (see ``Disqualified``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from domain.base import Aggregate
+from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown
+from domain.values import BantItem, DisqualifyReason, LeadDetails, LeadStatus
+
+if TYPE_CHECKING:
+    from domain.lead import Lead
+
+
+class LeadCaptured(Aggregate.Created):
+    details: LeadDetails
+
+    def apply(self, lead: Lead) -> None:
+        lead.details = self.details
+        lead.status = LeadStatus.NEW
+        lead.captured_by = self.meta.actor
+
+
+class DetailsUpdated(Aggregate.Event):
+    """Only the fields that changed, with their new values."""
+
+    changes: dict[str, Any]
+
+    def apply(self, lead: Lead) -> None:
+        lead.details = lead.details.with_changes(self.changes)
+
+
+class Assigned(Aggregate.Event):
+    owner: str
+    previous_owner: str | None = None
+
+    def apply(self, lead: Lead) -> None:
+        lead.owner = self.owner
+        lead.followers.add(self.owner)
+
+
+class Contacted(Aggregate.Event):
+    """Contact was made; a New lead becomes Contacted and the response-time clock stops."""
+
+    via: str = Field(description="call, email, meeting, chat...")
+
+    def apply(self, lead: Lead) -> None:
+        if lead.first_contacted_at is None:
+            lead.first_contacted_at = self.timestamp
+        if lead.status is LeadStatus.NEW:
+            lead.status = LeadStatus.CONTACTED
+
+
+class ActivityLogged(Aggregate.Event):
+    activity: Activity
+
+    def apply(self, lead: Lead) -> None:
+        lead.activities.append(self.activity)
+
+
+class NoteAdded(Aggregate.Event):
+    note: Note
+
+    def apply(self, lead: Lead) -> None:
+        lead.notes.append(self.note)
+
+
+class AttachmentAdded(Aggregate.Event):
+    attachment: Attachment
+
+    def apply(self, lead: Lead) -> None:
+        lead.attachments.append(self.attachment)
+
+
+class Followed(Aggregate.Event):
+    user: str
+
+    def apply(self, lead: Lead) -> None:
+        lead.followers.add(self.user)
+
+
+class Unfollowed(Aggregate.Event):
+    user: str
+
+    def apply(self, lead: Lead) -> None:
+        lead.followers.discard(self.user)
+
+
+class Scored(Aggregate.Event):
+    breakdown: ScoreBreakdown
+    rule_version: str
+
+    def apply(self, lead: Lead) -> None:
+        lead.score_breakdown = self.breakdown
+        lead.score_rule_version = self.rule_version
+
+
+class ScoreAdjusted(Aggregate.Event):
+    """A rep's manual adjustment, added to the rule-based score (clamped to 0-100)."""
+
+    points: int = Field(ge=-100, le=100)
+    reason: str
+
+    def apply(self, lead: Lead) -> None:
+        lead.score_adjustment += self.points
+
+
+class BantUpdated(Aggregate.Event):
+    """Changed BANT items; an empty value clears an item."""
+
+    changes: dict[BantItem, str | None]
+
+    def apply(self, lead: Lead) -> None:
+        for item, value in self.changes.items():
+            if value:
+                lead.bant[item] = value
+            else:
+                lead.bant.pop(item, None)
+
+
+class Qualified(Aggregate.Event):
+    def apply(self, lead: Lead) -> None:
+        lead.status = LeadStatus.QUALIFIED
+
+
+class Nurtured(Aggregate.Event):
+    reason: str | None = None
+    follow_up_on: date | None = None
+
+    def apply(self, lead: Lead) -> None:
+        lead.status = LeadStatus.NURTURE
+        lead.status_reason = self.reason
+
+
+class Disqualified(Aggregate.Event):
+    """v2 splits the reason into a code and a text; v1 (free text only) is upcast as ``other``."""
+
+    class_version: ClassVar[int] = 2
+
+    reason_code: DisqualifyReason
+    reason_text: str | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reason_code"] = DisqualifyReason.OTHER.value
+        state["reason_text"] = state.pop("reason", None)
+
+    def apply(self, lead: Lead) -> None:
+        lead.status = LeadStatus.UNQUALIFIED
+        lead.status_reason = self.reason_code.value + (f": {self.reason_text}" if self.reason_text else "")
+
+
+class Reopened(Aggregate.Event):
+    to_status: LeadStatus
+
+    def apply(self, lead: Lead) -> None:
+        lead.status = self.to_status
+        lead.status_reason = None
+
+
+class MarkedDuplicate(Aggregate.Event):
+    of_lead_id: UUID
+    matched_on: str
+
+    def apply(self, lead: Lead) -> None:
+        lead.duplicate_of = self.of_lead_id
+
+
+class MergedInto(Aggregate.Event):
+    """On the duplicate: archived as Merged, pointing at its master."""
+
+    master_id: UUID
+
+    def apply(self, lead: Lead) -> None:
+        lead.status = LeadStatus.MERGED
+        lead.merged_into = self.master_id
+
+
+class DuplicateAbsorbed(Aggregate.Event):
+    """On the master: which lead, which of its fields won, and the children re-linked here."""
+
+    duplicate_id: UUID
+    fields_taken: dict[str, Any]
+    activities: tuple[Activity, ...] = ()
+    notes: tuple[Note, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    followers: tuple[str, ...] = ()
+
+    def apply(self, lead: Lead) -> None:
+        lead.details = lead.details.with_changes(self.fields_taken)
+        lead.activities.extend(self.activities)
+        lead.notes.extend(self.notes)
+        lead.attachments.extend(self.attachments)
+        lead.followers.update(self.followers)
+        lead.absorbed.append(self.duplicate_id)
+
+
+class Converted(Aggregate.Event):
+    terms: OpportunityTerms
+    links: ConversionLinks
+
+    def apply(self, lead: Lead) -> None:
+        lead.status = LeadStatus.CONVERTED
+        lead.conversion = self.links
+
+
+LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
+    LeadCaptured, DetailsUpdated, Assigned, Contacted, ActivityLogged, NoteAdded, AttachmentAdded,
+    Followed, Unfollowed, Scored, ScoreAdjusted, BantUpdated, Qualified, Nurtured, Disqualified,
+    Reopened, MarkedDuplicate, MergedInto, DuplicateAbsorbed, Converted,
+)  # fmt: skip

@@ -1,0 +1,76 @@
+"""Child records of a lead (activities, notes, attachments) and the conversion links.
+
+They live inside the lead's state and travel inside events, so a merge can re-link them to the
+master by carrying them in the master's ``DuplicateAbsorbed`` event.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import Field
+
+from domain.values import ActivityKind, Frozen, NonBlank
+
+
+class Activity(Frozen):
+    activity_id: UUID
+    kind: ActivityKind
+    subject: NonBlank
+    outcome: str | None = None
+    next_step: str | None = None
+    due_at: datetime | None = None
+    remind_at: datetime | None = None
+    logged_by: str
+    logged_at: datetime
+
+
+class Note(Frozen):
+    note_id: UUID
+    text: NonBlank
+    author: str
+    added_at: datetime
+
+
+class Attachment(Frozen):
+    """Metadata of a file; the content is stored once elsewhere, addressed by its SHA-256."""
+
+    attachment_id: UUID
+    name: NonBlank
+    media_type: str = Field(pattern=r"^[\w.+-]+/[\w.+-]+$")
+    size: int = Field(ge=0)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    added_by: str
+    added_at: datetime
+
+
+class ScoreBreakdown(Frozen):
+    """A rule-based score: demographic 0-40, behavioral 0-40, firmographic 0-20."""
+
+    demographic: int = Field(ge=0, le=40)
+    behavioral: int = Field(ge=0, le=40)
+    firmographic: int = Field(ge=0, le=20)
+
+    @property
+    def total(self) -> int:
+        return self.demographic + self.behavioral + self.firmographic
+
+
+class OpportunityTerms(Frozen):
+    """What the rep enters when converting a lead into an opportunity."""
+
+    name: NonBlank
+    deal_value: Decimal = Field(ge=0)
+    expected_close: date
+    stage: NonBlank = "prospecting"
+    probability: int = Field(ge=0, le=100)
+
+
+class ConversionLinks(Frozen):
+    opportunity_id: UUID
+    account_id: UUID
+    contact_id: UUID
+    created_account: bool
+    created_contact: bool

@@ -1,0 +1,262 @@
+"""The application service: loads aggregates, calls one command, saves atomically.
+
+Every command is idempotent by ``meta.command_id`` (the same id twice has one effect and the
+second call returns the first result) and guarded by optimistic concurrency (an
+``expected_version`` that is stale is refused; concurrent writers never lose an update).
+Persistence is whatever the environment selects; this module performs no I/O of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID, NAMESPACE_URL, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.base import Aggregate, DomainEvent
+from domain.command_log import CommandRecord
+from domain.customers import Account, Contact, Opportunity
+from domain.errors import InvalidCommand, NotFound, VersionConflict
+from domain.lead import Lead
+from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown
+from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
+
+A = TypeVar("A", bound=Aggregate)
+COMMAND_NAMESPACE = uuid5(NAMESPACE_URL, "urn:leads-engine:command-id")
+SAVE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did: the lead (or master) and its new version, the log position of the
+    last event written (``None`` when replayed from an idempotency record), and any ids the
+    command created (account, contact, opportunity)."""
+
+    lead_id: UUID
+    version: int
+    position: int | None = None
+    created: dict[str, UUID] = field(default_factory=dict)
+    replayed: bool = False
+
+    def as_record(self) -> dict[str, str | int | None]:
+        return {"lead_id": str(self.lead_id), "version": self.version} | {
+            k: str(v) for k, v in self.created.items()
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, str | int | None]) -> CommandResult:
+        created = {k: UUID(str(v)) for k, v in record.items() if k not in ("lead_id", "version")}
+        return cls(UUID(str(record["lead_id"])), int(record["version"] or 0), None, created, True)
+
+
+class LeadService(Application[UUID]):
+    name = "leads"
+
+    # -- capture and change -------------------------------------------------------------------
+
+    def capture_lead(self, *, details: LeadDetails, meta: EventMeta, lead_id: UUID | None = None) -> CommandResult:
+        done = self._previous_result("capture", meta)
+        if done:
+            return done
+        lead = Lead.capture(details=details, meta=meta, lead_id=lead_id)
+        return self._save("capture", meta, lead, lead)
+
+    def update_details(self, *, lead_id: UUID, changes: dict[str, Any], meta: EventMeta,
+                       expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("update_details", lead_id, meta, expected_version,
+                            lambda lead: lead.update_details(changes=changes, meta=meta))  # fmt: skip
+
+    def assign(self, *, lead_id: UUID, owner: str, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
+        return self._change("assign", lead_id, meta, expected_version, lambda lead: lead.assign(owner=owner, meta=meta))
+
+    def contact(self, *, lead_id: UUID, via: str, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
+        return self._change("contact", lead_id, meta, expected_version, lambda lead: lead.contact(via=via, meta=meta))
+
+    def log_activity(self, *, lead_id: UUID, activity: Activity, meta: EventMeta,
+                     expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("log_activity", lead_id, meta, expected_version,
+                            lambda lead: lead.log_activity(activity=activity, meta=meta))  # fmt: skip
+
+    def add_note(self, *, lead_id: UUID, note: Note, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
+        return self._change("add_note", lead_id, meta, expected_version, lambda lead: lead.add_note(note=note, meta=meta))
+
+    def add_attachment(self, *, lead_id: UUID, attachment: Attachment, meta: EventMeta,
+                       expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("add_attachment", lead_id, meta, expected_version,
+                            lambda lead: lead.add_attachment(attachment=attachment, meta=meta))  # fmt: skip
+
+    def follow(self, *, lead_id: UUID, user: str, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
+        return self._change("follow", lead_id, meta, expected_version, lambda lead: lead.follow(user=user, meta=meta))
+
+    def unfollow(self, *, lead_id: UUID, user: str, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
+        return self._change("unfollow", lead_id, meta, expected_version, lambda lead: lead.unfollow(user=user, meta=meta))
+
+    def record_score(self, *, lead_id: UUID, breakdown: ScoreBreakdown, rule_version: str, meta: EventMeta,
+                     expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("record_score", lead_id, meta, expected_version,
+                            lambda lead: lead.record_score(breakdown=breakdown, rule_version=rule_version, meta=meta))  # fmt: skip
+
+    def adjust_score(self, *, lead_id: UUID, points: int, reason: str, meta: EventMeta,
+                     expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("adjust_score", lead_id, meta, expected_version,
+                            lambda lead: lead.adjust_score(points=points, reason=reason, meta=meta))  # fmt: skip
+
+    def update_bant(self, *, lead_id: UUID, changes: dict[BantItem, str | None], meta: EventMeta,
+                    expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("update_bant", lead_id, meta, expected_version,
+                            lambda lead: lead.update_bant(changes=changes, meta=meta))  # fmt: skip
+
+    def qualify(self, *, lead_id: UUID, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
+        return self._change("qualify", lead_id, meta, expected_version, lambda lead: lead.qualify(meta=meta))
+
+    def nurture(self, *, lead_id: UUID, meta: EventMeta, reason: str | None = None, follow_up_on: date | None = None,
+                expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("nurture", lead_id, meta, expected_version,
+                            lambda lead: lead.nurture(reason=reason, follow_up_on=follow_up_on, meta=meta))  # fmt: skip
+
+    def disqualify(self, *, lead_id: UUID, reason: DisqualifyReason, meta: EventMeta, text: str | None = None,
+                   expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("disqualify", lead_id, meta, expected_version,
+                            lambda lead: lead.disqualify(reason=reason, text=text, meta=meta))  # fmt: skip
+
+    def reopen(self, *, lead_id: UUID, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
+        return self._change("reopen", lead_id, meta, expected_version, lambda lead: lead.reopen(meta=meta))
+
+    def mark_duplicate(self, *, lead_id: UUID, of_lead_id: UUID, matched_on: str, meta: EventMeta,
+                       expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("mark_duplicate", lead_id, meta, expected_version,
+                            lambda lead: lead.mark_duplicate(of_lead_id=of_lead_id, matched_on=matched_on, meta=meta))  # fmt: skip
+
+    def merge(self, *, master_id: UUID, duplicate_ids: Sequence[UUID], meta: EventMeta,
+              take_fields: dict[UUID, list[str]] | None = None, expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        """Absorb each duplicate into the master; master and duplicates commit in ONE save."""
+        done = self._previous_result("merge", meta)
+        if done:
+            return done
+        if not duplicate_ids or len(set(duplicate_ids)) != len(duplicate_ids):
+            raise InvalidCommand("name one or more distinct duplicates", field="duplicate_ids")
+        master = self._load(Lead, master_id, expected_version)
+        duplicates = [self._load(Lead, d, None) for d in duplicate_ids]
+        for dup in duplicates:
+            master.absorb(dup, take_fields=(take_fields or {}).get(dup.id, []), meta=meta)
+        return self._save("merge", meta, master, master, *duplicates)
+
+    def convert(self, *, lead_id: UUID, terms: OpportunityTerms, meta: EventMeta, account_id: UUID | None = None,
+                contact_id: UUID | None = None, expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        """Open an opportunity and link (or create) the account and contact, in ONE save."""
+        done = self._previous_result("convert", meta)
+        if done:
+            return done
+        lead = self._load(Lead, lead_id, expected_version)
+        account_id = account_id or lead.details.account_id
+        contact_id = contact_id or lead.details.contact_id
+        account = self._load(Account, account_id, None) if account_id else None
+        contact = self._load(Contact, contact_id, None) if contact_id else None
+        links = ConversionLinks(
+            opportunity_id=uuid4(), account_id=account.id if account else uuid4(),
+            contact_id=contact.id if contact else uuid4(), created_account=account is None,
+            created_contact=contact is None,
+        )  # fmt: skip
+        lead.convert(terms=terms, links=links, meta=meta)
+        d = lead.details
+        if account is None:
+            account = Account.register(name=d.company or d.contact_name, industry=d.industry, address=d.address,
+                                       meta=meta, account_id=links.account_id)  # fmt: skip
+        if contact is None:
+            contact = Contact.register(account_id=links.account_id, name=d.contact_name, email=d.email, phone=d.phone,
+                                       job_title=d.job_title, meta=meta, contact_id=links.contact_id)  # fmt: skip
+        account.link_lead(lead_id=lead.id, opportunity_id=links.opportunity_id, meta=meta)
+        contact.link_lead(lead_id=lead.id, meta=meta)
+        opportunity = Opportunity.open(lead_id=lead.id, account_id=links.account_id, contact_id=links.contact_id,
+                                       terms=terms, meta=meta, opportunity_id=links.opportunity_id)  # fmt: skip
+        created = {"opportunity_id": links.opportunity_id, "account_id": links.account_id, "contact_id": links.contact_id}
+        return self._save("convert", meta, lead, lead, account, contact, opportunity, created=created)
+
+    # -- reading the write side (history, replay) ---------------------------------------------
+
+    def get_lead(self, lead_id: UUID, *, version: int | None = None) -> Lead:
+        return self._load(Lead, lead_id, None, version=version)
+
+    def lead_as_of(self, lead_id: UUID, at: datetime) -> Lead:
+        """The lead as it was at ``at``: rebuilt up to its last event recorded at or before then."""
+        version = None
+        for event in self.history(lead_id):
+            if event.timestamp > at:
+                break
+            version = event.originator_version
+        if version is None:
+            raise NotFound("lead", lead_id)
+        return self.get_lead(lead_id, version=version)
+
+    def history(self, lead_id: UUID) -> list[DomainEvent]:
+        events = [e for e in self.events.get(lead_id) if isinstance(e, DomainEvent)]
+        if not events:
+            raise NotFound("lead", lead_id)
+        return events
+
+    # -- the one load/save path ---------------------------------------------------------------
+
+    def _change(self, command: str, lead_id: UUID, meta: EventMeta, expected_version: int | None,
+                act: Callable[[Lead], None]) -> CommandResult:  # fmt: skip
+        """Load, act, save. Without an expected version a lost race is retried on fresh state
+        (the command is re-checked, so no update is lost); with one, it is a conflict."""
+        for attempt in range(SAVE_ATTEMPTS):
+            done = self._previous_result(command, meta)
+            if done:
+                return done
+            lead = self._load(Lead, lead_id, expected_version)
+            act(lead)
+            try:
+                return self._save(command, meta, lead, lead)
+            except VersionConflict:
+                if expected_version is not None or attempt == SAVE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None, *, version: int | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(cls.__name__.lower(), aggregate_id) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(cls.__name__.lower(), aggregate_id)
+        if expected_version is not None and aggregate.version != expected_version:
+            raise VersionConflict(aggregate_id=aggregate_id, expected=expected_version, actual=aggregate.version)
+        return aggregate
+
+    def _save(self, command: str, meta: EventMeta, primary: Lead, *aggregates: Aggregate,
+              created: dict[str, UUID] | None = None) -> CommandResult:  # fmt: skip
+        result = CommandResult(primary.id, primary.version, created=created or {})
+        record = None
+        if meta.command_id:
+            record = CommandRecord.record(record_id=self._record_id(meta), command=command,
+                                          result=result.as_record(), meta=meta)  # fmt: skip
+        try:
+            recordings = self.save(*aggregates, record)
+        except IntegrityError:
+            done = self._previous_result(command, meta)
+            if done:
+                return done
+            raise VersionConflict(aggregate_id=primary.id, expected=None, actual=None) from None
+        position = max((r.notification.id for r in recordings), default=None)
+        return CommandResult(primary.id, primary.version, position, created or {})
+
+    def _previous_result(self, command: str, meta: EventMeta) -> CommandResult | None:
+        if not meta.command_id:
+            return None
+        try:
+            record = self.repository.get(self._record_id(meta))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, CommandRecord)
+        if record.command != command:
+            raise InvalidCommand(f"idempotency key already used for {record.command}", field="Idempotency-Key")
+        return CommandResult.from_record(record.result)
+
+    @staticmethod
+    def _record_id(meta: EventMeta) -> UUID:
+        return uuid5(COMMAND_NAMESPACE, meta.command_id or "")

@@ -1,0 +1,1 @@
+"""Adapters and wiring: settings, PostgreSQL, Kafka, the event mapper, the CLI and the runtime."""
