@@ -1,0 +1,81 @@
+"""Runs one projection from one source: apply a batch and its position in ONE transaction.
+
+A failing batch is retried event by event, so the events before a poison event are kept and
+the projection halts naming the exact event (lead, version, reason) instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from consumers.positions import Positions
+from consumers.sources import Batch, Source
+from projections.base import Projection
+
+log = logging.getLogger(__name__)
+
+
+class ProjectionRunner:
+    def __init__(self, *, projection: Projection, source: Source, connect: Callable[[], Any], positions: Positions,
+                 stop: threading.Event, idle_wait_s: float) -> None:  # fmt: skip
+        self.projection = projection
+        self.source = source
+        self.connect = connect
+        self.positions = positions
+        self.stop = stop
+        self.idle_wait_s = idle_wait_s
+        self.status = "starting"
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    def run(self) -> None:
+        conn = self.connect()
+        try:
+            with conn, conn.cursor() as cur:
+                self.positions.create(cur)
+                self.projection.create(cur)
+            self.source.start(lambda: self._stored_positions(conn))
+            self.status = "running"
+            while not self.stop.is_set():
+                batch = self.source.poll(self.idle_wait_s)
+                if not batch.positions:
+                    continue
+                if not self._apply(conn, batch):
+                    return
+                self.source.acknowledge(batch)
+        finally:
+            self.source.close()
+            conn.close()
+            if self.status == "running":
+                self.status = "stopped"
+
+    def _stored_positions(self, conn: Any) -> dict[int, int]:
+        with conn, conn.cursor() as cur:
+            return self.positions.load(cur, consumer=self.name, source=self.source.name)
+
+    def _apply(self, conn: Any, batch: Batch) -> bool:
+        try:
+            self._commit(conn, batch)
+            return True
+        except Exception:
+            log.exception("%s: batch failed; retrying it event by event to find the culprit", self.name)
+        for event in batch.events:
+            try:
+                with conn, conn.cursor() as cur:
+                    self.projection.apply(cur, [event])
+            except Exception as e:
+                self.status = f"halted at lead {event.lead_id} version {event.version}: {e}"
+                log.error("%s %s", self.name, self.status)
+                return False
+        self._commit(conn, Batch([], batch.positions))
+        return True
+
+    def _commit(self, conn: Any, batch: Batch) -> None:
+        with conn, conn.cursor() as cur:
+            self.projection.apply(cur, batch.events)
+            self.positions.save(cur, consumer=self.name, source=self.source.name, positions=batch.positions)

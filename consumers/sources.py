@@ -1,0 +1,124 @@
+"""Sources of lead events for projections: the event store's notification log (embedded mode)
+or the Kafka events topic through a consumer group (kafka mode). Both hand the runner batches
+of :class:`Envelope` plus the position each batch reaches, per partition."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from eventsourcing.application import Application
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+
+from consumers.contract import LEAD_TOPICS, envelope_from_notification, from_kafka
+from projections.envelope import Envelope
+
+
+@dataclass
+class Batch:
+    events: list[Envelope] = field(default_factory=list)
+    positions: dict[int, int] = field(default_factory=dict)
+    """partition → last position covered by this batch (notification id or Kafka offset)."""
+
+
+class Source(Protocol):
+    name: str
+
+    def start(self, load_positions: Callable[[], dict[int, int]]) -> None: ...
+
+    def poll(self, timeout_s: float) -> Batch: ...
+
+    def acknowledge(self, batch: Batch) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NotificationLogSource:
+    """Reads the event store's notification log after the stored position. Ids commit in
+    order (the recorder locks the table on insert), so reading past the last id is safe."""
+
+    name = "log"
+
+    def __init__(self, *, app: Application[Any], batch_size: int, stop: threading.Event) -> None:
+        self.recorder = app.recorder
+        self.mapper = app.mapper
+        self.batch_size = batch_size
+        self.stop = stop
+        self.position = 0
+
+    def start(self, load_positions: Callable[[], dict[int, int]]) -> None:
+        self.position = load_positions().get(0, 0)
+
+    def poll(self, timeout_s: float) -> Batch:
+        notifications = self.recorder.select_notifications(start=self.position + 1, limit=self.batch_size)  # type: ignore[attr-defined]
+        if not notifications:
+            self.stop.wait(timeout_s)
+            return Batch()
+        events = [envelope_from_notification(n, self.mapper) for n in notifications if n.topic in LEAD_TOPICS]
+        return Batch(events, {0: notifications[-1].id})
+
+    def acknowledge(self, batch: Batch) -> None:
+        self.position = batch.positions.get(0, self.position)
+
+    def close(self) -> None:
+        pass
+
+
+class KafkaSource:
+    """A member of a consumer group on the events topic. The database, not the group, holds
+    the truth about positions: on every assignment the consumer seeks to the stored offsets."""
+
+    def __init__(self, *, bootstrap_servers: str, topic: str, group_id: str, batch_size: int, client_id: str) -> None:
+        self.name = topic
+        self.topic = topic
+        self.batch_size = batch_size
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=batch_size,
+        )
+
+    def start(self, load_positions: Callable[[], dict[int, int]]) -> None:
+        consumer = self.consumer
+
+        class SeekToStored(ConsumerRebalanceListener):
+            def on_partitions_revoked(self, revoked: Any) -> None:
+                pass
+
+            def on_partitions_assigned(self, assigned: Any) -> None:
+                stored = load_positions()
+                for tp in assigned:
+                    if tp.partition in stored:
+                        consumer.seek(tp, stored[tp.partition] + 1)
+                    else:
+                        consumer.seek_to_beginning(tp)
+
+        self.consumer.subscribe([self.topic], listener=SeekToStored())
+
+    def poll(self, timeout_s: float) -> Batch:
+        records = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=self.batch_size)
+        batch = Batch()
+        for tp, recs in records.items():
+            for r in recs:
+                batch.events.append(from_kafka(r.headers, r.value))
+                batch.positions[tp.partition] = r.offset
+        return batch
+
+    def acknowledge(self, batch: Batch) -> None:
+        """Also commit to the group, so Kafka's own lag tools show where we are."""
+        from kafka.structs import OffsetAndMetadata
+
+        offsets = {
+            TopicPartition(self.topic, p): OffsetAndMetadata(o + 1, "", -1) for p, o in batch.positions.items()
+        }
+        if offsets:
+            self.consumer.commit_async(offsets)
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)

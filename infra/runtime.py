@@ -1,0 +1,134 @@
+"""Builds the engine from settings and runs its parts: the application service, the relay and
+projection consumers as threads (``leads serve``) or one per process (``leads relay``,
+``leads consume``). Same code in embedded and kafka mode; the source is the only difference."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from consumers.positions import Positions
+from consumers.relay import Relay
+from consumers.runner import ProjectionRunner
+from consumers.sources import KafkaSource, NotificationLogSource, Source
+from domain.service import LeadService
+from infra.errors import StartupError
+from infra.event_mapper import MAPPER_ENV
+from infra.kafka_bus import ensure_topics, make_producer
+from infra.postgres import Database, eventsourcing_env, open_database
+from infra.settings import Mode, Settings
+from projections.base import Projection
+from projections.lead_list import LeadList
+
+log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    name: str
+    status: str
+
+    def run(self) -> None: ...
+
+
+def projections(schema: str) -> dict[str, Projection]:
+    """Every read model, by short name (the CLI's ``--projection``)."""
+    return {"lead_list": LeadList(schema=schema)}
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    db: Database
+    service: LeadService
+    stop: threading.Event = field(default_factory=threading.Event)
+    workers: list[Worker] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Engine:
+        """Connect to everything the mode needs, failing fast with a one-line StartupError."""
+        db = open_database(settings)
+        if settings.mode is Mode.KAFKA:
+            ensure_topics(settings)
+        try:
+            service = LeadService(env=eventsourcing_env(db, settings) | MAPPER_ENV)
+        except Exception as e:
+            raise StartupError(f"event store at {db.describe()} is not usable: {e}") from None
+        return cls(settings, db, service)
+
+    @property
+    def positions(self) -> Positions:
+        return Positions(schema=self.settings.read_schema)
+
+    @property
+    def projections(self) -> dict[str, Projection]:
+        return projections(self.settings.read_schema)
+
+    def relay(self) -> Relay:
+        s = self.settings
+        return Relay(app=self.service, connect=self.db.connect, positions=self.positions,
+                     producer=make_producer(s), topic=s.events_topic, stop=self.stop, batch_size=s.batch_size,
+                     idle_wait_s=s.idle_wait_ms / 1000)  # fmt: skip
+
+    def consumer(self, name: str, *, client_id: str = "leads") -> ProjectionRunner:
+        try:
+            projection = self.projections[name]
+        except KeyError:
+            raise StartupError(f"no projection {name!r}; known: {', '.join(self.projections)}") from None
+        s = self.settings
+        source: Source
+        if s.mode is Mode.KAFKA:
+            source = KafkaSource(bootstrap_servers=s.kafka_bootstrap_servers, topic=s.events_topic,
+                                 group_id=f"{s.consumer_group}.{projection.name}", batch_size=s.batch_size,
+                                 client_id=client_id)  # fmt: skip
+        else:
+            source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop)
+        return ProjectionRunner(projection=projection, source=source, connect=self.db.connect,
+                                positions=self.positions, stop=self.stop, idle_wait_s=s.idle_wait_ms / 1000)  # fmt: skip
+
+    def prepare_read_store(self) -> None:
+        """Create the read-model tables up front so queries work before the first event."""
+        conn = self.db.connect()
+        try:
+            with conn, conn.cursor() as cur:
+                self.positions.create(cur)
+                for projection in self.projections.values():
+                    projection.create(cur)
+        finally:
+            conn.close()
+
+    def start_background(self) -> None:
+        """Relay (kafka mode) and every projection consumer, each in its own thread."""
+        self.prepare_read_store()
+        if self.settings.mode is Mode.KAFKA:
+            self._start(self.relay())
+        for name in self.projections:
+            self._start(self.consumer(name))
+
+    def _start(self, worker: Worker) -> None:
+        thread = threading.Thread(target=_run_logged(worker), name=worker.name, daemon=True)
+        self.workers.append(worker)
+        self.threads.append(thread)
+        thread.start()
+
+    def close(self) -> None:
+        """Stop workers after their current batch (each batch commits whole or not at all)."""
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+        self.service.close()
+        self.db.close()
+
+
+def _run_logged(worker: Worker) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            worker.run()
+        except Exception as e:
+            worker.status = f"failed: {e}"
+            log.exception("%s failed", worker.name)
+
+    return run

