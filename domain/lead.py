@@ -55,9 +55,12 @@ class Lead(Aggregate):
     # -- derived state ------------------------------------------------------------------------
 
     @property
+    def rule_score(self) -> int:
+        return self.score_breakdown.total if self.score_breakdown else 0
+
+    @property
     def score(self) -> int:
-        base = self.score_breakdown.total if self.score_breakdown else 0
-        return max(0, min(100, base + self.score_adjustment))
+        return max(0, min(100, self.rule_score + self.score_adjustment))
 
     @property
     def temperature(self) -> Temperature:

@@ -102,13 +102,14 @@ class Scored(Aggregate.Event):
 
 
 class ScoreAdjusted(Aggregate.Event):
-    """A rep's manual adjustment, added to the rule-based score (clamped to 0-100)."""
+    """A rep's manual adjustment of the score as shown: the shown score moves by ``points``
+    within 0-100, and the adjustment is kept as an offset over later rule-based scores."""
 
     points: int = Field(ge=-100, le=100)
     reason: str
 
     def apply(self, lead: Lead) -> None:
-        lead.score_adjustment += self.points
+        lead.score_adjustment = max(0, min(100, lead.score + self.points)) - lead.rule_score
 
 
 class BantUpdated(Aggregate.Event):

@@ -50,7 +50,8 @@ def _positions(engine: Engine) -> list[tuple[str, str, int, int]]:
 
 def _end_offsets(engine: Engine) -> dict[int, int]:
     s = engine.settings
-    consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, request_timeout_ms=s.connect_timeout_s * 1000 + 1000)
+    consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, enable_auto_commit=False,
+                             request_timeout_ms=s.connect_timeout_s * 1000 + 1000)
     try:
         parts = [TopicPartition(s.events_topic, p) for p in sorted(consumer.partitions_for_topic(s.events_topic) or [])]
         return {tp.partition: off for tp, off in consumer.end_offsets(parts).items()}

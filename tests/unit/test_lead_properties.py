@@ -1,0 +1,48 @@
+"""Random command sequences against one lead: after every step the lifecycle invariants hold,
+and the lead rebuilt from its stored events equals the lead in memory."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.errors import DomainError, IllegalTransition
+from domain.lifecycle import ALLOWED, LeadCommand
+from domain.service import LeadService
+from domain.values import LeadStatus
+from infra.event_mapper import MAPPER_ENV
+from tests.unit.conftest import new_lead
+from tests.unit.test_lifecycle import INVOKE
+
+TERMINAL = {LeadStatus.CONVERTED, LeadStatus.MERGED}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(list(LeadCommand)), min_size=1, max_size=25))
+def test_any_command_sequence_keeps_the_invariants_and_replays_to_the_same_state(
+    commands: list[LeadCommand],
+) -> None:
+    service = LeadService(env=dict(MAPPER_ENV))
+    lead = new_lead()
+    service.save(lead)
+    for command in commands:
+        status, version = lead.status, lead.version
+        try:
+            INVOKE[command](lead)
+        except IllegalTransition:
+            assert status not in ALLOWED[command]
+        except DomainError:
+            pass
+        else:
+            assert status in ALLOWED[command]
+        service.save(lead)
+        if status in TERMINAL:
+            assert (lead.status, lead.version) == (status, version), "terminal leads never change"
+        assert 0 <= lead.score <= 100
+        assert lead.owner is None or lead.owner in lead.followers
+        assert (lead.status is LeadStatus.MERGED) == (lead.merged_into is not None)
+        assert (lead.status is LeadStatus.CONVERTED) == (lead.conversion is not None)
+        if lead.conversion is not None:
+            assert not lead.missing_bant
+        assert service.repository.get(lead.id) == lead
+        assert len(service.history(lead.id)) == lead.version

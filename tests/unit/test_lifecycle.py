@@ -1,0 +1,181 @@
+"""Every command in every status: allowed where the product brief allows it, refused (with
+the status and the command named) everywhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+
+from domain.errors import ConversionRequirementsUnmet, IllegalTransition
+from domain.lead import Lead
+from domain.lifecycle import LeadCommand as C
+from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown
+from domain.values import ActivityKind, BantItem, DisqualifyReason
+from domain.values import LeadStatus as S
+from tests.unit.conftest import META, new_lead
+
+NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+COMPLETE_BANT: dict[BantItem, str | None] = {
+    BantItem.BUDGET: "50k", BantItem.AUTHORITY: "CFO", BantItem.NEED: "CRM", BantItem.TIMELINE: "Q3",
+}  # fmt: skip
+TERMS = OpportunityTerms(name="Deal", deal_value=1000, expected_close=date(2027, 1, 1), probability=40)
+
+
+def links() -> ConversionLinks:
+    return ConversionLinks(opportunity_id=uuid4(), account_id=uuid4(), contact_id=uuid4(),
+                           created_account=True, created_contact=True)  # fmt: skip
+
+
+def lead_in(status: S) -> Lead:
+    """A lead brought to ``status`` through the ordinary commands."""
+    lead = new_lead()
+    if status in (S.CONTACTED, S.QUALIFIED, S.CONVERTED):
+        lead.contact(via="call", meta=META)
+    if status in (S.QUALIFIED, S.CONVERTED):
+        lead.update_bant(changes=dict(COMPLETE_BANT), meta=META)
+        lead.qualify(meta=META)
+    if status is S.CONVERTED:
+        lead.convert(terms=TERMS, links=links(), meta=META)
+    if status is S.NURTURE:
+        lead.nurture(reason="next year", follow_up_on=None, meta=META)
+    if status is S.UNQUALIFIED:
+        lead.disqualify(reason=DisqualifyReason.NO_BUDGET, text=None, meta=META)
+    if status is S.MERGED:
+        new_lead().absorb(lead, take_fields=[], meta=META)
+    assert lead.status is status
+    return lead
+
+
+def activity() -> Activity:
+    return Activity(activity_id=uuid4(), kind=ActivityKind.CALL, subject="Intro call", outcome="interested",
+                    next_step="demo", logged_by="rep-1", logged_at=NOW)  # fmt: skip
+
+
+def attachment() -> Attachment:
+    return Attachment(attachment_id=uuid4(), name="brief.pdf", media_type="application/pdf", size=10,
+                      content_hash="a" * 64, added_by="rep-1", added_at=NOW)  # fmt: skip
+
+
+INVOKE: dict[C, Callable[[Lead], None]] = {
+    C.UPDATE_DETAILS: lambda lead: lead.update_details(changes={"company": "Acme"}, meta=META),
+    C.ASSIGN: lambda lead: lead.assign(owner="rep-2", meta=META),
+    C.CONTACT: lambda lead: lead.contact(via="email", meta=META),
+    C.LOG_ACTIVITY: lambda lead: lead.log_activity(activity=activity(), meta=META),
+    C.ADD_NOTE: lambda lead: lead.add_note(note=Note(note_id=uuid4(), text="x", author="a", added_at=NOW), meta=META),
+    C.ADD_ATTACHMENT: lambda lead: lead.add_attachment(attachment=attachment(), meta=META),
+    C.FOLLOW: lambda lead: lead.follow(user="manager-1", meta=META),
+    C.UNFOLLOW: lambda lead: lead.unfollow(user="manager-1", meta=META),
+    C.SCORE: lambda lead: lead.record_score(
+        breakdown=ScoreBreakdown(demographic=10, behavioral=5, firmographic=5), rule_version="r1", meta=META),
+    C.ADJUST_SCORE: lambda lead: lead.adjust_score(points=5, reason="met at fair", meta=META),
+    C.UPDATE_BANT: lambda lead: lead.update_bant(changes={**COMPLETE_BANT, BantItem.NEED: "urgent"}, meta=META),
+    C.QUALIFY: lambda lead: lead.qualify(meta=META),
+    C.NURTURE: lambda lead: lead.nurture(reason=None, follow_up_on=None, meta=META),
+    C.DISQUALIFY: lambda lead: lead.disqualify(reason=DisqualifyReason.JUNK, text="spam", meta=META),
+    C.REOPEN: lambda lead: lead.reopen(meta=META),
+    C.MARK_DUPLICATE: lambda lead: lead.mark_duplicate(of_lead_id=uuid4(), matched_on="email", meta=META),
+    C.MERGE: lambda lead: new_lead().absorb(lead, take_fields=[], meta=META),
+    C.ABSORB: lambda lead: lead.absorb(new_lead(), take_fields=[], meta=META),
+    C.CONVERT: lambda lead: lead.convert(terms=TERMS, links=links(), meta=META),
+}  # fmt: skip
+
+OPEN = {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE, S.UNQUALIFIED}
+# The product brief's rules, written out independently of domain.lifecycle.
+EXPECTED_ALLOWED: dict[C, set[S]] = {c: OPEN for c in C} | {
+    C.CONTACT: {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE},
+    C.QUALIFY: {S.CONTACTED, S.NURTURE},
+    C.NURTURE: {S.NEW, S.CONTACTED, S.QUALIFIED},
+    C.REOPEN: {S.NURTURE, S.UNQUALIFIED},
+    C.CONVERT: {S.QUALIFIED},
+}
+
+CASES = [(c, s, s in EXPECTED_ALLOWED[c]) for c in C for s in S]
+
+
+@pytest.mark.parametrize(("command", "status", "allowed"), CASES, ids=[f"{c.name}-{s.value}" for c, s, _ in CASES])
+def test_each_command_is_allowed_only_in_its_statuses(command: C, status: S, allowed: bool) -> None:
+    lead = lead_in(status)
+    version = lead.version
+    if allowed:
+        INVOKE[command](lead)
+    else:
+        with pytest.raises(IllegalTransition) as refused:
+            INVOKE[command](lead)
+        assert refused.value.status == status.value
+        assert command.value in str(refused.value)
+        assert lead.version == version, "a refused command must leave no event"
+
+
+def test_contacting_a_new_lead_moves_it_to_contacted_and_stops_the_response_clock() -> None:
+    lead = new_lead()
+    lead.contact(via="call", meta=META)
+    assert lead.status is S.CONTACTED
+    assert lead.first_contacted_at is not None
+
+
+def test_contacting_a_qualified_lead_keeps_it_qualified() -> None:
+    lead = lead_in(S.QUALIFIED)
+    lead.contact(via="email", meta=META)
+    assert lead.status is S.QUALIFIED
+
+
+def test_conversion_requires_a_complete_bant_checklist() -> None:
+    lead = new_lead()
+    lead.contact(via="call", meta=META)
+    lead.update_bant(changes={BantItem.BUDGET: "10k", BantItem.NEED: "yes"}, meta=META)
+    lead.qualify(meta=META)
+    with pytest.raises(ConversionRequirementsUnmet) as refused:
+        lead.convert(terms=TERMS, links=links(), meta=META)
+    assert refused.value.missing == ["authority", "timeline"]
+    assert lead.status is S.QUALIFIED
+
+
+def test_reopening_returns_to_contacted_if_ever_contacted_else_new() -> None:
+    never = lead_in(S.UNQUALIFIED)
+    never.reopen(meta=META)
+    assert never.status is S.NEW
+    contacted = lead_in(S.CONTACTED)
+    contacted.nurture(reason=None, follow_up_on=None, meta=META)
+    contacted.reopen(meta=META)
+    assert contacted.status is S.CONTACTED
+
+
+def test_an_unqualified_leads_reason_can_be_rewritten() -> None:
+    lead = lead_in(S.UNQUALIFIED)
+    lead.disqualify(reason=DisqualifyReason.COMPETITOR, text="chose X", meta=META)
+    assert lead.status is S.UNQUALIFIED
+    assert lead.status_reason == "competitor: chose X"
+
+
+def test_merge_relinks_children_and_followers_and_archives_the_duplicate() -> None:
+    master, dup = new_lead(company="Acme"), new_lead(email="ada@acme.example", job_title="CTO")
+    dup.log_activity(activity=activity(), meta=META)
+    dup.add_note(note=Note(note_id=uuid4(), text="met", author="rep-1", added_at=NOW), meta=META)
+    dup.add_attachment(attachment=attachment(), meta=META)
+    dup.follow(user="manager-1", meta=META)
+    master.absorb(dup, take_fields=["email", "job_title"], meta=META)
+    assert dup.status is S.MERGED and dup.merged_into == master.id
+    assert master.absorbed == [dup.id]
+    assert master.details.email == "ada@acme.example" and master.details.job_title == "CTO"
+    assert master.details.company == "Acme"
+    assert len(master.activities) == len(master.notes) == len(master.attachments) == 1
+    assert "manager-1" in master.followers
+
+
+def test_assignment_makes_the_owner_a_follower() -> None:
+    lead = new_lead()
+    lead.assign(owner="rep-7", meta=META)
+    assert lead.owner == "rep-7" and "rep-7" in lead.followers
+
+
+def test_score_is_clamped_and_banded_into_temperature() -> None:
+    lead = new_lead()
+    lead.record_score(breakdown=ScoreBreakdown(demographic=40, behavioral=30, firmographic=10), rule_version="r1", meta=META)
+    assert lead.score == 80 and lead.temperature.value == "hot"
+    lead.adjust_score(points=50, reason="board referral", meta=META)
+    assert lead.score == 100
+    lead.adjust_score(points=-100, reason="wrong contact", meta=META)
+    assert lead.score == 0 and lead.temperature.value == "cold"
