@@ -15,10 +15,18 @@ from tests.unit.conftest import new_lead
 from tests.unit.test_lifecycle import INVOKE
 
 TERMINAL = {LeadStatus.CONVERTED, LeadStatus.MERGED}
+C = LeadCommand
+# Each sequence starts on one of the lifecycle's paths, so every status, conversion included,
+# is reached often; a random tail then tries every command from there.
+PATHS = [[], [C.CONTACT], [C.CONTACT, C.UPDATE_BANT, C.QUALIFY], [C.CONTACT, C.UPDATE_BANT, C.QUALIFY, C.CONVERT],
+         [C.NURTURE], [C.DISQUALIFY], [C.MERGE]]  # fmt: skip
+SEQUENCES = st.tuples(st.sampled_from(PATHS), st.lists(st.sampled_from(list(C)), max_size=20)).map(
+    lambda t: t[0] + t[1]
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from(list(LeadCommand)), min_size=1, max_size=25))
+@given(SEQUENCES)
 def test_any_command_sequence_keeps_the_invariants_and_replays_to_the_same_state(
     commands: list[LeadCommand],
 ) -> None:
