@@ -99,6 +99,10 @@ class KafkaSource:
                     else:
                         consumer.seek_to_beginning(tp)
 
+        if not self.consumer.partitions_for_topic(self.topic):
+            # Joining the group before this client has the topic's metadata yields an empty
+            # assignment that lasts until the next metadata refresh (minutes); fail instead.
+            raise RuntimeError(f"topic {self.topic} has no partitions visible to the consumer")
         self.consumer.subscribe([self.topic], listener=SeekToStored())
 
     def poll(self, timeout_s: float) -> Batch:

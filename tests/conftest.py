@@ -10,13 +10,16 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import psycopg2
 import psycopg2.extensions
 import pytest
 
 from infra.settings import Mode, Settings
+
+if TYPE_CHECKING:
+    from infra.runtime import Engine
 
 T = TypeVar("T")
 
@@ -91,3 +94,21 @@ def kafka_settings(database_dsn: str, tmp_path: Path, kafka_bootstrap: str) -> S
         consumer_group=f"g{uuid.uuid4().hex[:8]}",
         idle_wait_ms=10,
     )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    from infra.runtime import Engine as EngineClass
+
+    e = EngineClass.open(settings)
+    yield e
+    e.close()
+
+
+@pytest.fixture
+def kafka_engine(kafka_settings: Settings) -> Iterator[Engine]:
+    from infra.runtime import Engine as EngineClass
+
+    e = EngineClass.open(kafka_settings)
+    yield e
+    e.close()

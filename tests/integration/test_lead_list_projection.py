@@ -1,0 +1,79 @@
+"""lead_list projected from the notification log (embedded mode) on real PostgreSQL."""
+
+from __future__ import annotations
+
+import orjson
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from domain.lead_events import DetailsUpdated
+from domain.records import ScoreBreakdown
+from domain.values import EventMeta, LeadDetails
+from infra.health import health
+from infra.runtime import Engine
+from infra.settings import Settings
+from tests.conftest import wait_for
+from tests.integration.helpers import lead_rows, run_in_thread, wait_until_caught_up
+
+META = EventMeta(actor="rep-1")
+
+
+def test_the_list_shows_each_leads_current_status_owner_score_and_details(engine: Engine) -> None:
+    s = engine.service
+    ada = s.capture_lead(details=LeadDetails(contact_name="Ada", email="ada@example.com"), meta=META).lead_id
+    bob = s.capture_lead(details=LeadDetails(contact_name="Bob", phone="+14155552671"), meta=META).lead_id
+    s.assign(lead_id=ada, owner="rep-7", meta=META)
+    s.contact(lead_id=ada, via="call", meta=META)
+    s.record_score(lead_id=ada, breakdown=ScoreBreakdown(demographic=20, behavioral=10, firmographic=5),
+                   rule_version="r1", meta=META)  # fmt: skip
+    s.adjust_score(lead_id=ada, points=10, reason="referral", meta=META)
+    s.update_details(lead_id=bob, changes={"company": "Bob & Co"}, meta=META)
+    s.merge(master_id=ada, duplicate_ids=[bob], take_fields={bob: ["company"]}, meta=META)
+    engine.start_background()
+    wait_until_caught_up(engine)
+    rows = lead_rows(engine)
+    a, b = rows[str(ada)], rows[str(bob)]
+    assert (a["status"], a["owner"], a["score"], a["company"]) == ("contacted", "rep-7", 45, "Bob & Co")
+    assert a["first_contacted_at"] is not None and a["version"] == s.get_lead(ada).version
+    assert (b["status"], b["version"]) == ("merged", 3)
+
+
+def test_a_restarted_consumer_resumes_and_applies_nothing_twice(settings: Settings) -> None:
+    first = Engine.open(settings)
+    lead = first.service.capture_lead(details=LeadDetails(contact_name="Ada", email="a@example.com"), meta=META).lead_id
+    first.service.adjust_score(lead_id=lead, points=10, reason="r", meta=META)
+    first.start_background()
+    wait_until_caught_up(first)
+    first.close()
+    second = Engine.open(settings)
+    second.service.adjust_score(lead_id=lead, points=5, reason="r", meta=META)
+    second.start_background()
+    wait_until_caught_up(second)
+    assert lead_rows(second)[str(lead)]["score"] == 15, "an adjustment applied twice would show 25"
+    second.close()
+
+
+def test_a_poison_event_halts_the_projection_naming_the_lead_and_version(engine: Engine) -> None:
+    s = engine.service
+    lead = s.capture_lead(details=LeadDetails(contact_name="Ada", email="a@example.com"), meta=META).lead_id
+    bad = {"timestamp": "2026-11-01T00:00:00+00:00", "meta": {"actor": "x"}, "changes": {"contact_name": None}}
+    s.recorder.insert_events([StoredEvent(originator_id=lead, originator_version=2, topic=get_topic(DetailsUpdated),
+                                          state=orjson.dumps(bad))])  # fmt: skip
+    runner = engine.consumer("lead_list")
+    engine.workers.append(runner)
+    thread = run_in_thread(runner)
+    thread.join(timeout=15)
+    assert runner.status.startswith(f"halted at lead {lead} version 2")
+    report = health(engine)
+    assert report["status"] == "degraded"
+    assert report["components"]["consumers"]["lead_list_v1"]["status"].startswith(f"halted at lead {lead} version 2")
+    assert lead_rows(engine)[str(lead)]["version"] == 1, "the events before the poison one are kept"
+
+
+def test_stop_finishes_cleanly_between_batches(engine: Engine) -> None:
+    runner = engine.consumer("lead_list")
+    thread = run_in_thread(runner)
+    wait_for(lambda: runner.status == "running", what="runner to start")
+    engine.stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and runner.status == "stopped"

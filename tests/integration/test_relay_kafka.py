@@ -1,0 +1,104 @@
+"""The relay publishes the notification log to real Kafka as CloudEvents, keyed by lead id."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from cloudevents.v1.kafka import KafkaMessage, from_binary
+from kafka import KafkaConsumer
+
+from consumers.contract import from_kafka
+from domain.values import EventMeta, LeadDetails
+from infra.kafka_bus import ensure_topics
+from infra.runtime import Engine
+from infra.settings import Settings
+from tests.conftest import wait_for
+from tests.integration.helpers import run_in_thread
+
+META = EventMeta(actor="rep-1")
+
+
+def read_topic(settings: Settings, count: int) -> list[Any]:
+    consumer = KafkaConsumer(settings.events_topic, bootstrap_servers=settings.kafka_bootstrap_servers,
+                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=200)  # fmt: skip
+    records: list[Any] = []
+    try:
+        wait_for(lambda: records.extend(consumer) or len(records) >= count, what=f"{count} messages on the topic")
+    finally:
+        consumer.close()
+    return records
+
+
+def test_each_event_is_published_once_keyed_by_lead_in_order_with_cloudevents_headers(kafka_engine: Engine) -> None:
+    s = kafka_engine.service
+    leads = [s.capture_lead(details=LeadDetails(contact_name=f"L{i}", email=f"l{i}@example.com"), meta=META).lead_id
+             for i in range(5)]  # fmt: skip
+    for lead in leads:
+        s.contact(lead_id=lead, via="call", meta=META)
+        s.assign(lead_id=lead, owner="rep-2", meta=META)
+    relay = kafka_engine.relay()
+    thread = run_in_thread(relay)
+    records = read_topic(kafka_engine.settings, 15)
+    kafka_engine.stop.set()
+    thread.join(timeout=10)
+
+    versions: dict[UUID, list[int]] = defaultdict(list)
+    partitions: dict[UUID, set[int]] = defaultdict(set)
+    for r in records:
+        event = from_binary(KafkaMessage(headers=dict(r.headers), key=r.key, value=r.value))
+        assert event["specversion"] == "1.0" and event["source"] == "urn:leads-engine:lead"
+        assert r.key.decode() == event["subject"]
+        lead = UUID(event["subject"])
+        versions[lead].append(int(event["leadversion"]))
+        partitions[lead].add(r.partition)
+    assert set(versions) == set(leads)
+    assert all(v == [1, 2, 3] for v in versions.values()), versions
+    assert all(len(p) == 1 for p in partitions.values())
+    types = [from_kafka(r.headers, r.value).type for r in records if r.key == str(leads[0]).encode()]
+    assert types == ["lead.captured.v1", "lead.contacted.v1", "lead.assigned.v1"]
+
+
+def test_a_restarted_relay_resumes_after_its_stored_position(kafka_settings: Settings) -> None:
+    first = Engine.open(kafka_settings)
+    lead = first.service.capture_lead(details=LeadDetails(contact_name="A", email="a@example.com"), meta=META).lead_id
+    relay = first.relay()
+    thread = run_in_thread(relay)
+    read_topic(kafka_settings, 1)
+    wait_for(lambda: _relay_position(first) >= 1, what="relay position saved")
+    first.stop.set()
+    thread.join(timeout=10)
+    first.close()
+
+    second = Engine.open(kafka_settings)
+    second.service.contact(lead_id=lead, via="call", meta=META)
+    thread = run_in_thread(second.relay())
+    records = read_topic(kafka_settings, 2)
+    second.stop.set()
+    thread.join(timeout=10)
+    second.close()
+    assert [int(dict(r.headers)["ce_leadversion"]) for r in records] == [1, 2]
+
+
+def test_topics_are_created_explicitly_with_unlimited_retention_for_the_audit_trail(kafka_settings: Settings) -> None:
+    from kafka import KafkaAdminClient
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    ensure_topics(kafka_settings)
+    ensure_topics(kafka_settings)  # idempotent
+    admin = KafkaAdminClient(bootstrap_servers=kafka_settings.kafka_bootstrap_servers)
+    try:
+        topics = {t["name"]: t for t in admin.describe_topics([kafka_settings.events_topic])}
+        assert len(topics[kafka_settings.events_topic]["partitions"]) == kafka_settings.topic_partitions
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, kafka_settings.events_topic)])
+        topic_configs = configs["topic"][kafka_settings.events_topic]
+        assert topic_configs["retention.ms"]["value"] == "-1"
+        assert topic_configs["retention.bytes"]["value"] == "-1"
+    finally:
+        admin.close()
+
+
+def _relay_position(engine: Engine) -> int:
+    with engine.db.cursor() as cur:
+        return engine.positions.load(cur, consumer="relay", source="log").get(0, 0)

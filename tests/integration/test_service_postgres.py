@@ -1,0 +1,77 @@
+"""Idempotency and optimistic concurrency against the real PostgreSQL event store."""
+
+from __future__ import annotations
+
+import threading
+from domain.errors import VersionConflict
+from domain.service import CommandResult, LeadService
+from domain.values import EventMeta, LeadDetails
+from infra.event_mapper import MAPPER_ENV
+from infra.postgres import eventsourcing_env
+from infra.runtime import Engine
+
+ADA = LeadDetails(contact_name="Ada", email="ada@example.com")
+
+
+def test_the_same_command_id_twice_records_one_event(engine: Engine) -> None:
+    meta = EventMeta(actor="form", command_id="submission-42")
+    first = engine.service.capture_lead(details=ADA, meta=meta)
+    second = engine.service.capture_lead(details=ADA, meta=meta)
+    assert second.lead_id == first.lead_id and second.replayed
+    assert len(engine.service.history(first.lead_id)) == 1
+
+
+def test_concurrent_duplicates_of_one_command_have_one_effect(engine: Engine) -> None:
+    """Both callers pass the pre-check; the record's unique version makes one save fail,
+    and that caller gets the winner's result."""
+    lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
+    other = LeadService(env=eventsourcing_env(engine.db, engine.settings) | MAPPER_ENV)
+    results = race([lambda s=s: s.contact(lead_id=lead_id, via="call", meta=EventMeta(actor="a", command_id="c-1"))
+                    for s in (engine.service, other)])  # fmt: skip
+    assert all(isinstance(r, CommandResult) and r.version == 2 for r in results)
+    assert len(engine.service.history(lead_id)) == 2
+    other.close()
+
+
+def test_two_writers_with_the_same_expected_version_exactly_one_wins(engine: Engine) -> None:
+    other = LeadService(env=eventsourcing_env(engine.db, engine.settings) | MAPPER_ENV)
+    for round_ in range(10):
+        lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
+        results = race([lambda s=s, o=o: s.assign(lead_id=lead_id, owner=o, meta=EventMeta(actor=o), expected_version=1)
+                        for s, o in ((engine.service, "rep-a"), (other, "rep-b"))])  # fmt: skip
+        winners = [r for r in results if isinstance(r, CommandResult)]
+        losers = [r for r in results if isinstance(r, VersionConflict)]
+        assert (len(winners), len(losers)) == (1, 1), f"round {round_}: {results}"
+        lead = engine.service.get_lead(lead_id)
+        assert lead.version == 2 and lead.owner in ("rep-a", "rep-b")
+    other.close()
+
+
+def test_without_an_expected_version_a_lost_race_is_retried_and_no_update_is_lost(engine: Engine) -> None:
+    other = LeadService(env=eventsourcing_env(engine.db, engine.settings) | MAPPER_ENV)
+    lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
+    results = race([lambda s=s, u=u: s.follow(lead_id=lead_id, user=u, meta=EventMeta(actor=u))
+                    for s, u in ((engine.service, "u1"), (other, "u2"))])  # fmt: skip
+    assert all(isinstance(r, CommandResult) for r in results), results
+    assert engine.service.get_lead(lead_id).followers == {"u1", "u2"}
+    other.close()
+
+
+def race(calls: list[object]) -> list[object]:
+    """Run the calls at the same moment in threads; collect each result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int, call: object) -> None:
+        barrier.wait()
+        try:
+            results[i] = call()  # type: ignore[operator]
+        except Exception as e:
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
