@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 from kafka import KafkaProducer
 
 from consumers.contract import LEAD_TOPICS, envelope_from_notification, to_kafka
@@ -47,7 +48,7 @@ class Relay:
                 position = self.positions.load(cur, consumer=RELAY, source="log").get(0, 0)
             self.status = "running"
             while not self.stop.is_set():
-                notifications = self.app.recorder.select_notifications(start=position + 1, limit=self.batch_size)  # type: ignore[attr-defined]
+                notifications = self.app.recorder.select_notifications(start=position + 1, limit=self.batch_size)
                 if not notifications:
                     self.stop.wait(self.idle_wait_s)
                     continue
@@ -60,7 +61,7 @@ class Relay:
         finally:
             conn.close()
 
-    def _publish(self, notifications: list[Any]) -> bool:
+    def _publish(self, notifications: Sequence[Notification]) -> bool:
         """Send the batch and wait for every acknowledgement; on failure retry the same batch."""
         futures = []
         for n in notifications:

@@ -53,7 +53,7 @@ class NotificationLogSource:
         self.position = load_positions().get(0, 0)
 
     def poll(self, timeout_s: float) -> Batch:
-        notifications = self.recorder.select_notifications(start=self.position + 1, limit=self.batch_size)  # type: ignore[attr-defined]
+        notifications = self.recorder.select_notifications(start=self.position + 1, limit=self.batch_size)
         if not notifications:
             self.stop.wait(timeout_s)
             return Batch()

@@ -43,9 +43,8 @@ class CommandResult:
     replayed: bool = False
 
     def as_record(self) -> dict[str, str | int | None]:
-        return {"lead_id": str(self.lead_id), "version": self.version} | {
-            k: str(v) for k, v in self.created.items()
-        }
+        record: dict[str, str | int | None] = {"lead_id": str(self.lead_id), "version": self.version}
+        return record | {k: str(v) for k, v in self.created.items()}
 
     @classmethod
     def from_record(cls, record: dict[str, str | int | None]) -> CommandResult:
@@ -219,7 +218,7 @@ class LeadService(Application[UUID]):
 
     def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None, *, version: int | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(cls.__name__.lower(), aggregate_id) from None
         if not isinstance(aggregate, cls):
@@ -249,7 +248,7 @@ class LeadService(Application[UUID]):
         if not meta.command_id:
             return None
         try:
-            record = self.repository.get(self._record_id(meta))
+            record: Aggregate = self.repository.get(self._record_id(meta))
         except AggregateNotFoundError:
             return None
         assert isinstance(record, CommandRecord)

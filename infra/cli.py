@@ -68,6 +68,9 @@ def serve() -> None:
                                            log_level="warning"))  # fmt: skip
     typer.echo(f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "
                f"(API docs at /docs, health at /health)")  # fmt: skip
+    # uvicorn re-raises the stop signal once it has shut down; with these handlers in place
+    # that signal stops the workers instead of killing the process before they commit.
+    _stop_on_signals(engine)
     try:
         server.run()
     finally:

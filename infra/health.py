@@ -12,7 +12,7 @@ from infra.settings import Mode
 
 def health(engine: Engine) -> dict[str, Any]:
     components: dict[str, Any] = {}
-    log_head = _check(components, "event_store", lambda: {"last_position": engine.service.recorder.max_notification_id() or 0})  # type: ignore[attr-defined]
+    log_head = _check(components, "event_store", lambda: {"last_position": engine.service.recorder.max_notification_id() or 0})
     rows = _check(components, "read_store", lambda: {"positions": _positions(engine)})
     ends: dict[int, int] = {}
     if engine.settings.mode is Mode.KAFKA:

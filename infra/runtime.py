@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 
 
 class Worker(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
+
     status: str
 
     def run(self) -> None: ...

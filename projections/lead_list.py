@@ -108,7 +108,8 @@ class LeadList:
         return [], {}
 
     def list(self, cur: Any, *, status: str | None, owner: str | None, limit: int) -> list[dict[str, Any]]:
-        where, params = [], {"limit": limit}
+        where: list[str] = []
+        params: dict[str, Any] = {"limit": limit}
         if status:
             where.append("status = %(status)s")
             params["status"] = status

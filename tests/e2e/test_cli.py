@@ -1,0 +1,113 @@
+"""The `leads` command as an operator runs it: serve, stop, restart, and bad configuration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import wait_for
+
+LEADS = shutil.which("leads") or str(Path(os.sys.executable).parent / "leads")  # type: ignore[attr-defined]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen([LEADS, "serve"], env=os.environ | env | {"LEADS_API_PORT": str(port)},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: proc.poll() is not None or _answers(url), timeout=60, what="leads serve to answer")
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, output
+        assert "leads: stopped" in output
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=1).status_code in (200, 503)
+    except httpx.HTTPError:
+        return False
+
+
+def listed_ids(url: str) -> list[str]:
+    return [i["lead_id"] for i in httpx.get(f"{url}/leads", params={"limit": 500}).json()["items"]]
+
+
+def test_serve_on_a_fresh_home_answers_docs_and_lists_a_posted_lead_within_a_second(tmp_path: Path) -> None:
+    """The README run command: embedded PostgreSQL under LEADS_HOME, no broker."""
+    with serving({"LEADS_HOME": str(tmp_path / "home")}) as url:
+        assert httpx.get(f"{url}/docs").status_code == 200
+        assert httpx.get(f"{url}/health").json()["status"] == "ok"
+        lead_id = httpx.post(f"{url}/leads", json={"contact_name": "Ada", "email": "ada@example.com"}).json()["lead_id"]
+        posted = time.monotonic()
+        wait_for(lambda: lead_id in listed_ids(url), timeout=1.0, what="the lead listed within one second")
+        assert time.monotonic() - posted <= 1.0
+
+
+def test_stopping_and_restarting_serve_loses_nothing_and_projects_nothing_twice(database_dsn: str, tmp_path: Path) -> None:
+    env = {"LEADS_POSTGRES_DSN": database_dsn, "LEADS_HOME": str(tmp_path)}
+    created: list[str] = []
+    for round_ in range(3):
+        with serving(env) as url:
+            for i in range(10):
+                body: dict[str, Any] = {"contact_name": f"Lead {round_}-{i}", "email": f"l{round_}{i}@example.com"}
+                created.append(httpx.post(f"{url}/leads", json=body).json()["lead_id"])
+            wait_for(lambda: len(listed_ids(url)) == len(created), what="all leads listed")
+    with serving(env) as url:
+        ids = listed_ids(url)
+        assert sorted(ids) == sorted(created) and len(ids) == len(set(ids))
+        consumers = httpx.get(f"{url}/health").json()["components"]["consumers"]
+        assert consumers["lead_list_v1"]["lag"] == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LEADS_POSTGRES_DSN": "postgresql://nobody@127.0.0.1:1/leads"}, "cannot connect to PostgreSQL at 127.0.0.1:1/leads"),
+        ({"LEADS_MODE": "kafka", "LEADS_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "LEADS_CONNECT_TIMEOUT_S": "2"},
+         "cannot reach Kafka at 127.0.0.1:1"),
+        ({"LEADS_MODE": "sideways"}, "invalid settings"),
+    ],
+)  # fmt: skip
+def test_bad_configuration_fails_fast_with_one_line_saying_what_and_where(
+    env: dict[str, str], expected: str, database_dsn: str, tmp_path: Path
+) -> None:
+    base = {"LEADS_POSTGRES_DSN": database_dsn, "LEADS_HOME": str(tmp_path)}
+    done = subprocess.run([LEADS, "serve"], env=os.environ | base | env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.startswith("leads:")]
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_schema_events_exports_a_json_schema_per_published_event_type() -> None:
+    import json
+
+    done = subprocess.run([LEADS, "schema", "events"], capture_output=True, text=True, timeout=60, check=True)
+    schemas = json.loads(done.stdout)
+    assert {"lead.captured.v1", "lead.qualified.v1", "lead.disqualified.v2", "lead.converted.v1"} <= set(schemas)
+    disqualified = schemas["lead.disqualified.v2"]
+    assert "reason_code" in disqualified["required"] and "originator_id" not in disqualified["properties"]
+    assert "meta" in disqualified["required"]
