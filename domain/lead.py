@@ -15,7 +15,7 @@ from domain.base import Aggregate
 from domain.errors import ConversionRequirementsUnmet, InvalidCommand
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown
+from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
 from domain.values import (
     BantItem,
     DisqualifyReason,
@@ -39,6 +39,7 @@ class Lead(Aggregate):
         self.activities: list[Activity] = []
         self.notes: list[Note] = []
         self.attachments: list[Attachment] = []
+        self.signals: list[Signal] = []
         self.score_breakdown: ScoreBreakdown | None = None
         self.score_rule_version: str | None = None
         self.score_adjustment = 0
@@ -114,6 +115,10 @@ class Lead(Aggregate):
         check_allowed(C.UNFOLLOW, self.status)
         if user in self.followers:
             self.trigger_event(ev.Unfollowed, user=user, meta=meta)
+
+    def record_signal(self, *, signal: Signal, meta: EventMeta) -> None:
+        check_allowed(C.RECORD_SIGNAL, self.status)
+        self.trigger_event(ev.SignalRecorded, signal=signal, meta=meta)
 
     def record_score(self, *, breakdown: ScoreBreakdown, rule_version: str, meta: EventMeta) -> None:
         check_allowed(C.SCORE, self.status)

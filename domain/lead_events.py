@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import Field
 
 from domain.base import Aggregate
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown
+from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
 from domain.values import BantItem, DisqualifyReason, LeadDetails, LeadStatus
 
 if TYPE_CHECKING:
@@ -90,6 +90,13 @@ class Unfollowed(Aggregate.Event):
 
     def apply(self, lead: Lead) -> None:
         lead.followers.discard(self.user)
+
+
+class SignalRecorded(Aggregate.Event):
+    signal: Signal
+
+    def apply(self, lead: Lead) -> None:
+        lead.signals.append(self.signal)
 
 
 class Scored(Aggregate.Event):
@@ -213,6 +220,6 @@ class Converted(Aggregate.Event):
 
 LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     LeadCaptured, DetailsUpdated, Assigned, Contacted, ActivityLogged, NoteAdded, AttachmentAdded,
-    Followed, Unfollowed, Scored, ScoreAdjusted, BantUpdated, Qualified, Nurtured, Disqualified,
+    Followed, Unfollowed, SignalRecorded, Scored, ScoreAdjusted, BantUpdated, Qualified, Nurtured, Disqualified,
     Reopened, MarkedDuplicate, MergedInto, DuplicateAbsorbed, Converted,
 )  # fmt: skip

@@ -19,6 +19,7 @@ class LeadCommand(StrEnum):
     ADD_ATTACHMENT = "attach a file to"
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
+    RECORD_SIGNAL = "record an engagement signal on"
     SCORE = "score"
     ADJUST_SCORE = "adjust the score of"
     UPDATE_BANT = "update BANT of"

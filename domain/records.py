@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.values import ActivityKind, Frozen, NonBlank
+from domain.values import ActivityKind, Frozen, NonBlank, SignalKind
 
 
 class Activity(Frozen):
@@ -44,6 +44,14 @@ class Attachment(Frozen):
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     added_by: str
     added_at: datetime
+
+
+class Signal(Frozen):
+    """An engagement signal: what happened, where (URL, campaign, asset), and when."""
+
+    kind: SignalKind
+    detail: str | None = None
+    occurred_at: datetime
 
 
 class ScoreBreakdown(Frozen):

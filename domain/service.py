@@ -22,7 +22,7 @@ from domain.command_log import CommandRecord
 from domain.customers import Account, Contact, Opportunity
 from domain.errors import InvalidCommand, NotFound, VersionConflict
 from domain.lead import Lead
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown
+from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
 
 A = TypeVar("A", bound=Aggregate)
@@ -93,6 +93,11 @@ class LeadService(Application[UUID]):
 
     def unfollow(self, *, lead_id: UUID, user: str, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
         return self._change("unfollow", lead_id, meta, expected_version, lambda lead: lead.unfollow(user=user, meta=meta))
+
+    def record_signal(self, *, lead_id: UUID, signal: Signal, meta: EventMeta,
+                      expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        return self._change("record_signal", lead_id, meta, expected_version,
+                            lambda lead: lead.record_signal(signal=signal, meta=meta))  # fmt: skip
 
     def record_score(self, *, lead_id: UUID, breakdown: ScoreBreakdown, rule_version: str, meta: EventMeta,
                      expected_version: int | None = None) -> CommandResult:  # fmt: skip

@@ -61,6 +61,16 @@ class DisqualifyReason(StrEnum):
     OTHER = "other"
 
 
+class SignalKind(StrEnum):
+    """Engagement signals other services report (marketing email, website, content)."""
+
+    EMAIL_OPENED = "email_opened"
+    EMAIL_CLICKED = "email_clicked"
+    PAGE_VISITED = "page_visited"
+    CONTENT_DOWNLOADED = "content_downloaded"
+    FORM_SUBMITTED = "form_submitted"
+
+
 class ActivityKind(StrEnum):
     CALL = "call"
     EMAIL = "email"

@@ -12,12 +12,14 @@ from typing import Annotated, TypeVar
 import typer
 
 from infra.errors import StartupError
-from infra.runtime import Engine
+from infra.runtime import Engine, Worker
 from infra.settings import Mode, Settings
 
 app = typer.Typer(help="Event-sourced lead lifecycle engine.", no_args_is_help=True)
 schema_app = typer.Typer(help="Export the published contract.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+dlq_app = typer.Typer(help="Inspect and re-drive the intake dead-letter topic.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
 T = TypeVar("T")
 
 
@@ -55,7 +57,7 @@ def _stop_on_signals(engine: Engine) -> None:
 
 @app.command()
 def serve() -> None:
-    """API, relay (kafka mode) and every projection consumer in one process."""
+    """API, relay and intake (kafka mode) and every projection consumer in one process."""
     import uvicorn
 
     from api.app import create_app
@@ -95,19 +97,58 @@ def relay() -> None:
 
 
 @app.command()
-def consume(projection: Annotated[str, typer.Option(help="Projection to run, e.g. lead_list")]) -> None:
-    """Run one projection consumer until SIGTERM/SIGINT (scale out: one per process)."""
+def consume(
+    projection: Annotated[str | None, typer.Option(help="Projection to run, e.g. lead_list")] = None,
+    intake: Annotated[bool, typer.Option("--intake", help="Run the intake consumer instead (kafka mode)")] = False,
+) -> None:
+    """Run one consumer until SIGTERM/SIGINT (scale out: several processes share the partitions)."""
+    if (projection is None) == (not intake):
+        typer.echo("leads: name one of --projection NAME or --intake", err=True)
+        raise typer.Exit(2)
     _configure_logging()
-    engine = _open(_settings())
+    settings = _settings()
+    if intake and settings.mode is not Mode.KAFKA:
+        typer.echo("leads: the intake consumer needs LEADS_MODE=kafka", err=True)
+        raise typer.Exit(2)
+    engine = _open(settings)
     _stop_on_signals(engine)
-    runner = _or_exit(lambda: engine.consumer(projection, client_id=f"leads-{projection}"))
+    make: Callable[[], Worker] = (
+        engine.intake if intake else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
+    )
+    worker = _or_exit(make)
     try:
-        runner.run()
+        worker.run()
     finally:
         engine.close()
-    if runner.status.startswith("halted"):
-        typer.echo(f"leads: {runner.name} {runner.status}", err=True)
+    if worker.status.startswith("halted"):
+        typer.echo(f"leads: {worker.name} {worker.status}", err=True)
         raise typer.Exit(1)
+
+
+@dlq_app.command("list")
+def dlq_list() -> None:
+    """Print every dead letter as a JSON line: where it came from, the stage and the reason."""
+    from consumers.dlq import list_dead_letters
+
+    s = _settings()
+    for entry in list_dead_letters(bootstrap_servers=s.kafka_bootstrap_servers, dlq_topic=s.dlq_topic):
+        typer.echo(json.dumps(entry))
+
+
+@dlq_app.command("replay")
+def dlq_replay() -> None:
+    """Re-drive dead letters not replayed before to the intake topic (after fixing the cause)."""
+    from consumers.dlq import replay
+    from infra.kafka_bus import make_producer
+
+    s = _settings()
+    producer = make_producer(s, client_id="leads-dlq-replay")
+    try:
+        count = replay(bootstrap_servers=s.kafka_bootstrap_servers, dlq_topic=s.dlq_topic, intake_topic=s.intake_topic,
+                       group_id=f"{s.consumer_group}.dlq-replay", producer=producer)  # fmt: skip
+    finally:
+        producer.close()
+    typer.echo(f"leads: replayed {count} dead letters to {s.intake_topic}")
 
 
 @schema_app.command("events")

@@ -20,8 +20,8 @@ def topic_specs(settings: Settings) -> dict[str, dict[str, object]]:
     n = settings.topic_partitions
     return {
         settings.events_topic: {"num_partitions": n, "replication_factor": -1, "configs": UNLIMITED},
-        f"{p}lead-intake": {"num_partitions": n, "replication_factor": -1, "configs": {}},
-        f"{p}lead-intake.dlq": {"num_partitions": 1, "replication_factor": -1, "configs": UNLIMITED},
+        settings.intake_topic: {"num_partitions": n, "replication_factor": -1, "configs": {}},
+        settings.dlq_topic: {"num_partitions": 1, "replication_factor": -1, "configs": UNLIMITED},
         f"{p}notifications": {"num_partitions": n, "replication_factor": -1, "configs": {}},
     }
 
@@ -61,11 +61,11 @@ def ensure_topics(settings: Settings) -> None:
         admin.close()
 
 
-def make_producer(settings: Settings) -> KafkaProducer:
+def make_producer(settings: Settings, *, client_id: str = "leads-relay") -> KafkaProducer:
     """Idempotent, acks from all replicas, batched and compressed."""
     return KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        client_id="leads-relay",
+        client_id=client_id,
         acks="all",
         enable_idempotence=True,
         linger_ms=5,

@@ -1,5 +1,5 @@
-"""Builds the engine from settings and runs its parts: the application service, the relay and
-projection consumers as threads (``leads serve``) or one per process (``leads relay``,
+"""Builds the engine from settings and runs its parts: the application service, the relay, the
+intake consumer and projection consumers as threads (``leads serve``) or one per process (``leads relay``,
 ``leads consume``). Same code in embedded and kafka mode; the source is the only difference."""
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kafka import KafkaConsumer
+
+from consumers.intake import IntakeConsumer
 from consumers.positions import Positions
 from consumers.relay import Relay
 from consumers.runner import ProjectionRunner
@@ -75,6 +78,15 @@ class Engine:
                      producer=make_producer(s), topic=s.events_topic, stop=self.stop, batch_size=s.batch_size,
                      idle_wait_s=s.idle_wait_ms / 1000)  # fmt: skip
 
+    def intake(self) -> IntakeConsumer:
+        s = self.settings
+        consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, group_id=f"{s.consumer_group}.intake",
+                                 client_id="leads-intake", enable_auto_commit=False, auto_offset_reset="earliest",
+                                 max_poll_records=s.batch_size)  # fmt: skip
+        return IntakeConsumer(service=self.service, consumer=consumer, producer=make_producer(s, client_id="leads-dlq"),
+                              topic=s.intake_topic, dlq_topic=s.dlq_topic, stop=self.stop,
+                              idle_wait_s=s.idle_wait_ms / 1000, batch_size=s.batch_size)  # fmt: skip
+
     def consumer(self, name: str, *, client_id: str = "leads") -> ProjectionRunner:
         try:
             projection = self.projections[name]
@@ -107,6 +119,7 @@ class Engine:
         self.prepare_read_store()
         if self.settings.mode is Mode.KAFKA:
             self._start(self.relay())
+            self._start(self.intake())
         for name in self.projections:
             self._start(self.consumer(name))
 

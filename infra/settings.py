@@ -41,3 +41,11 @@ class Settings(BaseSettings):
     @property
     def events_topic(self) -> str:
         return f"{self.topic_prefix}lead-events"
+
+    @property
+    def intake_topic(self) -> str:
+        return f"{self.topic_prefix}lead-intake"
+
+    @property
+    def dlq_topic(self) -> str:
+        return f"{self.intake_topic}.dlq"

@@ -12,8 +12,8 @@ import pytest
 from domain.errors import ConversionRequirementsUnmet, IllegalTransition
 from domain.lead import Lead
 from domain.lifecycle import LeadCommand as C
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown
-from domain.values import ActivityKind, BantItem, DisqualifyReason
+from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
+from domain.values import ActivityKind, BantItem, DisqualifyReason, SignalKind
 from domain.values import LeadStatus as S
 from tests.unit.conftest import META, new_lead
 
@@ -68,6 +68,8 @@ INVOKE: dict[C, Callable[[Lead], None]] = {
     C.ADD_ATTACHMENT: lambda lead: lead.add_attachment(attachment=attachment(), meta=META),
     C.FOLLOW: lambda lead: lead.follow(user="manager-1", meta=META),
     C.UNFOLLOW: lambda lead: lead.unfollow(user="manager-1", meta=META),
+    C.RECORD_SIGNAL: lambda lead: lead.record_signal(
+        signal=Signal(kind=SignalKind.EMAIL_CLICKED, detail="spring-campaign", occurred_at=NOW), meta=META),
     C.SCORE: lambda lead: lead.record_score(
         breakdown=ScoreBreakdown(demographic=10, behavioral=5, firmographic=5), rule_version="r1", meta=META),
     C.ADJUST_SCORE: lambda lead: lead.adjust_score(points=5, reason="met at fair", meta=META),

@@ -1,0 +1,137 @@
+"""The intake consumer: applies what other services publish to ``<prefix>lead-intake``.
+
+Each message is decoded, validated against its model and applied through the application
+service with ``ce_id`` as the idempotency key, so redelivery changes nothing. A message that
+cannot be parsed, fails validation or is refused by the domain goes to the dead-letter topic
+with its original bytes and headers plus the reason; the consumer never stalls on it. Offsets
+are committed only after every effect of the batch (and every dead letter) is durable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+from pydantic import ValidationError
+
+from consumers.intake_commands import COMMANDS, INTAKE_TYPES
+from domain.errors import DomainError
+from domain.service import LeadService
+from domain.values import Channel, EventMeta
+
+log = logging.getLogger(__name__)
+REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source")
+
+
+class Rejected(Exception):
+    """A message the engine will not apply; ``stage`` is parse, validate or domain."""
+
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__(reason)
+        self.stage = stage
+        self.reason = reason
+
+
+def apply_message(service: LeadService, headers: list[tuple[str, bytes]], value: bytes | None) -> None:
+    """Decode, validate and apply one intake message, or raise :class:`Rejected`."""
+    h = {k: v.decode("utf-8", "replace") for k, v in headers or []}
+    missing = [name for name in REQUIRED_HEADERS if name not in h]
+    if missing:
+        raise Rejected("parse", f"missing CloudEvents headers: {', '.join(missing)}")
+    if h["ce_type"] not in INTAKE_TYPES:
+        raise Rejected("parse", f"unknown ce_type {h['ce_type']!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
+    try:
+        data = orjson.loads(value or b"")
+        time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
+    except (orjson.JSONDecodeError, ValueError) as e:
+        raise Rejected("parse", f"not valid JSON or time: {e}") from None
+    model, handler = COMMANDS[INTAKE_TYPES[h["ce_type"]]]
+    try:
+        message = model.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "data"
+        raise Rejected("validate", f"{field}: {first['msg']}") from None
+    meta = EventMeta(actor=h["ce_source"], channel=Channel.INTAKE, command_id=f"{h['ce_source']}/{h['ce_id']}",
+                     correlation_id=h.get("ce_correlationid"), causation_id=h["ce_id"])  # fmt: skip
+    try:
+        handler(service, message, meta, time)
+    except DomainError as e:
+        raise Rejected("domain", f"{type(e).__name__}: {e}") from None
+
+
+class IntakeConsumer:
+    name = "intake"
+
+    def __init__(self, *, service: LeadService, consumer: KafkaConsumer, producer: KafkaProducer, topic: str,
+                 dlq_topic: str, stop: threading.Event, idle_wait_s: float, batch_size: int) -> None:  # fmt: skip
+        self.service = service
+        self.consumer = consumer
+        self.producer = producer
+        self.topic = topic
+        self.dlq_topic = dlq_topic
+        self.stop = stop
+        self.idle_wait_s = idle_wait_s
+        self.batch_size = batch_size
+        self.status = "starting"
+
+    def run(self) -> None:
+        if not self.consumer.partitions_for_topic(self.topic):
+            raise RuntimeError(f"topic {self.topic} has no partitions visible to the consumer")
+        self.consumer.subscribe([self.topic])
+        self.status = "running"
+        try:
+            while not self.stop.is_set():
+                records = self.consumer.poll(timeout_ms=int(self.idle_wait_s * 1000) or 1, max_records=self.batch_size)
+                if records:
+                    self._process(records)
+            self.status = "stopped"
+        finally:
+            self.consumer.close(autocommit=False)
+            self.producer.close()
+
+    def _process(self, records: dict[TopicPartition, list[Any]]) -> None:
+        dead: list[Any] = []
+        try:
+            for recs in records.values():
+                for r in recs:
+                    try:
+                        apply_message(self.service, r.headers, r.value)
+                    except Rejected as e:
+                        dead.append(self.producer.send(self.dlq_topic, key=r.key, value=r.value,
+                                                       headers=list(r.headers or []) + dead_letter_headers(r, e)))  # fmt: skip
+            self.producer.flush()
+            for future in dead:
+                future.get(timeout=30)
+        except Exception as e:
+            # Infrastructure trouble (database, broker): apply the batch again later; effects are idempotent.
+            self.status = f"retrying: {e}"
+            log.warning("intake: %s", self.status)
+            for tp, recs in records.items():
+                self.consumer.seek(tp, recs[0].offset)
+            self.stop.wait(1.0)
+            return
+        try:
+            self.consumer.commit({tp: OffsetAndMetadata(recs[-1].offset + 1, "", -1) for tp, recs in records.items()})
+        except KafkaError as e:
+            # Lost the partitions in a rebalance: their next owner re-reads from the last commit,
+            # and re-applying is harmless because every effect is idempotent by ce_id.
+            log.info("intake: commit skipped (%s); the batch will be redelivered and deduped", e)
+        self.status = "running"
+
+
+def dead_letter_headers(record: Any, error: Rejected) -> list[tuple[str, bytes]]:
+    return [
+        ("dlq_reason", error.reason.encode()),
+        ("dlq_stage", error.stage.encode()),
+        ("dlq_topic", record.topic.encode()),
+        ("dlq_partition", str(record.partition).encode()),
+        ("dlq_offset", str(record.offset).encode()),
+        ("dlq_time", datetime.now(UTC).isoformat().encode()),
+    ]

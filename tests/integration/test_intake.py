@@ -1,0 +1,137 @@
+"""Other services publish to the intake topic; the engine applies, dedupes and dead-letters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kafka import KafkaAdminClient, KafkaProducer
+
+from consumers.contract import LEAD_TOPICS
+from consumers.dlq import list_dead_letters
+from infra.runtime import Engine
+from infra.settings import Settings
+from tests.conftest import wait_for
+from tests.e2e.test_cli import LEADS
+from tests.integration.helpers import run_in_thread
+
+
+def ce(ce_type: str, data: Any, *, ce_id: str | None = None, source: str = "urn:partner:acme",
+       drop: tuple[str, ...] = ()) -> tuple[bytes, list[tuple[str, bytes]]]:  # fmt: skip
+    """A CloudEvents binary-mode message as a plain kafka-python producer would send it."""
+    headers = {"ce_specversion": "1.0", "ce_id": ce_id or str(uuid.uuid4()), "ce_type": ce_type,
+               "ce_source": source, "ce_time": "2026-11-20T10:00:00+00:00", "content-type": "application/json"}  # fmt: skip
+    value = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return value, [(k, v.encode()) for k, v in headers.items() if k not in drop]
+
+
+@pytest.fixture
+def intake(kafka_engine: Engine) -> Iterator[Engine]:
+    thread = run_in_thread(kafka_engine.intake())
+    yield kafka_engine
+    kafka_engine.stop.set()
+    thread.join(timeout=15)
+
+
+@pytest.fixture
+def producer(kafka_settings: Settings) -> Iterator[KafkaProducer]:
+    p = KafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap_servers)
+    yield p
+    p.close()
+
+
+def send(producer: KafkaProducer, settings: Settings, messages: list[tuple[str, tuple[bytes, list[Any]]]]) -> None:
+    for key, (value, headers) in messages:
+        producer.send(settings.intake_topic, key=key.encode(), value=value, headers=headers)
+    producer.flush()
+
+
+def lead_event_count(engine: Engine) -> int:
+    return len(engine.service.recorder.select_notifications(start=1, limit=100_000, topics=LEAD_TOPICS))
+
+
+def intake_done(settings: Settings, total: int) -> bool:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        group = f"{settings.consumer_group}.intake"
+        offsets = admin.list_group_offsets(group).get(group, {})
+    finally:
+        admin.close()
+    return sum(o.offset for o in offsets.values()) >= total
+
+
+def test_a_lead_published_by_another_service_is_created(intake: Engine, producer: KafkaProducer) -> None:
+    lead_id = str(uuid.uuid4())
+    data = {"lead_id": lead_id, "contact_name": "Grace Hopper", "email": "grace@example.com", "source": "partner"}
+    send(producer, intake.settings, [(lead_id, ce("lead.intake.capture.v1", data))])
+    lead = wait_for(lambda: lead_event_count(intake) and intake.service.get_lead(uuid.UUID(lead_id)), what="the lead")
+    assert lead.details.email == "grace@example.com"
+    event = intake.service.history(lead.id)[0]
+    assert (event.meta.actor, event.meta.channel.value) == ("urn:partner:acme", "intake")
+
+
+def test_1000_messages_with_50_bad_apply_950_dead_letter_50_and_a_resend_changes_nothing(
+    intake: Engine, producer: KafkaProducer
+) -> None:
+    s = intake.settings
+    leads = [str(uuid.uuid4()) for _ in range(600)]
+    good: list[tuple[str, Any]] = []
+    for i, lead in enumerate(leads):
+        good.append((lead, ce("lead.intake.capture.v1", {"lead_id": lead, "contact_name": f"L{i}", "email": f"l{i}@example.com"})))
+    for lead in leads[:200]:
+        good.append((lead, ce("lead.intake.signal.v1", {"lead_id": lead, "kind": "email_clicked", "detail": "spring"})))
+    for lead in leads[200:300]:
+        good.append((lead, ce("lead.intake.assign.v1", {"lead_id": lead, "owner": "rep-1"})))
+    for lead in leads[300:350]:
+        good.append((lead, ce("lead.intake.contact.v1", {"lead_id": lead, "via": "call"})))
+    lead = leads[0]
+    bad: list[tuple[str, Any]] = (
+        [(lead, ce("lead.intake.capture.v1", b"{not json")) for _ in range(10)]
+        + [(lead, ce("lead.intake.contact.v1", {"lead_id": lead, "via": "call"}, drop=("ce_type",))) for _ in range(10)]
+        + [(lead, ce("lead.intake.teleport.v1", {"lead_id": lead})) for _ in range(10)]
+        + [(lead, ce("lead.intake.capture.v1", {"contact_name": "X", "email": "not-an-email"})) for _ in range(10)]
+        + [(lead, ce("lead.intake.qualify.v1", {"lead_id": lead})) for _ in range(10)]  # a New lead cannot be qualified
+    )  # fmt: skip
+    messages = good + bad
+    assert len(messages) == 1000
+    send(producer, s, messages)
+    wait_for(lambda: intake_done(s, 1000), timeout=120, what="the intake consumer to commit 1,000 offsets")
+    assert lead_event_count(intake) == 950
+    dead = list_dead_letters(bootstrap_servers=s.kafka_bootstrap_servers, dlq_topic=s.dlq_topic)
+    assert len(dead) == 50 and all(d["reason"] for d in dead)
+    assert Counter(d["stage"] for d in dead) == {"parse": 30, "validate": 10, "domain": 10}
+    assert all(d["original"].startswith(f"{s.intake_topic}/") for d in dead)
+    before = {lid: intake.service.get_lead(uuid.UUID(lid)).version for lid in leads}
+
+    send(producer, s, messages)
+    wait_for(lambda: intake_done(s, 2000), timeout=120, what="the intake consumer to commit 2,000 offsets")
+    assert lead_event_count(intake) == 950
+    assert {lid: intake.service.get_lead(uuid.UUID(lid)).version for lid in leads} == before
+
+
+def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(intake: Engine, producer: KafkaProducer) -> None:
+    s = intake.settings
+    lead_id = str(uuid.uuid4())
+    send(producer, s, [(lead_id, ce("lead.intake.assign.v1", {"lead_id": lead_id, "owner": "rep-9"}))])
+    env = os.environ | {"LEADS_MODE": "kafka", "LEADS_TOPIC_PREFIX": s.topic_prefix,
+                        "LEADS_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers, "LEADS_CONSUMER_GROUP": s.consumer_group}  # fmt: skip
+
+    def dlq_lines() -> list[dict[str, Any]]:
+        out = subprocess.run([LEADS, "dlq", "list"], env=env, capture_output=True, text=True, timeout=60, check=True)
+        return [json.loads(line) for line in out.stdout.splitlines()]
+
+    listed = wait_for(dlq_lines, what="the dead letter")
+    assert listed[0]["stage"] == "domain" and "not found" in listed[0]["reason"]
+    send(producer, s, [(lead_id, ce("lead.intake.capture.v1", {"lead_id": lead_id, "contact_name": "Z", "phone": "+14155552671"}))])
+    wait_for(lambda: lead_event_count(intake) == 1, what="the capture")
+    replayed = subprocess.run([LEADS, "dlq", "replay"], env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert "replayed 1 dead letters" in replayed.stdout
+    wait_for(lambda: intake.service.get_lead(uuid.UUID(lead_id)).owner == "rep-9", what="the replayed assignment")
+    again = subprocess.run([LEADS, "dlq", "replay"], env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert "replayed 0 dead letters" in again.stdout
