@@ -88,7 +88,12 @@ class IntakeConsumer:
         self.status = "running"
         try:
             while not self.stop.is_set():
-                records = self.consumer.poll(timeout_ms=int(self.idle_wait_s * 1000) or 1, max_records=self.batch_size)
+                try:
+                    records = self.consumer.poll(timeout_ms=int(self.idle_wait_s * 1000) or 1,
+                                                 max_records=self.batch_size)  # fmt: skip
+                except KafkaError as e:
+                    self._retry_later(f"polling {self.topic} failed: {e}")
+                    continue
                 if records:
                     self._process(records)
             self.status = "stopped"
@@ -111,11 +116,9 @@ class IntakeConsumer:
                 future.get(timeout=30)
         except Exception as e:
             # Infrastructure trouble (database, broker): apply the batch again later; effects are idempotent.
-            self.status = f"retrying: {e}"
-            log.warning("intake: %s", self.status)
             for tp, recs in records.items():
                 self.consumer.seek(tp, recs[0].offset)
-            self.stop.wait(1.0)
+            self._retry_later(str(e))
             return
         try:
             self.consumer.commit({tp: OffsetAndMetadata(recs[-1].offset + 1, "", -1) for tp, recs in records.items()})
@@ -124,6 +127,12 @@ class IntakeConsumer:
             # and re-applying is harmless because every effect is idempotent by ce_id.
             log.info("intake: commit skipped (%s); the batch will be redelivered and deduped", e)
         self.status = "running"
+
+
+    def _retry_later(self, reason: str) -> None:
+        self.status = f"retrying: {reason}"
+        log.warning("intake: %s", self.status)
+        self.stop.wait(1.0)
 
 
 def dead_letter_headers(record: Any, error: Rejected) -> list[tuple[str, bytes]]:

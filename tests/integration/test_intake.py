@@ -33,8 +33,11 @@ def ce(ce_type: str, data: Any, *, ce_id: str | None = None, source: str = "urn:
 
 @pytest.fixture
 def intake(kafka_engine: Engine) -> Iterator[Engine]:
-    thread = run_in_thread(kafka_engine.intake())
+    worker = kafka_engine.intake()
+    kafka_engine.workers.append(worker)
+    thread = run_in_thread(worker)
     yield kafka_engine
+    assert thread.is_alive(), f"the intake consumer died: {worker.status}"
     kafka_engine.stop.set()
     thread.join(timeout=15)
 
