@@ -7,6 +7,7 @@ everything forever because it is the audit trail.
 from __future__ import annotations
 
 from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import ConfigResource, ConfigResourceType
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from infra.errors import StartupError
@@ -50,15 +51,27 @@ def ensure_topics(settings: Settings) -> None:
                 admin.create_topics(missing, wait_for_metadata=True)
             except TopicAlreadyExistsError:
                 admin.wait_for_topics(list(missing))
-        for topic in admin.describe_topics([settings.events_topic]):
-            count = len(topic["partitions"])
-            if count != settings.topic_partitions:
-                raise StartupError(
-                    f"Kafka topic {settings.events_topic} has {count} partitions, settings say "
-                    f"{settings.topic_partitions}; fix LEADS_TOPIC_PARTITIONS or the topic"
-                )
+        check_events_topic(admin, settings)
     finally:
         admin.close()
+
+
+def check_events_topic(admin: KafkaAdminClient, settings: Settings) -> None:
+    """Refuse an events topic that would silently lose order or history."""
+    topic = settings.events_topic
+    count = len(admin.describe_topics([topic])[0]["partitions"])
+    if count != settings.topic_partitions:
+        raise StartupError(f"Kafka topic {topic} has {count} partitions, settings say {settings.topic_partitions}; "
+                           "fix LEADS_TOPIC_PARTITIONS or the topic")  # fmt: skip
+    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)], config_filter="all")
+    values = {k: v["value"] for k, v in configs["topic"][topic].items()}
+    wrong = {k: values.get(k) for k, want in UNLIMITED.items() if values.get(k) != want}
+    if values.get("cleanup.policy", "delete") != "delete":
+        wrong["cleanup.policy"] = values["cleanup.policy"]
+    if wrong:
+        shown = ", ".join(f"{k}={v}" for k, v in wrong.items())
+        raise StartupError(f"Kafka topic {topic} would drop audit history ({shown}); it needs retention.ms=-1, "
+                           "retention.bytes=-1 and cleanup.policy=delete")  # fmt: skip
 
 
 def make_producer(settings: Settings, *, client_id: str = "leads-relay") -> KafkaProducer:

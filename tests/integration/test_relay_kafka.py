@@ -102,3 +102,43 @@ def test_topics_are_created_explicitly_with_unlimited_retention_for_the_audit_tr
 def _relay_position(engine: Engine) -> int:
     with engine.db.cursor() as cur:
         return engine.positions.load(cur, consumer="relay", source="log").get(0, 0)
+
+
+def test_kafkas_own_console_consumer_prints_our_messages_with_their_ce_headers(kafka_engine: Engine) -> None:
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    classpath = subprocess.run([str(root / "infra/kafka/kafka.sh"), "classpath"], capture_output=True, text=True,
+                               check=True).stdout.strip()  # fmt: skip
+    lead = kafka_engine.service.capture_lead(details=LeadDetails(contact_name="A", email="a@example.com"), meta=META)
+    thread = run_in_thread(kafka_engine.relay())
+    read_topic(kafka_engine.settings, 1)
+    kafka_engine.stop.set()
+    thread.join(timeout=10)
+    java = shutil.which("java") or "java"
+    printed = subprocess.run(
+        [java, "-cp", classpath, "org.apache.kafka.tools.consumer.ConsoleConsumer",
+         "--bootstrap-server", kafka_engine.settings.kafka_bootstrap_servers, "--topic", kafka_engine.settings.events_topic,
+         "--from-beginning", "--max-messages", "1", "--timeout-ms", "30000",
+         "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true"],
+        capture_output=True, text=True, timeout=90,
+    ).stdout  # fmt: skip
+    assert "ce_type:lead.captured.v1" in printed and "ce_specversion:1.0" in printed
+    assert f"ce_subject:{lead.lead_id}" in printed and f"\t{lead.lead_id}\t" in printed
+
+
+def test_an_existing_events_topic_that_would_drop_history_is_reported_not_used(kafka_settings: Settings) -> None:
+    import pytest
+    from kafka import KafkaAdminClient
+
+    from infra.errors import StartupError
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_settings.kafka_bootstrap_servers)
+    admin.create_topics({kafka_settings.events_topic: {"num_partitions": kafka_settings.topic_partitions,
+                                                       "configs": {"retention.ms": "604800000"}}},
+                        wait_for_metadata=True)  # fmt: skip
+    admin.close()
+    with pytest.raises(StartupError, match=r"would drop audit history \(retention.ms=604800000\)"):
+        ensure_topics(kafka_settings)
