@@ -151,18 +151,27 @@ def dlq_replay() -> None:
     typer.echo(f"leads: replayed {count} dead letters to {s.intake_topic}")
 
 
+@schema_app.command("docs")
+def schema_docs() -> None:
+    """Print docs/events.md: topics, headers and every message type, from the models."""
+    from consumers.contract_docs import events_markdown
+
+    sys.stdout.write(events_markdown(_settings().topic_prefix))
+
+
+@schema_app.command("asyncapi")
+def schema_asyncapi() -> None:
+    """Print the AsyncAPI 3 document of the events and intake topics."""
+    from consumers.contract_docs import asyncapi
+
+    json.dump(asyncapi(_settings().topic_prefix), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
 @schema_app.command("events")
 def schema_events() -> None:
     """Print the JSON Schema of every published lead event, keyed by CloudEvents type."""
-    from consumers.contract import CLASSES, ENVELOPE_FIELDS, event_type
+    from consumers.contract_docs import event_json_schemas
 
-    schemas = {}
-    for cls in CLASSES.values():
-        schema = cls.model_json_schema()
-        for name in ENVELOPE_FIELDS:
-            schema.get("properties", {}).pop(name, None)
-            if name in schema.get("required", []):
-                schema["required"].remove(name)
-        schemas[event_type(cls)] = schema
-    json.dump(schemas, sys.stdout, indent=2)
+    json.dump(event_json_schemas(), sys.stdout, indent=2)
     sys.stdout.write("\n")

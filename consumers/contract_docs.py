@@ -1,0 +1,161 @@
+"""The published contract as documents, generated from the event and intake models:
+``docs/events.md`` for people and an AsyncAPI 3 document for tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from consumers.contract import CLASSES, ENVELOPE_FIELDS, SOURCE, event_type
+from consumers.intake_commands import COMMANDS, intake_type
+
+CE_HEADERS: list[tuple[str, str]] = [
+    ("ce_specversion", "`1.0`"),
+    ("ce_id", "Stable per (lead, version) for published events; the idempotency key for intake"),
+    ("ce_source", f"`{SOURCE}` for published events; the publishing service for intake (recorded as the actor)"),
+    ("ce_type", "`lead.<event>.v<version>` published; `lead.intake.<command>.v1` intake"),
+    ("ce_time", "When the event happened (ISO 8601)"),
+    ("ce_subject", "The lead id (published events)"),
+    ("ce_leadversion", "The lead's version after this event (published events)"),
+    ("ce_notificationid", "Position in the event store's log (published events)"),
+    ("content-type", "`application/json`"),
+]
+DLQ_HEADERS: list[tuple[str, str]] = [
+    ("dlq_reason", "Why the message was refused"),
+    ("dlq_stage", "`parse`, `validate` or `domain`"),
+    ("dlq_topic / dlq_partition / dlq_offset", "Where the original message was"),
+    ("dlq_time", "When it was refused"),
+]
+
+
+def topics(prefix: str) -> list[tuple[str, str, str, str]]:
+    return [
+        (f"{prefix}lead-events", "lead id", "every lead event, in order per lead", "unlimited (the audit trail)"),
+        (f"{prefix}lead-intake", "lead id (recommended)", "leads, signals and commands from other services",
+         "broker default"),
+        (f"{prefix}lead-intake.dlq", "as received", "refused intake messages with the reason", "unlimited"),
+        (f"{prefix}notifications", "recipient", "feed items and follower notifications", "broker default"),
+    ]  # fmt: skip
+
+
+def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Payload schema per message name, sharing definitions under components/schemas."""
+    published: list[tuple[str, type[BaseModel]]] = [(event_type(c), c) for c in CLASSES.values()]
+    intake: list[tuple[str, type[BaseModel]]] = [(intake_type(name), model) for name, (model, _) in COMMANDS.items()]
+    models = published + intake
+    keyed, top = models_json_schema([(m, "validation") for _, m in models],
+                                    ref_template="#/components/schemas/{model}")  # fmt: skip
+    payloads: dict[str, dict[str, Any]] = {}
+    for name, model in models:
+        schema = dict(keyed[(model, "validation")])
+        if "$ref" in schema:
+            schema = dict(top["$defs"][schema["$ref"].rsplit("/", 1)[1]])
+        payloads[name] = without_envelope(schema)
+    return payloads, top.get("$defs", {})
+
+
+def without_envelope(schema: dict[str, Any]) -> dict[str, Any]:
+    """The payload as published: the store's envelope fields travel as headers instead."""
+    properties = {k: v for k, v in schema.get("properties", {}).items() if k not in ENVELOPE_FIELDS}
+    required = [r for r in schema.get("required", []) if r not in ENVELOPE_FIELDS]
+    return {**schema, "properties": properties, "required": required}
+
+
+def event_json_schemas() -> dict[str, dict[str, Any]]:
+    """A self-contained JSON Schema per published event type."""
+    return {event_type(cls): without_envelope(cls.model_json_schema()) for cls in CLASSES.values()}
+
+
+def asyncapi(prefix: str = "leads.") -> dict[str, Any]:
+    payloads, defs = _schemas()
+    messages = {
+        _message_id(name): {
+            "name": name,
+            "title": name,
+            "summary": (payload.get("description") or "").split("\n")[0],
+            "contentType": "application/json",
+            "headers": {"type": "object", "properties": {h: {"type": "string", "description": d} for h, d in CE_HEADERS}},
+            "payload": payload,
+        }
+        for name, payload in payloads.items()
+    }
+    published = [m for m in messages if not m.startswith("lead_intake_")]
+    intake = [m for m in messages if m.startswith("lead_intake_")]
+    channels = {
+        "leadEvents": {"address": f"{prefix}lead-events", "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in published}},
+        "leadIntake": {"address": f"{prefix}lead-intake", "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in intake}},
+    }  # fmt: skip
+    return {
+        "asyncapi": "3.0.0",
+        "info": {"title": "Lead lifecycle engine events", "version": "1",
+                 "description": "CloudEvents 1.0 over Kafka (binary mode): ce_* headers, JSON payloads."},
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": {
+            "publishLeadEvents": {"action": "send", "channel": {"$ref": "#/channels/leadEvents"},
+                                  "messages": [{"$ref": f"#/channels/leadEvents/messages/{m}"} for m in published]},
+            "receiveLeadIntake": {"action": "receive", "channel": {"$ref": "#/channels/leadIntake"},
+                                  "messages": [{"$ref": f"#/channels/leadIntake/messages/{m}"} for m in intake]},
+        },
+        "components": {"messages": messages, "schemas": defs},
+    }  # fmt: skip
+
+
+def _message_id(name: str) -> str:
+    return name.replace(".", "_")
+
+
+def events_markdown(prefix: str = "leads.") -> str:
+    payloads, _ = _schemas()
+    lines = [
+        "# Event contract",
+        "",
+        "Generated by `leads schema docs` from the event and intake models; do not edit by hand.",
+        "The machine-readable form is `leads schema asyncapi` (AsyncAPI 3) and `leads schema events` (JSON Schema).",
+        "",
+        "## Topics",
+        "",
+        "| topic | key | carries | retention |",
+        "| --- | --- | --- | --- |",
+        *(f"| `{t}` | {k} | {c} | {r} |" for t, k, c, r in topics(prefix)),
+        "",
+        "Delivery of `lead-events` is at least once: deduplicate on (`ce_subject`, `ce_leadversion`).",
+        "",
+        "## Headers (CloudEvents Kafka binding, binary mode)",
+        "",
+        "| header | meaning |",
+        "| --- | --- |",
+        *(f"| `{h}` | {d} |" for h, d in CE_HEADERS),
+        "",
+        "Dead letters keep the original headers and add:",
+        "",
+        "| header | meaning |",
+        "| --- | --- |",
+        *(f"| `{h}` | {d} |" for h, d in DLQ_HEADERS),
+        "",
+        "## Message types",
+        "",
+        "Every published payload carries `meta` (actor, channel, command_id, correlation_id, causation_id).",
+    ]
+    for name, payload in payloads.items():
+        lines += ["", f"### `{name}`", ""]
+        if payload.get("description"):
+            lines += [" ".join(payload["description"].split()), ""]
+        lines += ["| field | type | required |", "| --- | --- | --- |"]
+        for field, spec in payload["properties"].items():
+            lines.append(f"| `{field}` | {_type(spec)} | {'yes' if field in payload['required'] else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
+def _type(spec: dict[str, Any]) -> str:
+    if "$ref" in spec:
+        return spec["$ref"].rsplit("/", 1)[1]
+    if "anyOf" in spec:
+        return " or ".join(_type(s) for s in spec["anyOf"])
+    if spec.get("type") == "array":
+        return f"list of {_type(spec.get('items', {}))}"
+    if "enum" in spec:
+        return " \\| ".join(f"`{v}`" for v in spec["enum"])
+    return str(spec.get("format") or spec.get("type", "any"))
