@@ -71,7 +71,8 @@ class KafkaSource:
     """A member of a consumer group on the events topic. The database, not the group, holds
     the truth about positions: on every assignment the consumer seeks to the stored offsets."""
 
-    def __init__(self, *, bootstrap_servers: str, topic: str, group_id: str, batch_size: int, client_id: str) -> None:
+    def __init__(self, *, bootstrap_servers: str, topic: str, group_id: str, batch_size: int, client_id: str,
+                 session_timeout_ms: int) -> None:  # fmt: skip
         self.name = topic
         self.topic = topic
         self.batch_size = batch_size
@@ -82,6 +83,8 @@ class KafkaSource:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=max(1000, session_timeout_ms // 5),
         )
 
     def start(self, load_positions: Callable[[], dict[int, int]]) -> None:

@@ -82,7 +82,8 @@ class Engine:
         s = self.settings
         consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, group_id=f"{s.consumer_group}.intake",
                                  client_id="leads-intake", enable_auto_commit=False, auto_offset_reset="earliest",
-                                 max_poll_records=s.batch_size)  # fmt: skip
+                                 max_poll_records=s.batch_size, session_timeout_ms=s.consumer_session_timeout_ms,
+                                 heartbeat_interval_ms=max(1000, s.consumer_session_timeout_ms // 5))  # fmt: skip
         return IntakeConsumer(service=self.service, consumer=consumer, producer=make_producer(s, client_id="leads-dlq"),
                               topic=s.intake_topic, dlq_topic=s.dlq_topic, stop=self.stop,
                               idle_wait_s=s.idle_wait_ms / 1000, batch_size=s.batch_size)  # fmt: skip
@@ -97,7 +98,7 @@ class Engine:
         if s.mode is Mode.KAFKA:
             source = KafkaSource(bootstrap_servers=s.kafka_bootstrap_servers, topic=s.events_topic,
                                  group_id=f"{s.consumer_group}.{projection.name}", batch_size=s.batch_size,
-                                 client_id=client_id)  # fmt: skip
+                                 client_id=client_id, session_timeout_ms=s.consumer_session_timeout_ms)  # fmt: skip
         else:
             source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop)
         return ProjectionRunner(projection=projection, source=source, connect=self.db.connect,

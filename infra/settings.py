@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     topic_prefix: str = Field(default="leads.", pattern=r"^[A-Za-z0-9._-]*$")
     topic_partitions: int = Field(default=6, ge=1)
     consumer_group: str = "leads"
+    consumer_session_timeout_ms: int = Field(
+        default=10_000, ge=6_000, description="How soon a vanished consumer's partitions move to the others"
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
     batch_size: int = Field(default=500, ge=1)
