@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from consumers.intake_commands import COMMANDS, INTAKE_TYPES
 from domain.errors import DomainError
+from domain.command_handling import BatchConflict
 from domain.service import LeadService
 from domain.values import Channel, EventMeta
 
@@ -102,15 +103,17 @@ class IntakeConsumer:
             self.producer.close()
 
     def _process(self, records: dict[TopicPartition, list[Any]]) -> None:
-        dead: list[Any] = []
+        """Apply the polled batch in ONE transaction; if that save loses a race, one by one."""
+        batch = [r for recs in records.values() for r in recs]
         try:
-            for recs in records.values():
-                for r in recs:
-                    try:
-                        apply_message(self.service, r.headers, r.value)
-                    except Rejected as e:
-                        dead.append(self.producer.send(self.dlq_topic, key=r.key, value=r.value,
-                                                       headers=list(r.headers or []) + dead_letter_headers(r, e)))  # fmt: skip
+            try:
+                with self.service.batch():
+                    rejected = self._apply_each(batch)
+            except BatchConflict:
+                rejected = self._apply_each(batch)
+            dead = [self.producer.send(self.dlq_topic, key=r.key, value=r.value,
+                                       headers=list(r.headers or []) + dead_letter_headers(r, e))
+                    for r, e in rejected]  # fmt: skip
             self.producer.flush()
             for future in dead:
                 future.get(timeout=30)
@@ -128,6 +131,15 @@ class IntakeConsumer:
             log.info("intake: commit skipped (%s); the batch will be redelivered and deduped", e)
         self.status = "running"
 
+
+    def _apply_each(self, batch: list[Any]) -> list[tuple[Any, Rejected]]:
+        rejected = []
+        for r in batch:
+            try:
+                apply_message(self.service, r.headers, r.value)
+            except Rejected as e:
+                rejected.append((r, e))
+        return rejected
 
     def _retry_later(self, reason: str) -> None:
         self.status = f"retrying: {reason}"

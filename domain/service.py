@@ -1,58 +1,29 @@
-"""The application service: loads aggregates, calls one command, saves atomically.
+"""The application service: every command the lead lifecycle offers, as one method each.
 
-Every command is idempotent by ``meta.command_id`` (the same id twice has one effect and the
-second call returns the first result) and guarded by optimistic concurrency (an
-``expected_version`` that is stale is refused; concurrent writers never lose an update).
-Persistence is whatever the environment selects; this module performs no I/O of its own.
+Each method loads what it needs, calls one aggregate command and saves atomically through
+``CommandApplication`` (idempotency, optimistic concurrency, batching). Persistence is whatever
+the environment selects; this module performs no I/O of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
-from uuid import UUID, NAMESPACE_URL, uuid4, uuid5
+from typing import Any
+from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
-
-from domain.base import Aggregate, DomainEvent
-from domain.command_log import CommandRecord
+from domain.base import DomainEvent
+from domain.command_handling import CommandApplication, CommandResult
 from domain.customers import Account, Contact, Opportunity
-from domain.errors import InvalidCommand, NotFound, VersionConflict
+from domain.errors import InvalidCommand, NotFound
 from domain.lead import Lead
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
 
-A = TypeVar("A", bound=Aggregate)
-COMMAND_NAMESPACE = uuid5(NAMESPACE_URL, "urn:leads-engine:command-id")
-SAVE_ATTEMPTS = 3
+__all__ = ["CommandResult", "LeadService"]
 
 
-@dataclass(frozen=True)
-class CommandResult:
-    """What a command did: the lead (or master) and its new version, the log position of the
-    last event written (``None`` when replayed from an idempotency record), and any ids the
-    command created (account, contact, opportunity)."""
-
-    lead_id: UUID
-    version: int
-    position: int | None = None
-    created: dict[str, UUID] = field(default_factory=dict)
-    replayed: bool = False
-
-    def as_record(self) -> dict[str, str | int | None]:
-        record: dict[str, str | int | None] = {"lead_id": str(self.lead_id), "version": self.version}
-        return record | {k: str(v) for k, v in self.created.items()}
-
-    @classmethod
-    def from_record(cls, record: dict[str, str | int | None]) -> CommandResult:
-        created = {k: UUID(str(v)) for k, v in record.items() if k not in ("lead_id", "version")}
-        return cls(UUID(str(record["lead_id"])), int(record["version"] or 0), None, created, True)
-
-
-class LeadService(Application[UUID]):
+class LeadService(CommandApplication):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
@@ -201,66 +172,3 @@ class LeadService(Application[UUID]):
         if not events:
             raise NotFound("lead", lead_id)
         return events
-
-    # -- the one load/save path ---------------------------------------------------------------
-
-    def _change(self, command: str, lead_id: UUID, meta: EventMeta, expected_version: int | None,
-                act: Callable[[Lead], None]) -> CommandResult:  # fmt: skip
-        """Load, act, save. Without an expected version a lost race is retried on fresh state
-        (the command is re-checked, so no update is lost); with one, it is a conflict."""
-        for attempt in range(SAVE_ATTEMPTS):
-            done = self._previous_result(command, meta)
-            if done:
-                return done
-            lead = self._load(Lead, lead_id, expected_version)
-            act(lead)
-            try:
-                return self._save(command, meta, lead, lead)
-            except VersionConflict:
-                if expected_version is not None or attempt == SAVE_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None, *, version: int | None = None) -> A:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(cls.__name__.lower(), aggregate_id) from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(cls.__name__.lower(), aggregate_id)
-        if expected_version is not None and aggregate.version != expected_version:
-            raise VersionConflict(aggregate_id=aggregate_id, expected=expected_version, actual=aggregate.version)
-        return aggregate
-
-    def _save(self, command: str, meta: EventMeta, primary: Lead, *aggregates: Aggregate,
-              created: dict[str, UUID] | None = None) -> CommandResult:  # fmt: skip
-        result = CommandResult(primary.id, primary.version, created=created or {})
-        record = None
-        if meta.command_id:
-            record = CommandRecord.record(record_id=self._record_id(meta), command=command,
-                                          result=result.as_record(), meta=meta)  # fmt: skip
-        try:
-            recordings = self.save(*aggregates, record)
-        except IntegrityError:
-            done = self._previous_result(command, meta)
-            if done:
-                return done
-            raise VersionConflict(aggregate_id=primary.id, expected=None, actual=None) from None
-        position = max((r.notification.id for r in recordings), default=None)
-        return CommandResult(primary.id, primary.version, position, created or {})
-
-    def _previous_result(self, command: str, meta: EventMeta) -> CommandResult | None:
-        if not meta.command_id:
-            return None
-        try:
-            record: Aggregate = self.repository.get(self._record_id(meta))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(record, CommandRecord)
-        if record.command != command:
-            raise InvalidCommand(f"idempotency key already used for {record.command}", field="Idempotency-Key")
-        return CommandResult.from_record(record.result)
-
-    @staticmethod
-    def _record_id(meta: EventMeta) -> UUID:
-        return uuid5(COMMAND_NAMESPACE, meta.command_id or "")
