@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import health, leads
+from api.routes import attachments, audit, commands, forms, health, leads
+from infra.blobs import BlobStore
 from infra.runtime import Engine
 
 
@@ -16,7 +17,9 @@ def create_app(engine: Engine) -> FastAPI:
         version="0.1.0",
     )
     app.state.engine = engine
+    app.state.signing_key = engine.settings.signing_key()
+    app.state.blobs = BlobStore(engine.db, schema=engine.settings.event_schema)
     errors.install(app)
-    app.include_router(leads.router)
-    app.include_router(health.router)
+    for module in (leads, commands, attachments, forms, audit, health):
+        app.include_router(module.router)
     return app

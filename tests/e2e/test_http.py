@@ -12,13 +12,14 @@ from kafka import KafkaConsumer
 from api.app import create_app
 from infra.runtime import Engine
 from tests.conftest import wait_for
+from tests.e2e.auth import bearer
 
 ADA = {"contact_name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0958", "source": "web_form"}
 
 
 def serve(engine: Engine) -> Iterator[TestClient]:
     engine.start_background()
-    with TestClient(create_app(engine)) as client:
+    with TestClient(create_app(engine), headers=bearer(engine.settings)) as client:
         yield client
 
 

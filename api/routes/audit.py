@@ -1,0 +1,45 @@
+"""Compliance export: every lead event in a time range, streamed as JSON Lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from api.auth import Permission as P
+from api.deps import EngineDep, PrincipalDep
+from consumers.contract import LEAD_TOPICS, envelope_from_notification
+from domain.service import LeadService
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+PAGE = 1000
+
+
+@router.get("/export", response_class=StreamingResponse,
+            responses={200: {"content": {"application/x-ndjson": {}}, "description": "One event per line"}})  # fmt: skip
+def export(
+    engine: EngineDep,
+    principal: PrincipalDep,
+    since: Annotated[datetime | None, Query(description="Events at or after this instant")] = None,
+    until: Annotated[datetime | None, Query(description="Events before this instant")] = None,
+) -> StreamingResponse:
+    principal.require(P.EXPORT)
+    return StreamingResponse(lines(engine.service, since, until), media_type="application/x-ndjson")
+
+
+def lines(service: LeadService, since: datetime | None, until: datetime | None) -> Iterator[bytes]:
+    """Pages through the log, so memory stays flat however long the history is."""
+    since = since.astimezone() if since and not since.tzinfo else since
+    until = until.astimezone() if until and not until.tzinfo else until
+    start = 1
+    while page := service.recorder.select_notifications(start=start, limit=PAGE, topics=LEAD_TOPICS):
+        for n in page:
+            e = envelope_from_notification(n, service.mapper)
+            if (since is None or e.time >= since) and (until is None or e.time < until):
+                yield orjson.dumps({"lead_id": str(e.lead_id), "version": e.version, "type": e.type,
+                                    "time": e.time.isoformat(), "position": n.id, "payload": e.payload}) + b"\n"  # fmt: skip
+        start = page[-1].id + 1
