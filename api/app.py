@@ -15,7 +15,9 @@ def create_app(engine: Engine) -> FastAPI:
         title="Lead lifecycle engine",
         description="Event-sourced leads: commands append events; every view is projected from the log.",
         version="0.1.0",
+        responses=errors.RESPONSES,
     )
+    engine.prepare_read_store()
     app.state.engine = engine
     app.state.signing_key = engine.settings.signing_key()
     app.state.blobs = BlobStore(engine.db, schema=engine.settings.event_schema)

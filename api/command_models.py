@@ -80,7 +80,7 @@ class ConvertBody(Body):
     opportunity_name: str = Field(min_length=1, examples=["Engines Ltd - 50 seats"])
     deal_value: Decimal = Field(ge=0, examples=["50000"])
     expected_close: date
-    stage: str = "prospecting"
+    stage: str = Field(default="prospecting", pattern=r"\S")
     probability: int = Field(ge=0, le=100, examples=[40])
     account_id: UUID | None = Field(default=None, description="Attach to this existing account")
     contact_id: UUID | None = Field(default=None, description="Attach to this existing contact")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 
 from api.auth import Forbidden, Unauthenticated
 from domain.errors import ConversionRequirementsUnmet, DomainError, IllegalTransition, InvalidCommand, NotFound, VersionConflict
@@ -18,6 +20,31 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (IllegalTransition, 409, "illegal-transition"),
     (ConversionRequirementsUnmet, 409, "conversion-requirements-unmet"),
 ]
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    current_status: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {**PROBLEM, "description": "Bad request"},
+    401: {**PROBLEM, "description": "No valid bearer token"},
+    403: {**PROBLEM, "description": "The caller's role or scope does not allow this"},
+    404: {**PROBLEM, "description": "No such lead (or account, contact, attachment)"},
+    409: {**PROBLEM, "description": "Version conflict, illegal transition or unmet precondition"},
+    413: {**PROBLEM, "description": "Upload over the size limit"},
+    422: {**PROBLEM, "description": "Invalid input; the field is named"},
+}
+"""Documented on every route, so clients (and schemathesis) know every answer they may get."""
 
 
 class PayloadTooLarge(Exception):
@@ -54,10 +81,17 @@ def install(app: FastAPI) -> None:
     async def too_large(_: Request, exc: PayloadTooLarge) -> JSONResponse:
         return problem(413, "payload-too-large", "Payload too large", str(exc))
 
+    @app.exception_handler(ValidationError)
+    async def invalid_value(_: Request, exc: ValidationError) -> JSONResponse:
+        """A request that passed its body model but built an invalid domain value."""
+        return _invalid(exc.errors())
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "message": e["msg"]} for e in exc.errors()
-        ]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, "invalid-request", "Invalid request", detail, errors=errors)
+        return _invalid(exc.errors())
+
+
+def _invalid(raw: Sequence[Any]) -> JSONResponse:
+    errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "message": e["msg"]} for e in raw]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "invalid-request", "Invalid request", detail, errors=errors)

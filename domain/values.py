@@ -141,7 +141,7 @@ def _not_blank(value: str) -> str:
 
 
 Email = Annotated[str, AfterValidator(_normalise_email)]
-NonBlank = Annotated[str, AfterValidator(_not_blank)]
+NonBlank = Annotated[str, AfterValidator(_not_blank), Field(pattern=r"\S")]
 
 
 def normalise_phone(value: str, *, region: str | None) -> str:
