@@ -18,6 +18,8 @@ from infra.settings import Mode, Settings
 app = typer.Typer(help="Event-sourced lead lifecycle engine.", no_args_is_help=True)
 schema_app = typer.Typer(help="Export the published contract.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+projections_app = typer.Typer(help="Operate read models.", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
 dlq_app = typer.Typer(help="Inspect and re-drive the intake dead-letter topic.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 T = TypeVar("T")
@@ -142,6 +144,24 @@ def consume(
     if worker.status.startswith("halted"):
         typer.echo(f"leads: {worker.name} {worker.status}", err=True)
         raise typer.Exit(1)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(name: Annotated[str, typer.Argument(help="Projection to rebuild, e.g. lead_list")]) -> None:
+    """Replay the whole log into a fresh copy while the live one serves, then swap atomically."""
+    from rich.progress import Progress
+
+    engine = _open(_settings())
+    try:
+        with Progress() as bar:
+            task = bar.add_task(f"rebuilding {name}", total=None)
+            report = _or_exit(lambda: engine.rebuild(name, lambda done, total: bar.update(task, completed=done,
+                                                                                            total=total)))  # fmt: skip
+    finally:
+        engine.close()
+    verdict = "equal to" if report.equal else "DIFFERENT from"
+    typer.echo(f"leads: rebuilt {name} from {report.events} events; the rebuilt copy was {verdict} the live one "
+               f"(checksums {report.rebuilt_checksum} / {report.live_checksum}); swapped in")  # fmt: skip
 
 
 @dlq_app.command("list")

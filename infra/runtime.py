@@ -14,6 +14,8 @@ from kafka import KafkaConsumer
 
 from consumers.intake import IntakeConsumer
 from consumers.positions import Positions
+from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
+from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
 from consumers.runner import ProjectionRunner
 from consumers.sources import KafkaSource, NotificationLogSource, Source
@@ -38,9 +40,9 @@ class Worker(Protocol):
     def run(self) -> None: ...
 
 
-def projections(schema: str) -> dict[str, Projection]:
-    """Every read model, by short name (the CLI's ``--projection``)."""
-    return {"lead_list": LeadList(schema=schema)}
+def projections(schema: str, *, suffix: str = "") -> dict[str, Projection]:
+    """Every read model, by short name (the CLI's ``--projection``); ``suffix`` names a copy."""
+    return {"lead_list": LeadList(schema=schema, suffix=suffix)}
 
 
 @dataclass
@@ -103,6 +105,17 @@ class Engine:
             source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop)
         return ProjectionRunner(projection=projection, source=source, connect=self.db.connect,
                                 positions=self.positions, stop=self.stop, idle_wait_s=s.idle_wait_ms / 1000)  # fmt: skip
+
+    def rebuild(self, name: str, progress: Callable[[int, int], None]) -> RebuildReport:
+        """Replay the whole log into a fresh copy of ``name`` beside the live one, then swap."""
+        if name not in self.projections:
+            raise StartupError(f"no projection {name!r}; known: {', '.join(self.projections)}")
+        s = self.settings
+        return rebuild(
+            live=self.projections[name], fresh=projections(s.read_schema, suffix=REBUILD_SUFFIX)[name],
+            source=NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop),
+            connect=self.db.connect, head=lambda: self.service.recorder.max_notification_id() or 0, progress=progress,
+        )  # fmt: skip
 
     def prepare_read_store(self) -> None:
         """Create the read-model tables up front so queries work before the first event."""

@@ -12,6 +12,9 @@ class Projection(Protocol):
     name: str
     """Versioned by name (``lead_list_v1``) so a rebuild can run beside the live copy."""
 
+    tables: list[str]
+    """Qualified names of the tables it owns (a rebuild copies, checksums and swaps them)."""
+
     def create(self, cur: Any) -> None:
         """Create the tables if missing (idempotent)."""
 

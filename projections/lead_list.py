@@ -13,7 +13,7 @@ from uuid import UUID
 from projections.envelope import Envelope
 
 DDL = """
-CREATE TABLE IF NOT EXISTS {t} (
+CREATE TABLE {t} (
     lead_id            uuid PRIMARY KEY,
     version            integer     NOT NULL,
     contact_name       text        NOT NULL,
@@ -31,9 +31,9 @@ CREATE TABLE IF NOT EXISTS {t} (
     created_at         timestamptz NOT NULL,
     updated_at         timestamptz NOT NULL
 );
-CREATE INDEX IF NOT EXISTS {n}_status_idx ON {t} (status, updated_at DESC);
-CREATE INDEX IF NOT EXISTS {n}_owner_idx ON {t} (owner, updated_at DESC);
-CREATE INDEX IF NOT EXISTS {n}_created_idx ON {t} (created_at DESC, lead_id);
+CREATE INDEX ON {t} (status, updated_at DESC);
+CREATE INDEX ON {t} (owner, updated_at DESC);
+CREATE INDEX ON {t} (created_at DESC, lead_id);
 """
 
 INSERT = """
@@ -57,11 +57,14 @@ STATUS_OF = {
 class LeadList:
     name = "lead_list_v1"
 
-    def __init__(self, *, schema: str) -> None:
-        self.table = f"{schema}.{self.name}"
+    def __init__(self, *, schema: str, suffix: str = "") -> None:
+        self.table = f"{schema}.{self.name}{suffix}"
+        self.tables = [self.table]
 
     def create(self, cur: Any) -> None:
-        cur.execute(DDL.format(t=self.table, n=self.name))
+        cur.execute("SELECT to_regclass(%s)", (self.table,))
+        if cur.fetchone()[0] is None:
+            cur.execute(DDL.format(t=self.table))
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         for e in events:
