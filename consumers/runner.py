@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from consumers.positions import Positions
+from consumers.quarantine import Quarantine
 from consumers.sources import Batch, Source
 from projections.base import Projection
 
@@ -20,8 +21,11 @@ log = logging.getLogger(__name__)
 
 class ProjectionRunner:
     def __init__(self, *, projection: Projection, source: Source, connect: Callable[[], Any], positions: Positions,
-                 stop: threading.Event, idle_wait_s: float) -> None:  # fmt: skip
+                 stop: threading.Event, idle_wait_s: float, quarantine: Quarantine | None = None) -> None:  # fmt: skip
+        """``quarantine``: where to record events that cannot be applied and go on; without
+        one, such an event halts the projection."""
         self.projection = projection
+        self.quarantine = quarantine
         self.source = source
         self.connect = connect
         self.positions = positions
@@ -39,6 +43,8 @@ class ProjectionRunner:
             with conn, conn.cursor() as cur:
                 self.positions.create(cur)
                 self.projection.create(cur)
+                if self.quarantine:
+                    self.quarantine.create(cur)
             self.source.start(lambda: self._stored_positions(conn))
             self.status = "running"
             while not self.stop.is_set():
@@ -59,6 +65,9 @@ class ProjectionRunner:
             return self.positions.load(cur, consumer=self.name, source=self.source.name)
 
     def _apply(self, conn: Any, batch: Batch) -> bool:
+        if batch.rejects and not self.quarantine:
+            ref, reason, _ = batch.rejects[0]
+            return self._halt(f"halted at {ref}: {reason}")
         try:
             self._commit(conn, batch)
             return True
@@ -69,13 +78,25 @@ class ProjectionRunner:
                 with conn, conn.cursor() as cur:
                     self.projection.apply(cur, [event])
             except Exception as e:
-                self.status = f"halted at lead {event.lead_id} version {event.version}: {e}"
-                log.error("%s %s", self.name, self.status)
-                return False
-        self._commit(conn, Batch([], batch.positions))
+                if not self.quarantine:
+                    return self._halt(f"halted at lead {event.lead_id} version {event.version}: {e}")
+                log.error("%s: quarantined lead %s version %s: %s", self.name, event.lead_id, event.version, e)
+                with conn, conn.cursor() as cur:
+                    self.quarantine.put(cur, projection=self.name, ref=f"{event.lead_id}:{event.version}",
+                                        reason=str(e), lead_id=event.lead_id, version=event.version,
+                                        event_type=event.type, payload=event.payload)  # fmt: skip
+        self._commit(conn, Batch([], batch.positions, batch.rejects))
         return True
+
+    def _halt(self, status: str) -> bool:
+        self.status = status
+        log.error("%s %s", self.name, status)
+        return False
 
     def _commit(self, conn: Any, batch: Batch) -> None:
         with conn, conn.cursor() as cur:
             self.projection.apply(cur, batch.events)
+            for ref, reason, raw in batch.rejects:
+                assert self.quarantine is not None
+                self.quarantine.put(cur, projection=self.name, ref=ref, reason=reason, payload=raw)
             self.positions.save(cur, consumer=self.name, source=self.source.name, positions=batch.positions)

@@ -13,7 +13,7 @@ from eventsourcing.application import Application
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
-from consumers.contract import LEAD_TOPICS, envelope_from_notification, from_kafka
+from consumers.contract import LEAD_TOPICS, ContractError, envelope_from_notification, from_kafka
 from projections.envelope import Envelope
 
 
@@ -22,6 +22,8 @@ class Batch:
     events: list[Envelope] = field(default_factory=list)
     positions: dict[int, int] = field(default_factory=dict)
     """partition → last position covered by this batch (notification id or Kafka offset)."""
+    rejects: list[tuple[str, str, str]] = field(default_factory=list)
+    """Messages that could not even be decoded: (where, why, raw value)."""
 
 
 class Source(Protocol):
@@ -113,7 +115,11 @@ class KafkaSource:
         batch = Batch()
         for tp, recs in records.items():
             for r in recs:
-                batch.events.append(from_kafka(r.headers, r.value))
+                try:
+                    batch.events.append(from_kafka(r.headers, r.value))
+                except ContractError as e:
+                    raw = (r.value or b"").decode("utf-8", "replace")
+                    batch.rejects.append((f"{self.topic}/{tp.partition}@{r.offset}", str(e), raw))
                 batch.positions[tp.partition] = r.offset
         return batch
 

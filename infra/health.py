@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg2
 from kafka import KafkaConsumer, TopicPartition
 
+from consumers.quarantine import Quarantine
 from infra.runtime import Engine
 from infra.settings import Mode
 
@@ -27,6 +29,8 @@ def health(engine: Engine) -> dict[str, Any]:
         entry["lag"] += max(0, head - position) if source == "log" else max(0, ends.get(partition, 0) - 1 - position)
     for worker in engine.workers:
         consumers.setdefault(worker.name, {"positions": {}, "lag": None})["status"] = worker.status
+    for name, count in _quarantined(engine).items():
+        consumers.setdefault(name, {"positions": {}, "lag": None})["quarantined"] = count
     components["consumers"] = consumers
     failing = [n for n, c in components.items() if isinstance(c, dict) and str(c.get("status", "ok")).startswith("error")]
     halted = [n for n, c in consumers.items() if str(c.get("status", "running")).startswith(("halted", "failed"))]
@@ -46,6 +50,14 @@ def _check(components: dict[str, Any], name: str, probe: Any) -> dict[str, Any]:
 def _positions(engine: Engine) -> list[tuple[str, str, int, int]]:
     with engine.db.cursor() as cur:
         return engine.positions.all(cur)
+
+
+def _quarantined(engine: Engine) -> dict[str, int]:
+    try:
+        with engine.db.cursor() as cur:
+            return Quarantine(schema=engine.settings.read_schema).counts(cur)
+    except psycopg2.Error:
+        return {}
 
 
 def _end_offsets(engine: Engine) -> dict[int, int]:

@@ -14,6 +14,7 @@ from kafka import KafkaConsumer
 
 from consumers.intake import IntakeConsumer
 from consumers.positions import Positions
+from consumers.quarantine import Quarantine
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
@@ -103,8 +104,10 @@ class Engine:
                                  client_id=client_id, session_timeout_ms=s.consumer_session_timeout_ms)  # fmt: skip
         else:
             source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop)
+        quarantine = Quarantine(schema=s.read_schema) if s.poison_policy == "quarantine" else None
         return ProjectionRunner(projection=projection, source=source, connect=self.db.connect,
-                                positions=self.positions, stop=self.stop, idle_wait_s=s.idle_wait_ms / 1000)  # fmt: skip
+                                positions=self.positions, stop=self.stop, idle_wait_s=s.idle_wait_ms / 1000,
+                                quarantine=quarantine)  # fmt: skip
 
     def rebuild(self, name: str, progress: Callable[[int, int], None]) -> RebuildReport:
         """Replay the whole log into a fresh copy of ``name`` beside the live one, then swap."""
@@ -123,6 +126,7 @@ class Engine:
         try:
             with conn, conn.cursor() as cur:
                 self.positions.create(cur)
+                Quarantine(schema=self.settings.read_schema).create(cur)
                 for projection in self.projections.values():
                     projection.create(cur)
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
         default=None, description="HS256 key for bearer tokens; unset = a random key kept in home/auth-secret"
     )
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    poison_policy: Literal["halt", "quarantine"] = Field(
+        default="halt", description="An event a projection cannot apply halts it, or is quarantined and skipped"
+    )
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)

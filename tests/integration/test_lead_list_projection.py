@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import orjson
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
@@ -54,11 +56,7 @@ def test_a_restarted_consumer_resumes_and_applies_nothing_twice(settings: Settin
 
 
 def test_a_poison_event_halts_the_projection_naming_the_lead_and_version(engine: Engine) -> None:
-    s = engine.service
-    lead = s.capture_lead(details=LeadDetails(contact_name="Ada", email="a@example.com"), meta=META).lead_id
-    bad = {"timestamp": "2026-11-01T00:00:00+00:00", "meta": {"actor": "x"}, "changes": {"contact_name": None}}
-    s.recorder.insert_events([StoredEvent(originator_id=lead, originator_version=2, topic=get_topic(DetailsUpdated),
-                                          state=orjson.dumps(bad))])  # fmt: skip
+    lead = insert_poison(engine)
     runner = engine.consumer("lead_list")
     engine.workers.append(runner)
     thread = run_in_thread(runner)
@@ -77,3 +75,30 @@ def test_stop_finishes_cleanly_between_batches(engine: Engine) -> None:
     engine.stop.set()
     thread.join(timeout=10)
     assert not thread.is_alive() and runner.status == "stopped"
+
+
+def insert_poison(engine: Engine) -> UUID:
+    s = engine.service
+    lead = s.capture_lead(details=LeadDetails(contact_name="Ada", email="a@example.com"), meta=META).lead_id
+    bad = {"timestamp": "2026-11-01T00:00:00+00:00", "meta": {"actor": "x"}, "changes": {"contact_name": None}}
+    s.recorder.insert_events([StoredEvent(originator_id=lead, originator_version=2, topic=get_topic(DetailsUpdated),
+                                          state=orjson.dumps(bad))])  # fmt: skip
+    return lead
+
+
+def test_where_configured_a_poison_event_is_quarantined_and_the_projection_goes_on(settings: Settings) -> None:
+    engine = Engine.open(settings.model_copy(update={"poison_policy": "quarantine"}))
+    try:
+        lead = insert_poison(engine)
+        later = engine.service.capture_lead(details=LeadDetails(contact_name="Bo", email="b@example.com"), meta=META)
+        engine.start_background()
+        wait_until_caught_up(engine)
+        assert str(later.lead_id) in lead_rows(engine), "events after the poison one are applied"
+        with engine.db.cursor() as cur:
+            cur.execute(f"SELECT lead_id, version, event_type, reason FROM {settings.read_schema}.quarantine")
+            (q_lead, q_version, q_type, q_reason), = cur.fetchall()
+        assert (q_lead, q_version, q_type) == (lead, 2, "lead.details_updated.v1") and "null value" in q_reason
+        consumers = health(engine)["components"]["consumers"]
+        assert consumers["lead_list_v1"]["quarantined"] == 1 and consumers["lead_list_v1"]["status"] == "running"
+    finally:
+        engine.close()

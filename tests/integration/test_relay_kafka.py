@@ -142,3 +142,22 @@ def test_an_existing_events_topic_that_would_drop_history_is_reported_not_used(k
     admin.close()
     with pytest.raises(StartupError, match=r"would drop audit history \(retention.ms=604800000\)"):
         ensure_topics(kafka_settings)
+
+
+def test_an_undecodable_message_on_the_events_topic_halts_the_consumer_naming_where_it_is(kafka_engine: Engine) -> None:
+    from kafka import KafkaProducer
+
+    from infra.health import health
+
+    producer = KafkaProducer(bootstrap_servers=kafka_engine.settings.kafka_bootstrap_servers)
+    producer.send(kafka_engine.settings.events_topic, key=b"k", value=b"not an event", partition=0,
+                  headers=[("ce_type", b"lead.teleported.v1")])  # fmt: skip
+    producer.flush()
+    producer.close()
+    runner = kafka_engine.consumer("lead_list")
+    kafka_engine.workers.append(runner)
+    thread = run_in_thread(runner)
+    thread.join(timeout=30)
+    expected = f"halted at {kafka_engine.settings.events_topic}/0@0: missing header ce_id"
+    assert runner.status == expected
+    assert health(kafka_engine)["components"]["consumers"]["lead_list_v1"]["status"] == expected
