@@ -76,7 +76,7 @@ class CommandContext:
     def on_lead(self, lead_id: UUID, permission: Permission,
                 call: Callable[[LeadService, EventMeta, int | None], CommandResult]) -> CommandResult:  # fmt: skip
         """Check the caller may act on this lead, then run the command."""
-        self.principal.require_lead(permission, self.service.get_lead(lead_id))
+        self.principal.require_lead(permission, lambda: self.service.get_lead(lead_id))
         return call(self.service, self.meta, self.expected_version)
 
 

@@ -6,6 +6,7 @@ through psycopg 3) and the read models (written by projections through psycopg2)
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,22 +30,31 @@ class Database:
     server: Any = None
     """The embedded server handle, kept so it stays up while this process uses it."""
 
+    pool_size: int = 16
     _pool: ThreadedConnectionPool | None = None
+    _slots: threading.BoundedSemaphore | None = None
 
     def connect(self) -> psycopg2.extensions.connection:
         return psycopg2.connect(self.dsn)
 
     @contextmanager
     def cursor(self) -> Iterator[psycopg2.extensions.cursor]:
-        """A pooled connection's cursor in one transaction (for queries served by the API)."""
-        if self._pool is None:
-            self._pool = ThreadedConnectionPool(1, 8, self.dsn)
-        conn = self._pool.getconn()
+        """A pooled connection's cursor in one transaction (for queries served by the API).
+        When every connection is busy the caller waits for one (psycopg2's pool would raise)."""
+        if self._pool is None or self._slots is None:
+            self._pool = ThreadedConnectionPool(1, self.pool_size, self.dsn)
+            self._slots = threading.BoundedSemaphore(self.pool_size)
+        if not self._slots.acquire(timeout=30):
+            raise psycopg2.OperationalError(f"no read-store connection free within 30 s (pool of {self.pool_size})")
         try:
-            with conn, conn.cursor() as cur:
-                yield cur
+            conn = self._pool.getconn()
+            try:
+                with conn, conn.cursor() as cur:
+                    yield cur
+            finally:
+                self._pool.putconn(conn)
         finally:
-            self._pool.putconn(conn)
+            self._slots.release()
 
     def close(self) -> None:
         if self._pool is not None:

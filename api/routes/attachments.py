@@ -29,7 +29,7 @@ def blobs(request: Request) -> BlobStore:
 @router.post("", response_model=CommandAccepted, responses={413: {"description": "File larger than the limit"}})
 async def upload(lead_id: UUID, file: Annotated[UploadFile, File()], cmd: CommandDep, request: Request,
                  engine: EngineDep) -> CommandAccepted:  # fmt: skip
-    cmd.principal.require_lead(P.EDIT, cmd.service.get_lead(lead_id))
+    cmd.principal.require_lead(P.EDIT, lambda: cmd.service.get_lead(lead_id))
     limit = engine.settings.max_upload_bytes
     content = bytearray()
     while chunk := await file.read(CHUNK):
@@ -47,7 +47,7 @@ async def upload(lead_id: UUID, file: Annotated[UploadFile, File()], cmd: Comman
 @router.get("/{attachment_id}", response_class=Response)
 def download(lead_id: UUID, attachment_id: UUID, engine: EngineDep, principal: PrincipalDep, request: Request) -> Response:
     lead = engine.service.get_lead(lead_id)
-    principal.require_lead(P.VIEW, lead)
+    principal.require_lead(P.VIEW, lambda: lead)
     found = next((a for a in lead.attachments if a.attachment_id == attachment_id), None)
     blob = blobs(request).get(found.content_hash) if found else None
     if found is None or blob is None:

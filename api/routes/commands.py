@@ -124,7 +124,7 @@ def adjust_score(lead_id: UUID, body: ScoreAdjustmentBody, cmd: CommandDep) -> C
 def merge(lead_id: UUID, body: MergeBody, cmd: CommandDep) -> CommandAccepted:
     """Merge the duplicates into this lead (the master); all commit together."""
     for duplicate in body.duplicate_ids:
-        cmd.principal.require_lead(P.ARCHIVE, cmd.service.get_lead(duplicate))
+        cmd.principal.require_lead(P.ARCHIVE, lambda: cmd.service.get_lead(duplicate))
     return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.merge(
         master_id=lead_id, duplicate_ids=body.duplicate_ids, take_fields=body.take_fields, meta=meta,
         expected_version=v)))  # fmt: skip

@@ -58,7 +58,7 @@ def transfer(body: TransferBody, cmd: CommandDep, engine: EngineDep) -> Transfer
         if row["status"] in (LeadStatus.CONVERTED, LeadStatus.MERGED):
             continue
         lead_id: UUID = row["lead_id"]
-        cmd.principal.require_lead(P.EDIT, cmd.service.get_lead(lead_id))
+        cmd.principal.require_lead(P.EDIT, lambda: cmd.service.get_lead(lead_id))
         key = f"{cmd.meta.command_id}/{lead_id}" if cmd.meta.command_id else None
         cmd.service.assign(lead_id=lead_id, owner=body.to_owner, meta=cmd.meta.model_copy(update={"command_id": key}))
         moved.append(lead_id)
@@ -75,7 +75,7 @@ def get_lead(
 ) -> LeadPublic | LeadState:
     """The projected lead; with ``as_of`` or ``version``, the lead rebuilt from its events."""
     service = engine.service
-    principal.require_lead(P.VIEW, service.get_lead(lead_id))
+    principal.require_lead(P.VIEW, lambda: service.get_lead(lead_id))
     if as_of is not None or version is not None:
         principal.require(P.REPLAY)
         if as_of is not None:

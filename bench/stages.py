@@ -1,0 +1,192 @@
+"""One function per stage: each returns (our figure, the baseline's figure) in the same unit."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+from kafka import KafkaProducer
+
+from bench.baseline import PlainApp, PlainLead
+from consumers.contract import LEAD_TOPICS, envelope_from_notification, to_kafka
+from domain.lead import Lead
+from domain.values import EventMeta, LeadDetails
+from infra.kafka_bus import admin_client, make_producer
+from infra.postgres import eventsourcing_env
+from infra.runtime import Engine
+
+META = EventMeta(actor="bench")
+
+
+def rate(count: int, work: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    work()
+    return count / (time.perf_counter() - started)
+
+
+def details(i: int) -> LeadDetails:
+    return LeadDetails(contact_name=f"Lead {i}", email=f"lead{i}@example.com")
+
+
+def command_path(engine: Engine, leads: int) -> tuple[float, float]:
+    """Events/s: capture + contact + assign + follow, one command per transaction."""
+    s = engine.service
+
+    def ours() -> None:
+        for i in range(leads):
+            lead = s.capture_lead(details=details(i), meta=META).lead_id
+            s.contact(lead_id=lead, via="call", meta=META)
+            s.assign(lead_id=lead, owner="rep-1", meta=META)
+            s.follow(lead_id=lead, user="manager", meta=META)
+
+    plain = PlainApp(env=eventsourcing_env(engine.db, engine.settings))
+
+    def baseline() -> None:
+        for i in range(leads):
+            lead = PlainLead(name=f"Lead {i}", email=f"lead{i}@example.com")
+            plain.save(lead)
+            for step in (lambda: lead.contact("call"), lambda: lead.assign("rep-1"), lambda: lead.follow("manager")):
+                lead = plain.repository.get(lead.id)
+                step()
+                plain.save(lead)
+
+    result = rate(4 * leads, ours), rate(4 * leads, baseline)
+    plain.close()
+    return result
+
+
+def intake(engine: Engine, messages: int) -> tuple[float, float]:
+    """Messages/s from the intake topic applied, vs saves of plain aggregates in batches of the same size."""
+    s = engine.settings
+    before = _lead_events(engine)
+    worker = engine.intake()
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    while not worker.consumer.assignment():  # joined the group: the clock starts with the first message
+        time.sleep(0.01)
+    started = time.perf_counter()
+    producer = KafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, linger_ms=5)
+    for i in range(messages):
+        body = f'{{"contact_name": "In {i}", "email": "in{i}@example.com"}}'.encode()
+        headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid.uuid4()).encode()), ("ce_source", b"urn:bench"),
+                   ("ce_type", b"lead.intake.capture.v1")]  # fmt: skip
+        producer.send(s.intake_topic, value=body, headers=headers)
+    producer.flush()
+    producer.close()
+    while _lead_events(engine) < before + messages:
+        time.sleep(0.01)
+    ours = messages / (time.perf_counter() - started)
+    plain = PlainApp(env=eventsourcing_env(engine.db, engine.settings))
+
+    def baseline() -> None:
+        for start in range(0, messages, s.batch_size):
+            plain.save(*[PlainLead(name=f"In {i}", email=f"in{i}@example.com")
+                         for i in range(start, min(messages, start + s.batch_size))])  # fmt: skip
+
+    result = ours, rate(messages, baseline)
+    plain.close()
+    return result
+
+
+def _lead_events(engine: Engine) -> int:
+    notifications = engine.service.recorder.select_notifications(start=1, limit=10_000_000, topics=LEAD_TOPICS)
+    return len(notifications)
+
+
+def relay(engine: Engine, events: int) -> tuple[float, float]:
+    """Events/s from the log to Kafka, vs kafka-python sending the same bytes with the same settings."""
+    s = engine.settings
+    for start in range(0, events, 400):
+        engine.service.save(*[Lead.capture(details=details(i), meta=META) for i in range(start, min(events, start + 400))])
+    head = engine.service.recorder.max_notification_id() or 0
+    engine.prepare_read_store()
+    raw_topic = f"{s.topic_prefix}bench-raw"
+    admin = admin_client(s)
+    admin.create_topics({raw_topic: {"num_partitions": s.topic_partitions}}, wait_for_metadata=True)
+    admin.close()
+    worker = engine.relay()
+    thread = threading.Thread(target=worker.run, daemon=True)
+    started = time.perf_counter()
+    thread.start()
+    while _relay_position(engine) < head:
+        time.sleep(0.01)
+    ours = events / (time.perf_counter() - started)
+    notifications = engine.service.recorder.select_notifications(start=1, limit=events, topics=LEAD_TOPICS)
+    encoded = [to_kafka(envelope_from_notification(n, engine.service.mapper)) for n in notifications]
+    producer = make_producer(s, client_id="bench-raw")
+
+    def baseline() -> None:
+        futures = [producer.send(raw_topic, key=k, value=v, headers=h) for k, v, h in encoded]
+        producer.flush()
+        for f in futures:
+            f.get()
+
+    result = ours, rate(len(encoded), baseline)
+    producer.close()
+    return result
+
+
+def _relay_position(engine: Engine) -> int:
+    with engine.db.cursor() as cur:
+        return engine.positions.load(cur, consumer="relay", source="log").get(0, 0)
+
+
+def end_to_end(url: str, headers: dict[str, str], *, rate_per_s: int, seconds: float) -> dict[str, float]:
+    """Command accepted → visible in GET /leads/{id}, at a fixed offered rate; latency percentiles in ms."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    client = httpx.Client(base_url=url, headers=headers, timeout=10, limits=httpx.Limits(max_connections=64))
+
+    def one(i: int) -> None:
+        started = time.perf_counter()
+        try:
+            lead = client.post("/leads", json={"contact_name": f"E2E {i}", "email": f"e2e{i}@example.com"}).json()
+            while client.get(f"/leads/{lead['lead_id']}").status_code != 200:
+                time.sleep(0.005)
+        except Exception as e:
+            with lock:
+                failures.append(repr(e))
+            return
+        with lock:
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    total = int(rate_per_s * seconds)
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        begin = time.perf_counter()
+        for i in range(total):
+            delay = begin + i / rate_per_s - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, i)
+    client.close()
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {total} commands failed, e.g. {failures[0]}")
+    q = statistics.quantiles(latencies, n=100)
+    return {"p50": q[49], "p95": q[94], "p99": q[98], "requests": float(len(latencies))}
+
+
+def rss_growth(sample: Callable[[], Any], load: Callable[[], None]) -> tuple[float, float]:
+    """Peak RSS (MiB) of a consumer while it works through a load, and its RSS once warmed up."""
+    warm = sample()
+    peak = warm
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sample())
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    load()
+    done.set()
+    watcher.join()
+    return peak, warm
