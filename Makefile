@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install kafka-up kafka-down
+SCALE ?= small
+
+.PHONY: run test bench install kafka-up kafka-down
 
 $(BIN)/leads: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +21,9 @@ run: install
 
 test: install
 	bash infra/scripts/test.sh
+
+bench: install
+	bash infra/scripts/bench.sh --scale $(SCALE)
 
 kafka-up:
 	infra/kafka/kafka.sh up

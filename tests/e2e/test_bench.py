@@ -1,0 +1,19 @@
+"""The benchmark's small run is part of the suite, so the harness cannot rot. It checks that
+every stage ran and reported figures, not how fast they were: speed targets live in bench/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.run import main
+
+
+def test_the_small_benchmark_runs_every_stage_and_reports_ratios(postgres_server_dsn: str, kafka_bootstrap: str,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    out = tmp_path / "bench.json"
+    rows = main(["--scale", "small", "--json", str(out), "--postgres-dsn", postgres_server_dsn, "--kafka", kafka_bootstrap])
+    assert len(rows) == 5 and all(r.ours > 0 and r.baseline > 0 for r in rows)
+    report = json.loads(out.read_text())
+    assert report["scale"] == "small" and report["latency_ms"]["requests"] == 600
+    assert [r["stage"] for r in report["rows"]] == [r.stage for r in rows]
