@@ -39,6 +39,15 @@ class PydanticMapper(Mapper[Any]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
+        cls, state = self.decode_state(stored_event)
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        return cast(DomainEventProtocol[Any], cls.model_validate(state))
+
+
+    def decode_state(self, stored_event: StoredEvent) -> tuple[type[BaseModel], dict[str, Any]]:
+        """The event's class and its stored fields at the current version, not validated: for
+        readers (relay, projections) that pass on what was validated when it was recorded."""
         cls = resolve_topic(stored_event.topic)
         data = stored_event.state
         try:
@@ -51,9 +60,7 @@ class PydanticMapper(Mapper[Any]):
             msg = f"cannot decode {stored_event.topic} {stored_event.originator_id} v{stored_event.originator_version}: {e}"
             raise MapperDeserialisationError(msg) from e
         upcast(cls, state)
-        state["originator_id"] = stored_event.originator_id
-        state["originator_version"] = stored_event.originator_version
-        return cast(DomainEventProtocol[Any], cls.model_validate(state))
+        return cls, state
 
 
 def upcast(cls: type, state: dict[str, Any]) -> None:
