@@ -6,6 +6,7 @@ tables and the position agree; the relay writes its position only after Kafka ac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 DDL = """
@@ -48,3 +49,47 @@ class Positions:
     def all(self, cur: Any) -> list[tuple[str, str, int, int]]:
         cur.execute(f"SELECT consumer, source, partition, position FROM {self.table} ORDER BY 1, 2, 3")
         return [(c, s, int(p), int(pos)) for c, s, p, pos in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A relayed batch's messages in one partition: the first notification id among them and
+    the last offset. Read-your-writes in kafka mode turns a log position into offsets with it."""
+
+    first_id: int
+    partition: int
+    offset: int
+
+
+MARKS_DDL = """
+CREATE TABLE IF NOT EXISTS {schema}.relay_marks (
+    first_id  bigint  NOT NULL,
+    partition integer NOT NULL,
+    "offset"  bigint  NOT NULL,
+    PRIMARY KEY (first_id, partition)
+)
+"""
+
+
+class RelayMarks:
+    def __init__(self, *, schema: str) -> None:
+        self.schema = schema
+        self.table = f"{schema}.relay_marks"
+
+    def create(self, cur: Any) -> None:
+        cur.execute(MARKS_DDL.format(schema=self.schema))
+
+    def save(self, cur: Any, marks: list[Mark]) -> None:
+        for m in marks:
+            cur.execute(
+                f'INSERT INTO {self.table} (first_id, partition, "offset") VALUES (%s, %s, %s) '
+                f'ON CONFLICT (first_id, partition) DO UPDATE SET "offset" = GREATEST({self.table}."offset", EXCLUDED."offset")',
+                (m.first_id, m.partition, m.offset),
+            )
+
+    def offsets_covering(self, cur: Any, position: int) -> dict[int, int]:
+        """Per partition, an offset at or past every message relayed from log positions up to
+        ``position`` (whole batches count: it may ask for a few messages more, never fewer)."""
+        cur.execute(f'SELECT partition, max("offset") FROM {self.table} WHERE first_id <= %s GROUP BY partition',
+                    (position,))  # fmt: skip
+        return {int(p): int(o) for p, o in cur.fetchall()}

@@ -18,7 +18,7 @@ from eventsourcing.persistence import Notification
 from kafka import KafkaProducer
 
 from consumers.contract import LEAD_TOPICS, envelope_from_notification, to_kafka
-from consumers.positions import Positions
+from consumers.positions import Mark, Positions, RelayMarks
 
 log = logging.getLogger(__name__)
 RELAY = "relay"
@@ -38,6 +38,7 @@ class Relay:
         self.stop = stop
         self.batch_size = batch_size
         self.idle_wait_s = idle_wait_s
+        self.marks = RelayMarks(schema=positions.schema)
         self.status = "starting"
 
     def run(self) -> None:
@@ -45,6 +46,7 @@ class Relay:
         try:
             with conn, conn.cursor() as cur:
                 self.positions.create(cur)
+                self.marks.create(cur)
                 position = self.positions.load(cur, consumer=RELAY, source="log").get(0, 0)
             self.status = "running"
             while not self.stop.is_set():
@@ -52,30 +54,37 @@ class Relay:
                 if not notifications:
                     self.stop.wait(self.idle_wait_s)
                     continue
-                if not self._publish(notifications):
+                marks = self._publish(notifications)
+                if marks is None:
                     continue
                 position = notifications[-1].id
                 with conn, conn.cursor() as cur:
                     self.positions.save(cur, consumer=RELAY, source="log", positions={0: position})
+                    self.marks.save(cur, marks)
             self.status = "stopped"
         finally:
             conn.close()
 
-    def _publish(self, notifications: Sequence[Notification]) -> bool:
-        """Send the batch and wait for every acknowledgement; on failure retry the same batch."""
-        futures = []
+    def _publish(self, notifications: Sequence[Notification]) -> list[Mark] | None:
+        """Send the batch and wait for every acknowledgement; on failure (None) the caller
+        retries the same batch. Returns, per partition, where this batch's messages landed."""
+        sent = []
         for n in notifications:
             if n.topic in LEAD_TOPICS:
                 key, value, headers = to_kafka(envelope_from_notification(n, self.app.mapper))
-                futures.append(self.producer.send(self.topic, key=key, value=value, headers=headers))
+                sent.append((n.id, self.producer.send(self.topic, key=key, value=value, headers=headers)))
         self.producer.flush()
+        marks: dict[int, Mark] = {}
         try:
-            for f in futures:
-                f.get(timeout=30)
+            for notification_id, future in sent:
+                meta = future.get(timeout=30)
+                first = marks.get(meta.partition)
+                marks[meta.partition] = Mark(min(notification_id, first.first_id) if first else notification_id,
+                                             meta.partition, max(meta.offset, first.offset) if first else meta.offset)  # fmt: skip
         except Exception as e:
             self.status = f"retrying: publishing to {self.topic} failed: {e}"
             log.warning("relay: %s", self.status)
             self.stop.wait(1.0)
-            return False
+            return None
         self.status = "running"
-        return True
+        return list(marks.values())

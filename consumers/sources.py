@@ -71,13 +71,20 @@ class NotificationLogSource:
 
 class KafkaSource:
     """A member of a consumer group on the events topic. The database, not the group, holds
-    the truth about positions: on every assignment the consumer seeks to the stored offsets."""
+    the truth about positions: on every assignment the consumer seeks to the stored offsets.
+
+    kafka-python runs rebalance listeners on its network event loop, so the listener only
+    pauses the new partitions; the polling thread reads their positions from the database,
+    seeks and resumes them before its next poll."""
 
     def __init__(self, *, bootstrap_servers: str, topic: str, group_id: str, batch_size: int, client_id: str,
                  session_timeout_ms: int) -> None:  # fmt: skip
         self.name = topic
         self.topic = topic
         self.batch_size = batch_size
+        self.lock = threading.Lock()
+        self.unpositioned: set[TopicPartition] = set()
+        self.load_positions: Callable[[], dict[int, int]] = dict
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
@@ -91,26 +98,38 @@ class KafkaSource:
 
     def start(self, load_positions: Callable[[], dict[int, int]]) -> None:
         consumer = self.consumer
+        self.load_positions = load_positions
+        unpositioned = self.unpositioned
+        lock = self.lock
 
-        class SeekToStored(ConsumerRebalanceListener):
+        class PauseUntilPositioned(ConsumerRebalanceListener):
             def on_partitions_revoked(self, revoked: Any) -> None:
-                pass
+                with lock:
+                    unpositioned.difference_update(revoked)
 
             def on_partitions_assigned(self, assigned: Any) -> None:
-                stored = load_positions()
-                for tp in assigned:
-                    if tp.partition in stored:
-                        consumer.seek(tp, stored[tp.partition] + 1)
-                    else:
-                        consumer.seek_to_beginning(tp)
+                consumer.pause(*assigned)
+                with lock:
+                    unpositioned.update(assigned)
 
         if not self.consumer.partitions_for_topic(self.topic):
             # Joining the group before this client has the topic's metadata yields an empty
             # assignment that lasts until the next metadata refresh (minutes); fail instead.
             raise RuntimeError(f"topic {self.topic} has no partitions visible to the consumer")
-        self.consumer.subscribe([self.topic], listener=SeekToStored())
+        self.consumer.subscribe([self.topic], listener=PauseUntilPositioned())
 
     def poll(self, timeout_s: float) -> Batch:
+        with self.lock:
+            todo = set(self.unpositioned)
+            self.unpositioned.clear()
+        if todo:
+            stored = self.load_positions()
+            for tp in todo:
+                if tp.partition in stored:
+                    self.consumer.seek(tp, stored[tp.partition] + 1)
+                else:
+                    self.consumer.seek_to_beginning(tp)
+            self.consumer.resume(*todo)
         records = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=self.batch_size)
         batch = Batch()
         for tp, recs in records.items():

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     poison_policy: Literal["halt", "quarantine"] = Field(
         default="halt", description="An event a projection cannot apply halts it, or is quarantined and skipped"
     )
+    read_wait_s: float = Field(default=5.0, ge=0, description="Longest a query with ?after= waits for its projection")
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)

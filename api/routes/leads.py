@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.auth import Permission as P
 from api.auth import Role
@@ -18,6 +18,8 @@ from consumers.contract import envelope_of
 from domain.base import DomainEvent
 from domain.errors import NotFound
 from domain.values import LeadDetails, LeadStatus
+from infra.read_consistency import wait_until_projected
+from infra.runtime import Engine
 from projections.lead_list import LeadList
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -30,16 +32,30 @@ def create_lead(body: LeadCreate, cmd: CommandDep) -> CommandAccepted:
     return accepted(cmd.service.capture_lead(details=details, meta=cmd.meta))
 
 
+AfterQuery = Annotated[int | None, Query(ge=0, description="Read your writes: wait until the view includes this "
+                                                           "log position (a command's `position`)")]
+
+
+def read_after(engine: Engine, response: Response, after: int | None) -> None:
+    """Wait (bounded) for the projection to reach ``after``; say in a header whether it did."""
+    if after is not None:
+        caught_up = wait_until_projected(engine, LeadList.name, after, timeout_s=engine.settings.read_wait_s)
+        response.headers["X-Read-Consistent"] = "true" if caught_up else "false"
+
+
 @router.get("", response_model=LeadPage)
 def list_leads(
     engine: EngineDep,
     principal: PrincipalDep,
+    response: Response,
     status: LeadStatus | None = None,
     owner: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    after: AfterQuery = None,
 ) -> LeadPage:
     """Reps see the leads they own (their followed leads are in their feed)."""
     principal.require(P.VIEW)
+    read_after(engine, response, after)
     if principal.role is Role.REP:
         owner = principal.user
     with engine.db.cursor() as cur:
@@ -70,6 +86,8 @@ def get_lead(
     lead_id: UUID,
     engine: EngineDep,
     principal: PrincipalDep,
+    response: Response,
+    after: AfterQuery = None,
     as_of: Annotated[datetime | None, Query(description="Rebuild the lead as it was at this instant")] = None,
     version: Annotated[int | None, Query(ge=1, description="Rebuild the lead as it was at this version")] = None,
 ) -> LeadPublic | LeadState:
@@ -81,6 +99,7 @@ def get_lead(
         if as_of is not None:
             return LeadState.of(service.lead_as_of(lead_id, as_of if as_of.tzinfo else as_of.astimezone()))
         return LeadState.of(service.get_lead(lead_id, version=version))
+    read_after(engine, response, after)
     with engine.db.cursor() as cur:
         row = LeadList(schema=engine.settings.read_schema).get(cur, lead_id)
     if row is None:

@@ -11,6 +11,7 @@ from kafka import KafkaConsumer
 
 from api.app import create_app
 from infra.runtime import Engine
+from infra.settings import Settings
 from tests.conftest import wait_for
 from tests.e2e.auth import bearer
 
@@ -98,3 +99,24 @@ def test_health_reports_every_component(client: TestClient) -> None:
                       .get("lag") == 0 and r, what="lead_list to catch up")  # fmt: skip
     assert report["status"] == "ok"
     assert set(report["components"]) == {"event_store", "read_store", "kafka", "consumers"}
+
+
+def test_a_query_with_after_sees_the_callers_own_write(client: TestClient) -> None:
+    for i in range(5):
+        created = client.post("/leads", json={**ADA, "email": f"ada{i}@example.com"}).json()
+        listed = client.get("/leads", params={"after": created["position"], "limit": 500})
+        assert listed.headers["X-Read-Consistent"] == "true"
+        assert created["lead_id"] in [item["lead_id"] for item in listed.json()["items"]]
+        one = client.get(f"/leads/{created['lead_id']}", params={"after": created["position"]})
+        assert one.status_code == 200 and one.headers["X-Read-Consistent"] == "true"
+
+
+def test_a_query_that_cannot_catch_up_in_time_says_so(settings: Settings) -> None:
+    engine = Engine.open(settings.model_copy(update={"read_wait_s": 0.2}))
+    try:
+        with TestClient(create_app(engine), headers=bearer(settings)) as client:  # no consumers running
+            created = client.post("/leads", json=ADA).json()
+            listed = client.get("/leads", params={"after": created["position"]})
+            assert listed.status_code == 200 and listed.headers["X-Read-Consistent"] == "false"
+    finally:
+        engine.close()

@@ -161,3 +161,24 @@ def test_an_undecodable_message_on_the_events_topic_halts_the_consumer_naming_wh
     expected = f"halted at {kafka_engine.settings.events_topic}/0@0: missing header ce_id"
     assert runner.status == expected
     assert health(kafka_engine)["components"]["consumers"]["lead_list_v1"]["status"] == expected
+
+
+def test_relay_marks_turn_a_log_position_into_the_offsets_that_cover_it(kafka_engine: Engine) -> None:
+    """Read-your-writes in kafka mode waits for these offsets, so they must never fall short."""
+    from consumers.positions import RelayMarks
+
+    s = kafka_engine.service
+    leads = [s.capture_lead(details=LeadDetails(contact_name=f"M{i}", email=f"m{i}@example.com"), meta=META)
+             for i in range(12)]  # fmt: skip
+    thread = run_in_thread(kafka_engine.relay())
+    records = read_topic(kafka_engine.settings, 12)
+    kafka_engine.stop.set()
+    thread.join(timeout=10)
+    landed = {int(dict(r.headers)["ce_notificationid"]): (r.partition, r.offset) for r in records}
+    marks = RelayMarks(schema=kafka_engine.settings.read_schema)
+    for lead in leads:
+        with kafka_engine.db.cursor() as cur:
+            needed = marks.offsets_covering(cur, lead.position or 0)
+        for notification_id, (partition, offset) in landed.items():
+            if notification_id <= (lead.position or 0):
+                assert needed.get(partition, -1) >= offset, (lead.position, notification_id)
