@@ -123,6 +123,12 @@ class LeadList:
         cur.execute(f"{self._select()} {clause} ORDER BY created_at DESC, lead_id LIMIT %(limit)s", params)
         return _rows(cur)
 
+    def open_leads_of(self, cur: Any, owner: str) -> list[UUID]:
+        """Every lead of ``owner`` not yet converted or merged (no page limit: for mass transfers)."""
+        cur.execute(f"SELECT lead_id FROM {self.table} WHERE owner = %s AND status NOT IN ('converted', 'merged') "
+                    "ORDER BY created_at, lead_id", (owner,))  # fmt: skip
+        return [row[0] for row in cur.fetchall()]
+
     def get(self, cur: Any, lead_id: UUID) -> dict[str, Any] | None:
         cur.execute(f"{self._select()} WHERE lead_id = %(lead_id)s", {"lead_id": lead_id})
         rows = _rows(cur)

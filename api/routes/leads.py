@@ -68,12 +68,9 @@ def transfer(body: TransferBody, cmd: CommandDep, engine: EngineDep) -> Transfer
     """Mass transfer: every open lead of one owner to another, one idempotent command each."""
     cmd.principal.require(P.ARCHIVE)
     with engine.db.cursor() as cur:
-        rows = LeadList(schema=engine.settings.read_schema).list(cur, status=None, owner=body.from_owner, limit=10_000)
+        lead_ids = LeadList(schema=engine.settings.read_schema).open_leads_of(cur, body.from_owner)
     moved = []
-    for row in rows:
-        if row["status"] in (LeadStatus.CONVERTED, LeadStatus.MERGED):
-            continue
-        lead_id: UUID = row["lead_id"]
+    for lead_id in lead_ids:
         cmd.principal.require_lead(P.EDIT, lambda: cmd.service.get_lead(lead_id))
         key = f"{cmd.meta.command_id}/{lead_id}" if cmd.meta.command_id else None
         cmd.service.assign(lead_id=lead_id, owner=body.to_owner, meta=cmd.meta.model_copy(update={"command_id": key}))
