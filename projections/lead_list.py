@@ -110,7 +110,7 @@ class LeadList:
             return [f"score_adjustment = {shown} - score_base"], {"points": p["points"]}
         return [], {}
 
-    def list(self, cur: Any, *, status: str | None, owner: str | None, limit: int) -> list[dict[str, Any]]:
+    def find(self, cur: Any, *, status: str | None, owner: str | None, limit: int) -> list[dict[str, Any]]:
         where: list[str] = []
         params: dict[str, Any] = {"limit": limit}
         if status:

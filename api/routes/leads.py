@@ -59,7 +59,7 @@ def list_leads(
     if principal.role is Role.REP:
         owner = principal.user
     with engine.db.cursor() as cur:
-        rows = LeadList(schema=engine.settings.read_schema).list(cur, status=status, owner=owner, limit=limit)
+        rows = LeadList(schema=engine.settings.read_schema).find(cur, status=status, owner=owner, limit=limit)
     return LeadPage(items=[LeadPublic.model_validate(r) for r in rows])
 
 
