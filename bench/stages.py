@@ -134,7 +134,8 @@ def _relay_position(engine: Engine) -> int:
 
 
 def end_to_end(url: str, headers: dict[str, str], *, rate_per_s: int, seconds: float) -> dict[str, float]:
-    """Command accepted → visible in GET /leads/{id}, at a fixed offered rate; latency percentiles in ms."""
+    """Command accepted → visible in GET /leads/{id}?after=<its position> (read-your-writes), at
+    a fixed offered rate; latency percentiles in ms."""
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -144,8 +145,9 @@ def end_to_end(url: str, headers: dict[str, str], *, rate_per_s: int, seconds: f
         started = time.perf_counter()
         try:
             lead = client.post("/leads", json={"contact_name": f"E2E {i}", "email": f"e2e{i}@example.com"}).json()
-            while client.get(f"/leads/{lead['lead_id']}").status_code != 200:
-                time.sleep(0.005)
+            seen = client.get(f"/leads/{lead['lead_id']}", params={"after": lead["position"]})
+            if seen.status_code != 200 or seen.headers.get("X-Read-Consistent") != "true":
+                raise RuntimeError(f"lead {lead['lead_id']} not visible: {seen.status_code}")
         except Exception as e:
             with lock:
                 failures.append(repr(e))
