@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from consumers.sources import NotificationLogSource
-from projections.base import Projection
+from projections.base import Projection, lock_ddl
 
 SUFFIX = "__rebuild"
 
@@ -41,6 +41,7 @@ def rebuild(*, live: Projection, fresh: Projection, source: NotificationLogSourc
     conn = connect()
     try:
         with conn, conn.cursor() as cur:
+            lock_ddl(cur)
             for table in fresh.tables:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
             fresh.create(cur)

@@ -19,6 +19,7 @@ from kafka import KafkaProducer
 
 from consumers.contract import LEAD_TOPICS, envelope_from_notification, to_kafka
 from consumers.positions import Mark, Positions, RelayMarks
+from projections.base import lock_ddl
 
 log = logging.getLogger(__name__)
 RELAY = "relay"
@@ -45,8 +46,10 @@ class Relay:
         conn = self.connect()
         try:
             with conn, conn.cursor() as cur:
+                lock_ddl(cur)
                 self.positions.create(cur)
                 self.marks.create(cur)
+            with conn, conn.cursor() as cur:
                 position = self.positions.load(cur, consumer=RELAY, source="log").get(0, 0)
             self.status = "running"
             while not self.stop.is_set():

@@ -14,7 +14,7 @@ from typing import Any
 from consumers.positions import Positions
 from consumers.quarantine import Quarantine
 from consumers.sources import Batch, Source
-from projections.base import Projection
+from projections.base import Projection, lock_ddl
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class ProjectionRunner:
         conn = self.connect()
         try:
             with conn, conn.cursor() as cur:
+                lock_ddl(cur)
                 self.positions.create(cur)
                 self.projection.create(cur)
                 if self.quarantine:

@@ -77,24 +77,15 @@ class KafkaSource:
     pauses the new partitions; the polling thread reads their positions from the database,
     seeks and resumes them before its next poll."""
 
-    def __init__(self, *, bootstrap_servers: str, topic: str, group_id: str, batch_size: int, client_id: str,
-                 session_timeout_ms: int) -> None:  # fmt: skip
+    def __init__(self, *, consumer: KafkaConsumer, topic: str, batch_size: int) -> None:
+        """``consumer``: a group member, not yet subscribed, that does not auto-commit."""
         self.name = topic
         self.topic = topic
         self.batch_size = batch_size
         self.lock = threading.Lock()
         self.unpositioned: set[TopicPartition] = set()
         self.load_positions: Callable[[], dict[int, int]] = dict
-        self.consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            group_id=group_id,
-            client_id=client_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=batch_size,
-            session_timeout_ms=session_timeout_ms,
-            heartbeat_interval_ms=max(1000, session_timeout_ms // 5),
-        )
+        self.consumer = consumer
 
     def start(self, load_positions: Callable[[], dict[int, int]]) -> None:
         consumer = self.consumer

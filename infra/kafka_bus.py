@@ -1,4 +1,4 @@
-"""Kafka adapters: reachability check, topic provisioning, producer configuration.
+"""Kafka adapters: reachability check, topic provisioning, producer and consumer configuration.
 
 Topics are created explicitly (never by auto-create) and waited for; the events topic keeps
 everything forever because it is the audit trail.
@@ -6,7 +6,7 @@ everything forever because it is the audit trail.
 
 from __future__ import annotations
 
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -17,13 +17,12 @@ UNLIMITED = {"retention.ms": "-1", "retention.bytes": "-1"}
 
 
 def topic_specs(settings: Settings) -> dict[str, dict[str, object]]:
-    p = settings.topic_prefix
     n = settings.topic_partitions
     return {
         settings.events_topic: {"num_partitions": n, "replication_factor": -1, "configs": UNLIMITED},
         settings.intake_topic: {"num_partitions": n, "replication_factor": -1, "configs": {}},
         settings.dlq_topic: {"num_partitions": 1, "replication_factor": -1, "configs": UNLIMITED},
-        f"{p}notifications": {"num_partitions": n, "replication_factor": -1, "configs": {}},
+        settings.notifications_topic: {"num_partitions": n, "replication_factor": -1, "configs": {}},
     }
 
 
@@ -84,4 +83,24 @@ def make_producer(settings: Settings, *, client_id: str = "leads-relay") -> Kafk
         linger_ms=5,
         batch_size=256 * 1024,
         compression_type="gzip",
+    )
+
+
+def make_consumer(settings: Settings, *, group_id: str, client_id: str) -> KafkaConsumer:
+    """A group member that never commits on its own: positions are stored by whoever applies.
+
+    Incremental fetch sessions (KIP-227) are off: with them, kafka-python 3.0 now and then
+    stopped returning records for partitions it got in a rebalance (dpkp/kafka-python#3131);
+    full fetch requests cost a few bytes per partition and never stalled in our runs.
+    """
+    return KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.batch_size,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=max(1000, settings.consumer_session_timeout_ms // 5),
+        enable_incremental_fetch_sessions=False,
     )

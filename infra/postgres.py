@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg2
@@ -19,6 +19,7 @@ from psycopg2.pool import ThreadedConnectionPool
 
 from infra.errors import StartupError
 from infra.settings import Settings
+from projections.base import DDL_LOCK_KEY, lock_ddl
 
 
 register_uuid()
@@ -33,6 +34,7 @@ class Database:
     pool_size: int = 16
     _pool: ThreadedConnectionPool | None = None
     _slots: threading.BoundedSemaphore | None = None
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def connect(self) -> psycopg2.extensions.connection:
         return psycopg2.connect(self.dsn)
@@ -41,25 +43,41 @@ class Database:
     def cursor(self) -> Iterator[psycopg2.extensions.cursor]:
         """A pooled connection's cursor in one transaction (for queries served by the API).
         When every connection is busy the caller waits for one (psycopg2's pool would raise)."""
-        if self._pool is None or self._slots is None:
-            self._pool = ThreadedConnectionPool(1, self.pool_size, self.dsn)
-            self._slots = threading.BoundedSemaphore(self.pool_size)
-        if not self._slots.acquire(timeout=30):
+        with self._pool_lock:
+            if self._pool is None or self._slots is None:
+                self._pool = ThreadedConnectionPool(1, self.pool_size, self.dsn)
+                self._slots = threading.BoundedSemaphore(self.pool_size)
+            pool, slots = self._pool, self._slots
+        if not slots.acquire(timeout=30):
             raise psycopg2.OperationalError(f"no read-store connection free within 30 s (pool of {self.pool_size})")
         try:
-            conn = self._pool.getconn()
+            conn = pool.getconn()
             try:
                 with conn, conn.cursor() as cur:
                     yield cur
             finally:
-                self._pool.putconn(conn)
+                pool.putconn(conn)
         finally:
-            self._slots.release()
+            slots.release()
+
+    @contextmanager
+    def ddl_lock(self) -> Iterator[None]:
+        """Hold the DDL advisory lock (see :data:`projections.base.DDL_LOCK_KEY`) for a block of
+        work done on other connections, such as the event store creating its tables."""
+        conn = self.connect()
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+            yield
+        finally:
+            conn.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.closeall()
-            self._pool = None
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.closeall()
+                self._pool = None
 
     def describe(self) -> str:
         p = psycopg2.extensions.parse_dsn(self.dsn)
@@ -86,6 +104,7 @@ def open_database(settings: Settings) -> Database:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise StartupError(f"cannot connect to PostgreSQL at {db.describe()}: {reason}") from None
     with conn, conn.cursor() as cur:
+        lock_ddl(cur)
         for schema in (settings.event_schema, settings.read_schema):
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     conn.close()

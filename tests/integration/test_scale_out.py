@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 from contextlib import ExitStack
 
 from kafka import KafkaAdminClient
@@ -31,7 +32,7 @@ def env(s: Settings) -> dict[str, str]:
 
 
 def members_with_partitions(s: Settings) -> int:
-    group = f"{s.consumer_group}.lead_list_v1"
+    group = f"{s.consumer_group}.lead_list_v2"
     admin = KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap_servers)
     try:
         described = admin.describe_groups([group])[group]
@@ -75,7 +76,9 @@ class ProcessContext:
     """A `leads` subprocess stopped with SIGTERM on exit (unless already dead)."""
 
     def __init__(self, environment: dict[str, str], args: tuple[str, ...]) -> None:
-        self.proc = subprocess.Popen([LEADS, *args], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.log = tempfile.TemporaryFile()
+        self.args = args
+        self.proc = subprocess.Popen([LEADS, *args], env=environment, stdout=self.log, stderr=subprocess.STDOUT)
 
     def __enter__(self) -> subprocess.Popen[bytes]:
         return self.proc
@@ -84,3 +87,7 @@ class ProcessContext:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=30)
+        self.log.seek(0)
+        print(f"--- leads {' '.join(self.args)} (pid {self.proc.pid}) ---")  # shown by pytest when the test fails
+        print(self.log.read().decode(errors="replace")[-20_000:])
+        self.log.close()
