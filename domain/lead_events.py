@@ -218,8 +218,20 @@ class Converted(Aggregate.Event):
         lead.conversion = self.links
 
 
+class AgingAlerted(Aggregate.Event):
+    """The lead stayed in its status longer than the threshold allows; its owner is told.
+    Changes no state: the alert itself is the fact worth keeping."""
+
+    status: LeadStatus
+    days_in_status: int = Field(ge=0)
+    threshold_days: int = Field(ge=1)
+
+    def apply(self, lead: Lead) -> None:
+        pass
+
+
 LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     LeadCaptured, DetailsUpdated, Assigned, Contacted, ActivityLogged, NoteAdded, AttachmentAdded,
     Followed, Unfollowed, SignalRecorded, Scored, ScoreAdjusted, BantUpdated, Qualified, Nurtured, Disqualified,
-    Reopened, MarkedDuplicate, MergedInto, DuplicateAbsorbed, Converted,
+    Reopened, MarkedDuplicate, MergedInto, DuplicateAbsorbed, Converted, AgingAlerted,
 )  # fmt: skip

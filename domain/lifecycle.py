@@ -31,6 +31,7 @@ class LeadCommand(StrEnum):
     MERGE = "merge"
     ABSORB = "merge duplicates into"
     CONVERT = "convert"
+    RAISE_AGING_ALERT = "raise an aging alert on"
 
 
 OPEN = frozenset({S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE, S.UNQUALIFIED})
@@ -44,6 +45,7 @@ ALLOWED: dict[LeadCommand, frozenset[LeadStatus]] = {
     LeadCommand.DISQUALIFY: frozenset({S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE, S.UNQUALIFIED}),
     LeadCommand.REOPEN: frozenset({S.NURTURE, S.UNQUALIFIED}),
     LeadCommand.CONVERT: frozenset({S.QUALIFIED}),
+    LeadCommand.RAISE_AGING_ALERT: frozenset({S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE}),
 }
 
 

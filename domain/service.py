@@ -7,7 +7,7 @@ the environment selects; this module performs no I/O of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,7 +18,7 @@ from domain.customers import Account, Contact, Opportunity
 from domain.errors import InvalidCommand, NotFound
 from domain.lead import Lead
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
-from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
+from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
 
 __all__ = ["CommandResult", "LeadService"]
 
@@ -28,10 +28,16 @@ class LeadService(CommandApplication):
 
     # -- capture and change -------------------------------------------------------------------
 
-    def capture_lead(self, *, details: LeadDetails, meta: EventMeta, lead_id: UUID | None = None) -> CommandResult:
+    def capture_lead(self, *, details: LeadDetails, meta: EventMeta, lead_id: UUID | None = None,
+                     screen: Callable[[LeadDetails], LeadDetails] | None = None) -> CommandResult:  # fmt: skip
+        """``screen`` runs only for a command not already done (so a repeat with the same
+        idempotency key returns the first result): it may refuse the lead (a suspected
+        duplicate) or return the details to capture instead (linked to an existing account)."""
         done = self._previous_result("capture", meta)
         if done:
             return done
+        if screen is not None:
+            details = screen(details)
         lead = Lead.capture(details=details, meta=meta, lead_id=lead_id)
         return self._save("capture", meta, lead, lead)
 
@@ -150,6 +156,12 @@ class LeadService(CommandApplication):
                                        terms=terms, meta=meta, opportunity_id=links.opportunity_id)  # fmt: skip
         created = {"opportunity_id": links.opportunity_id, "account_id": links.account_id, "contact_id": links.contact_id}
         return self._save("convert", meta, lead, lead, account, contact, opportunity, created=created)
+
+    def raise_aging_alert(self, *, lead_id: UUID, status: LeadStatus, days_in_status: int, threshold_days: int,
+                          meta: EventMeta) -> CommandResult:  # fmt: skip
+        return self._change("raise_aging_alert", lead_id, meta, None,
+                            lambda lead: lead.raise_aging_alert(status=status, days_in_status=days_in_status,
+                                                                threshold_days=threshold_days, meta=meta))  # fmt: skip
 
     # -- reading the write side (history, replay) ---------------------------------------------
 

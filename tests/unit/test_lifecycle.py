@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import ConversionRequirementsUnmet, IllegalTransition
+from domain.errors import ConversionRequirementsUnmet, IllegalTransition, InvalidCommand
 from domain.lead import Lead
 from domain.lifecycle import LeadCommand as C
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
@@ -82,6 +82,8 @@ INVOKE: dict[C, Callable[[Lead], None]] = {
     C.MERGE: lambda lead: new_lead().absorb(lead, take_fields=[], meta=META),
     C.ABSORB: lambda lead: lead.absorb(new_lead(), take_fields=[], meta=META),
     C.CONVERT: lambda lead: lead.convert(terms=TERMS, links=links(), meta=META),
+    C.RAISE_AGING_ALERT: lambda lead: lead.raise_aging_alert(status=lead.status, days_in_status=9, threshold_days=7,
+                                                             meta=META),
 }  # fmt: skip
 
 OPEN = {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE, S.UNQUALIFIED}
@@ -92,6 +94,7 @@ EXPECTED_ALLOWED: dict[C, set[S]] = {c: OPEN for c in C} | {
     C.NURTURE: {S.NEW, S.CONTACTED, S.QUALIFIED},
     C.REOPEN: {S.NURTURE, S.UNQUALIFIED},
     C.CONVERT: {S.QUALIFIED},
+    C.RAISE_AGING_ALERT: {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE},
 }
 
 CASES = [(c, s, s in EXPECTED_ALLOWED[c]) for c in C for s in S]
@@ -181,3 +184,16 @@ def test_score_is_clamped_and_banded_into_temperature() -> None:
     assert lead.score == 100
     lead.adjust_score(points=-100, reason="wrong contact", meta=META)
     assert lead.score == 0 and lead.temperature.value == "cold"
+
+
+def test_an_aging_alert_is_refused_once_the_lead_has_left_the_status_the_monitor_saw() -> None:
+    lead = lead_in(S.NEW)
+    lead.contact(via="call", meta=META)
+    with pytest.raises(InvalidCommand, match="contacted now, not new"):
+        lead.raise_aging_alert(status=S.NEW, days_in_status=3, threshold_days=2, meta=META)
+
+
+def test_an_aging_alert_is_refused_before_the_threshold() -> None:
+    lead = lead_in(S.NEW)
+    with pytest.raises(InvalidCommand, match="not over the threshold"):
+        lead.raise_aging_alert(status=S.NEW, days_in_status=1, threshold_days=2, meta=META)
