@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from api.auth import Forbidden, Unauthenticated
+from api.models import DuplicateCandidate
 from domain.errors import ConversionRequirementsUnmet, DomainError, IllegalTransition, InvalidCommand, NotFound, VersionConflict
 
 STATUS: list[tuple[type[DomainError], int, str]] = [
@@ -32,6 +33,7 @@ class Problem(BaseModel):
     field: str | None = None
     current_status: str | None = None
     errors: list[dict[str, str]] | None = None
+    candidates: list[DuplicateCandidate] | None = None
 
 
 PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
@@ -40,11 +42,19 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {**PROBLEM, "description": "No valid bearer token"},
     403: {**PROBLEM, "description": "The caller's role or scope does not allow this"},
     404: {**PROBLEM, "description": "No such lead (or account, contact, attachment)"},
-    409: {**PROBLEM, "description": "Version conflict, illegal transition or unmet precondition"},
+    409: {**PROBLEM, "description": "Version conflict, illegal transition, possible duplicate or unmet precondition"},
     413: {**PROBLEM, "description": "Upload over the size limit"},
     422: {**PROBLEM, "description": "Invalid input; the field is named"},
 }
 """Documented on every route, so clients (and schemathesis) know every answer they may get."""
+
+
+class PossibleDuplicate(Exception):
+    """A new lead looks like existing ones; the caller must choose ``on_duplicate``."""
+
+    def __init__(self, candidates: list[DuplicateCandidate]) -> None:
+        super().__init__(f"{len(candidates)} existing lead(s) look like this one")
+        self.candidates = candidates
 
 
 class PayloadTooLarge(Exception):
@@ -76,6 +86,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
         return problem(403, "forbidden", "Forbidden", str(exc))
+
+    @app.exception_handler(PossibleDuplicate)
+    async def duplicate(_: Request, exc: PossibleDuplicate) -> JSONResponse:
+        return problem(409, "possible-duplicate", "Possible duplicate",
+                       f"{exc}; repeat with on_duplicate=create or associate, or use the existing lead",
+                       candidates=[c.model_dump(mode="json") for c in exc.candidates])  # fmt: skip
 
     @app.exception_handler(PayloadTooLarge)
     async def too_large(_: Request, exc: PayloadTooLarge) -> JSONResponse:

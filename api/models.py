@@ -94,21 +94,88 @@ class TransferResult(BaseModel):
 
 
 class LeadPublic(BaseModel):
+    """A row of a lead list (projection ``lead_list``)."""
+
     lead_id: UUID
     version: int
     contact_name: str
     email: str | None
     phone: str | None
     company: str | None
+    industry: str | None
+    country: str | None
+    region: str | None
     source: str | None
     priority: str
     status: str
     owner: str | None
     score: int
+    temperature: Temperature
     first_contacted_at: datetime | None
+    last_activity_at: datetime | None
+    unread: bool = Field(description="Changed by someone other than the owner since the owner last acted on it")
     created_at: datetime
     updated_at: datetime
 
 
 class LeadPage(BaseModel):
     items: list[LeadPublic]
+    next: str | None = Field(default=None, description="Pass as `cursor` for the next page; null on the last page")
+
+
+class ScorePublic(BaseModel):
+    rule: int
+    adjustment: int
+    shown: int
+
+
+class LeadDetailPublic(BaseModel):
+    """The projected document of one lead (projection ``lead_detail``)."""
+
+    lead_id: UUID
+    version: int
+    status: LeadStatus
+    status_reason: str | None
+    details: LeadDetails
+    owner: str | None
+    followers: list[str]
+    activities: list[Activity]
+    notes: list[Note]
+    attachments: list[Attachment]
+    bant: dict[BantItem, str]
+    score: ScorePublic
+    first_contacted_at: datetime | None
+    duplicate_of: UUID | None
+    merged_into: UUID | None
+    absorbed: list[UUID]
+    conversion: dict[str, Any] | None = Field(description="Opportunity, account and contact of the conversion")
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+
+
+class FeedItem(BaseModel):
+    lead_id: UUID
+    version: int
+    kind: str
+    summary: str
+    actor: str
+    at: datetime
+
+
+class NotificationPublic(FeedItem):
+    notification_id: UUID
+    read: bool
+
+
+class SavedView(BaseModel):
+    """A named list query of one user: the same filters and sort as `GET /leads`."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    filters: dict[str, str | int | bool] = Field(default_factory=dict, examples=[{"status": "new", "sort": "score"}])
+
+
+class DuplicateCandidate(BaseModel):
+    lead_id: UUID
+    contact_name: str
+    matched_on: list[str] = Field(description="email, phone and/or name_and_company")

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kafka import KafkaConsumer
-
+from consumers.aging_monitor import AgingMonitor
 from consumers.intake import IntakeConsumer
+from consumers.notifier import Notifier
 from consumers.positions import Positions
 from consumers.quarantine import Quarantine
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
@@ -23,10 +23,15 @@ from consumers.sources import KafkaSource, NotificationLogSource, Source
 from domain.service import LeadService
 from infra.errors import StartupError
 from infra.event_mapper import MAPPER_ENV
-from infra.kafka_bus import ensure_topics, make_producer
+from infra.kafka_bus import ensure_topics, make_consumer, make_producer
 from infra.postgres import Database, eventsourcing_env, open_database
 from infra.settings import Mode, Settings
-from projections.base import Projection
+from infra.user_state import UserState
+from projections.base import Projection, lock_ddl
+from projections.aging import Aging
+from projections.dedupe_index import DedupeIndex
+from projections.feeds import Feeds
+from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
 
 log = logging.getLogger(__name__)
@@ -43,7 +48,13 @@ class Worker(Protocol):
 
 def projections(schema: str, *, suffix: str = "") -> dict[str, Projection]:
     """Every read model, by short name (the CLI's ``--projection``); ``suffix`` names a copy."""
-    return {"lead_list": LeadList(schema=schema, suffix=suffix)}
+    return {
+        "lead_list": LeadList(schema=schema, suffix=suffix),
+        "lead_detail": LeadDetail(schema=schema, suffix=suffix),
+        "feeds": Feeds(schema=schema, suffix=suffix),
+        "aging": Aging(schema=schema, suffix=suffix),
+        "dedupe_index": DedupeIndex(schema=schema, suffix=suffix),
+    }
 
 
 @dataclass
@@ -62,7 +73,8 @@ class Engine:
         if settings.mode is Mode.KAFKA:
             ensure_topics(settings)
         try:
-            service = LeadService(env=eventsourcing_env(db, settings) | MAPPER_ENV)
+            with db.ddl_lock():
+                service = LeadService(env=eventsourcing_env(db, settings) | MAPPER_ENV)
         except Exception as e:
             raise StartupError(f"event store at {db.describe()} is not usable: {e}") from None
         return cls(settings, db, service)
@@ -83,13 +95,22 @@ class Engine:
 
     def intake(self) -> IntakeConsumer:
         s = self.settings
-        consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, group_id=f"{s.consumer_group}.intake",
-                                 client_id="leads-intake", enable_auto_commit=False, auto_offset_reset="earliest",
-                                 max_poll_records=s.batch_size, session_timeout_ms=s.consumer_session_timeout_ms,
-                                 heartbeat_interval_ms=max(1000, s.consumer_session_timeout_ms // 5))  # fmt: skip
+        consumer = make_consumer(s, group_id=f"{s.consumer_group}.intake", client_id="leads-intake")
         return IntakeConsumer(service=self.service, consumer=consumer, producer=make_producer(s, client_id="leads-dlq"),
                               topic=s.intake_topic, dlq_topic=s.dlq_topic, stop=self.stop,
                               idle_wait_s=s.idle_wait_ms / 1000, batch_size=s.batch_size)  # fmt: skip
+
+    def aging_monitor(self) -> AgingMonitor:
+        s = self.settings
+        return AgingMonitor(service=self.service, aging=Aging(schema=s.read_schema), cursor=self.db.cursor,
+                            thresholds={str(k): v for k, v in s.aging_thresholds_days.items()}, interval_s=s.aging_check_interval_s,
+                            stop=self.stop)  # fmt: skip
+
+    def notifier(self) -> Notifier:
+        s = self.settings
+        return Notifier(feeds=Feeds(schema=s.read_schema), connect=self.db.connect,
+                        producer=make_producer(s, client_id="leads-notifier"), topic=s.notifications_topic,
+                        stop=self.stop, batch_size=s.batch_size, idle_wait_s=s.idle_wait_ms / 1000)  # fmt: skip
 
     def consumer(self, name: str, *, client_id: str = "leads") -> ProjectionRunner:
         try:
@@ -99,9 +120,8 @@ class Engine:
         s = self.settings
         source: Source
         if s.mode is Mode.KAFKA:
-            source = KafkaSource(bootstrap_servers=s.kafka_bootstrap_servers, topic=s.events_topic,
-                                 group_id=f"{s.consumer_group}.{projection.name}", batch_size=s.batch_size,
-                                 client_id=client_id, session_timeout_ms=s.consumer_session_timeout_ms)  # fmt: skip
+            consumer = make_consumer(s, group_id=f"{s.consumer_group}.{projection.name}", client_id=client_id)
+            source = KafkaSource(consumer=consumer, topic=s.events_topic, batch_size=s.batch_size)
         else:
             source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop)
         quarantine = Quarantine(schema=s.read_schema) if s.poison_policy == "quarantine" else None
@@ -125,21 +145,26 @@ class Engine:
         conn = self.db.connect()
         try:
             with conn, conn.cursor() as cur:
+                lock_ddl(cur)
                 self.positions.create(cur)
                 Quarantine(schema=self.settings.read_schema).create(cur)
+                UserState(schema=self.settings.read_schema).create(cur)
                 for projection in self.projections.values():
                     projection.create(cur)
         finally:
             conn.close()
 
     def start_background(self) -> None:
-        """Relay (kafka mode) and every projection consumer, each in its own thread."""
+        """Every projection consumer and the aging monitor, plus in kafka mode the relay, the
+        intake consumer and the notifier, each in its own thread."""
         self.prepare_read_store()
         if self.settings.mode is Mode.KAFKA:
             self._start(self.relay())
             self._start(self.intake())
+            self._start(self.notifier())
         for name in self.projections:
             self._start(self.consumer(name))
+        self._start(self.aging_monitor())
 
     def _start(self, worker: Worker) -> None:
         thread = threading.Thread(target=_run_logged(worker), name=worker.name, daemon=True)

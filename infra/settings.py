@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, PositiveInt, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=6, ge=1)
     consumer_group: str = "leads"
     consumer_session_timeout_ms: int = Field(
-        default=10_000, ge=6_000, description="How soon a vanished consumer's partitions move to the others"
+        default=45_000, ge=6_000, description="How soon a vanished consumer's partitions move to the others "
+        "(Kafka's default; shorter risks evicting a member whose process is busy)"
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
         default="halt", description="An event a projection cannot apply halts it, or is quarantined and skipped"
     )
     read_wait_s: float = Field(default=5.0, ge=0, description="Longest a query with ?after= waits for its projection")
+    aging_thresholds_days: dict[Literal["new", "contacted", "qualified", "nurture"], PositiveInt] = Field(
+        default={"new": 2, "contacted": 7, "qualified": 14, "nurture": 30},
+        description="Days a lead may stay in an open status before the aging monitor alerts its owner (JSON)",
+    )
+    aging_check_interval_s: float = Field(default=300.0, gt=0, description="How often the aging monitor looks")
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)
@@ -69,6 +75,10 @@ class Settings(BaseSettings):
     @property
     def intake_topic(self) -> str:
         return f"{self.topic_prefix}lead-intake"
+
+    @property
+    def notifications_topic(self) -> str:
+        return f"{self.topic_prefix}notifications"
 
     @property
     def dlq_topic(self) -> str:

@@ -26,7 +26,8 @@ def api(engine: Engine) -> Iterator[TestClient]:
 
 
 def create(api: TestClient, body: dict[str, Any] | None = None, **headers: str) -> str:
-    response = api.post("/leads", json=body or ADA, headers=headers)
+    """Capture a lead; these tests capture look-alikes on purpose, so the duplicate check is off."""
+    response = api.post("/leads", json=body or ADA, headers=headers, params={"on_duplicate": "create"})
     assert response.status_code == 201, response.text
     return str(response.json()["lead_id"])
 

@@ -64,7 +64,7 @@ def test_a_poison_event_halts_the_projection_naming_the_lead_and_version(engine:
     assert runner.status.startswith(f"halted at lead {lead} version 2")
     report = health(engine)
     assert report["status"] == "degraded"
-    assert report["components"]["consumers"]["lead_list_v1"]["status"].startswith(f"halted at lead {lead} version 2")
+    assert report["components"]["consumers"]["lead_list_v2"]["status"].startswith(f"halted at lead {lead} version 2")
     assert lead_rows(engine)[str(lead)]["version"] == 1, "the events before the poison one are kept"
 
 
@@ -95,10 +95,11 @@ def test_where_configured_a_poison_event_is_quarantined_and_the_projection_goes_
         wait_until_caught_up(engine)
         assert str(later.lead_id) in lead_rows(engine), "events after the poison one are applied"
         with engine.db.cursor() as cur:
-            cur.execute(f"SELECT lead_id, version, event_type, reason FROM {settings.read_schema}.quarantine")
+            cur.execute(f"SELECT lead_id, version, event_type, reason FROM {settings.read_schema}.quarantine "
+                        "WHERE projection = 'lead_list_v2'")
             (q_lead, q_version, q_type, q_reason), = cur.fetchall()
         assert (q_lead, q_version, q_type) == (lead, 2, "lead.details_updated.v1") and "null value" in q_reason
         consumers = health(engine)["components"]["consumers"]
-        assert consumers["lead_list_v1"]["quarantined"] == 1 and consumers["lead_list_v1"]["status"] == "running"
+        assert consumers["lead_list_v2"]["quarantined"] == 1 and consumers["lead_list_v2"]["status"] == "running"
     finally:
         engine.close()

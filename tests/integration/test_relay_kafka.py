@@ -160,7 +160,7 @@ def test_an_undecodable_message_on_the_events_topic_halts_the_consumer_naming_wh
     thread.join(timeout=30)
     expected = f"halted at {kafka_engine.settings.events_topic}/0@0: missing header ce_id"
     assert runner.status == expected
-    assert health(kafka_engine)["components"]["consumers"]["lead_list_v1"]["status"] == expected
+    assert health(kafka_engine)["components"]["consumers"]["lead_list_v2"]["status"] == expected
 
 
 def test_relay_marks_turn_a_log_position_into_the_offsets_that_cover_it(kafka_engine: Engine) -> None:

@@ -1,0 +1,183 @@
+"""``feeds``: the lead feed, each user's home feed, followers, and notifications.
+
+One projection because the three views share one piece of state: who follows a lead at the
+moment of each event. Followers and owners get a home-feed item for every key change; all of
+them but the actor of the change also get a notification, with an id stable across rebuilds
+(``uuid5`` of lead, version, recipient) so senders downstream can dedupe.
+
+Each batch loads the followers of the leads it touches once, folds the events in memory and
+writes every table with one bulk statement each; ``feeds_leads`` (version per lead) makes a
+redelivered event a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID, uuid5
+
+from psycopg2.extras import execute_values
+
+from projections.base import fetch_dicts
+from projections.envelope import Envelope
+from projections.statuses import status_after
+
+NOTIFICATION_NAMESPACE = UUID("6f1d7d4e-6f7e-4f55-9d0c-3b7f0a1c2e10")
+
+DDL = """
+CREATE TABLE {leads} (lead_id uuid PRIMARY KEY, version integer NOT NULL, owner text, status text);
+CREATE TABLE {followers} (lead_id uuid NOT NULL, user_id text NOT NULL, PRIMARY KEY (lead_id, user_id));
+CREATE INDEX ON {followers} (user_id);
+CREATE TABLE {lead_feed} (
+    lead_id uuid NOT NULL, version integer NOT NULL, kind text NOT NULL, summary text NOT NULL,
+    actor text NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (lead_id, version)
+);
+CREATE TABLE {home_feed} (
+    user_id text NOT NULL, lead_id uuid NOT NULL, version integer NOT NULL, at timestamptz NOT NULL,
+    PRIMARY KEY (user_id, lead_id, version)
+);
+CREATE INDEX ON {home_feed} (user_id, at DESC);
+CREATE TABLE {notifications} (
+    notification_id uuid PRIMARY KEY, recipient text NOT NULL, lead_id uuid NOT NULL, version integer NOT NULL,
+    kind text NOT NULL, summary text NOT NULL, actor text NOT NULL, at timestamptz NOT NULL
+);
+CREATE INDEX ON {notifications} (recipient, at DESC);
+"""
+
+
+def summary(e: Envelope) -> str | None:
+    """One line for a key change; None for what no one needs in a feed (scores, signals...)."""
+    p = e.payload
+    lines = {
+        "captured": lambda: f"captured {p['details']['contact_name']}",
+        "details_updated": lambda: f"updated {', '.join(sorted(p['changes']))}",
+        "assigned": lambda: f"assigned to {p['owner']}",
+        "contacted": lambda: f"contacted by {p['via']}",
+        "activity_logged": lambda: f"logged a {p['activity']['kind']}: {p['activity']['subject']}",
+        "note_added": lambda: "added a note",
+        "attachment_added": lambda: f"attached {p['attachment']['name']}",
+        "score_adjusted": lambda: f"adjusted the score by {p['points']:+d}: {p['reason']}",
+        "qualified": lambda: "qualified the lead",
+        "nurtured": lambda: "moved the lead to nurture",
+        "disqualified": lambda: f"disqualified the lead ({p['reason_code']})",
+        "reopened": lambda: f"reopened the lead as {p['to_status']}",
+        "marked_duplicate": lambda: f"marked as a duplicate of {p['of_lead_id']}",
+        "merged_into": lambda: f"merged into {p['master_id']}",
+        "duplicate_absorbed": lambda: f"merged {p['duplicate_id']} into this lead",
+        "converted": lambda: f"converted into opportunity {p['terms']['name']}",
+        "aging_alerted": lambda: f"{p['status']} for {p['days_in_status']} days (limit {p['threshold_days']})",
+    }
+    line = lines.get(e.name)
+    return line() if line else None
+
+
+def notification_id(lead_id: UUID, version: int, recipient: str) -> UUID:
+    return uuid5(NOTIFICATION_NAMESPACE, f"{lead_id}:{version}:{recipient}")
+
+
+class Feeds:
+    name = "feeds_v1"
+
+    def __init__(self, *, schema: str, suffix: str = "") -> None:
+        t = {k: f"{schema}.{self.name}_{k}{suffix}" for k in ("leads", "followers", "lead_feed", "home_feed",
+                                                                "notifications")}  # fmt: skip
+        self.leads, self.followers = t["leads"], t["followers"]
+        self.lead_feed, self.home_feed, self.notifications = t["lead_feed"], t["home_feed"], t["notifications"]
+        self.tables = list(t.values())
+
+    def create(self, cur: Any) -> None:
+        cur.execute("SELECT to_regclass(%s)", (self.leads,))
+        if cur.fetchone()[0] is None:
+            cur.execute(DDL.format(leads=self.leads, followers=self.followers, lead_feed=self.lead_feed,
+                                   home_feed=self.home_feed, notifications=self.notifications))  # fmt: skip
+
+    def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
+        if not events:
+            return
+        ids = list({str(e.lead_id) for e in events})
+        cur.execute(f"SELECT lead_id, version, owner, status FROM {self.leads} WHERE lead_id = ANY(%s::uuid[])", (ids,))
+        leads: dict[UUID, list[Any]] = {r[0]: list(r[1:]) for r in cur.fetchall()}
+        cur.execute(f"SELECT lead_id, user_id FROM {self.followers} WHERE lead_id = ANY(%s::uuid[])", (ids,))
+        followers: dict[UUID, set[str]] = {}
+        for lead_id, user in cur.fetchall():
+            followers.setdefault(lead_id, set()).add(user)
+        before = {k: set(v) for k, v in followers.items()}
+        feed, home, notes = [], [], []
+        for e in events:
+            state = leads.setdefault(e.lead_id, [0, None, None])
+            if e.version <= state[0]:
+                continue
+            people = followers.setdefault(e.lead_id, set())
+            self._fold(e, state, people)
+            line = summary(e)
+            if line is None:
+                continue
+            feed.append((e.lead_id, e.version, e.name, line, e.actor, e.time))
+            audience = people | ({state[1]} if state[1] else set())
+            home += [(user, e.lead_id, e.version, e.time) for user in audience]
+            notes += [(notification_id(e.lead_id, e.version, user), user, e.lead_id, e.version, e.name, line, e.actor,
+                       e.time) for user in audience - {e.actor}]  # fmt: skip
+        self._write(cur, leads, before, followers, feed, home, notes)
+
+    @staticmethod
+    def _fold(e: Envelope, state: list[Any], people: set[str]) -> None:
+        """Advance (version, owner, status) and the followers by one event, as the domain does."""
+        p = e.payload
+        state[0] = e.version
+        state[2] = status_after(state[2], e)
+        if e.name == "assigned":
+            state[1] = p["owner"]
+            people.add(p["owner"])
+        elif e.name == "followed":
+            people.add(p["user"])
+        elif e.name == "unfollowed":
+            people.discard(p["user"])
+        elif e.name == "duplicate_absorbed":
+            people.update(p["followers"])
+
+    def _write(self, cur: Any, leads: dict[UUID, list[Any]], before: dict[UUID, set[str]],
+               followers: dict[UUID, set[str]], feed: list[Any], home: list[Any], notes: list[Any]) -> None:  # fmt: skip
+        execute_values(cur, f"INSERT INTO {self.leads} (lead_id, version, owner, status) VALUES %s "
+                            "ON CONFLICT (lead_id) DO UPDATE SET version = EXCLUDED.version, owner = EXCLUDED.owner, "
+                            "status = EXCLUDED.status", [(k, *v) for k, v in leads.items() if v[0]])  # fmt: skip
+        gone = [(k, u) for k, users in before.items() for u in users - followers.get(k, set())]
+        new = [(k, u) for k, users in followers.items() for u in users - before.get(k, set())]
+        if gone:
+            execute_values(cur, f"DELETE FROM {self.followers} f USING (VALUES %s) AS g (lead_id, user_id) "
+                                "WHERE f.lead_id = g.lead_id::uuid AND f.user_id = g.user_id", gone)  # fmt: skip
+        if new:
+            execute_values(cur, f"INSERT INTO {self.followers} (lead_id, user_id) VALUES %s ON CONFLICT DO NOTHING", new)
+        if feed:
+            execute_values(cur, f"INSERT INTO {self.lead_feed} VALUES %s ON CONFLICT DO NOTHING", feed)
+        if home:
+            execute_values(cur, f"INSERT INTO {self.home_feed} VALUES %s ON CONFLICT DO NOTHING", home)
+        if notes:
+            execute_values(cur, f"INSERT INTO {self.notifications} VALUES %s ON CONFLICT DO NOTHING", notes)
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def lead_items(self, cur: Any, lead_id: UUID, *, limit: int) -> list[dict[str, Any]]:
+        cur.execute(f"SELECT lead_id, version, kind, summary, actor, at FROM {self.lead_feed} WHERE lead_id = %s "
+                    "ORDER BY version DESC LIMIT %s", (lead_id, limit))  # fmt: skip
+        return fetch_dicts(cur)
+
+    def home_items(self, cur: Any, user: str, *, limit: int) -> list[dict[str, Any]]:
+        cur.execute(f"SELECT f.lead_id, f.version, f.kind, f.summary, f.actor, f.at FROM {self.home_feed} h "
+                    f"JOIN {self.lead_feed} f USING (lead_id, version) WHERE h.user_id = %s "
+                    "ORDER BY h.at DESC, f.version DESC LIMIT %s", (user, limit))  # fmt: skip
+        return fetch_dicts(cur)
+
+    def inbox(self, cur: Any, user: str, *, reads_table: str, unread_only: bool, limit: int) -> list[dict[str, Any]]:
+        """``reads_table``: (user_id, notification_id) marks kept outside the projection."""
+        unread = "AND r.notification_id IS NULL" if unread_only else ""
+        cur.execute(f"SELECT n.notification_id, n.lead_id, n.version, n.kind, n.summary, n.actor, n.at, "
+                    f"       r.notification_id IS NOT NULL AS read "
+                    f"FROM {self.notifications} n LEFT JOIN {reads_table} r "
+                    f"  ON r.user_id = n.recipient AND r.notification_id = n.notification_id "
+                    f"WHERE n.recipient = %s {unread} ORDER BY n.at DESC, n.version DESC LIMIT %s", (user, limit))  # fmt: skip
+        return fetch_dicts(cur)
+
+    def recipient_of(self, cur: Any, notification_id: UUID) -> str | None:
+        cur.execute(f"SELECT recipient FROM {self.notifications} WHERE notification_id = %s", (notification_id,))
+        row = cur.fetchone()
+        return str(row[0]) if row else None

@@ -1,0 +1,135 @@
+"""``lead_detail``: the current document of each lead, as the detail page shows it.
+
+The document is folded in Python from the events (a batch loads the documents it touches
+once and writes them back with one statement), so its shape follows the events closely:
+details, status, owner, followers, activities, notes, attachments, BANT, score, and the links
+to merged leads and to the opportunity, account and contact of a conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from psycopg2.extras import Json, execute_values
+
+from projections.envelope import Envelope
+from projections.statuses import status_after
+
+DDL = "CREATE TABLE {t} (lead_id uuid PRIMARY KEY, version integer NOT NULL, doc jsonb NOT NULL)"
+
+Doc = dict[str, Any]
+
+
+def new_doc(e: Envelope) -> Doc:
+    return {"lead_id": str(e.lead_id), "details": e.payload["details"], "status": "new", "status_reason": None,
+            "owner": None, "followers": [], "activities": [], "notes": [], "attachments": [], "bant": {},
+            "score": {"rule": 0, "adjustment": 0, "shown": 0}, "first_contacted_at": None, "duplicate_of": None,
+            "merged_into": None, "absorbed": [], "conversion": None, "created_at": e.time.isoformat(),
+            "created_by": e.actor}  # fmt: skip
+
+
+def _follow(doc: Doc, *users: str) -> None:
+    doc["followers"] = sorted(set(doc["followers"]) | set(users))
+
+
+def _assign(doc: Doc, owner: str) -> None:
+    doc["owner"] = owner
+    _follow(doc, owner)
+
+
+def _score(doc: Doc, rule: int | None = None, points: int = 0) -> None:
+    s = doc["score"]
+    s["rule"] = s["rule"] if rule is None else rule
+    shown = max(0, min(100, s["rule"] + s["adjustment"] + points))
+    s["adjustment"] = shown - s["rule"]
+    s["shown"] = shown
+
+
+def _bant(doc: Doc, changes: dict[str, str | None]) -> None:
+    for item, value in changes.items():
+        if value:
+            doc["bant"][item] = value
+        else:
+            doc["bant"].pop(item, None)
+
+
+def _absorb(doc: Doc, p: dict[str, Any]) -> None:
+    doc["details"] = doc["details"] | p["fields_taken"]
+    for key in ("activities", "notes", "attachments"):
+        doc[key] += p[key]
+    _follow(doc, *p["followers"])
+    doc["absorbed"].append(p["duplicate_id"])
+
+
+FOLDS: dict[str, Callable[[Doc, dict[str, Any], Envelope], None]] = {
+    "details_updated": lambda d, p, e: d.update(details=d["details"] | p["changes"]),
+    "assigned": lambda d, p, e: _assign(d, p["owner"]),
+    "contacted": lambda d, p, e: d.update(first_contacted_at=d["first_contacted_at"] or e.time.isoformat()),
+    "activity_logged": lambda d, p, e: d["activities"].append(p["activity"]),
+    "note_added": lambda d, p, e: d["notes"].append(p["note"]),
+    "attachment_added": lambda d, p, e: d["attachments"].append(p["attachment"]),
+    "followed": lambda d, p, e: _follow(d, p["user"]),
+    "unfollowed": lambda d, p, e: d.update(followers=[u for u in d["followers"] if u != p["user"]]),
+    "scored": lambda d, p, e: _score(d, rule=sum(p["breakdown"].values())),
+    "score_adjusted": lambda d, p, e: _score(d, points=p["points"]),
+    "bant_updated": lambda d, p, e: _bant(d, p["changes"]),
+    "nurtured": lambda d, p, e: d.update(status_reason=p.get("reason")),
+    "disqualified": lambda d, p, e: d.update(status_reason=p["reason_code"] + (f": {p['reason_text']}" if p.get("reason_text") else "")),
+    "reopened": lambda d, p, e: d.update(status_reason=None),
+    "marked_duplicate": lambda d, p, e: d.update(duplicate_of=p["of_lead_id"]),
+    "merged_into": lambda d, p, e: d.update(merged_into=p["master_id"]),
+    "duplicate_absorbed": lambda d, p, e: _absorb(d, p),
+    "converted": lambda d, p, e: d.update(conversion=p["links"] | {"opportunity": p["terms"]}),
+}  # fmt: skip
+
+
+def fold(doc: Doc, e: Envelope) -> None:
+    """Advance the document by one event."""
+    fold_event = FOLDS.get(e.name)
+    if fold_event:
+        fold_event(doc, e.payload, e)
+    doc["status"] = status_after(doc["status"], e)
+    doc["version"] = e.version
+    doc["updated_at"] = e.time.isoformat()
+
+
+class LeadDetail:
+    name = "lead_detail_v1"
+
+    def __init__(self, *, schema: str, suffix: str = "") -> None:
+        self.table = f"{schema}.{self.name}{suffix}"
+        self.tables = [self.table]
+
+    def create(self, cur: Any) -> None:
+        cur.execute("SELECT to_regclass(%s)", (self.table,))
+        if cur.fetchone()[0] is None:
+            cur.execute(DDL.format(t=self.table))
+
+    def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
+        if not events:
+            return
+        ids = list({str(e.lead_id) for e in events})
+        cur.execute(f"SELECT lead_id, doc FROM {self.table} WHERE lead_id = ANY(%s::uuid[])", (ids,))
+        docs: dict[UUID, Doc] = dict(cur.fetchall())
+        changed: set[UUID] = set()
+        for e in events:
+            doc = docs.get(e.lead_id)
+            if doc is not None and e.version <= doc["version"]:
+                continue
+            if doc is None:
+                if e.name != "captured":
+                    raise ValueError(f"{e.type} for lead {e.lead_id}, which was never captured")
+                doc = docs[e.lead_id] = new_doc(e)
+            fold(doc, e)
+            changed.add(e.lead_id)
+        if changed:
+            execute_values(cur, f"INSERT INTO {self.table} (lead_id, version, doc) VALUES %s ON CONFLICT (lead_id) "
+                                "DO UPDATE SET version = EXCLUDED.version, doc = EXCLUDED.doc",
+                           [(k, docs[k]["version"], Json(docs[k])) for k in changed])  # fmt: skip
+
+    def get(self, cur: Any, lead_id: UUID) -> Doc | None:
+        cur.execute(f"SELECT doc FROM {self.table} WHERE lead_id = %s", (lead_id,))
+        row = cur.fetchone()
+        return dict(row[0]) if row else None

@@ -1,0 +1,224 @@
+"""Every read model checked against expectations written down by the script that made the
+history, not derived from projection code; then every rebuild checked against the live tables.
+
+The size defaults to 350 leads (every lifecycle path 50 times); set LEADS_TEST_HISTORY_LEADS
+to 5000 for the full acceptance run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from domain.records import OpportunityTerms, ScoreBreakdown
+from domain.service import LeadService
+from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
+from infra.runtime import Engine
+from projections.dedupe_index import DedupeIndex
+from projections.reports import Reports
+from tests.integration.helpers import wait_until_caught_up
+
+LEADS = int(os.environ.get("LEADS_TEST_HISTORY_LEADS", "350"))
+PATHS = ("new", "contacted", "qualified", "converted", "nurture", "unqualified", "merged")
+SOURCES = ("website", "referral", "trade_show")
+COUNTRIES = (("GB", "London"), ("US", "CA"), ("DE", "Berlin"), (None, None))
+BANT = {BantItem.BUDGET: "50k", BantItem.AUTHORITY: "CTO", BantItem.NEED: "CRM", BantItem.TIMELINE: "Q3"}
+TERMS = OpportunityTerms(name="Deal", deal_value=Decimal("1000"), expected_close=date(2027, 1, 1), probability=40)
+FEED_KINDS = {"captured", "assigned", "contacted", "activity_logged", "qualified", "nurtured", "disqualified",
+              "merged_into", "duplicate_absorbed", "converted"}  # fmt: skip
+
+
+@dataclass
+class Expected:
+    """What the script says about one lead, kept as the script goes."""
+
+    path: str
+    source: str
+    country: str | None
+    owner: str
+    status: str = "new"
+    events: list[tuple[str, str]] = field(default_factory=list)
+    """(event kind, actor) in order."""
+    followers: set[str] = field(default_factory=set)
+    statuses: list[str] = field(default_factory=lambda: ["new"])
+    activities: int = 0
+    score: int = 0
+
+
+def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
+    expected: dict[UUID, Expected] = {}
+    masters: list[UUID] = []
+    for i in range(n):
+        path, source = PATHS[i % len(PATHS)], SOURCES[i % len(SOURCES)]
+        country, region = COUNTRIES[i % len(COUNTRIES)]
+        owner, boss = f"rep-{i % 4}", EventMeta(actor="manager-1")
+        address = {"country": country, "region": region} if country else None
+        details = LeadDetails.model_validate({"contact_name": f"Lead {i}", "email": f"lead{i}@example.com",
+                                              "company": f"Company {i}", "source": source, "address": address})  # fmt: skip
+        lead = s.capture_lead(details=details, meta=boss).lead_id
+        x = expected[lead] = Expected(path, source, country, owner, events=[("captured", "manager-1")])
+        s.assign(lead_id=lead, owner=owner, meta=boss)
+        x.events.append(("assigned", "manager-1"))
+        x.followers.add(owner)
+        me = EventMeta(actor=owner)
+        if i % 5 == 0:
+            s.follow(lead_id=lead, user="watcher", meta=me)
+            x.events.append(("followed", owner))
+            x.followers.add("watcher")
+        s.record_score(lead_id=lead, breakdown=ScoreBreakdown(demographic=i % 41, behavioral=10, firmographic=5),
+                       rule_version="r1", meta=me)  # fmt: skip
+        x.events.append(("scored", owner))
+        x.score = i % 41 + 15
+
+        def step(kind: str, status: str | None = None) -> None:
+            x.events.append((kind, owner))
+            if status and status != x.status:
+                x.status = status
+                x.statuses.append(status)
+
+        if path in ("contacted", "qualified", "converted", "nurture"):
+            s.contact(lead_id=lead, via="call", meta=me)
+            step("contacted", "contacted")
+            s.log_activity(lead_id=lead, activity=activity(owner), meta=me)
+            step("activity_logged")
+            x.activities += 1
+        if path in ("qualified", "converted"):
+            s.update_bant(lead_id=lead, changes=dict(BANT), meta=me)
+            step("bant_updated")
+            s.qualify(lead_id=lead, meta=me)
+            step("qualified", "qualified")
+        if path == "converted":
+            s.convert(lead_id=lead, terms=TERMS, meta=me)
+            step("converted", "converted")
+        if path == "nurture":
+            s.nurture(lead_id=lead, reason="next year", meta=me)
+            step("nurtured", "nurture")
+        if path == "unqualified":
+            s.disqualify(lead_id=lead, reason=DisqualifyReason.NO_BUDGET, meta=me)
+            step("disqualified", "unqualified")
+        if path == "new":
+            masters.append(lead)
+        if path == "merged":
+            master = masters[-1]
+            s.merge(master_id=master, duplicate_ids=[lead], meta=EventMeta(actor=expected[master].owner))
+            x.events.append(("merged_into", expected[master].owner))
+            x.status = "merged"
+            x.statuses.append("merged")
+            expected[master].events.append(("duplicate_absorbed", expected[master].owner))
+            expected[master].followers |= x.followers
+    return expected
+
+
+def activity(owner: str) -> Any:
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from domain.records import Activity
+    from domain.values import ActivityKind
+
+    return Activity(activity_id=uuid4(), kind=ActivityKind.CALL, subject="Intro call", logged_by=owner,
+                    logged_at=datetime.now(UTC))  # fmt: skip
+
+
+def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    with engine.db.cursor() as cur:
+        cur.execute(sql.format(s=engine.settings.read_schema))
+        return list(cur.fetchall())
+
+
+@pytest.fixture
+def history(engine: Engine) -> dict[UUID, Expected]:
+    expected = write_history(engine.service, LEADS)
+    engine.start_background()
+    for name in engine.projections.values():
+        wait_until_caught_up(engine, name.name)
+    return expected
+
+
+def test_lead_list_holds_each_leads_status_owner_score_and_place(engine: Engine, history: dict[UUID, Expected]) -> None:
+    got = {r[0]: r[1:] for r in rows(engine, "SELECT lead_id, status, owner, score, source, country, version "
+                                             "FROM {s}.lead_list_v2")}  # fmt: skip
+    assert got == {k: (x.status, x.owner, x.score, x.source, x.country, len(x.events)) for k, x in history.items()}
+
+
+def test_lead_detail_holds_followers_activities_and_links(engine: Engine, history: dict[UUID, Expected]) -> None:
+    docs = dict(rows(engine, "SELECT lead_id, doc FROM {s}.lead_detail_v1"))
+    assert {k: (d["status"], set(d["followers"]), len(d["activities"]), d["conversion"] is not None)
+            for k, d in docs.items()} == {
+        k: (x.status, x.followers, x.activities, x.status == "converted") for k, x in history.items()
+    }  # fmt: skip
+
+
+def test_the_lead_feed_has_one_item_per_key_change_and_notifications_skip_the_actor(
+    engine: Engine, history: dict[UUID, Expected]
+) -> None:
+    feed = Counter(r[0] for r in rows(engine, "SELECT lead_id FROM {s}.feeds_v1_lead_feed"))
+    assert feed == Counter({k: sum(1 for kind, _ in x.events if kind in FEED_KINDS) for k, x in history.items()})
+    notes = Counter(r[0] for r in rows(engine, "SELECT recipient FROM {s}.feeds_v1_notifications"))
+    want: Counter[str] = Counter()
+    for x in history.values():
+        audience: set[str] = set()
+        for kind, actor in x.events:
+            if kind == "assigned":
+                audience = audience | {x.owner}
+            if kind == "followed":
+                audience = audience | {"watcher"}
+            if kind == "duplicate_absorbed":
+                audience = x.followers
+            if kind in FEED_KINDS:
+                want.update(audience - {actor})
+    assert notes == want
+
+
+def test_aging_knows_each_leads_status_and_every_status_it_passed_through(
+    engine: Engine, history: dict[UUID, Expected]
+) -> None:
+    assert dict(rows(engine, "SELECT lead_id, status FROM {s}.aging_v1")) == {k: x.status for k, x in history.items()}
+    intervals: dict[UUID, list[str]] = {}
+    for lead, status in rows(engine, "SELECT lead_id, status FROM {s}.aging_v1_intervals ORDER BY lead_id, entered_version"):
+        intervals.setdefault(lead, []).append(status)
+    assert intervals == {k: x.statuses for k, x in history.items()}
+
+
+def test_the_dedupe_index_finds_a_lead_by_email_and_forgets_merged_ones(
+    engine: Engine, history: dict[UUID, Expected]
+) -> None:
+    index = DedupeIndex(schema=engine.settings.read_schema)
+    by_path = {x.path: k for k, x in history.items()}
+    with engine.db.cursor() as cur:
+        for path, lead in by_path.items():
+            n = next(i for i, k in enumerate(history) if k == lead)
+            found = index.candidates(cur, {"contact_name": "Someone", "email": f"LEAD{n}@example.com"})
+            assert [c.lead_id for c in found] == ([] if path == "merged" else [lead]), path
+
+
+def test_the_reports_count_what_the_script_did(engine: Engine, history: dict[UUID, Expected]) -> None:
+    from datetime import UTC, datetime
+
+    reports = Reports(schema=engine.settings.read_schema)
+    live = [x for x in history.values() if x.status != "merged"]
+    with engine.db.cursor() as cur:
+        funnel = {r["stage"]: r["reached"] for r in reports.funnel(cur)}
+        sources = {r["source"]: (r["leads"], r["converted"]) for r in reports.sources(cur)}
+        geography = {r["country"]: r["leads"] for r in reports.geography(cur)}
+        time_in_status = {r["status"]: r["stays"] for r in reports.time_in_status(cur, now=datetime.now(UTC) + timedelta(days=1))}
+    assert funnel == {stage: sum(1 for x in history.values() if stage in x.statuses)
+                      for stage in ("new", "contacted", "qualified", "converted")}  # fmt: skip
+    assert sources == {src: (sum(1 for x in live if x.source == src), sum(1 for x in live if x.source == src
+                                                                           and x.status == "converted"))
+                       for src in SOURCES}  # fmt: skip
+    assert geography == dict(Counter(x.country or "unknown" for x in live))
+    assert time_in_status == dict(Counter(s for x in history.values() for s in x.statuses))
+
+
+def test_every_rebuild_equals_the_incrementally_built_tables(engine: Engine, history: dict[UUID, Expected]) -> None:
+    for name in engine.projections:
+        report = engine.rebuild(name, lambda done, total: None)
+        assert report.equal, f"{name}: rebuilt {report.rebuilt_checksum} != live {report.live_checksum}"
