@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from api.auth import Forbidden, Unauthenticated
@@ -67,6 +68,13 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JS
 
 
 def install(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """A NUL character in a path or query can match nothing and cannot be stored: say so."""
+        if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
+            return problem(400, "bad-request", "Bad request", "the URL must not contain NUL (%00) characters")
+        return await call_next(request)
+
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         status, kind = next(((s, k) for cls, s, k in STATUS if isinstance(exc, cls)), (400, "refused"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from domain.base import contains_nul
 
 from domain.values import LeadSource, LeadStatus, Priority, Temperature
 from projections.lead_queries import SORTS, SYSTEM_VIEWS, LeadFilter
@@ -29,6 +31,12 @@ class LeadFilters(BaseModel):
     q: str | None = Field(default=None, max_length=200, description="Words of the name, company or email; "
                                                                     "each matches as a prefix")  # fmt: skip
     min_score: int | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Self:
+        if contains_nul(self.model_dump()):
+            raise ValueError("text must not contain NUL (0x00) characters")
+        return self
 
     def to_filter(self) -> LeadFilter:
         values = self.model_dump(include=set(LeadFilters.model_fields) - {"q"}, mode="json")

@@ -21,6 +21,7 @@ from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from consumers.intake_commands import COMMANDS, INTAKE_TYPES
+from consumers.sources import GROUP_POLL_MS
 from domain.errors import DomainError
 from domain.command_handling import BatchConflict
 from domain.service import LeadService
@@ -90,7 +91,7 @@ class IntakeConsumer:
         try:
             while not self.stop.is_set():
                 try:
-                    records = self.consumer.poll(timeout_ms=int(self.idle_wait_s * 1000) or 1,
+                    records = self.consumer.poll(timeout_ms=max(GROUP_POLL_MS, int(self.idle_wait_s * 1000)),
                                                  max_records=self.batch_size)  # fmt: skip
                 except KafkaError as e:
                     self._retry_later(f"polling {self.topic} failed: {e}")

@@ -69,6 +69,14 @@ class NotificationLogSource:
         pass
 
 
+GROUP_POLL_MS = 2000
+"""Shortest wait a group member's poll may be given. kafka-python 3.0 drives JoinGroup and
+SyncGroup inside poll; when poll's timeout expires mid-rebalance it gives up waiting, and the
+next poll starts a fresh JoinGroup instead of taking the finished one's assignment. With 10-50 ms
+polls members rejoined over and over (generations 1-5 within a second) and could end up with no
+partitions at all. poll still returns as soon as records arrive, so latency does not suffer."""
+
+
 class KafkaSource:
     """A member of a consumer group on the events topic. The database, not the group, holds
     the truth about positions: on every assignment the consumer seeks to the stored offsets.
@@ -121,7 +129,7 @@ class KafkaSource:
                 else:
                     self.consumer.seek_to_beginning(tp)
             self.consumer.resume(*todo)
-        records = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=self.batch_size)
+        records = self.consumer.poll(timeout_ms=max(GROUP_POLL_MS, int(timeout_s * 1000)), max_records=self.batch_size)
         batch = Batch()
         for tp, recs in records.items():
             for r in recs:

@@ -8,13 +8,27 @@ so they are declared as typed, frozen pydantic models rather than the library's 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from domain.errors import InvalidCommand
 from domain.values import EventMeta
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether any text inside ``value`` (nested models, dicts, lists) holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, BaseModel):
+        value = value.__dict__
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(contains_nul(v) for v in value)
+    return False
 
 
 class DomainEvent(BaseModel):
@@ -28,6 +42,15 @@ class DomainEvent(BaseModel):
     originator_version: int
     timestamp: datetime
     meta: EventMeta
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data: Any) -> Any:
+        """No fact may carry a NUL character: read models (PostgreSQL text) cannot hold one, so
+        such an event would halt every projection. Raised as a domain error, before any event."""
+        if contains_nul(data):
+            raise InvalidCommand("text must not contain NUL (0x00) characters")
+        return data
 
 
 class Aggregate(BaseAggregate[UUID]):

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from psycopg2.extras import execute_values
 
-from projections.base import fetch_dicts
+from projections.base import create_once, fetch_dicts, rows_by_lead
 from projections.envelope import Envelope
 from projections.lead_list import ACTIVITY_EVENTS
 from projections.statuses import OPEN_STATUSES, status_after
@@ -60,16 +60,12 @@ class Aging:
         self.tables = [self.aging, self.intervals]
 
     def create(self, cur: Any) -> None:
-        cur.execute("SELECT to_regclass(%s)", (self.aging,))
-        if cur.fetchone()[0] is None:
-            cur.execute(DDL.format(aging=self.aging, intervals=self.intervals))
+        create_once(cur, self.aging, DDL.format(aging=self.aging, intervals=self.intervals))
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
             return
-        ids = list({str(e.lead_id) for e in events})
-        cur.execute(f"SELECT lead_id, {', '.join(COLUMNS)} FROM {self.aging} WHERE lead_id = ANY(%s::uuid[])", (ids,))
-        rows: dict[UUID, dict[str, Any]] = {r.pop("lead_id"): r for r in fetch_dicts(cur)}
+        rows = rows_by_lead(cur, self.aging, COLUMNS, events)
         intervals: dict[tuple[UUID, int], list[Any]] = {}
         for e in events:
             row = rows.get(e.lead_id)

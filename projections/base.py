@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
 
 from projections.envelope import Envelope
 
@@ -37,3 +38,32 @@ with "tuple concurrently updated"."""
 def lock_ddl(cur: Any) -> None:
     """Serialise table creation with every other process, until this transaction ends."""
     cur.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
+
+
+def create_once(cur: Any, table: str, ddl: str) -> None:
+    """Run ``ddl`` unless ``table`` exists (its indexes come with it, so no IF NOT EXISTS dance)."""
+    cur.execute("SELECT to_regclass(%s)", (table,))
+    if cur.fetchone()[0] is None:
+        cur.execute(ddl)
+
+
+def rows_by_lead(cur: Any, table: str, columns: Sequence[str], events: Sequence[Envelope]) -> dict[UUID, dict[str, Any]]:
+    """The rows of ``table`` for the leads of a batch, loaded in one query, keyed by lead id."""
+    ids = list({str(e.lead_id) for e in events})
+    cur.execute(f"SELECT lead_id, {', '.join(columns)} FROM {table} WHERE lead_id = ANY(%s::uuid[])", (ids,))
+    return {row.pop("lead_id"): row for row in fetch_dicts(cur)}
+
+
+class OneTable:
+    """Base of a projection owning one table named after it (``{schema}.{name}{suffix}``)."""
+
+    name: str
+    ddl: ClassVar[str]
+    """CREATE statements, with ``{t}`` for the table."""
+
+    def __init__(self, *, schema: str, suffix: str = "") -> None:
+        self.table = f"{schema}.{self.name}{suffix}"
+        self.tables = [self.table]
+
+    def create(self, cur: Any) -> None:
+        create_once(cur, self.table, self.ddl.format(t=self.table))

@@ -18,7 +18,7 @@ from uuid import UUID
 from psycopg2.extras import execute_values
 from rapidfuzz import fuzz
 
-from projections.base import fetch_dicts
+from projections.base import OneTable, rows_by_lead
 from projections.envelope import Envelope
 
 DDL = """
@@ -85,24 +85,15 @@ class Candidate:
 COLUMNS = ("version", *RAW, "email_key", "phone_key", "name_key", "company_key", "merged")
 
 
-class DedupeIndex:
+class DedupeIndex(OneTable):
+    ddl = DDL
     name = "dedupe_index_v1"
 
-    def __init__(self, *, schema: str, suffix: str = "") -> None:
-        self.table = f"{schema}.{self.name}{suffix}"
-        self.tables = [self.table]
-
-    def create(self, cur: Any) -> None:
-        cur.execute("SELECT to_regclass(%s)", (self.table,))
-        if cur.fetchone()[0] is None:
-            cur.execute(DDL.format(t=self.table))
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
             return
-        ids = list({str(e.lead_id) for e in events})
-        cur.execute(f"SELECT lead_id, {', '.join(COLUMNS)} FROM {self.table} WHERE lead_id = ANY(%s::uuid[])", (ids,))
-        rows: dict[UUID, dict[str, Any]] = {r.pop("lead_id"): r for r in fetch_dicts(cur)}
+        rows = rows_by_lead(cur, self.table, COLUMNS, events)
         for e in events:
             row = rows.get(e.lead_id)
             if row is not None and e.version <= row["version"]:

@@ -18,7 +18,7 @@ from uuid import UUID, uuid5
 
 from psycopg2.extras import execute_values
 
-from projections.base import fetch_dicts
+from projections.base import create_once, fetch_dicts, rows_by_lead
 from projections.envelope import Envelope
 from projections.statuses import status_after
 
@@ -86,17 +86,15 @@ class Feeds:
         self.tables = list(t.values())
 
     def create(self, cur: Any) -> None:
-        cur.execute("SELECT to_regclass(%s)", (self.leads,))
-        if cur.fetchone()[0] is None:
-            cur.execute(DDL.format(leads=self.leads, followers=self.followers, lead_feed=self.lead_feed,
-                                   home_feed=self.home_feed, notifications=self.notifications))  # fmt: skip
+        create_once(cur, self.leads, DDL.format(leads=self.leads, followers=self.followers, lead_feed=self.lead_feed,
+                                                home_feed=self.home_feed, notifications=self.notifications))  # fmt: skip
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
             return
         ids = list({str(e.lead_id) for e in events})
-        cur.execute(f"SELECT lead_id, version, owner, status FROM {self.leads} WHERE lead_id = ANY(%s::uuid[])", (ids,))
-        leads: dict[UUID, list[Any]] = {r[0]: list(r[1:]) for r in cur.fetchall()}
+        leads = {k: [r["version"], r["owner"], r["status"]]
+                 for k, r in rows_by_lead(cur, self.leads, ("version", "owner", "status"), events).items()}  # fmt: skip
         cur.execute(f"SELECT lead_id, user_id FROM {self.followers} WHERE lead_id = ANY(%s::uuid[])", (ids,))
         followers: dict[UUID, set[str]] = {}
         for lead_id, user in cur.fetchall():

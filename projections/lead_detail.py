@@ -14,6 +14,7 @@ from uuid import UUID
 
 from psycopg2.extras import Json, execute_values
 
+from projections.base import OneTable, rows_by_lead
 from projections.envelope import Envelope
 from projections.statuses import status_after
 
@@ -95,24 +96,15 @@ def fold(doc: Doc, e: Envelope) -> None:
     doc["updated_at"] = e.time.isoformat()
 
 
-class LeadDetail:
+class LeadDetail(OneTable):
+    ddl = DDL
     name = "lead_detail_v1"
 
-    def __init__(self, *, schema: str, suffix: str = "") -> None:
-        self.table = f"{schema}.{self.name}{suffix}"
-        self.tables = [self.table]
-
-    def create(self, cur: Any) -> None:
-        cur.execute("SELECT to_regclass(%s)", (self.table,))
-        if cur.fetchone()[0] is None:
-            cur.execute(DDL.format(t=self.table))
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
             return
-        ids = list({str(e.lead_id) for e in events})
-        cur.execute(f"SELECT lead_id, doc FROM {self.table} WHERE lead_id = ANY(%s::uuid[])", (ids,))
-        docs: dict[UUID, Doc] = dict(cur.fetchall())
+        docs: dict[UUID, Doc] = {k: r["doc"] for k, r in rows_by_lead(cur, self.table, ["doc"], events).items()}
         changed: set[UUID] = set()
         for e in events:
             doc = docs.get(e.lead_id)

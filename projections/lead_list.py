@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from projections.base import OneTable
 from projections.envelope import Envelope
 from projections.statuses import STATUS_OF
 
@@ -74,17 +75,10 @@ def detail_values(changed: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-class LeadList:
+class LeadList(OneTable):
+    ddl = DDL
     name = "lead_list_v2"
 
-    def __init__(self, *, schema: str, suffix: str = "") -> None:
-        self.table = f"{schema}.{self.name}{suffix}"
-        self.tables = [self.table]
-
-    def create(self, cur: Any) -> None:
-        cur.execute("SELECT to_regclass(%s)", (self.table,))
-        if cur.fetchone()[0] is None:
-            cur.execute(DDL.format(t=self.table))
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         for e in events:

@@ -8,7 +8,7 @@ from api.auth import Permission as P
 from api.deps import EngineDep, PrincipalDep
 from api.models import SavedView
 from api.query_models import LeadFilters, SystemView
-from domain.errors import InvalidCommand, NotFound
+from domain.errors import InvalidCommand
 from infra.user_state import UserState
 
 router = APIRouter(prefix="/views", tags=["views"])

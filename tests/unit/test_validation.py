@@ -103,3 +103,19 @@ def test_invalid_commands_name_the_field(call: Any, field: str) -> None:
 def test_value_objects_refuse_out_of_range_input(build: Any, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         build()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda lead: lead.assign(owner="rep\x00", meta=META),
+        lambda lead: lead.update_details(changes={"company": "Ac\x00me"}, meta=META),
+        lambda lead: lead.contact(via="call", meta=EventMeta(actor="x\x00")),
+    ],
+    ids=["argument", "value object", "metadata"],
+)
+def test_a_nul_character_anywhere_in_a_command_is_refused_before_any_event(command: Any) -> None:
+    lead = new_lead()
+    with pytest.raises(InvalidCommand, match="NUL"):
+        command(lead)
+    assert lead.version == 1
