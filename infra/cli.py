@@ -59,7 +59,8 @@ def _stop_on_signals(engine: Engine) -> None:
 
 @app.command()
 def serve() -> None:
-    """API, relay and intake (kafka mode) and every projection consumer in one process."""
+    """API, every projection consumer and the aging monitor, plus in kafka mode the relay, the
+    intake consumer and the notifier, in one process."""
     import uvicorn
 
     from api.app import create_app
@@ -121,21 +122,24 @@ def relay() -> None:
 def consume(
     projection: Annotated[str | None, typer.Option(help="Projection to run, e.g. lead_list")] = None,
     intake: Annotated[bool, typer.Option("--intake", help="Run the intake consumer instead (kafka mode)")] = False,
+    notifier: Annotated[bool, typer.Option("--notifier", help="Publish notifications to Kafka (kafka mode)")] = False,
+    aging: Annotated[bool, typer.Option("--aging-monitor", help="Run the aging monitor")] = False,
 ) -> None:
-    """Run one consumer until SIGTERM/SIGINT (scale out: several processes share the partitions)."""
-    if (projection is None) == (not intake):
-        typer.echo("leads: name one of --projection NAME or --intake", err=True)
+    """Run one worker until SIGTERM/SIGINT (scale out: several projection processes share the partitions)."""
+    if [projection is not None, intake, notifier, aging].count(True) != 1:
+        typer.echo("leads: name one of --projection NAME, --intake, --notifier or --aging-monitor", err=True)
         raise typer.Exit(2)
     _configure_logging()
     settings = _settings()
-    if intake and settings.mode is not Mode.KAFKA:
-        typer.echo("leads: the intake consumer needs LEADS_MODE=kafka", err=True)
+    if (intake or notifier) and settings.mode is not Mode.KAFKA:
+        typer.echo("leads: the intake consumer and the notifier need LEADS_MODE=kafka", err=True)
         raise typer.Exit(2)
     engine = _open(settings)
     _stop_on_signals(engine)
     make: Callable[[], Worker] = (
-        engine.intake if intake else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
-    )
+        engine.intake if intake else engine.notifier if notifier else engine.aging_monitor if aging
+        else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
+    )  # fmt: skip
     worker = _or_exit(make)
     try:
         worker.run()

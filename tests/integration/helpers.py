@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from infra.health import health
 from infra.runtime import Engine
+from infra.settings import Mode
 from tests.conftest import wait_for
 
 
@@ -23,6 +25,25 @@ def projected_up_to(engine: Engine, consumer: str, position: int) -> bool:
 def wait_until_caught_up(engine: Engine, consumer: str = "lead_list_v2") -> None:
     head = engine.service.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
     wait_for(lambda: projected_up_to(engine, consumer, head), what=f"{consumer} to reach position {head}")
+
+
+def all_projected(engine: Engine) -> bool:
+    """Every projection has applied everything: the whole log (embedded) or, in kafka mode,
+    the relay has published the whole log and each projection reached every partition's end."""
+    report = health(engine)
+    consumers = report["components"]["consumers"]
+    names = [p.name for p in engine.projections.values()]
+    if engine.settings.mode is Mode.EMBEDDED:
+        return all(consumers.get(n, {}).get("lag") == 0 and consumers[n]["positions"] for n in names)
+    ends = {p: end for p, end in report["components"]["kafka"].get("end_offsets", {}).items() if end > 0}
+    relayed = consumers.get("relay", {}).get("lag") == 0
+    return relayed and bool(ends) and all(
+        consumers.get(n, {}).get("positions", {}).get(str(p)) == end - 1 for n in names for p, end in ends.items()
+    )
+
+
+def wait_until_all_projected(engine: Engine) -> None:
+    wait_for(lambda: all_projected(engine), timeout=120, what="every projection to apply the whole history")
 
 
 def lead_rows(engine: Engine) -> dict[str, dict[str, Any]]:

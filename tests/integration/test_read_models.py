@@ -1,5 +1,6 @@
 """Every read model checked against expectations written down by the script that made the
 history, not derived from projection code; then every rebuild checked against the live tables.
+Each test runs twice: projections fed by the notification log, and by real Kafka.
 
 The size defaults to 350 leads (every lifecycle path 50 times); set LEADS_TEST_HISTORY_LEADS
 to 5000 for the full acceptance run.
@@ -23,7 +24,7 @@ from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
 from infra.runtime import Engine
 from projections.dedupe_index import DedupeIndex
 from projections.reports import Reports
-from tests.integration.helpers import wait_until_caught_up
+from tests.integration.helpers import wait_until_all_projected
 
 LEADS = int(os.environ.get("LEADS_TEST_HISTORY_LEADS", "350"))
 PATHS = ("new", "contacted", "qualified", "converted", "nurture", "unqualified", "merged")
@@ -127,29 +128,35 @@ def activity(owner: str) -> Any:
                     logged_at=datetime.now(UTC))  # fmt: skip
 
 
-def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
-    with engine.db.cursor() as cur:
-        cur.execute(sql.format(s=engine.settings.read_schema))
+def rows(any_engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    with any_engine.db.cursor() as cur:
+        cur.execute(sql.format(s=any_engine.settings.read_schema))
         return list(cur.fetchall())
 
 
+@pytest.fixture(params=["embedded", "kafka"])
+def any_engine(request: pytest.FixtureRequest) -> Engine:
+    """The same history, read from the notification log and from real Kafka."""
+    engine: Engine = request.getfixturevalue("kafka_engine" if request.param == "kafka" else "engine")
+    return engine
+
+
 @pytest.fixture
-def history(engine: Engine) -> dict[UUID, Expected]:
-    expected = write_history(engine.service, LEADS)
-    engine.start_background()
-    for name in engine.projections.values():
-        wait_until_caught_up(engine, name.name)
+def history(any_engine: Engine) -> dict[UUID, Expected]:
+    expected = write_history(any_engine.service, LEADS)
+    any_engine.start_background()
+    wait_until_all_projected(any_engine)
     return expected
 
 
-def test_lead_list_holds_each_leads_status_owner_score_and_place(engine: Engine, history: dict[UUID, Expected]) -> None:
-    got = {r[0]: r[1:] for r in rows(engine, "SELECT lead_id, status, owner, score, source, country, version "
+def test_lead_list_holds_each_leads_status_owner_score_and_place(any_engine: Engine, history: dict[UUID, Expected]) -> None:
+    got = {r[0]: r[1:] for r in rows(any_engine, "SELECT lead_id, status, owner, score, source, country, version "
                                              "FROM {s}.lead_list_v2")}  # fmt: skip
     assert got == {k: (x.status, x.owner, x.score, x.source, x.country, len(x.events)) for k, x in history.items()}
 
 
-def test_lead_detail_holds_followers_activities_and_links(engine: Engine, history: dict[UUID, Expected]) -> None:
-    docs = dict(rows(engine, "SELECT lead_id, doc FROM {s}.lead_detail_v1"))
+def test_lead_detail_holds_followers_activities_and_links(any_engine: Engine, history: dict[UUID, Expected]) -> None:
+    docs = dict(rows(any_engine, "SELECT lead_id, doc FROM {s}.lead_detail_v1"))
     assert {k: (d["status"], set(d["followers"]), len(d["activities"]), d["conversion"] is not None)
             for k, d in docs.items()} == {
         k: (x.status, x.followers, x.activities, x.status == "converted") for k, x in history.items()
@@ -157,11 +164,11 @@ def test_lead_detail_holds_followers_activities_and_links(engine: Engine, histor
 
 
 def test_the_lead_feed_has_one_item_per_key_change_and_notifications_skip_the_actor(
-    engine: Engine, history: dict[UUID, Expected]
+    any_engine: Engine, history: dict[UUID, Expected]
 ) -> None:
-    feed = Counter(r[0] for r in rows(engine, "SELECT lead_id FROM {s}.feeds_v1_lead_feed"))
+    feed = Counter(r[0] for r in rows(any_engine, "SELECT lead_id FROM {s}.feeds_v1_lead_feed"))
     assert feed == Counter({k: sum(1 for kind, _ in x.events if kind in FEED_KINDS) for k, x in history.items()})
-    notes = Counter(r[0] for r in rows(engine, "SELECT recipient FROM {s}.feeds_v1_notifications"))
+    notes = Counter(r[0] for r in rows(any_engine, "SELECT recipient FROM {s}.feeds_v1_notifications"))
     want: Counter[str] = Counter()
     for x in history.values():
         audience: set[str] = set()
@@ -178,33 +185,33 @@ def test_the_lead_feed_has_one_item_per_key_change_and_notifications_skip_the_ac
 
 
 def test_aging_knows_each_leads_status_and_every_status_it_passed_through(
-    engine: Engine, history: dict[UUID, Expected]
+    any_engine: Engine, history: dict[UUID, Expected]
 ) -> None:
-    assert dict(rows(engine, "SELECT lead_id, status FROM {s}.aging_v1")) == {k: x.status for k, x in history.items()}
+    assert dict(rows(any_engine, "SELECT lead_id, status FROM {s}.aging_v1")) == {k: x.status for k, x in history.items()}
     intervals: dict[UUID, list[str]] = {}
-    for lead, status in rows(engine, "SELECT lead_id, status FROM {s}.aging_v1_intervals ORDER BY lead_id, entered_version"):
+    for lead, status in rows(any_engine, "SELECT lead_id, status FROM {s}.aging_v1_intervals ORDER BY lead_id, entered_version"):
         intervals.setdefault(lead, []).append(status)
     assert intervals == {k: x.statuses for k, x in history.items()}
 
 
 def test_the_dedupe_index_finds_a_lead_by_email_and_forgets_merged_ones(
-    engine: Engine, history: dict[UUID, Expected]
+    any_engine: Engine, history: dict[UUID, Expected]
 ) -> None:
-    index = DedupeIndex(schema=engine.settings.read_schema)
+    index = DedupeIndex(schema=any_engine.settings.read_schema)
     by_path = {x.path: k for k, x in history.items()}
-    with engine.db.cursor() as cur:
+    with any_engine.db.cursor() as cur:
         for path, lead in by_path.items():
             n = next(i for i, k in enumerate(history) if k == lead)
             found = index.candidates(cur, {"contact_name": "Someone", "email": f"LEAD{n}@example.com"})
             assert [c.lead_id for c in found] == ([] if path == "merged" else [lead]), path
 
 
-def test_the_reports_count_what_the_script_did(engine: Engine, history: dict[UUID, Expected]) -> None:
+def test_the_reports_count_what_the_script_did(any_engine: Engine, history: dict[UUID, Expected]) -> None:
     from datetime import UTC, datetime
 
-    reports = Reports(schema=engine.settings.read_schema)
+    reports = Reports(schema=any_engine.settings.read_schema)
     live = [x for x in history.values() if x.status != "merged"]
-    with engine.db.cursor() as cur:
+    with any_engine.db.cursor() as cur:
         funnel = {r["stage"]: r["reached"] for r in reports.funnel(cur)}
         sources = {r["source"]: (r["leads"], r["converted"]) for r in reports.sources(cur)}
         geography = {r["country"]: r["leads"] for r in reports.geography(cur)}
@@ -218,7 +225,7 @@ def test_the_reports_count_what_the_script_did(engine: Engine, history: dict[UUI
     assert time_in_status == dict(Counter(s for x in history.values() for s in x.statuses))
 
 
-def test_every_rebuild_equals_the_incrementally_built_tables(engine: Engine, history: dict[UUID, Expected]) -> None:
-    for name in engine.projections:
-        report = engine.rebuild(name, lambda done, total: None)
+def test_every_rebuild_equals_the_incrementally_built_tables(any_engine: Engine, history: dict[UUID, Expected]) -> None:
+    for name in any_engine.projections:
+        report = any_engine.rebuild(name, lambda done, total: None)
         assert report.equal, f"{name}: rebuilt {report.rebuilt_checksum} != live {report.live_checksum}"
