@@ -31,8 +31,10 @@ from infra.runtime import Engine
 from infra.settings import Mode, Settings
 
 SCALES: dict[str, dict[str, int]] = {
-    "small": {"leads": 100, "intake": 1_000, "relay": 2_000, "e2e_seconds": 3, "rss_events": 5_000},
-    "full": {"leads": 1_000, "intake": 20_000, "relay": 50_000, "e2e_seconds": 30, "rss_events": 200_000},
+    "small": {"leads": 100, "intake": 1_000, "relay": 2_000, "e2e_seconds": 3, "rss_events": 5_000,
+              "query_rows": 20_000, "query_rounds": 20},
+    "full": {"leads": 1_000, "intake": 20_000, "relay": 50_000, "e2e_seconds": 30, "rss_events": 200_000,
+             "query_rows": 1_000_000, "query_rounds": 50},
 }
 LEADS = shutil.which("leads") or str(Path(sys.executable).parent / "leads")
 
@@ -145,6 +147,17 @@ def consumer_rss(s: Settings, events: int) -> tuple[float, float]:
         engine.close()
 
 
+def query_stage(engine: Engine, rows: int, rounds: int) -> tuple[float, float]:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.auth import Role, issue_token
+
+    token = issue_token(key=engine.settings.signing_key(), user="bench", role=Role.ADMIN)
+    with TestClient(create_app(engine), headers={"Authorization": f"Bearer {token}"}) as client:
+        return stages.queries(engine, client, rows, rounds)
+
+
 def _projected(engine: Engine, position: int) -> bool:
     with engine.db.cursor() as cur:
         return engine.positions.load(cur, consumer="lead_list_v2", source="log").get(0, 0) >= position
@@ -167,8 +180,14 @@ def main(argv: list[str] | None = None) -> list[Row]:
         rows.append(Row("command path (4 events/lead, 1 command/transaction)", ours, base, "events/s", "≥ 0.8"))
         ours, base = with_engine(settings(Mode.KAFKA), lambda e: stages.intake(e, n["intake"]))
         rows.append(Row("intake (Kafka → applied) vs batched saves", ours, base, "messages/s", "≥ 0.8"))
-        ours, base = with_engine(settings(Mode.KAFKA), lambda e: stages.relay(e, n["relay"]))
+        (ours, base), (rebuilt, raw) = with_engine(settings(Mode.KAFKA), lambda e: (
+            stages.relay(e, n["relay"]), stages.rebuild_from_kafka(e, n["relay"])))  # fmt: skip
         rows.append(Row("relay (log → Kafka) vs raw producer", ours, base, "events/s", "≥ 0.8"))
+        rows.append(Row("rebuild of all 5 read models from Kafka vs raw consume + COPY", rebuilt, raw, "events/s",
+                        "≥ 0.5"))  # fmt: skip
+        ours, base = with_engine(settings(Mode.EMBEDDED), lambda e: query_stage(e, n["query_rows"], n["query_rounds"]))
+        rows.append(Row(f"queries at {n['query_rows']:,} leads (GET /leads, reports) vs raw SQL", ours, base,
+                        "queries/s", "≥ 0.5"))  # fmt: skip
         latency = end_to_end(settings(Mode.EMBEDDED), n["e2e_seconds"])
         rows.append(Row("end to end p99 at 200 commands/s (limit 100 ms)", latency["p99"], 100.0, "ms", "≤ 1.0"))
         peak, warm = consumer_rss(settings(Mode.EMBEDDED), n["rss_events"])

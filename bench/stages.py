@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import statistics
 import threading
 import time
@@ -11,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.baseline import PlainApp, PlainLead
 from consumers.contract import LEAD_TOPICS, envelope_from_notification, to_kafka
@@ -20,6 +21,9 @@ from domain.values import EventMeta, LeadDetails
 from infra.kafka_bus import admin_client, make_producer
 from infra.postgres import eventsourcing_env
 from infra.runtime import Engine
+from projections.lead_list import LeadList
+from projections.lead_queries import LeadFilter, LeadQueries
+from projections.reports import Reports
 
 META = EventMeta(actor="bench")
 
@@ -188,3 +192,114 @@ def rss_growth(sample: Callable[[], Any], load: Callable[[], None]) -> tuple[flo
     done.set()
     watcher.join()
     return peak, warm
+
+
+def rebuild_from_kafka(engine: Engine, events: int) -> tuple[float, float]:
+    """Events/s for every read model rebuilt from the events topic (fresh tables, a fresh consumer
+    group per projection, all five at once), vs one raw kafka-python loop COPYing each event's
+    lead, version, type and payload into a table. Run after :func:`relay` filled the topic."""
+    s = engine.settings.model_copy(update={"read_schema": "bench_rebuild", "consumer_group": f"{engine.settings.consumer_group}.rebuild"})
+    with engine.db.cursor() as cur:
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {s.read_schema}")
+    fresh = Engine(settings=s, db=engine.db, service=engine.service)
+    fresh.prepare_read_store()
+    probe = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers)
+    parts = [TopicPartition(s.events_topic, p) for p in sorted(probe.partitions_for_topic(s.events_topic) or [])]
+    ends = {tp.partition: end for tp, end in probe.end_offsets(parts).items() if end > 0}
+    probe.close()
+    runners = [fresh.consumer(name, client_id=f"bench-{name}") for name in fresh.projections]
+    threads = [threading.Thread(target=r.run, daemon=True) for r in runners]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    while not all(_reached(fresh, r.name, ends) for r in runners):
+        time.sleep(0.02)
+    ours = events / (time.perf_counter() - started)
+    fresh.stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    return ours, rate(events, lambda: _raw_consume_and_copy(engine, parts, ends))
+
+
+def _reached(engine: Engine, consumer: str, ends: dict[int, int]) -> bool:
+    with engine.db.cursor() as cur:
+        done = engine.positions.load(cur, consumer=consumer, source=engine.settings.events_topic)
+    return all(done.get(p, -1) >= end - 1 for p, end in ends.items())
+
+
+def _raw_consume_and_copy(engine: Engine, parts: list[TopicPartition], ends: dict[int, int]) -> None:
+    consumer = KafkaConsumer(bootstrap_servers=engine.settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                             max_poll_records=engine.settings.batch_size)  # fmt: skip
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    conn = engine.db.connect()
+    with conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE bench_raw (lead_id uuid, version integer, type text, payload jsonb)")
+    left = dict(ends)
+    try:
+        while left:
+            batch = consumer.poll(timeout_ms=1000)
+            rows = io.StringIO()
+            for tp, records in batch.items():
+                for r in records:
+                    h = dict(r.headers)
+                    payload = r.value.decode().replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                    rows.write(f"{r.key.decode()}\t{h['ce_leadversion'].decode()}\t{h['ce_type'].decode()}\t{payload}\n")
+                    if r.offset >= ends[tp.partition] - 1:
+                        left.pop(tp.partition, None)
+            rows.seek(0)
+            with conn, conn.cursor() as cur:
+                cur.copy_expert("COPY bench_raw FROM STDIN", rows)
+    finally:
+        consumer.close()
+        conn.close()
+
+
+def queries(engine: Engine, client: Any, rows: int, rounds: int) -> tuple[float, float]:
+    """Queries/s of `GET /leads` with typical filters and of two reports over ``rows`` leads,
+    through HTTP, vs the same SQL run raw through psycopg2 on the same tables. The lead list is
+    filled with generated rows by SQL: this stage measures reading, not projecting."""
+    table = LeadList(schema=engine.settings.read_schema).table
+    with engine.db.cursor() as cur:
+        cur.execute(f"""
+            INSERT INTO {table} (lead_id, version, contact_name, email, company, industry, country, region, source,
+                                 priority, status, owner, score_base, created_at, updated_at)
+            SELECT gen_random_uuid(), 1, 'Lead ' || i, 'lead' || i || '@example.com', 'Company ' || (i %% 5000),
+                   'industry ' || (i %% 20), (ARRAY['GB','US','DE','FR'])[1 + i %% 4], 'region ' || (i %% 10),
+                   (ARRAY['website','referral','trade_show','partner'])[1 + i %% 4], 'medium',
+                   (ARRAY['new','contacted','qualified','nurture','unqualified','converted'])[1 + i %% 6],
+                   'rep-' || (i %% 50), i %% 90, now() - (i || ' minutes')::interval, now()
+            FROM generate_series(1, %s) AS i""", (rows,))  # fmt: skip
+        cur.execute(f"ANALYZE {table}")
+    requests = [("/leads", {"status": "qualified", "owner": "rep-7", "limit": 50}),
+                ("/leads", {"q": "company 42", "limit": 50}),
+                ("/leads", {"country": "DE", "sort": "score", "limit": 50}),
+                ("/reports/sources", {})]  # fmt: skip
+    filters = [LeadFilter(status="qualified", owner="rep-7"), LeadFilter(text="company 42"), LeadFilter(country="DE")]
+    sql: list[bytes] = []
+    with engine.db.cursor() as cur:  # the exact SQL the API runs, captured once, for the raw side
+        for f, sort in zip(filters, ["created_at", "created_at", "score"], strict=True):
+            LeadQueries(schema=engine.settings.read_schema).find(cur, f, sort=sort, limit=50)
+            sql.append(cur.query)
+        Reports(schema=engine.settings.read_schema).sources(cur)
+        sql.append(cur.query)
+
+    def ours() -> None:
+        for _ in range(rounds):
+            for path, params in requests:
+                response = client.get(path, params=params)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} {params}: {response.status_code} {response.text}")
+
+    def raw() -> None:
+        conn = engine.db.connect()
+        try:
+            with conn, conn.cursor() as cur:
+                for _ in range(rounds):
+                    for statement in sql:
+                        cur.execute(statement)
+                        cur.fetchall()
+        finally:
+            conn.close()
+
+    return rate(rounds * len(requests), ours), rate(rounds * len(requests), raw)
