@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.base import contains_nul
 
@@ -18,6 +18,8 @@ SystemView = StrEnum("SystemView", {name.upper(): name for name in SYSTEM_VIEWS}
 
 class LeadFilters(BaseModel):
     """Filters of a lead list; every one optional, all of them must hold."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "qualified", "country": "DE", "min_score": 70}]})
 
     status: LeadStatus | None = None
     owner: str | None = Field(default=None, max_length=200)

@@ -169,3 +169,18 @@ def test_reports_and_metrics(api: TestClient) -> None:
     metrics = api.get("/metrics").text
     assert 'leads_consumer_lag{consumer="lead_list_v2"} 0.0' in metrics
     assert 'leads_consumer_running{consumer="feeds_v1"} 1.0' in metrics
+
+
+@pytest.mark.parametrize(("role", "allowed"), [(Role.ADMIN, True), (Role.MANAGER, True), (Role.AUDITOR, True),
+                                               (Role.REP, False), (Role.INTEGRATION, False)])  # fmt: skip
+def test_reports_need_the_export_permission(api: TestClient, engine: Engine, role: Role, allowed: bool) -> None:
+    response = api.get("/reports/funnel", headers=bearer(engine.settings, user="someone", role=role))
+    assert response.status_code == (200 if allowed else 403)
+
+
+def test_a_rep_reads_the_feed_of_their_own_leads_only(api: TestClient, engine: Engine) -> None:
+    theirs = capture(api, {"contact_name": "Theirs", "email": "theirs@example.com"})["lead_id"]
+    api.post(f"/leads/{theirs}/assign", json={"owner": "rep-2"})
+    rep = bearer(engine.settings, user="rep-1", role=Role.REP)
+    assert api.get(f"/leads/{theirs}/feed", headers=rep).status_code == 403
+    assert api.get(f"/leads/{theirs}/feed", headers=bearer(engine.settings, user="rep-2", role=Role.REP)).status_code == 200
