@@ -20,12 +20,11 @@ from psycopg2.extras import execute_values
 
 from projections.base import create_once, fetch_dicts, rows_by_lead
 from projections.envelope import Envelope
-from projections.statuses import status_after
 
 NOTIFICATION_NAMESPACE = UUID("6f1d7d4e-6f7e-4f55-9d0c-3b7f0a1c2e10")
 
 DDL = """
-CREATE TABLE {leads} (lead_id uuid PRIMARY KEY, version integer NOT NULL, owner text, status text);
+CREATE TABLE {leads} (lead_id uuid PRIMARY KEY, version integer NOT NULL, owner text);
 CREATE TABLE {followers} (lead_id uuid NOT NULL, user_id text NOT NULL, PRIMARY KEY (lead_id, user_id));
 CREATE INDEX ON {followers} (user_id);
 CREATE TABLE {lead_feed} (
@@ -93,8 +92,7 @@ class Feeds:
         if not events:
             return
         ids = list({str(e.lead_id) for e in events})
-        leads = {k: [r["version"], r["owner"], r["status"]]
-                 for k, r in rows_by_lead(cur, self.leads, ("version", "owner", "status"), events).items()}  # fmt: skip
+        leads = {k: [r["version"], r["owner"]] for k, r in rows_by_lead(cur, self.leads, ("version", "owner"), events).items()}
         cur.execute(f"SELECT lead_id, user_id FROM {self.followers} WHERE lead_id = ANY(%s::uuid[])", (ids,))
         followers: dict[UUID, set[str]] = {}
         for lead_id, user in cur.fetchall():
@@ -102,7 +100,7 @@ class Feeds:
         before = {k: set(v) for k, v in followers.items()}
         feed, home, notes = [], [], []
         for e in events:
-            state = leads.setdefault(e.lead_id, [0, None, None])
+            state = leads.setdefault(e.lead_id, [0, None])
             if e.version <= state[0]:
                 continue
             people = followers.setdefault(e.lead_id, set())
@@ -119,10 +117,9 @@ class Feeds:
 
     @staticmethod
     def _fold(e: Envelope, state: list[Any], people: set[str]) -> None:
-        """Advance (version, owner, status) and the followers by one event, as the domain does."""
+        """Advance (version, owner) and the followers by one event, as the domain does."""
         p = e.payload
         state[0] = e.version
-        state[2] = status_after(state[2], e)
         if e.name == "assigned":
             state[1] = p["owner"]
             people.add(p["owner"])
@@ -135,9 +132,9 @@ class Feeds:
 
     def _write(self, cur: Any, leads: dict[UUID, list[Any]], before: dict[UUID, set[str]],
                followers: dict[UUID, set[str]], feed: list[Any], home: list[Any], notes: list[Any]) -> None:  # fmt: skip
-        execute_values(cur, f"INSERT INTO {self.leads} (lead_id, version, owner, status) VALUES %s "
-                            "ON CONFLICT (lead_id) DO UPDATE SET version = EXCLUDED.version, owner = EXCLUDED.owner, "
-                            "status = EXCLUDED.status", [(k, *v) for k, v in leads.items() if v[0]])  # fmt: skip
+        execute_values(cur, f"INSERT INTO {self.leads} (lead_id, version, owner) VALUES %s ON CONFLICT (lead_id) "
+                            "DO UPDATE SET version = EXCLUDED.version, owner = EXCLUDED.owner",
+                       [(k, *v) for k, v in leads.items() if v[0]])  # fmt: skip
         gone = [(k, u) for k, users in before.items() for u in users - followers.get(k, set())]
         new = [(k, u) for k, users in followers.items() for u in users - before.get(k, set())]
         if gone:
