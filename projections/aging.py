@@ -47,10 +47,6 @@ BUCKETS = ((0, 7, "0-7"), (8, 14, "8-14"), (15, 30, "15-30"), (31, None, "30+"))
 """Age buckets in whole days: 0–7, 8–14, 15–30, more than 30."""
 
 
-def bucket(days: int) -> str:
-    return next(label for low, high, label in BUCKETS if days >= low and (high is None or days <= high))
-
-
 class Aging:
     name = "aging_v1"
 
