@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from psycopg2.extras import execute_values
+
 from projections.base import OneTable
 from projections.envelope import Envelope
 from projections.statuses import STATUS_OF
@@ -56,12 +58,13 @@ CREATE INDEX ON {t} USING gin (search);
 INSERT = """
 INSERT INTO {t} (lead_id, version, contact_name, email, phone, company, industry, country, region, source,
                  priority, status, created_at, updated_at)
-VALUES (%(lead_id)s, %(version)s, %(contact_name)s, %(email)s, %(phone)s, %(company)s, %(industry)s,
-        %(country)s, %(region)s, %(source)s, %(priority)s, 'new', %(time)s, %(time)s)
-ON CONFLICT (lead_id) DO NOTHING
+VALUES %s ON CONFLICT (lead_id) DO NOTHING
 """
+INSERT_TEMPLATE = ("(%(lead_id)s, %(version)s, %(contact_name)s, %(email)s, %(phone)s, %(company)s, %(industry)s, "
+                   "%(country)s, %(region)s, %(source)s, %(priority)s, 'new', %(time)s, %(time)s)")
 
 DETAIL_COLUMNS = ("contact_name", "email", "phone", "company", "industry", "source", "priority")
+INSERT_COLUMNS = (*DETAIL_COLUMNS, "country", "region")
 ACTIVITY_EVENTS = ("contacted", "activity_logged")
 """What counts as working the lead, for ``last_activity_at``."""
 
@@ -81,11 +84,15 @@ class LeadList(OneTable):
 
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
+        """Captures first, in one statement (a lead's capture always precedes its other events),
+        then every other event in order."""
+        captured = [dict.fromkeys(INSERT_COLUMNS) | detail_values(e.payload["details"])
+                    | {"lead_id": e.lead_id, "version": e.version, "time": e.time}
+                    for e in events if e.name == "captured"]  # fmt: skip
+        if captured:
+            execute_values(cur, INSERT.format(t=self.table), captured, template=INSERT_TEMPLATE, page_size=1000)
         for e in events:
-            if e.name == "captured":
-                row = dict.fromkeys((*DETAIL_COLUMNS, "country", "region")) | detail_values(e.payload["details"])
-                cur.execute(INSERT.format(t=self.table), {**row, "lead_id": e.lead_id, "version": e.version, "time": e.time})
-            else:
+            if e.name != "captured":
                 self._update(cur, e)
 
     def _update(self, cur: Any, e: Envelope) -> None:

@@ -86,12 +86,15 @@ class Reports:
         return fetch_dicts(cur)
 
     def aging(self, cur: Any, *, now: datetime) -> list[dict[str, Any]]:
-        """Open leads per status and age bucket (days in the current status)."""
+        """Open leads per status and age bucket (days in the current status), with how long,
+        on average, since they were last worked (null when none of them ever was)."""
         cases = " ".join(f"WHEN days BETWEEN {low} AND {high} THEN '{label}'" if high is not None
                          else f"ELSE '{label}'" for low, high, label in BUCKETS)  # fmt: skip
         cur.execute(f"""
-            SELECT status, CASE {cases} END AS bucket, count(*) AS leads FROM (
-                SELECT status, floor(extract(epoch FROM %(now)s - status_since) / 86400)::int AS days
+            SELECT status, CASE {cases} END AS bucket, count(*) AS leads,
+                   round(avg(idle_days)::numeric, 2)::float AS average_days_since_activity FROM (
+                SELECT status, floor(extract(epoch FROM %(now)s - status_since) / 86400)::int AS days,
+                       extract(epoch FROM %(now)s - last_activity_at) / 86400 AS idle_days
                 FROM {self.ages} WHERE status IN ('new', 'contacted', 'qualified', 'nurture')) t
             GROUP BY 1, 2 ORDER BY 1, 2""", {"now": now})  # fmt: skip
         return fetch_dicts(cur)

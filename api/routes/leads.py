@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -14,32 +13,23 @@ from api.auth import Permission as P
 from api.auth import Role
 from api.command_models import TransferBody
 from api.deps import CommandDep, EngineDep, PrincipalDep, ServiceDep
-from api.errors import PossibleDuplicate
-from api.models import (CommandAccepted, DuplicateCandidate, HistoryEntry, LeadCreate, LeadDetailPublic, LeadPage,
-                        LeadPublic, LeadState, TransferResult)  # fmt: skip
-from api.query_models import LeadFilters, ListQuery, SystemView
+from api.duplicates import OnDuplicate, duplicate_screen
+from api.list_views import saved_filter, view_filter
+from api.models import (CommandAccepted, HistoryEntry, LeadCreate, LeadDetailPublic, LeadPage, LeadPublic, LeadState,
+                        TransferResult)  # fmt: skip
+from api.query_models import ListQuery
 from api.routes.commands import accepted
 from consumers.contract import envelope_of
 from domain.base import DomainEvent
 from domain.errors import InvalidCommand, NotFound
-from domain.service import LeadService
 from domain.values import LeadDetails
 from infra.read_consistency import wait_until_projected
 from infra.runtime import Engine
-from infra.user_state import UserState
-from projections.aging import Aging
-from projections.dedupe_index import DedupeIndex
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
-from projections.lead_queries import BadCursor, LeadFilter, LeadQueries, merge_filters, system_view
+from projections.lead_queries import BadCursor, LeadQueries, merge_filters
 
 router = APIRouter(prefix="/leads", tags=["leads"])
-
-
-class OnDuplicate(StrEnum):
-    REJECT = "reject"
-    CREATE = "create"
-    ASSOCIATE = "associate"
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CommandAccepted)
@@ -54,32 +44,9 @@ def create_lead(
     """Capture a lead, after checking the dedupe index for the same email, phone or person."""
     cmd.principal.require(P.CREATE)
 
-    def screen(details: LeadDetails) -> LeadDetails:
-        if on_duplicate is OnDuplicate.CREATE:
-            return details
-        with engine.db.cursor() as cur:
-            candidates = DedupeIndex(schema=engine.settings.read_schema).candidates(cur, details.model_dump(mode="json"))
-        if candidates and on_duplicate is OnDuplicate.ASSOCIATE:
-            return associated(cmd.service, details, candidates[0].lead_id)
-        if candidates:
-            raise PossibleDuplicate([DuplicateCandidate(lead_id=c.lead_id, contact_name=c.contact_name,
-                                                        matched_on=list(c.matched_on)) for c in candidates])  # fmt: skip
-        return details
-
     details = LeadDetails.model_validate(body.model_dump())
+    screen = duplicate_screen(engine, cmd.service, on_duplicate)
     return accepted(cmd.service.capture_lead(details=details, meta=cmd.meta, screen=screen))
-
-
-def associated(service: LeadService, details: LeadDetails, existing_id: UUID) -> LeadDetails:
-    """``details`` linked to the account and contact of an existing lead (its conversion's, or its own links)."""
-    existing = service.get_lead(existing_id)
-    links = existing.conversion
-    account_id = links.account_id if links else existing.details.account_id
-    contact_id = links.contact_id if links else existing.details.contact_id
-    if account_id is None and contact_id is None:
-        raise InvalidCommand(f"lead {existing_id} has no account or contact to associate with; "
-                             "use on_duplicate=create or reject", field="on_duplicate")  # fmt: skip
-    return details.model_copy(update={"account_id": account_id, "contact_id": contact_id})
 
 
 AfterQuery = Annotated[int | None, Query(ge=0, description="Read your writes: wait until the view includes this "
@@ -111,7 +78,7 @@ def list_leads(
         if query.saved is not None:
             base = merge_filters(saved_filter(cur, schema, principal.user, query.saved), base)
         if query.view is not None:
-            base = merge_filters(view_filter(cur, engine, principal.user, query.view), base)
+            base = merge_filters(view_filter(cur, engine.settings, principal.user, query.view), base)
         if principal.role is Role.REP:
             base = replace(base, owner=principal.user)
         try:
@@ -120,23 +87,6 @@ def list_leads(
         except BadCursor as e:
             raise InvalidCommand(str(e), field="cursor") from None
     return LeadPage(items=[LeadPublic.model_validate(r) for r in page.rows], next=page.next_cursor)
-
-
-def saved_filter(cur: object, schema: str, user: str, name: str) -> LeadFilter:
-    views = dict(UserState(schema=schema).views(cur, user=user))
-    if name not in views:
-        raise InvalidCommand(f"you have no saved view {name!r}; saved: {', '.join(views) or 'none'}", field="saved")
-    return LeadFilters.model_validate(views[name]).to_filter()
-
-
-def view_filter(cur: object, engine: Engine, user: str, view: SystemView) -> LeadFilter:
-    now = datetime.now(UTC)
-    aging: tuple[UUID, ...] = ()
-    if view is SystemView.AGING:  # type: ignore[attr-defined]
-        thresholds = {str(k): v for k, v in engine.settings.aging_thresholds_days.items()}
-        overdue = Aging(schema=engine.settings.read_schema).overdue(cur, thresholds=thresholds, now=now, alerted_too=True)
-        aging = tuple(r["lead_id"] for r in overdue if r["owner"] == user)
-    return system_view(view.value, user=user, now=now, aging_ids=aging)
 
 
 @router.post("/transfer", response_model=TransferResult)

@@ -61,5 +61,6 @@ def geography(engine: EngineDep, principal: PrincipalDep) -> Rows:
 
 @router.get("/aging")
 def aging(engine: EngineDep, principal: PrincipalDep) -> Rows:
-    """Open leads per status and age bucket (0-7, 8-14, 15-30, 30+ days in the status)."""
+    """Open leads per status and age bucket (0-7, 8-14, 15-30, 30+ days in the status), with the
+    average days since each was last worked."""
     return run(engine, principal, "aging", now=datetime.now(UTC))

@@ -168,7 +168,8 @@ def test_reports_and_metrics(api: TestClient) -> None:
     assert sources == {"website": 2, "referral": 1}
     assert [r["reached"] for r in api.get("/reports/funnel").json()] == [3, 0, 0, 0]
     assert sum(r["leads"] for r in api.get("/reports/volume", params={"period": "month"}).json()) == 3
-    assert api.get("/reports/aging").json() == [{"status": "new", "bucket": "0-7", "leads": 3}]
+    assert api.get("/reports/aging").json() == [{"status": "new", "bucket": "0-7", "leads": 3,
+                                                 "average_days_since_activity": None}]  # fmt: skip
     for path in ("/reports/reps", "/reports/time-in-status", "/reports/geography"):
         assert api.get(path).status_code == 200
     metrics = api.get("/metrics").text

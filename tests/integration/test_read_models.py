@@ -11,16 +11,16 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
-from domain.records import OpportunityTerms, ScoreBreakdown
+from domain.records import Activity, OpportunityTerms, ScoreBreakdown
 from domain.service import LeadService
-from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
+from domain.values import ActivityKind, BantItem, DisqualifyReason, EventMeta, LeadDetails
 from infra.runtime import Engine
 from projections.dedupe_index import DedupeIndex
 from projections.reports import Reports
@@ -117,13 +117,7 @@ def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
     return expected
 
 
-def activity(owner: str) -> Any:
-    from datetime import UTC, datetime
-    from uuid import uuid4
-
-    from domain.records import Activity
-    from domain.values import ActivityKind
-
+def activity(owner: str) -> Activity:
     return Activity(activity_id=uuid4(), kind=ActivityKind.CALL, subject="Intro call", logged_by=owner,
                     logged_at=datetime.now(UTC))  # fmt: skip
 
@@ -207,8 +201,6 @@ def test_the_dedupe_index_finds_a_lead_by_email_and_forgets_merged_ones(
 
 
 def test_the_reports_count_what_the_script_did(any_engine: Engine, history: dict[UUID, Expected]) -> None:
-    from datetime import UTC, datetime
-
     reports = Reports(schema=any_engine.settings.read_schema)
     live = [x for x in history.values() if x.status != "merged"]
     with any_engine.db.cursor() as cur:
