@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from consumers.positions import Positions
+from consumers.progress import ProgressBoard
 from consumers.quarantine import Quarantine
 from consumers.sources import Batch, Source
 from projections.base import Projection, lock_ddl
@@ -21,9 +22,11 @@ log = logging.getLogger(__name__)
 
 class ProjectionRunner:
     def __init__(self, *, projection: Projection, source: Source, connect: Callable[[], Any], positions: Positions,
-                 stop: threading.Event, idle_wait_s: float, quarantine: Quarantine | None = None) -> None:  # fmt: skip
+                 stop: threading.Event, idle_wait_s: float, quarantine: Quarantine | None = None,
+                 board: ProgressBoard | None = None) -> None:  # fmt: skip
         """``quarantine``: where to record events that cannot be applied and go on; without
-        one, such an event halts the projection."""
+        one, such an event halts the projection. ``board``: told of every committed batch."""
+        self.board = board
         self.projection = projection
         self.quarantine = quarantine
         self.source = source
@@ -101,3 +104,5 @@ class ProjectionRunner:
                 assert self.quarantine is not None
                 self.quarantine.put(cur, projection=self.name, ref=ref, reason=reason, payload=raw)
             self.positions.save(cur, consumer=self.name, source=self.source.name, positions=batch.positions)
+        if self.board is not None:
+            self.board.committed(self.name, batch.positions)

@@ -16,7 +16,8 @@ from consumers.relay import RELAY
 from infra.runtime import Engine
 from infra.settings import Mode
 
-POLL_S = 0.005
+POLL_S = (0.005, 0.05)
+"""Database polling, from the first to the longest pause, when the projection runs elsewhere."""
 
 
 def reached(engine: Engine, projection: str, position: int) -> bool:
@@ -31,11 +32,17 @@ def reached(engine: Engine, projection: str, position: int) -> bool:
 
 
 def wait_until_projected(engine: Engine, projection: str, position: int, *, timeout_s: float) -> bool:
-    """True once ``projection`` covers ``position``; False if ``timeout_s`` passed first."""
+    """True once ``projection`` covers ``position``; False if ``timeout_s`` passed first.
+    Embedded, with the projection running in this process, the wait costs no queries at all."""
+    if reached(engine, projection, position):
+        return True
+    if engine.settings.mode is Mode.EMBEDDED and engine.runs(projection):
+        return engine.board.wait(projection, lambda p: p.get(0, 0) >= position, timeout_s=timeout_s)
     deadline = time.monotonic() + timeout_s
-    pause = threading.Event()
+    pause, pauses = threading.Event(), POLL_S[0]
     while not reached(engine, projection, position):
         if time.monotonic() >= deadline:
             return False
-        pause.wait(POLL_S)
+        pause.wait(pauses)
+        pauses = min(POLL_S[1], pauses * 2)
     return True

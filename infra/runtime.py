@@ -14,6 +14,7 @@ from consumers.aging_monitor import AgingMonitor
 from consumers.intake import IntakeConsumer
 from consumers.notifier import Notifier
 from consumers.positions import Positions
+from consumers.progress import ProgressBoard
 from consumers.quarantine import Quarantine
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
@@ -63,6 +64,7 @@ class Engine:
     db: Database
     service: LeadService
     stop: threading.Event = field(default_factory=threading.Event)
+    board: ProgressBoard = field(default_factory=ProgressBoard)
     workers: list[Worker] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -127,7 +129,11 @@ class Engine:
         quarantine = Quarantine(schema=s.read_schema) if s.poison_policy == "quarantine" else None
         return ProjectionRunner(projection=projection, source=source, connect=self.db.connect,
                                 positions=self.positions, stop=self.stop, idle_wait_s=s.idle_wait_ms / 1000,
-                                quarantine=quarantine)  # fmt: skip
+                                quarantine=quarantine, board=self.board)  # fmt: skip
+
+    def runs(self, consumer: str) -> bool:
+        """Whether a runner of ``consumer`` works in this process (and reports to ``board``)."""
+        return any(w.name == consumer and w.status == "running" for w in self.workers)
 
     def rebuild(self, name: str, progress: Callable[[int, int], None]) -> RebuildReport:
         """Replay the whole log into a fresh copy of ``name`` beside the live one, then swap."""

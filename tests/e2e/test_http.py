@@ -121,3 +121,8 @@ def test_a_query_that_cannot_catch_up_in_time_says_so(settings: Settings) -> Non
             assert listed.status_code == 200 and listed.headers["X-Read-Consistent"] == "false"
     finally:
         engine.close()
+
+
+def test_a_nul_character_in_the_url_is_a_400_problem(client: TestClient) -> None:
+    response = client.get("/leads", params={"industry": "\x00"})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
