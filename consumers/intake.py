@@ -108,7 +108,7 @@ class IntakeConsumer:
         batch = [r for recs in records.values() for r in recs]
         try:
             try:
-                with self.service.batch():
+                with self.service.batch(assume_new=True):
                     rejected = self._apply_each(batch)
             except BatchConflict:
                 rejected = self._apply_each(batch)

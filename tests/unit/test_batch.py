@@ -62,3 +62,19 @@ def test_a_batch_that_loses_a_race_saves_nothing_and_says_so(service: LeadServic
         other.join()
     saved = service.get_lead(lead)
     assert (saved.version, saved.owner) == (2, None)
+
+
+def test_a_batch_assuming_new_commands_refuses_a_repeat_and_one_by_one_it_has_one_effect(service: LeadService) -> None:
+    lead = service.capture_lead(details=ADA, meta=meta("c1")).lead_id
+    service.assign(lead_id=lead, owner="rep-1", meta=meta("a1"))
+    commands = [lambda: service.contact(lead_id=lead, via="call", meta=meta("k1")),
+                lambda: service.assign(lead_id=lead, owner="rep-1", meta=meta("a1")),
+                lambda: service.follow(lead_id=lead, user="u1", meta=meta("f1"))]  # fmt: skip
+    with pytest.raises(BatchConflict), service.batch(assume_new=True):
+        for command in commands:
+            command()
+    assert service.get_lead(lead).version == 2, "the failed batch saved nothing"
+    for command in commands:
+        command()
+    saved = service.get_lead(lead)
+    assert (saved.version, saved.owner, saved.followers) == (4, "rep-1", {"rep-1", "u1"})
