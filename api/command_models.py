@@ -27,8 +27,8 @@ class AssignBody(Body):
 
 
 class TransferBody(Body):
-    from_owner: str = Field(min_length=1)
-    to_owner: str = Field(min_length=1)
+    from_owner: str = Field(min_length=1, examples=["rep-leaving"])
+    to_owner: str = Field(min_length=1, examples=["rep-7"])
 
 
 class ContactBody(Body):
@@ -49,7 +49,7 @@ class NoteBody(Body):
 
 
 class FollowBody(Body):
-    user: str | None = Field(default=None, description="Defaults to the caller")
+    user: str | None = Field(default=None, description="Defaults to the caller", examples=["manager-1"])
 
 
 class BantBody(Body):
@@ -57,13 +57,13 @@ class BantBody(Body):
 
 
 class NurtureBody(Body):
-    reason: str | None = None
-    follow_up_on: date | None = None
+    reason: str | None = Field(default=None, examples=["Budget frozen until next year"])
+    follow_up_on: date | None = Field(default=None, examples=["2027-03-01"])
 
 
 class DisqualifyBody(Body):
-    reason: DisqualifyReason
-    text: str | None = None
+    reason: DisqualifyReason = Field(examples=["no_budget"])
+    text: str | None = Field(default=None, examples=["Chose a competitor's free tier"])
 
 
 class ScoreAdjustmentBody(Body):
@@ -72,8 +72,9 @@ class ScoreAdjustmentBody(Body):
 
 
 class MergeBody(Body):
-    duplicate_ids: list[UUID] = Field(min_length=1)
-    take_fields: dict[UUID, list[str]] = Field(default_factory=dict, description="Per duplicate, its fields that win")
+    duplicate_ids: list[UUID] = Field(min_length=1, examples=[["5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10"]])
+    take_fields: dict[UUID, list[str]] = Field(default_factory=dict, description="Per duplicate, its fields that win",
+                                               examples=[{"5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10": ["phone"]}])
 
 
 class ConvertBody(Body):
