@@ -38,17 +38,31 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
+class Wakeup(Protocol):
+    def wait(self, timeout_s: float) -> None: ...
+
+    def close(self) -> None: ...
+
+
+LISTEN_WAIT_S = 1.0
+"""How long an idle reader with a wake-up sleeps at most (it rechecks ``stop`` that often)."""
+
+
 class NotificationLogSource:
     """Reads the event store's notification log after the stored position. Ids commit in
-    order (the recorder locks the table on insert), so reading past the last id is safe."""
+    order (the recorder locks the table on insert), so reading past the last id is safe.
+    With a ``wakeup`` (LISTEN on the store's channel) an idle reader sleeps until something
+    is recorded instead of querying the log again after ``timeout_s``."""
 
     name = "log"
 
-    def __init__(self, *, app: Application[Any], batch_size: int, stop: threading.Event) -> None:
+    def __init__(self, *, app: Application[Any], batch_size: int, stop: threading.Event,
+                 wakeup: Wakeup | None = None) -> None:  # fmt: skip
         self.recorder = app.recorder
         self.mapper = app.mapper
         self.batch_size = batch_size
         self.stop = stop
+        self.wakeup = wakeup
         self.position = 0
 
     def start(self, load_positions: Callable[[], dict[int, int]]) -> None:
@@ -57,7 +71,10 @@ class NotificationLogSource:
     def poll(self, timeout_s: float) -> Batch:
         notifications = self.recorder.select_notifications(start=self.position + 1, limit=self.batch_size)
         if not notifications:
-            self.stop.wait(timeout_s)
+            if self.wakeup is not None and timeout_s > 0:
+                self.wakeup.wait(max(timeout_s, LISTEN_WAIT_S))
+            else:
+                self.stop.wait(timeout_s)
             return Batch()
         events = [envelope_from_notification(n, self.mapper) for n in notifications if n.topic in LEAD_TOPICS]
         return Batch(events, {0: notifications[-1].id})
@@ -66,7 +83,8 @@ class NotificationLogSource:
         self.position = batch.positions.get(0, self.position)
 
     def close(self) -> None:
-        pass
+        if self.wakeup is not None:
+            self.wakeup.close()
 
 
 GROUP_POLL_MS = 2000

@@ -6,7 +6,9 @@ through psycopg 3) and the read models (written by projections through psycopg2)
 
 from __future__ import annotations
 
+import select
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,6 +84,37 @@ class Database:
     def describe(self) -> str:
         p = psycopg2.extensions.parse_dsn(self.dsn)
         return f"{p.get('host', 'localhost')}:{p.get('port', 5432)}/{p.get('dbname', '')}"
+
+
+COALESCE_S = 0.02
+
+
+class LogListener:
+    """Wakes an idle notification-log reader the moment something is recorded.
+
+    The event store NOTIFYs its channel in every insert (eventsourcing does so itself); this
+    LISTENs on a connection of its own, so an idle projection sleeps instead of querying the
+    log every few milliseconds, and still sees a new event as soon as it commits."""
+
+    def __init__(self, dsn: str, channel: str) -> None:
+        self.conn = psycopg2.connect(dsn)
+        self.conn.autocommit = True
+        with self.conn.cursor() as cur:
+            cur.execute(f'LISTEN "{channel}"')
+
+    def wait(self, timeout_s: float) -> None:
+        """Return when a notification arrives (or one came since the last wait), or after
+        ``timeout_s``; after a notification, linger ``COALESCE_S`` so the next read takes the
+        commits that follow it in one batch rather than one transaction each."""
+        if not self.conn.notifies:
+            select.select([self.conn], [], [], timeout_s)
+            self.conn.poll()
+        if self.conn.notifies:
+            time.sleep(COALESCE_S)
+        self.conn.notifies.clear()
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def open_database(settings: Settings) -> Database:

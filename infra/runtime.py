@@ -25,7 +25,7 @@ from domain.service import LeadService
 from infra.errors import StartupError
 from infra.event_mapper import MAPPER_ENV
 from infra.kafka_bus import ensure_topics, make_consumer, make_producer
-from infra.postgres import Database, eventsourcing_env, open_database
+from infra.postgres import Database, LogListener, eventsourcing_env, open_database
 from infra.settings import Mode, Settings
 from infra.user_state import UserState
 from projections.base import Projection, lock_ddl
@@ -125,7 +125,8 @@ class Engine:
             consumer = make_consumer(s, group_id=f"{s.consumer_group}.{projection.name}", client_id=client_id)
             source = KafkaSource(consumer=consumer, topic=s.events_topic, batch_size=s.batch_size)
         else:
-            source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop)
+            wakeup = LogListener(self.db.dsn, self.service.recorder.channel_name)  # type: ignore[attr-defined]
+            source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop, wakeup=wakeup)
         quarantine = Quarantine(schema=s.read_schema) if s.poison_policy == "quarantine" else None
         return ProjectionRunner(projection=projection, source=source, connect=self.db.connect,
                                 positions=self.positions, stop=self.stop, idle_wait_s=s.idle_wait_ms / 1000,
