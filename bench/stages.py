@@ -198,7 +198,8 @@ def rebuild_from_kafka(engine: Engine, events: int) -> tuple[float, float]:
     """Events/s for every read model rebuilt from the events topic (fresh tables, a fresh consumer
     group per projection, all five at once), vs one raw kafka-python loop COPYing each event's
     lead, version, type and payload into a table. Run after :func:`relay` filled the topic."""
-    s = engine.settings.model_copy(update={"read_schema": "bench_rebuild", "consumer_group": f"{engine.settings.consumer_group}.rebuild"})
+    group = f"{engine.settings.consumer_group}.rebuild"
+    s = engine.settings.model_copy(update={"read_schema": "bench_rebuild", "consumer_group": group})
     with engine.db.cursor() as cur:
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {s.read_schema}")
     fresh = Engine(settings=s, db=engine.db, service=engine.service)

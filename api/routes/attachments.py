@@ -27,8 +27,8 @@ def blobs(request: Request) -> BlobStore:
 
 
 @router.post("", response_model=CommandAccepted, responses={413: {"description": "File larger than the limit"}})
-async def upload(lead_id: UUID, file: Annotated[UploadFile, File(description="The file; stored once by its SHA-256")], cmd: CommandDep, request: Request,
-                 engine: EngineDep) -> CommandAccepted:  # fmt: skip
+async def upload(lead_id: UUID, file: Annotated[UploadFile, File(description="The file; stored once by its SHA-256")],
+                 cmd: CommandDep, request: Request, engine: EngineDep) -> CommandAccepted:  # fmt: skip
     cmd.principal.require_lead(P.EDIT, lambda: cmd.service.get_lead(lead_id))
     limit = engine.settings.max_upload_bytes
     content = bytearray()
