@@ -3,7 +3,9 @@
 Notifications are rows of the feeds projection; which of them went out is kept here, beside
 it, so a rebuild of the projection (same notification ids) publishes nothing twice. Delivery
 is at least once: a crash between Kafka's acknowledgement and the insert below re-sends a
-batch, with the same ``ce_id`` (the notification id) so senders downstream can dedupe.
+batch, with the same ``ce_id`` (the notification id) so senders downstream can dedupe. Rows
+being sent are locked (``SKIP LOCKED``), so notifiers in several processes share the work
+instead of sending the same notifications twice.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class Notifier:
         with conn, conn.cursor() as cur:
             cur.execute(f"SELECT n.* FROM {self.feeds.notifications} n WHERE NOT EXISTS "
                         f"(SELECT 1 FROM {self.published} p WHERE p.notification_id = n.notification_id) "
-                        "ORDER BY n.at, n.notification_id LIMIT %s", (self.batch_size,))  # fmt: skip
+                        "ORDER BY n.at, n.notification_id LIMIT %s FOR UPDATE OF n SKIP LOCKED", (self.batch_size,))  # fmt: skip
             rows = fetch_dicts(cur)
             futures = [self.producer.send(self.topic, key=r["recipient"].encode(), value=message(r),
                                           headers=headers(r)) for r in rows]  # fmt: skip
