@@ -26,7 +26,7 @@ def view_filter(cur: Any, settings: Settings, user: str, view: SystemView) -> Le
     now = datetime.now(UTC)
     aging: tuple[UUID, ...] = ()
     if view is SystemView.AGING:  # type: ignore[attr-defined]
-        thresholds = {str(k): v for k, v in settings.aging_thresholds_days.items()}
-        overdue = Aging(schema=settings.read_schema).overdue(cur, thresholds=thresholds, now=now, alerted_too=True)
+        overdue = Aging(schema=settings.read_schema).overdue(cur, thresholds=settings.aging_thresholds, now=now,
+                                                             alerted_too=True)  # fmt: skip
         aging = tuple(r["lead_id"] for r in overdue if r["owner"] == user)
     return system_view(view.value, user=user, now=now, aging_ids=aging)

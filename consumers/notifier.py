@@ -33,7 +33,7 @@ class Notifier:
     def __init__(self, *, feeds: Feeds, connect: Callable[[], Any], producer: KafkaProducer, topic: str,
                  stop: threading.Event, batch_size: int, idle_wait_s: float) -> None:  # fmt: skip
         self.feeds = feeds
-        self.published = f"{feeds.notifications.rsplit('.', 1)[0]}.notifications_published"
+        self.published = f"{feeds.schema}.notifications_published"
         self.connect = connect
         self.producer = producer
         self.topic = topic

@@ -8,11 +8,11 @@ so they are declared as typed, frozen pydantic models rather than the library's 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from uuid import UUID
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from domain.errors import InvalidCommand
 from domain.values import EventMeta
@@ -43,18 +43,27 @@ class DomainEvent(BaseModel):
     timestamp: datetime
     meta: EventMeta
 
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse_nul(cls, data: Any) -> Any:
-        """No fact may carry a NUL character: read models (PostgreSQL text) cannot hold one, so
-        such an event would halt every projection. Raised as a domain error, before any event."""
-        if contains_nul(data):
-            raise InvalidCommand("text must not contain NUL (0x00) characters")
-        return data
+
+def refuse_nul(values: dict[str, Any]) -> None:
+    """No fact may carry a NUL character: read models (PostgreSQL text) cannot hold one, so
+    such an event would halt every projection. Checked where events are born, not on every
+    replay of stored ones."""
+    if contains_nul(values):
+        raise InvalidCommand("text must not contain NUL (0x00) characters")
 
 
 class Aggregate(BaseAggregate[UUID]):
     """Base for the engine's aggregates; subclasses declare events as nested pydantic models."""
+
+    @classmethod
+    def _create(cls, event_class: type[CanInitAggregate[UUID]], *, id: UUID | None = None,  # noqa: A002
+                **kwargs: Any) -> Self:  # fmt: skip
+        refuse_nul(kwargs)
+        return super()._create(event_class, id=id, **kwargs)
+
+    def trigger_event(self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any) -> None:
+        refuse_nul(kwargs)
+        super().trigger_event(event_class, **kwargs)
 
     class Event(DomainEvent, CanMutateAggregate[UUID]):
         pass

@@ -104,9 +104,8 @@ class Engine:
 
     def aging_monitor(self) -> AgingMonitor:
         s = self.settings
-        thresholds = {str(status): days for status, days in s.aging_thresholds_days.items()}
         return AgingMonitor(service=self.service, aging=Aging(schema=s.read_schema), cursor=self.db.cursor,
-                            thresholds=thresholds, interval_s=s.aging_check_interval_s, stop=self.stop)  # fmt: skip
+                            thresholds=s.aging_thresholds, interval_s=s.aging_check_interval_s, stop=self.stop)  # fmt: skip
 
     def notifier(self) -> Notifier:
         s = self.settings

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         return f"{self.topic_prefix}lead-intake"
 
     @property
+    def aging_thresholds(self) -> dict[str, int]:
+        """``aging_thresholds_days`` keyed by plain status names."""
+        return {str(status): days for status, days in self.aging_thresholds_days.items()}
+
+    @property
     def notifications_topic(self) -> str:
         return f"{self.topic_prefix}notifications"
 

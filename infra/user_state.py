@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS {schema}.notification_reads (
 class UserState:
     def __init__(self, *, schema: str) -> None:
         self.schema = schema
+        self.reads_table = f"{schema}.notification_reads"
 
     def create(self, cur: Any) -> None:
         cur.execute(DDL.format(schema=self.schema))
@@ -44,5 +45,5 @@ class UserState:
         return bool(cur.rowcount)
 
     def mark_read(self, cur: Any, *, user: str, notification_id: UUID) -> None:
-        cur.execute(f"INSERT INTO {self.schema}.notification_reads (user_id, notification_id) VALUES (%s, %s) "
+        cur.execute(f"INSERT INTO {self.reads_table} (user_id, notification_id) VALUES (%s, %s) "
                     "ON CONFLICT DO NOTHING", (user, notification_id))  # fmt: skip

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from psycopg2.extras import execute_values
 
-from projections.base import create_once, fetch_dicts, rows_by_lead
+from projections.base import create_once, fetch_dicts, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
 from projections.lead_list import ACTIVITY_EVENTS
 from projections.statuses import OPEN_STATUSES, status_after
@@ -84,9 +84,7 @@ class Aging:
             if e.name == "aging_alerted":
                 row["alerted_version"] = e.version
             row["version"] = e.version
-        execute_values(cur, f"INSERT INTO {self.aging} (lead_id, {', '.join(COLUMNS)}) VALUES %s ON CONFLICT (lead_id) "
-                            f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in COLUMNS)}",
-                       [(k, *(r[c] for c in COLUMNS)) for k, r in rows.items()])  # fmt: skip
+        upsert_by_lead(cur, self.aging, COLUMNS, [(k, *(r[c] for c in COLUMNS)) for k, r in rows.items()])
         if intervals:
             execute_values(cur, f"INSERT INTO {self.intervals} VALUES %s ON CONFLICT (lead_id, entered_version) "
                                 "DO UPDATE SET left_at = EXCLUDED.left_at",

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
+from psycopg2.extras import execute_values
+
 from projections.envelope import Envelope
 
 
@@ -52,6 +54,13 @@ def rows_by_lead(cur: Any, table: str, columns: Sequence[str], events: Sequence[
     ids = list({str(e.lead_id) for e in events})
     cur.execute(f"SELECT lead_id, {', '.join(columns)} FROM {table} WHERE lead_id = ANY(%s::uuid[])", (ids,))
     return {row.pop("lead_id"): row for row in fetch_dicts(cur)}
+
+
+def upsert_by_lead(cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert or overwrite rows keyed by lead: each row is ``(lead_id, *columns)``."""
+    if rows:
+        execute_values(cur, f"INSERT INTO {table} (lead_id, {', '.join(columns)}) VALUES %s ON CONFLICT (lead_id) "
+                            f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in columns)}", rows)  # fmt: skip
 
 
 class OneTable:

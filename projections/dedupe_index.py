@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from psycopg2.extras import execute_values
 from rapidfuzz import fuzz
 
-from projections.base import OneTable, rows_by_lead
+from projections.base import OneTable, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
 
 DDL = """
@@ -89,7 +88,6 @@ class DedupeIndex(OneTable):
     ddl = DDL
     name = "dedupe_index_v1"
 
-
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
             return
@@ -108,10 +106,7 @@ class DedupeIndex(OneTable):
             elif e.name == "merged_into":
                 row["merged"] = True
             row["version"] = e.version
-        if rows:
-            execute_values(cur, f"INSERT INTO {self.table} (lead_id, {', '.join(COLUMNS)}) VALUES %s "
-                                f"ON CONFLICT (lead_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in COLUMNS)}",
-                           [(k, *(r[c] for c in COLUMNS)) for k, r in rows.items()])  # fmt: skip
+        upsert_by_lead(cur, self.table, COLUMNS, [(k, *(r[c] for c in COLUMNS)) for k, r in rows.items()])
 
     def candidates(self, cur: Any, details: dict[str, Any], *, limit: int = 10) -> list[Candidate]:
         """Open or closed leads (not merged away) that look like the same person."""

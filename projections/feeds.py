@@ -18,7 +18,7 @@ from uuid import UUID, uuid5
 
 from psycopg2.extras import execute_values
 
-from projections.base import create_once, fetch_dicts, rows_by_lead
+from projections.base import create_once, fetch_dicts, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
 
 NOTIFICATION_NAMESPACE = UUID("6f1d7d4e-6f7e-4f55-9d0c-3b7f0a1c2e10")
@@ -83,6 +83,7 @@ class Feeds:
         self.leads, self.followers = t["leads"], t["followers"]
         self.lead_feed, self.home_feed, self.notifications = t["lead_feed"], t["home_feed"], t["notifications"]
         self.tables = list(t.values())
+        self.schema = schema
 
     def create(self, cur: Any) -> None:
         create_once(cur, self.leads, DDL.format(leads=self.leads, followers=self.followers, lead_feed=self.lead_feed,
@@ -132,9 +133,7 @@ class Feeds:
 
     def _write(self, cur: Any, leads: dict[UUID, list[Any]], before: dict[UUID, set[str]],
                followers: dict[UUID, set[str]], feed: list[Any], home: list[Any], notes: list[Any]) -> None:  # fmt: skip
-        execute_values(cur, f"INSERT INTO {self.leads} (lead_id, version, owner) VALUES %s ON CONFLICT (lead_id) "
-                            "DO UPDATE SET version = EXCLUDED.version, owner = EXCLUDED.owner",
-                       [(k, *v) for k, v in leads.items() if v[0]])  # fmt: skip
+        upsert_by_lead(cur, self.leads, ("version", "owner"), [(k, *v) for k, v in leads.items() if v[0]])
         gone = [(k, u) for k, users in before.items() for u in users - followers.get(k, set())]
         new = [(k, u) for k, users in followers.items() for u in users - before.get(k, set())]
         if gone:

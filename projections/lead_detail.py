@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from psycopg2.extras import Json, execute_values
+from psycopg2.extras import Json
 
-from projections.base import OneTable, rows_by_lead
+from projections.base import OneTable, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
 from projections.statuses import status_after
 
@@ -100,7 +100,6 @@ class LeadDetail(OneTable):
     ddl = DDL
     name = "lead_detail_v1"
 
-
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
             return
@@ -116,10 +115,7 @@ class LeadDetail(OneTable):
                 doc = docs[e.lead_id] = new_doc(e)
             fold(doc, e)
             changed.add(e.lead_id)
-        if changed:
-            execute_values(cur, f"INSERT INTO {self.table} (lead_id, version, doc) VALUES %s ON CONFLICT (lead_id) "
-                                "DO UPDATE SET version = EXCLUDED.version, doc = EXCLUDED.doc",
-                           [(k, docs[k]["version"], Json(docs[k])) for k in changed])  # fmt: skip
+        upsert_by_lead(cur, self.table, ("version", "doc"), [(k, docs[k]["version"], Json(docs[k])) for k in changed])
 
     def get(self, cur: Any, lead_id: UUID) -> Doc | None:
         cur.execute(f"SELECT doc FROM {self.table} WHERE lead_id = %s", (lead_id,))

@@ -82,7 +82,6 @@ class LeadList(OneTable):
     ddl = DDL
     name = "lead_list_v2"
 
-
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         """Captures first, in one statement (a lead's capture always precedes its other events),
         then every other event in order."""

@@ -43,7 +43,7 @@ def inbox(engine: EngineDep, principal: PrincipalDep, unread: bool = False, limi
     principal.require(P.VIEW)
     schema = engine.settings.read_schema
     with engine.db.cursor() as cur:
-        rows = Feeds(schema=schema).inbox(cur, principal.user, reads_table=f"{schema}.notification_reads",
+        rows = Feeds(schema=schema).inbox(cur, principal.user, reads_table=UserState(schema=schema).reads_table,
                                           unread_only=unread, limit=limit)  # fmt: skip
     return [NotificationPublic.model_validate(r) for r in rows]
 
