@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.lead import Lead
 from domain.records import Activity, Attachment, ConversionLinks, Note, Signal
@@ -16,6 +16,12 @@ from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
 
 class LeadCreate(LeadDetails):
     """A new lead: contact name and an email or a phone are required."""
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if self.unreachable:
+            raise ValueError(self.unreachable)
+        return self
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -61,6 +67,7 @@ class LeadState(BaseModel):
     merged_into: UUID | None
     absorbed: list[UUID]
     conversion: ConversionLinks | None
+    erased: bool = Field(default=False, description="Its personal data was erased; personal fields read [erased] or null")
     modified_at: datetime
 
     @classmethod
@@ -70,7 +77,7 @@ class LeadState(BaseModel):
             details=lead.details, owner=lead.owner, followers=sorted(lead.followers), score=lead.score,
             temperature=lead.temperature, bant=lead.bant, first_contacted_at=lead.first_contacted_at,
             activities=lead.activities, notes=lead.notes, attachments=lead.attachments, signals=lead.signals,
-            merged_into=lead.merged_into, absorbed=lead.absorbed, conversion=lead.conversion,
+            merged_into=lead.merged_into, absorbed=lead.absorbed, conversion=lead.conversion, erased=lead.erased,
             modified_at=lead.modified_on,
         )  # fmt: skip
 
@@ -149,6 +156,7 @@ class LeadDetailPublic(BaseModel):
     merged_into: UUID | None
     absorbed: list[UUID]
     conversion: dict[str, Any] | None = Field(description="Opportunity, account and contact of the conversion")
+    erased: bool = Field(default=False, description="Its personal data was erased; personal fields read [erased] or null")
     created_at: datetime
     created_by: str
     updated_at: datetime

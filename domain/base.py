@@ -37,6 +37,11 @@ class DomainEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     class_version: ClassVar[int] = 1
+    personal_data: ClassVar[dict[str, Any]] = {}
+    """Paths (JSONPath, into the event's JSON) of the fields that hold personal data, each with
+    the value it reads once erased. The event store keeps them encrypted with a key of the
+    aggregate's own; erasing destroys the key, so the events stay and these fields read as
+    their erased values."""
 
     originator_id: UUID
     originator_version: int

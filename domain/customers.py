@@ -3,11 +3,12 @@ links to. Minimal on purpose; each keeps the links back to the leads it came fro
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.base import Aggregate
 from domain.records import OpportunityTerms
-from domain.values import Address, EventMeta
+from domain.values import ERASED, Address, EventMeta
 
 
 class Account(Aggregate):
@@ -48,6 +49,8 @@ class Account(Aggregate):
 
 class Contact(Aggregate):
     class Registered(Aggregate.Created):
+        personal_data: ClassVar[dict[str, Any]] = {"name": ERASED, "email": None, "phone": None, "job_title": None}
+
         account_id: UUID
         name: str
         email: str | None = None

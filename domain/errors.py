@@ -26,6 +26,14 @@ class IllegalTransition(DomainError):
         self.status = status
 
 
+class LeadErased(DomainError):
+    """The lead's personal data was erased; it accepts no further changes."""
+
+    def __init__(self, lead_id: UUID) -> None:
+        super().__init__(f"lead {lead_id} had its personal data erased; it accepts no further changes")
+        self.lead_id = lead_id
+
+
 class ConversionRequirementsUnmet(DomainError):
     """Conversion needs a qualified lead with every BANT item recorded."""
 

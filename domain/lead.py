@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 from domain import lead_events as ev
 from domain.base import Aggregate
-from domain.errors import ConversionRequirementsUnmet, InvalidCommand
+from domain.errors import ConversionRequirementsUnmet, InvalidCommand, LeadErased
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
@@ -48,9 +48,11 @@ class Lead(Aggregate):
         self.merged_into: UUID | None = None
         self.absorbed: list[UUID] = []
         self.conversion: ConversionLinks | None = None
+        self.erased = False
 
     @classmethod
     def capture(cls, *, details: LeadDetails, meta: EventMeta, lead_id: UUID | None = None) -> Lead:
+        details.check_reachable()
         return cls._create(ev.LeadCaptured, id=lead_id or uuid4(), details=details, meta=meta)
 
     # -- derived state ------------------------------------------------------------------------
@@ -73,60 +75,77 @@ class Lead(Aggregate):
 
     # -- commands -----------------------------------------------------------------------------
 
+    def check_allowed(self, command: C) -> None:
+        """An erased lead accepts nothing; otherwise the lifecycle table decides."""
+        if self.erased:
+            raise LeadErased(self.id)
+        check_allowed(command, self.status)
+
+    def erase_personal_data(self, *, request: str | None, meta: EventMeta) -> None:
+        """Allowed in every status: a converted or merged lead's data is still the person's.
+        Erasing twice records nothing more. The contact a conversion created for this lead is
+        the same person's record, so it is named for erasure too."""
+        if self.erased:
+            return
+        links = self.conversion
+        contact = links.contact_id if links and links.created_contact else None
+        self.trigger_event(ev.PersonalDataErased, request=request, contact_id=contact, meta=meta)
+
     def update_details(self, *, changes: dict[str, Any], meta: EventMeta) -> None:
         """Record only what really changed; an update that changes nothing records nothing."""
-        check_allowed(C.UPDATE_DETAILS, self.status)
+        self.check_allowed(C.UPDATE_DETAILS)
         updated = validated(lambda: self.details.with_changes(changes))
+        updated.check_reachable()
         changed = self.details.changed_fields(updated)
         if changed:
             self.trigger_event(ev.DetailsUpdated, changes=changed, meta=meta)
 
     def assign(self, *, owner: str, meta: EventMeta) -> None:
-        check_allowed(C.ASSIGN, self.status)
+        self.check_allowed(C.ASSIGN)
         if not owner.strip():
             raise InvalidCommand("owner must not be blank", field="owner")
         if owner != self.owner:
             self.trigger_event(ev.Assigned, owner=owner, previous_owner=self.owner, meta=meta)
 
     def contact(self, *, via: str, meta: EventMeta) -> None:
-        check_allowed(C.CONTACT, self.status)
+        self.check_allowed(C.CONTACT)
         if not via.strip():
             raise InvalidCommand("say how the lead was contacted", field="via")
         self.trigger_event(ev.Contacted, via=via, meta=meta)
 
     def log_activity(self, *, activity: Activity, meta: EventMeta) -> None:
-        check_allowed(C.LOG_ACTIVITY, self.status)
+        self.check_allowed(C.LOG_ACTIVITY)
         self.trigger_event(ev.ActivityLogged, activity=activity, meta=meta)
 
     def add_note(self, *, note: Note, meta: EventMeta) -> None:
-        check_allowed(C.ADD_NOTE, self.status)
+        self.check_allowed(C.ADD_NOTE)
         self.trigger_event(ev.NoteAdded, note=note, meta=meta)
 
     def add_attachment(self, *, attachment: Attachment, meta: EventMeta) -> None:
-        check_allowed(C.ADD_ATTACHMENT, self.status)
+        self.check_allowed(C.ADD_ATTACHMENT)
         self.trigger_event(ev.AttachmentAdded, attachment=attachment, meta=meta)
 
     def follow(self, *, user: str, meta: EventMeta) -> None:
-        check_allowed(C.FOLLOW, self.status)
+        self.check_allowed(C.FOLLOW)
         if user not in self.followers:
             self.trigger_event(ev.Followed, user=user, meta=meta)
 
     def unfollow(self, *, user: str, meta: EventMeta) -> None:
-        check_allowed(C.UNFOLLOW, self.status)
+        self.check_allowed(C.UNFOLLOW)
         if user in self.followers:
             self.trigger_event(ev.Unfollowed, user=user, meta=meta)
 
     def record_signal(self, *, signal: Signal, meta: EventMeta) -> None:
-        check_allowed(C.RECORD_SIGNAL, self.status)
+        self.check_allowed(C.RECORD_SIGNAL)
         self.trigger_event(ev.SignalRecorded, signal=signal, meta=meta)
 
     def record_score(self, *, breakdown: ScoreBreakdown, rule_version: str, meta: EventMeta) -> None:
-        check_allowed(C.SCORE, self.status)
+        self.check_allowed(C.SCORE)
         if (breakdown, rule_version) != (self.score_breakdown, self.score_rule_version):
             self.trigger_event(ev.Scored, breakdown=breakdown, rule_version=rule_version, meta=meta)
 
     def adjust_score(self, *, points: int, reason: str, meta: EventMeta) -> None:
-        check_allowed(C.ADJUST_SCORE, self.status)
+        self.check_allowed(C.ADJUST_SCORE)
         if not reason.strip():
             raise InvalidCommand("a manual score adjustment needs a reason", field="reason")
         if points == 0 or not -100 <= points <= 100:
@@ -134,33 +153,33 @@ class Lead(Aggregate):
         self.trigger_event(ev.ScoreAdjusted, points=points, reason=reason, meta=meta)
 
     def update_bant(self, *, changes: dict[BantItem, str | None], meta: EventMeta) -> None:
-        check_allowed(C.UPDATE_BANT, self.status)
+        self.check_allowed(C.UPDATE_BANT)
         real = {k: (v.strip() or None if v else None) for k, v in changes.items()}
         real = {k: v for k, v in real.items() if self.bant.get(k) != v}
         if real:
             self.trigger_event(ev.BantUpdated, changes=real, meta=meta)
 
     def qualify(self, *, meta: EventMeta) -> None:
-        check_allowed(C.QUALIFY, self.status)
+        self.check_allowed(C.QUALIFY)
         self.trigger_event(ev.Qualified, meta=meta)
 
     def nurture(self, *, reason: str | None, follow_up_on: date | None, meta: EventMeta) -> None:
-        check_allowed(C.NURTURE, self.status)
+        self.check_allowed(C.NURTURE)
         self.trigger_event(ev.Nurtured, reason=reason, follow_up_on=follow_up_on, meta=meta)
 
     def disqualify(self, *, reason: DisqualifyReason, text: str | None, meta: EventMeta) -> None:
         """Also rewrites the reason of a lead that is already Unqualified."""
-        check_allowed(C.DISQUALIFY, self.status)
+        self.check_allowed(C.DISQUALIFY)
         self.trigger_event(ev.Disqualified, reason_code=reason, reason_text=text, meta=meta)
 
     def reopen(self, *, meta: EventMeta) -> None:
         """Back to Contacted if the lead was ever contacted, otherwise to New."""
-        check_allowed(C.REOPEN, self.status)
+        self.check_allowed(C.REOPEN)
         to = LeadStatus.CONTACTED if self.first_contacted_at else LeadStatus.NEW
         self.trigger_event(ev.Reopened, to_status=to, meta=meta)
 
     def mark_duplicate(self, *, of_lead_id: UUID, matched_on: str, meta: EventMeta) -> None:
-        check_allowed(C.MARK_DUPLICATE, self.status)
+        self.check_allowed(C.MARK_DUPLICATE)
         if of_lead_id == self.id:
             raise InvalidCommand("a lead cannot duplicate itself", field="of_lead_id")
         self.trigger_event(ev.MarkedDuplicate, of_lead_id=of_lead_id, matched_on=matched_on, meta=meta)
@@ -168,8 +187,8 @@ class Lead(Aggregate):
     def absorb(self, duplicate: Lead, *, take_fields: list[str], meta: EventMeta) -> None:
         """Merge ``duplicate`` into this master: take the chosen fields, re-link its children,
         and archive it as Merged. Both sides record the merge in their own history."""
-        check_allowed(C.ABSORB, self.status)
-        check_allowed(C.MERGE, duplicate.status)
+        self.check_allowed(C.ABSORB)
+        duplicate.check_allowed(C.MERGE)
         if duplicate.id == self.id:
             raise InvalidCommand("a lead cannot be merged into itself", field="duplicate_ids")
         theirs = duplicate.details.model_dump(mode="json")
@@ -177,7 +196,7 @@ class Lead(Aggregate):
         if unknown:
             raise InvalidCommand(f"unknown lead fields: {', '.join(unknown)}", field="take_fields")
         fields = {f: theirs[f] for f in take_fields}
-        validated(lambda: self.details.with_changes(fields))
+        validated(lambda: self.details.with_changes(fields)).check_reachable()
         self.trigger_event(
             ev.DuplicateAbsorbed,
             duplicate_id=duplicate.id,
@@ -191,7 +210,7 @@ class Lead(Aggregate):
         duplicate.trigger_event(ev.MergedInto, master_id=self.id, meta=meta)
 
     def convert(self, *, terms: OpportunityTerms, links: ConversionLinks, meta: EventMeta) -> None:
-        check_allowed(C.CONVERT, self.status)
+        self.check_allowed(C.CONVERT)
         if self.missing_bant:
             raise ConversionRequirementsUnmet(self.missing_bant)
         self.trigger_event(ev.Converted, terms=terms, links=links, meta=meta)
@@ -199,7 +218,7 @@ class Lead(Aggregate):
     def raise_aging_alert(self, *, status: LeadStatus, days_in_status: int, threshold_days: int,
                           meta: EventMeta) -> None:  # fmt: skip
         """Refused if the lead has left ``status`` since the monitor looked (its view may lag)."""
-        check_allowed(C.RAISE_AGING_ALERT, self.status)
+        self.check_allowed(C.RAISE_AGING_ALERT)
         if status is not self.status:
             raise InvalidCommand(f"the lead is {self.status.value} now, not {status.value}", field="status")
         if days_in_status < threshold_days:

@@ -12,13 +12,30 @@ from pydantic import Field
 
 from domain.base import Aggregate
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
-from domain.values import BantItem, DisqualifyReason, LeadDetails, LeadStatus
+from domain.values import ERASED, BantItem, DisqualifyReason, LeadDetails, LeadStatus
 
 if TYPE_CHECKING:
     from domain.lead import Lead
 
 
+def details_personal(prefix: str) -> dict[str, Any]:
+    """The personal fields of lead details (or of a dict of changed details) under ``prefix``:
+    who the person is and how to reach them. Company, industry, country and region stay
+    readable, so reports keep counting an erased lead."""
+    return {
+        f"{prefix}.contact_name": ERASED, f"{prefix}.email": None, f"{prefix}.phone": None,
+        f"{prefix}.job_title": None, f"{prefix}.custom_fields": {}, f"{prefix}.address.street": None,
+        f"{prefix}.address.city": None, f"{prefix}.address.postal_code": None,
+    }  # fmt: skip
+
+
+def activity_personal(prefix: str) -> dict[str, Any]:
+    return {f"{prefix}.subject": ERASED, f"{prefix}.outcome": None, f"{prefix}.next_step": None}
+
+
 class LeadCaptured(Aggregate.Created):
+    personal_data: ClassVar[dict[str, Any]] = details_personal("details")
+
     details: LeadDetails
 
     def apply(self, lead: Lead) -> None:
@@ -29,6 +46,8 @@ class LeadCaptured(Aggregate.Created):
 
 class DetailsUpdated(Aggregate.Event):
     """Only the fields that changed, with their new values."""
+
+    personal_data: ClassVar[dict[str, Any]] = details_personal("changes")
 
     changes: dict[str, Any]
 
@@ -58,6 +77,8 @@ class Contacted(Aggregate.Event):
 
 
 class ActivityLogged(Aggregate.Event):
+    personal_data: ClassVar[dict[str, Any]] = activity_personal("activity")
+
     activity: Activity
 
     def apply(self, lead: Lead) -> None:
@@ -65,6 +86,8 @@ class ActivityLogged(Aggregate.Event):
 
 
 class NoteAdded(Aggregate.Event):
+    personal_data: ClassVar[dict[str, Any]] = {"note.text": ERASED}
+
     note: Note
 
     def apply(self, lead: Lead) -> None:
@@ -72,6 +95,8 @@ class NoteAdded(Aggregate.Event):
 
 
 class AttachmentAdded(Aggregate.Event):
+    personal_data: ClassVar[dict[str, Any]] = {"attachment.name": ERASED}
+
     attachment: Attachment
 
     def apply(self, lead: Lead) -> None:
@@ -93,6 +118,8 @@ class Unfollowed(Aggregate.Event):
 
 
 class SignalRecorded(Aggregate.Event):
+    personal_data: ClassVar[dict[str, Any]] = {"signal.detail": None}
+
     signal: Signal
 
     def apply(self, lead: Lead) -> None:
@@ -112,6 +139,8 @@ class ScoreAdjusted(Aggregate.Event):
     """A rep's manual adjustment of the score as shown: the shown score moves by ``points``
     within 0-100, and the adjustment is kept as an offset over later rule-based scores."""
 
+    personal_data: ClassVar[dict[str, Any]] = {"reason": ERASED}
+
     points: int = Field(ge=-100, le=100)
     reason: str
 
@@ -120,7 +149,10 @@ class ScoreAdjusted(Aggregate.Event):
 
 
 class BantUpdated(Aggregate.Event):
-    """Changed BANT items; an empty value clears an item."""
+    """Changed BANT items; an empty value clears an item. What a rep writes about budget or
+    authority is about the person, so the values are personal data."""
+
+    personal_data: ClassVar[dict[str, Any]] = {"changes.*": None}
 
     changes: dict[BantItem, str | None]
 
@@ -138,6 +170,8 @@ class Qualified(Aggregate.Event):
 
 
 class Nurtured(Aggregate.Event):
+    personal_data: ClassVar[dict[str, Any]] = {"reason": None}
+
     reason: str | None = None
     follow_up_on: date | None = None
 
@@ -150,6 +184,7 @@ class Disqualified(Aggregate.Event):
     """v2 splits the reason into a code and a text; v1 (free text only) is upcast as ``other``."""
 
     class_version: ClassVar[int] = 2
+    personal_data: ClassVar[dict[str, Any]] = {"reason_text": None}
 
     reason_code: DisqualifyReason
     reason_text: str | None = None
@@ -191,7 +226,13 @@ class MergedInto(Aggregate.Event):
 
 
 class DuplicateAbsorbed(Aggregate.Event):
-    """On the master: which lead, which of its fields won, and the children re-linked here."""
+    """On the master: which lead, which of its fields won, and the children re-linked here.
+    What it carries over becomes the master's: erasing the master erases it."""
+
+    personal_data: ClassVar[dict[str, Any]] = {
+        **details_personal("fields_taken"), **activity_personal("activities[*]"),
+        "notes[*].text": ERASED, "attachments[*].name": ERASED,
+    }  # fmt: skip
 
     duplicate_id: UUID
     fields_taken: dict[str, Any]
@@ -230,8 +271,20 @@ class AgingAlerted(Aggregate.Event):
         pass
 
 
+class PersonalDataErased(Aggregate.Event):
+    """The lead's personal data was erased on request: its key is destroyed, so the personal
+    fields of every earlier event read as erased, and read models forget them. The events
+    themselves stay. The lead accepts no further changes."""
+
+    request: str | None = Field(default=None, description="The erasure request's reference, e.g. a ticket id")
+    contact_id: UUID | None = Field(default=None, description="The contact its conversion created, erased with it")
+
+    def apply(self, lead: Lead) -> None:
+        lead.erased = True
+
+
 LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     LeadCaptured, DetailsUpdated, Assigned, Contacted, ActivityLogged, NoteAdded, AttachmentAdded,
     Followed, Unfollowed, SignalRecorded, Scored, ScoreAdjusted, BantUpdated, Qualified, Nurtured, Disqualified,
-    Reopened, MarkedDuplicate, MergedInto, DuplicateAbsorbed, Converted, AgingAlerted,
+    Reopened, MarkedDuplicate, MergedInto, DuplicateAbsorbed, Converted, AgingAlerted, PersonalDataErased,
 )  # fmt: skip

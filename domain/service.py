@@ -157,6 +157,12 @@ class LeadService(CommandApplication):
         created = {"opportunity_id": links.opportunity_id, "account_id": links.account_id, "contact_id": links.contact_id}
         return self._save("convert", meta, lead, lead, account, contact, opportunity, created=created)
 
+    def erase_personal_data(self, *, lead_id: UUID, meta: EventMeta, request: str | None = None,
+                            expected_version: int | None = None) -> CommandResult:  # fmt: skip
+        """Records the erasure; destroying the keys is the event store's part (``infra.erasure``)."""
+        return self._change("erase_personal_data", lead_id, meta, expected_version,
+                            lambda lead: lead.erase_personal_data(request=request, meta=meta))  # fmt: skip
+
     def raise_aging_alert(self, *, lead_id: UUID, status: LeadStatus, days_in_status: int, threshold_days: int,
                           meta: EventMeta) -> CommandResult:  # fmt: skip
         return self._change("raise_aging_alert", lead_id, meta, None,

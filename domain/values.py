@@ -166,8 +166,14 @@ class Address(Frozen):
 CustomValue = str | int | float | bool | None
 
 
+ERASED = "[erased]"
+"""What a required text field reads once its personal data was erased (its key destroyed)."""
+
+
 class LeadDetails(Frozen):
-    """The lead's descriptive fields. Contact name and an email or a phone are required."""
+    """The lead's descriptive fields. Capturing or updating a lead needs a contact name and an
+    email or a phone (:meth:`check_reachable`); that is a rule of those commands, not of the
+    value, because an erased lead's details legitimately have neither."""
 
     contact_name: NonBlank
     email: Email | None = None
@@ -186,13 +192,20 @@ class LeadDetails(Frozen):
     contact_id: UUID | None = Field(default=None, description="An existing contact in the customer master")
 
     @model_validator(mode="after")
-    def _reachable(self) -> Self:
-        if not self.email and not self.phone:
-            raise ValueError("an email or a phone is required")
+    def _normalise_phone(self) -> Self:
         if self.phone:
             region = self.address.country if self.address else None
             object.__setattr__(self, "phone", normalise_phone(self.phone, region=region))
         return self
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why no one could contact this lead, or None when an email or a phone is given."""
+        return None if self.email or self.phone else "an email or a phone is required"
+
+    def check_reachable(self) -> None:
+        if self.unreachable:
+            raise InvalidCommand(self.unreachable, field="email")
 
     def with_changes(self, changes: dict[str, Any]) -> LeadDetails:
         """A validated copy with ``changes`` applied (unknown fields are refused)."""

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.errors import InvalidCommand
+from domain.lead import Lead
 from domain.records import Attachment, OpportunityTerms, ScoreBreakdown
 from domain.values import EventMeta, LeadDetails
 from tests.unit.conftest import META, new_lead
@@ -19,7 +20,6 @@ from tests.unit.conftest import META, new_lead
     ("fields", "message"),
     [
         ({"contact_name": "   ", "email": "a@example.com"}, "must not be blank"),
-        ({"contact_name": "Ann"}, "an email or a phone is required"),
         ({"contact_name": "Ann", "email": "not-an-email"}, "invalid email address"),
         ({"contact_name": "Ann", "phone": "12"}, "invalid phone number"),
         ({"contact_name": "Ann", "phone": "020 7946 0958"}, "invalid phone number"),
@@ -34,6 +34,12 @@ from tests.unit.conftest import META, new_lead
 def test_invalid_lead_details_are_refused(fields: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         LeadDetails.model_validate(fields)
+
+
+def test_a_lead_without_an_email_or_a_phone_cannot_be_captured() -> None:
+    with pytest.raises(InvalidCommand, match="an email or a phone is required") as refused:
+        Lead.capture(details=LeadDetails(contact_name="Ann"), meta=META)
+    assert refused.value.field == "email"
 
 
 def test_phones_are_normalised_to_e164_using_the_country_for_national_numbers() -> None:
