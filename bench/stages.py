@@ -118,7 +118,7 @@ def relay(engine: Engine, events: int) -> tuple[float, float]:
         time.sleep(0.01)
     ours = events / (time.perf_counter() - started)
     notifications = engine.service.recorder.select_notifications(start=1, limit=events, topics=LEAD_TOPICS)
-    encoded = [to_kafka(envelope_from_notification(n, engine.service.mapper)) for n in notifications]
+    encoded = [to_kafka(envelope_from_notification(n, engine.service.mapper, sealed=True)) for n in notifications]
     producer = make_producer(s, client_id="bench-raw")
 
     def baseline() -> None:

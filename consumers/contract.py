@@ -1,8 +1,9 @@
 """The published event contract: type names, payloads, and CloudEvents over Kafka (binary mode).
 
 A lead event ``Qualified`` (class_version 1) is published as type ``lead.qualified.v1``, keyed
-by the lead id, with ``ce_*`` headers and the event's JSON payload as the value. Decoding
-upcasts payloads of older versions with the same upcasters the event store uses.
+by the lead id, with ``ce_*`` headers and the event's JSON payload as the value, its personal
+fields sealed (``infra.personal_data``). Decoding opens them and upcasts payloads of older
+versions with the same upcasters the event store uses.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Any
 from uuid import UUID, NAMESPACE_URL, uuid5
 
 import orjson
+from cryptography.exceptions import InvalidTag
 from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import get_topic
 
 from domain.base import DomainEvent
 from domain.lead_events import LEAD_EVENTS
 from infra.event_mapper import PydanticMapper, upcast
+from infra.personal_data import PersonalData
 from projections.envelope import Envelope
 
 SPEC_VERSION = "1.0"
@@ -59,12 +62,13 @@ def envelope_of(event: DomainEvent, notification_id: int | None = None) -> Envel
     )
 
 
-def envelope_from_notification(notification: Notification, mapper: Mapper[Any]) -> Envelope:
+def envelope_from_notification(notification: Notification, mapper: Mapper[Any], *, sealed: bool = False) -> Envelope:
     """Straight from the stored JSON (upcast, not re-validated): the relay and the projections
-    read every event, and validating each again cost them about half their time."""
+    read every event, and validating each again cost them about half their time. ``sealed``
+    keeps personal fields sealed, as the relay publishes them."""
     if not isinstance(mapper, PydanticMapper):
         raise TypeError(f"lead events are stored by {PydanticMapper.__qualname__}, not {type(mapper).__qualname__}")
-    cls, state = mapper.decode_state(notification)
+    cls, state = mapper.decode_state(notification, sealed=sealed)
     time = datetime.fromisoformat(state.pop("timestamp"))
     state.pop("originator_topic", None)
     lead_id = UUID(str(notification.originator_id))
@@ -104,8 +108,9 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
     )
 
 
-def from_kafka(headers: list[tuple[str, bytes]], value: bytes) -> Envelope:
-    """Decode our CloudEvents message; raise :class:`ContractError` naming what is wrong."""
+def from_kafka(headers: list[tuple[str, bytes]], value: bytes, personal: PersonalData) -> Envelope:
+    """Decode our CloudEvents message, opening its sealed personal fields with ``personal``;
+    raise :class:`ContractError` naming what is wrong."""
     h = {k: v.decode("utf-8", "replace") for k, v in headers or []}
     for required in ("ce_id", "ce_type", "ce_subject", "ce_time", "ce_leadversion"):
         if required not in h:
@@ -122,6 +127,10 @@ def from_kafka(headers: list[tuple[str, bytes]], value: bytes) -> Envelope:
         raise ContractError(f"malformed message: {e}") from None
     if not isinstance(payload, dict):
         raise ContractError("the value is not a JSON object")
+    try:
+        personal.open(cls, lead_id, payload)
+    except (InvalidTag, KeyError, TypeError, ValueError) as e:
+        raise ContractError(f"its personal_data cannot be opened: {type(e).__name__} {e}") from None
     payload["class_version"] = int(m.group(2))
     upcast(cls, payload)
     return Envelope(

@@ -10,6 +10,7 @@ from pydantic.json_schema import models_json_schema
 
 from consumers.contract import CLASSES, ENVELOPE_FIELDS, SOURCE, event_type
 from consumers.intake_commands import COMMANDS, intake_type
+from infra.personal_data import FIELD
 
 CE_HEADERS: list[tuple[str, str]] = [
     ("ce_specversion", "`1.0`"),
@@ -35,7 +36,8 @@ def topics(prefix: str) -> list[tuple[str, str, str, str]]:
         (f"{prefix}lead-events", "lead id", "every lead event, in order per lead", "unlimited (the audit trail)"),
         (f"{prefix}lead-intake", "lead id (recommended)", "leads, signals and commands from other services",
          "broker default"),
-        (f"{prefix}lead-intake.dlq", "as received", "refused intake messages with the reason", "unlimited"),
+        (f"{prefix}lead-intake.dlq", "as received", "refused intake messages with the reason",
+         "`LEADS_DLQ_RETENTION_DAYS` (30 days by default)"),
         (f"{prefix}notifications", "recipient", "feed items and follower notifications", "broker default"),
     ]  # fmt: skip
 
@@ -52,8 +54,25 @@ def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         schema = dict(keyed[(model, "validation")])
         if "$ref" in schema:
             schema = dict(top["$defs"][schema["$ref"].rsplit("/", 1)[1]])
-        payloads[name] = without_envelope(schema)
+        payloads[name] = with_sealed_fields(model, without_envelope(schema))
     return payloads, top.get("$defs", {})
+
+
+SEALED = {
+    "type": "object",
+    "description": "The personal fields of this event, sealed with the lead's own key (AES-256-GCM, nonce first, "
+                   "the subject id as associated data); each listed path is null in the payload",
+    "properties": {"paths": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+                   "sealed": {"type": "string", "contentEncoding": "base64"}},
+    "required": ["paths", "sealed"],
+}  # fmt: skip
+
+
+def with_sealed_fields(model: type[BaseModel], schema: dict[str, Any]) -> dict[str, Any]:
+    """Events with personal fields may carry them sealed under ``personal_data``."""
+    if not getattr(model, "personal_data", None):
+        return schema
+    return {**schema, "properties": {**schema["properties"], FIELD: SEALED}}
 
 
 def without_envelope(schema: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +84,7 @@ def without_envelope(schema: dict[str, Any]) -> dict[str, Any]:
 
 def event_json_schemas() -> dict[str, dict[str, Any]]:
     """A self-contained JSON Schema per published event type."""
-    return {event_type(cls): without_envelope(cls.model_json_schema()) for cls in CLASSES.values()}
+    return {event_type(cls): with_sealed_fields(cls, without_envelope(cls.model_json_schema())) for cls in CLASSES.values()}
 
 
 def asyncapi(prefix: str = "leads.") -> dict[str, Any]:
@@ -138,6 +157,19 @@ def events_markdown(prefix: str = "leads.") -> str:
         "## Message types",
         "",
         "Every published payload carries `meta` (actor, channel, command_id, correlation_id, causation_id).",
+        "",
+        "## Personal data",
+        "",
+        "Fields that hold personal data are published sealed: null in the payload, their values encrypted",
+        "under `personal_data` with a key of the lead's own. Erasing a lead destroys its key, so its events",
+        "stay on the topic but those fields can never be read again. The engine's own consumers open them",
+        "with the keys in the event store; other services read a lead's personal data through the API,",
+        "which forgets it on erasure. Sealed fields (JSONPath) and what they read once erased:",
+        "",
+        "| event | sealed fields |",
+        "| --- | --- |",
+        *(f"| `{event_type(c)}` | {', '.join(f'`{p}`' for p in c.personal_data)} |"
+          for c in CLASSES.values() if c.personal_data),
     ]
     for name, payload in payloads.items():
         lines += ["", f"### `{name}`", ""]

@@ -1,5 +1,6 @@
 """The relay: follows the notification log (the outbox) and publishes each lead event to Kafka,
-keyed by lead id so a lead's events stay in order in one partition.
+keyed by lead id so a lead's events stay in order in one partition. Personal fields stay sealed
+as stored: the events topic keeps everything forever, and erasing a lead must reach it too.
 
 The position advances only after Kafka acknowledged every message of the batch, so a crash
 re-publishes at most one batch: delivery is at-least-once, and consumers dedupe on
@@ -74,7 +75,7 @@ class Relay:
         sent = []
         for n in notifications:
             if n.topic in LEAD_TOPICS:
-                key, value, headers = to_kafka(envelope_from_notification(n, self.app.mapper))
+                key, value, headers = to_kafka(envelope_from_notification(n, self.app.mapper, sealed=True))
                 sent.append((n.id, self.producer.send(self.topic, key=key, value=value, headers=headers)))
         self.producer.flush()
         marks: dict[int, Mark] = {}

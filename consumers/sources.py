@@ -8,12 +8,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from uuid import UUID
 
 from eventsourcing.application import Application
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
 from consumers.contract import LEAD_TOPICS, ContractError, envelope_from_notification, from_kafka
+from infra.event_mapper import PydanticMapper
+from infra.personal_data import PersonalData
 from projections.envelope import Envelope
 
 
@@ -59,6 +62,8 @@ class NotificationLogSource:
     def __init__(self, *, app: Application[Any], batch_size: int, stop: threading.Event,
                  wakeup: Wakeup | None = None) -> None:  # fmt: skip
         self.recorder = app.recorder
+        if not isinstance(app.mapper, PydanticMapper):
+            raise TypeError(f"lead events are stored by {PydanticMapper.__qualname__}")
         self.mapper = app.mapper
         self.batch_size = batch_size
         self.stop = stop
@@ -76,7 +81,9 @@ class NotificationLogSource:
             else:
                 self.stop.wait(timeout_s)
             return Batch()
-        events = [envelope_from_notification(n, self.mapper) for n in notifications if n.topic in LEAD_TOPICS]
+        leads = [n for n in notifications if n.topic in LEAD_TOPICS]
+        self.mapper.personal.keys.prefetch({UUID(str(n.originator_id)) for n in leads})
+        events = [envelope_from_notification(n, self.mapper) for n in leads]
         return Batch(events, {0: notifications[-1].id})
 
     def acknowledge(self, batch: Batch) -> None:
@@ -95,6 +102,14 @@ polls members rejoined over and over (generations 1-5 within a second) and could
 partitions at all. poll still returns as soon as records arrive, so latency does not suffer."""
 
 
+def lead_of(key: bytes | None) -> UUID | None:
+    """The lead id a message is keyed by, if it is one (only used to prefetch keys)."""
+    try:
+        return UUID(key.decode()) if key else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
 class KafkaSource:
     """A member of a consumer group on the events topic. The database, not the group, holds
     the truth about positions: on every assignment the consumer seeks to the stored offsets.
@@ -103,8 +118,9 @@ class KafkaSource:
     pauses the new partitions; the polling thread reads their positions from the database,
     seeks and resumes them before its next poll."""
 
-    def __init__(self, *, consumer: KafkaConsumer, topic: str, batch_size: int) -> None:
-        """``consumer``: a group member, not yet subscribed, that does not auto-commit."""
+    def __init__(self, *, consumer: KafkaConsumer, topic: str, batch_size: int, personal: PersonalData) -> None:
+        """``consumer``: a group member, not yet subscribed, that does not auto-commit;
+        ``personal`` opens the sealed personal fields of each message."""
         self.name = topic
         self.topic = topic
         self.batch_size = batch_size
@@ -112,6 +128,7 @@ class KafkaSource:
         self.unpositioned: set[TopicPartition] = set()
         self.load_positions: Callable[[], dict[int, int]] = dict
         self.consumer = consumer
+        self.personal = personal
 
     def start(self, load_positions: Callable[[], dict[int, int]]) -> None:
         consumer = self.consumer
@@ -149,10 +166,11 @@ class KafkaSource:
             self.consumer.resume(*todo)
         records = self.consumer.poll(timeout_ms=max(GROUP_POLL_MS, int(timeout_s * 1000)), max_records=self.batch_size)
         batch = Batch()
+        self.personal.keys.prefetch({lead for recs in records.values() for r in recs if (lead := lead_of(r.key))})
         for tp, recs in records.items():
             for r in recs:
                 try:
-                    batch.events.append(from_kafka(r.headers, r.value))
+                    batch.events.append(from_kafka(r.headers, r.value, self.personal))
                 except ContractError as e:
                     raw = (r.value or b"").decode("utf-8", "replace")
                     batch.rejects.append((f"{self.topic}/{tp.partition}@{r.offset}", str(e), raw))

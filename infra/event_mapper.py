@@ -3,26 +3,44 @@
 eventsourcing 9.5 ships no pydantic mapper; this follows the pattern of its documented
 examples (a mapper that dumps and validates models, a JSON transcoder) and adds the library's
 ``class_version`` / ``upcast_vN_vN+1`` convention, which its default mapper applies but the
-examples' pydantic mapper does not.
+examples' pydantic mapper does not. Personal fields are sealed with the subject's own key
+(``infra.personal_data``) before anything is stored, so erasing a subject needs no rewrite.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
+from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder, Transcoding
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+    Transcoding,
+)
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
+
+from infra.personal_data import PersonalData
 
 ENVELOPE_FIELDS = frozenset({"originator_id", "originator_version"})
 
 
 class PydanticMapper(Mapper[Any]):
+    def __init__(self, *, transcoder: Transcoder, personal: PersonalData, compressor: Compressor | None = None,
+                 cipher: Cipher | None = None) -> None:  # fmt: skip
+        super().__init__(transcoder=transcoder, compressor=compressor, cipher=cipher)
+        self.personal = personal
+
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
         model = cast(BaseModel, domain_event)
         state = model.model_dump(mode="json", exclude=set(ENVELOPE_FIELDS))
+        self.personal.seal(type(model), domain_event.originator_id, state)
         class_version = getattr(type(model), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -44,10 +62,10 @@ class PydanticMapper(Mapper[Any]):
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[Any], cls.model_validate(state))
 
-
-    def decode_state(self, stored_event: StoredEvent) -> tuple[type[BaseModel], dict[str, Any]]:
+    def decode_state(self, stored_event: StoredEvent, *, sealed: bool = False) -> tuple[type[BaseModel], dict[str, Any]]:
         """The event's class and its stored fields at the current version, not validated: for
-        readers (relay, projections) that pass on what was validated when it was recorded."""
+        readers (relay, projections) that pass on what was validated when it was recorded.
+        ``sealed`` keeps the personal fields sealed (the relay publishes them so)."""
         cls = resolve_topic(stored_event.topic)
         data = stored_event.state
         try:
@@ -56,6 +74,8 @@ class PydanticMapper(Mapper[Any]):
             if self.compressor:
                 data = self.compressor.decompress(data)
             state: dict[str, Any] = self.transcoder.decode(data)
+            if not sealed:
+                self.personal.open(cls, UUID(str(stored_event.originator_id)), state)
         except Exception as e:
             msg = f"cannot decode {stored_event.topic} {stored_event.originator_id} v{stored_event.originator_version}: {e}"
             raise MapperDeserialisationError(msg) from e
@@ -84,10 +104,3 @@ class OrjsonTranscoder(Transcoder):
     def register(self, transcoding: Transcoding) -> None:
         msg = "events are pydantic models; declare types on the model instead of registering transcodings"
         raise TypeError(msg)
-
-
-MAPPER_ENV: dict[str, str] = {
-    "MAPPER_TOPIC": get_topic(PydanticMapper),
-    "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
-}
-"""The eventsourcing environment entries that select this mapper and transcoder."""

@@ -21,7 +21,8 @@ def topic_specs(settings: Settings) -> dict[str, dict[str, object]]:
     return {
         settings.events_topic: {"num_partitions": n, "replication_factor": -1, "configs": UNLIMITED},
         settings.intake_topic: {"num_partitions": n, "replication_factor": -1, "configs": {}},
-        settings.dlq_topic: {"num_partitions": 1, "replication_factor": -1, "configs": UNLIMITED},
+        settings.dlq_topic: {"num_partitions": 1, "replication_factor": -1,
+                             "configs": {"retention.ms": str(settings.dlq_retention_days * 86_400_000)}},
         settings.notifications_topic: {"num_partitions": n, "replication_factor": -1, "configs": {}},
     }
 

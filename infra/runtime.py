@@ -21,12 +21,12 @@ from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
 from consumers.runner import ProjectionRunner
 from consumers.sources import KafkaSource, NotificationLogSource, Source
-from domain.service import LeadService
 from infra.errors import StartupError
-from infra.event_mapper import MAPPER_ENV
+from infra.event_store import StoredLeadService
 from infra.kafka_bus import ensure_topics, make_consumer, make_producer
 from infra.postgres import Database, LogListener, eventsourcing_env, open_database
 from infra.settings import Mode, Settings
+from infra.subject_keys import PostgresKeyStore
 from infra.user_state import UserState
 from projections.base import Projection, lock_ddl
 from projections.aging import Aging
@@ -62,7 +62,7 @@ def projections(schema: str, *, suffix: str = "") -> dict[str, Projection]:
 class Engine:
     settings: Settings
     db: Database
-    service: LeadService
+    service: StoredLeadService
     stop: threading.Event = field(default_factory=threading.Event)
     board: ProgressBoard = field(default_factory=ProgressBoard)
     workers: list[Worker] = field(default_factory=list)
@@ -76,7 +76,9 @@ class Engine:
             ensure_topics(settings)
         try:
             with db.ddl_lock():
-                service = LeadService(env=eventsourcing_env(db, settings) | MAPPER_ENV)
+                keys = PostgresKeyStore(db, schema=settings.event_schema, cache_s=settings.key_cache_s)
+                keys.create()
+                service = StoredLeadService(env=eventsourcing_env(db, settings), keys=keys)
         except Exception as e:
             raise StartupError(f"event store at {db.describe()} is not usable: {e}") from None
         return cls(settings, db, service)
@@ -122,7 +124,8 @@ class Engine:
         source: Source
         if s.mode is Mode.KAFKA:
             consumer = make_consumer(s, group_id=f"{s.consumer_group}.{projection.name}", client_id=client_id)
-            source = KafkaSource(consumer=consumer, topic=s.events_topic, batch_size=s.batch_size)
+            source = KafkaSource(consumer=consumer, topic=s.events_topic, batch_size=s.batch_size,
+                                 personal=self.service.personal)
         else:
             wakeup = LogListener(self.db.dsn, self.service.recorder.channel_name)  # type: ignore[attr-defined]
             source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop, wakeup=wakeup)

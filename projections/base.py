@@ -63,6 +63,13 @@ def upsert_by_lead(cur: Any, table: str, columns: Sequence[str], rows: list[tupl
                             f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in columns)}", rows)  # fmt: skip
 
 
+def forget(cur: Any, table: str, lead_ids: Sequence[UUID]) -> None:
+    """Delete the rows of leads whose personal data was erased. Safe against redelivery: a
+    lead's events arrive in order, and nothing follows its erasure."""
+    if lead_ids:
+        cur.execute(f"DELETE FROM {table} WHERE lead_id = ANY(%s::uuid[])", ([str(i) for i in lead_ids],))
+
+
 class OneTable:
     """Base of a projection owning one table named after it (``{schema}.{name}{suffix}``)."""
 

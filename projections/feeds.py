@@ -64,10 +64,20 @@ def summary(e: Envelope) -> str | None:
         "merged_into": lambda: f"merged into {p['master_id']}",
         "duplicate_absorbed": lambda: f"merged {p['duplicate_id']} into this lead",
         "converted": lambda: f"converted into opportunity {p['terms']['name']}",
+        "personal_data_erased": lambda: "erased the lead's personal data",
         "aging_alerted": lambda: f"{p['status']} for {p['days_in_status']} days (limit {p['threshold_days']})",
     }
     line = lines.get(e.name)
     return line() if line else None
+
+
+REDACT = """
+UPDATE {t} SET summary = CASE kind WHEN 'captured' THEN 'captured [erased]' WHEN 'attachment_added' THEN 'attached [erased]'
+                                   ELSE regexp_replace(summary, ': .*$', ': [erased]') END
+WHERE lead_id = ANY(%s::uuid[]) AND kind IN ('captured', 'attachment_added', 'activity_logged', 'score_adjusted')
+"""
+"""Rewrites the lines of :func:`summary` that quote personal data to what they read when
+replayed after the erasure (the quoted field as ``[erased]``)."""
 
 
 def notification_id(lead_id: UUID, version: int, recipient: str) -> UUID:
@@ -99,13 +109,15 @@ class Feeds:
         for lead_id, user in cur.fetchall():
             followers.setdefault(lead_id, set()).add(user)
         before = {k: set(v) for k, v in followers.items()}
-        feed, home, notes = [], [], []
+        feed, home, notes, erased = [], [], [], []
         for e in events:
             state = leads.setdefault(e.lead_id, [0, None])
             if e.version <= state[0]:
                 continue
             people = followers.setdefault(e.lead_id, set())
             self._fold(e, state, people)
+            if e.name == "personal_data_erased":
+                erased.append(e.lead_id)
             line = summary(e)
             if line is None:
                 continue
@@ -115,6 +127,9 @@ class Feeds:
             notes += [(notification_id(e.lead_id, e.version, user), user, e.lead_id, e.version, e.name, line, e.actor,
                        e.time) for user in audience - {e.actor}]  # fmt: skip
         self._write(cur, leads, before, followers, feed, home, notes)
+        if erased:
+            for table in (self.lead_feed, self.notifications):
+                cur.execute(REDACT.format(t=table), ([str(i) for i in erased],))
 
     @staticmethod
     def _fold(e: Envelope, state: list[Any], people: set[str]) -> None:

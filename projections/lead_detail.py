@@ -12,7 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from jsonpath_ng import parse as parse_path
 from psycopg2.extras import Json
+
+from domain.lead_events import activity_personal, details_personal
+from domain.values import ERASED
 
 from projections.base import OneTable, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
@@ -28,7 +32,7 @@ def new_doc(e: Envelope) -> Doc:
             "owner": None, "followers": [], "activities": [], "notes": [], "attachments": [], "bant": {},
             "score": {"rule": 0, "adjustment": 0, "shown": 0}, "first_contacted_at": None, "duplicate_of": None,
             "merged_into": None, "absorbed": [], "conversion": None, "created_at": e.time.isoformat(),
-            "created_by": e.actor}  # fmt: skip
+            "created_by": e.actor, "erased": False}  # fmt: skip
 
 
 def _follow(doc: Doc, *users: str) -> None:
@@ -56,6 +60,23 @@ def _bant(doc: Doc, changes: dict[str, str | None]) -> None:
             doc["bant"].pop(item, None)
 
 
+def _forget(doc: Doc) -> None:
+    """What replaying the lead's events after its erasure gives: every personal field reads as
+    its erased value (the events' own declarations say which and how), BANT is empty, and a
+    disqualification keeps only its reason code."""
+    for expression, value in {**details_personal("details"), **activity_personal("activities[*]"),
+                              "notes[*].text": ERASED, "attachments[*].name": ERASED}.items():  # fmt: skip
+        parse_path(expression).update(doc, value)
+    doc["bant"] = {}
+    doc["status_reason"] = doc.get("disqualify_code") if doc["status_reason"] else None
+    doc["erased"] = True
+
+
+def _reason(doc: Doc, reason: str | None, code: str | None = None) -> None:
+    doc["status_reason"] = code + (f": {reason}" if reason else "") if code else reason
+    doc["disqualify_code"] = code
+
+
 def _absorb(doc: Doc, p: dict[str, Any]) -> None:
     doc["details"] = doc["details"] | p["fields_taken"]
     for key in ("activities", "notes", "attachments"):
@@ -76,13 +97,14 @@ FOLDS: dict[str, Callable[[Doc, dict[str, Any], Envelope], None]] = {
     "scored": lambda d, p, e: _score(d, rule=sum(p["breakdown"].values())),
     "score_adjusted": lambda d, p, e: _score(d, points=p["points"]),
     "bant_updated": lambda d, p, e: _bant(d, p["changes"]),
-    "nurtured": lambda d, p, e: d.update(status_reason=p.get("reason")),
-    "disqualified": lambda d, p, e: d.update(status_reason=p["reason_code"] + (f": {p['reason_text']}" if p.get("reason_text") else "")),
-    "reopened": lambda d, p, e: d.update(status_reason=None),
+    "nurtured": lambda d, p, e: _reason(d, p.get("reason")),
+    "disqualified": lambda d, p, e: _reason(d, p.get("reason_text"), p["reason_code"]),
+    "reopened": lambda d, p, e: _reason(d, None),
     "marked_duplicate": lambda d, p, e: d.update(duplicate_of=p["of_lead_id"]),
     "merged_into": lambda d, p, e: d.update(merged_into=p["master_id"]),
     "duplicate_absorbed": lambda d, p, e: _absorb(d, p),
     "converted": lambda d, p, e: d.update(conversion=p["links"] | {"opportunity": p["terms"]}),
+    "personal_data_erased": lambda d, p, e: _forget(d),
 }  # fmt: skip
 
 

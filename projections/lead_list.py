@@ -12,6 +12,7 @@ from typing import Any
 
 from psycopg2.extras import execute_values
 
+from domain.values import ERASED
 from projections.base import OneTable
 from projections.envelope import Envelope
 from projections.statuses import STATUS_OF
@@ -115,6 +116,8 @@ class LeadList(OneTable):
             return [f"{c} = %({c})s" for c in values], values
         if e.name == "assigned":
             return ["owner = %(owner)s"], {"owner": p["owner"]}
+        if e.name == "personal_data_erased":
+            return ["contact_name = %(erased)s", "email = NULL", "phone = NULL"], {"erased": ERASED}
         if e.name == "contacted":
             return [
                 "status = CASE WHEN status = 'new' THEN 'contacted' ELSE status END",

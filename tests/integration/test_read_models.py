@@ -21,6 +21,8 @@ import pytest
 from domain.records import Activity, OpportunityTerms, ScoreBreakdown
 from domain.service import LeadService
 from domain.values import ActivityKind, BantItem, DisqualifyReason, EventMeta, LeadDetails
+from infra.blobs import BlobStore
+from infra.erasure import erase_lead
 from infra.runtime import Engine
 from projections.dedupe_index import DedupeIndex
 from projections.reports import Reports
@@ -33,13 +35,17 @@ COUNTRIES = (("GB", "London"), ("US", "CA"), ("DE", "Berlin"), (None, None))
 BANT = {BantItem.BUDGET: "50k", BantItem.AUTHORITY: "CTO", BantItem.NEED: "CRM", BantItem.TIMELINE: "Q3"}
 TERMS = OpportunityTerms(name="Deal", deal_value=Decimal("1000"), expected_close=date(2027, 1, 1), probability=40)
 FEED_KINDS = {"captured", "assigned", "contacted", "activity_logged", "qualified", "nurtured", "disqualified",
-              "merged_into", "duplicate_absorbed", "converted"}  # fmt: skip
+              "merged_into", "duplicate_absorbed", "converted", "personal_data_erased"}  # fmt: skip
+ERASE_EVERY = 13
+"""Every 13th lead (so every path, 13 and 7 being coprime) has its personal data erased once
+the projections have seen it."""
 
 
 @dataclass
 class Expected:
     """What the script says about one lead, kept as the script goes."""
 
+    index: int
     path: str
     source: str
     country: str | None
@@ -51,6 +57,11 @@ class Expected:
     statuses: list[str] = field(default_factory=lambda: ["new"])
     activities: int = 0
     score: int = 0
+    erased: bool = False
+
+    @property
+    def name(self) -> str:
+        return "[erased]" if self.erased else f"Lead {self.index}"
 
 
 def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
@@ -64,7 +75,7 @@ def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
         details = LeadDetails.model_validate({"contact_name": f"Lead {i}", "email": f"lead{i}@example.com",
                                               "company": f"Company {i}", "source": source, "address": address})  # fmt: skip
         lead = s.capture_lead(details=details, meta=boss).lead_id
-        x = expected[lead] = Expected(path, source, country, owner, events=[("captured", "manager-1")])
+        x = expected[lead] = Expected(i, path, source, country, owner, events=[("captured", "manager-1")])
         s.assign(lead_id=lead, owner=owner, meta=boss)
         x.events.append(("assigned", "manager-1"))
         x.followers.add(owner)
@@ -117,6 +128,16 @@ def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
     return expected
 
 
+def erase_some(engine: Engine, expected: dict[UUID, Expected]) -> None:
+    blobs = BlobStore(engine.db, schema=engine.settings.event_schema)
+    for lead, x in expected.items():
+        if x.index % ERASE_EVERY == ERASE_EVERY // 2:
+            erase_lead(service=engine.service, blobs=blobs, lead_id=lead, meta=EventMeta(actor="admin-1"),
+                       request=f"DSR-{x.index}", expected_version=None)  # fmt: skip
+            x.erased = True
+            x.events.append(("personal_data_erased", "admin-1"))
+
+
 def activity(owner: str) -> Activity:
     return Activity(activity_id=uuid4(), kind=ActivityKind.CALL, subject="Intro call", logged_by=owner,
                     logged_at=datetime.now(UTC))  # fmt: skip
@@ -140,20 +161,23 @@ def history(any_engine: Engine) -> dict[UUID, Expected]:
     expected = write_history(any_engine.service, LEADS)
     any_engine.start_background()
     wait_until_all_projected(any_engine)
+    erase_some(any_engine, expected)
+    wait_until_all_projected(any_engine)
     return expected
 
 
 def test_lead_list_holds_each_leads_status_owner_score_and_place(any_engine: Engine, history: dict[UUID, Expected]) -> None:
-    got = {r[0]: r[1:] for r in rows(any_engine, "SELECT lead_id, status, owner, score, source, country, version "
-                                             "FROM {s}.lead_list_v2")}  # fmt: skip
-    assert got == {k: (x.status, x.owner, x.score, x.source, x.country, len(x.events)) for k, x in history.items()}
+    got = {r[0]: r[1:] for r in rows(any_engine, "SELECT lead_id, contact_name, status, owner, score, source, country, "
+                                             "version FROM {s}.lead_list_v2")}  # fmt: skip
+    assert got == {k: (x.name, x.status, x.owner, x.score, x.source, x.country, len(x.events))
+                   for k, x in history.items()}  # fmt: skip
 
 
 def test_lead_detail_holds_followers_activities_and_links(any_engine: Engine, history: dict[UUID, Expected]) -> None:
     docs = dict(rows(any_engine, "SELECT lead_id, doc FROM {s}.lead_detail_v1"))
-    assert {k: (d["status"], set(d["followers"]), len(d["activities"]), d["conversion"] is not None)
-            for k, d in docs.items()} == {
-        k: (x.status, x.followers, x.activities, x.status == "converted") for k, x in history.items()
+    assert {k: (d["details"]["contact_name"], d["erased"], d["status"], set(d["followers"]), len(d["activities"]),
+                d["conversion"] is not None) for k, d in docs.items()} == {
+        k: (x.name, x.erased, x.status, x.followers, x.activities, x.status == "converted") for k, x in history.items()
     }  # fmt: skip
 
 
@@ -181,7 +205,9 @@ def test_the_lead_feed_has_one_item_per_key_change_and_notifications_skip_the_ac
 def test_aging_knows_each_leads_status_and_every_status_it_passed_through(
     any_engine: Engine, history: dict[UUID, Expected]
 ) -> None:
-    assert dict(rows(any_engine, "SELECT lead_id, status FROM {s}.aging_v1")) == {k: x.status for k, x in history.items()}
+    assert dict(rows(any_engine, "SELECT lead_id, status FROM {s}.aging_v1")) == {
+        k: x.status for k, x in history.items() if not x.erased  # nothing ages that accepts no changes
+    }
     intervals: dict[UUID, list[str]] = {}
     for lead, status in rows(any_engine, "SELECT lead_id, status FROM {s}.aging_v1_intervals ORDER BY lead_id, entered_version"):
         intervals.setdefault(lead, []).append(status)
@@ -197,7 +223,34 @@ def test_the_dedupe_index_finds_a_lead_by_email_and_forgets_merged_ones(
         for path, lead in by_path.items():
             n = next(i for i, k in enumerate(history) if k == lead)
             found = index.candidates(cur, {"contact_name": "Someone", "email": f"LEAD{n}@example.com"})
-            assert [c.lead_id for c in found] == ([] if path == "merged" else [lead]), path
+            assert [c.lead_id for c in found] == ([] if path == "merged" or history[lead].erased else [lead]), path
+        for lead, x in history.items():
+            if x.erased:
+                assert index.candidates(cur, {"contact_name": f"Lead {x.index}", "email": f"lead{x.index}@example.com",
+                                              "company": f"Company {x.index}"}) == []  # fmt: skip
+
+
+def test_no_read_model_and_no_stored_event_holds_an_erased_leads_personal_data(
+    any_engine: Engine, history: dict[UUID, Expected]
+) -> None:
+    """Every table with a lead_id column, searched as text for the erased leads' names and emails;
+    the stored events of every lead, searched for any lead's name or email."""
+    erased = {k: x for k, x in history.items() if x.erased}
+    assert erased
+    tables = rows(any_engine, "SELECT table_schema || '.' || table_name FROM information_schema.columns "
+                              "WHERE table_schema = '{s}' AND column_name = 'lead_id'")  # fmt: skip
+    assert len(tables) >= 8
+    for (table,) in tables:
+        found = rows(any_engine, f"SELECT t::text FROM {table} t WHERE lead_id = ANY(ARRAY{[str(k) for k in erased]}::uuid[])")
+        text = "\n".join(r[0] for r in found)
+        leaked = [x.index for x in erased.values() if f"Lead {x.index}" in text or f"lead{x.index}@" in text]
+        assert not leaked, f"{table} still holds the personal data of erased leads {leaked}"
+    events_table = any_engine.service.recorder.events_table_name  # type: ignore[attr-defined]
+    with any_engine.db.cursor() as cur:
+        cur.execute(f"SELECT convert_from(state, 'UTF8') FROM {any_engine.settings.event_schema}.{events_table}")
+        stored = "\n".join(r[0] for r in cur.fetchall())
+    assert "example.com" not in stored and "Lead 1" not in stored and "Intro call" not in stored
+    assert "Company 1" in stored, "company names are not personal data and stay readable"
 
 
 def test_the_reports_count_what_the_script_did(any_engine: Engine, history: dict[UUID, Expected]) -> None:

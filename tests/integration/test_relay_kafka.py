@@ -6,10 +6,15 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
+import orjson
 from cloudevents.v1.kafka import KafkaMessage, from_binary
 from kafka import KafkaConsumer
 
 from consumers.contract import from_kafka
+from infra.blobs import BlobStore
+from infra.erasure import erase_lead
+from infra.personal_data import PersonalData
+from infra.subject_keys import PostgresKeyStore
 from domain.values import EventMeta, LeadDetails
 from infra.kafka_bus import ensure_topics
 from infra.runtime import Engine
@@ -56,8 +61,30 @@ def test_each_event_is_published_once_keyed_by_lead_in_order_with_cloudevents_he
     assert set(versions) == set(leads)
     assert all(v == [1, 2, 3] for v in versions.values()), versions
     assert all(len(p) == 1 for p in partitions.values())
-    types = [from_kafka(r.headers, r.value).type for r in records if r.key == str(leads[0]).encode()]
+    types = [from_kafka(r.headers, r.value, s.personal).type for r in records if r.key == str(leads[0]).encode()]
     assert types == ["lead.captured.v1", "lead.contacted.v1", "lead.assigned.v1"]
+
+
+def test_published_events_carry_personal_data_sealed_and_erasure_reaches_the_topic(kafka_engine: Engine) -> None:
+    """The topic keeps everything forever, so what it keeps must be unreadable once erased."""
+    s = kafka_engine.service
+    lead = s.capture_lead(details=LeadDetails(contact_name="Ada Lovelace", email="ada@example.com", company="Engines"),
+                          meta=META).lead_id  # fmt: skip
+    thread = run_in_thread(kafka_engine.relay())
+    (record,) = read_topic(kafka_engine.settings, 1)
+    kafka_engine.stop.set()
+    thread.join(timeout=10)
+    payload = orjson.loads(record.value)
+    assert b"Ada" not in record.value and b"ada@example.com" not in record.value
+    assert payload["details"]["company"] == "Engines" and payload["details"]["contact_name"] is None
+    assert [p for p, _ in payload["personal_data"]["paths"]] == ["details.contact_name", "details.email"]
+    opened = from_kafka(record.headers, record.value, s.personal).payload["details"]
+    assert (opened["contact_name"], opened["email"]) == ("Ada Lovelace", "ada@example.com")
+    erase_lead(service=s, blobs=BlobStore(kafka_engine.db, schema=kafka_engine.settings.event_schema), lead_id=lead,
+               meta=META, request=None, expected_version=None)  # fmt: skip
+    other_process = PostgresKeyStore(kafka_engine.db, schema=kafka_engine.settings.event_schema, cache_s=0)
+    erased = from_kafka(record.headers, record.value, PersonalData(other_process)).payload["details"]
+    assert (erased["contact_name"], erased["email"], erased["company"]) == ("[erased]", None, "Engines")
 
 
 def test_a_restarted_relay_resumes_after_its_stored_position(kafka_settings: Settings) -> None:

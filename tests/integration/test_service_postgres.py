@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 from domain.errors import VersionConflict
-from domain.service import CommandResult, LeadService
+from domain.service import CommandResult
 from domain.values import EventMeta, LeadDetails
-from infra.event_mapper import MAPPER_ENV
+from infra.event_store import StoredLeadService
 from infra.postgres import eventsourcing_env
 from infra.runtime import Engine
 
@@ -25,7 +25,7 @@ def test_concurrent_duplicates_of_one_command_have_one_effect(engine: Engine) ->
     """Both callers pass the pre-check; the record's unique version makes one save fail,
     and that caller gets the winner's result."""
     lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
-    other = LeadService(env=eventsourcing_env(engine.db, engine.settings) | MAPPER_ENV)
+    other = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings), keys=engine.service.keys)
     results = race([lambda s=s: s.contact(lead_id=lead_id, via="call", meta=EventMeta(actor="a", command_id="c-1"))
                     for s in (engine.service, other)])  # fmt: skip
     assert all(isinstance(r, CommandResult) and r.version == 2 for r in results)
@@ -34,7 +34,7 @@ def test_concurrent_duplicates_of_one_command_have_one_effect(engine: Engine) ->
 
 
 def test_two_writers_with_the_same_expected_version_exactly_one_wins(engine: Engine) -> None:
-    other = LeadService(env=eventsourcing_env(engine.db, engine.settings) | MAPPER_ENV)
+    other = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings), keys=engine.service.keys)
     for round_ in range(10):
         lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
         results = race([lambda s=s, o=o: s.assign(lead_id=lead_id, owner=o, meta=EventMeta(actor=o), expected_version=1)
@@ -48,7 +48,7 @@ def test_two_writers_with_the_same_expected_version_exactly_one_wins(engine: Eng
 
 
 def test_without_an_expected_version_a_lost_race_is_retried_and_no_update_is_lost(engine: Engine) -> None:
-    other = LeadService(env=eventsourcing_env(engine.db, engine.settings) | MAPPER_ENV)
+    other = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings), keys=engine.service.keys)
     lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
     results = race([lambda s=s, u=u: s.follow(lead_id=lead_id, user=u, meta=EventMeta(actor=u))
                     for s, u in ((engine.service, "u1"), (other, "u2"))])  # fmt: skip

@@ -1,14 +1,15 @@
 """Unit-test helpers: the service on in-memory persistence (a fake of the event store port),
-with the real pydantic mapper so every event also round-trips through JSON."""
+with the real pydantic mapper so every event also round-trips through JSON, personal fields
+sealed with keys from an in-memory key store."""
 
 from __future__ import annotations
 
 import pytest
 
 from domain.lead import Lead
-from domain.service import LeadService
 from domain.values import EventMeta, LeadDetails
-from infra.event_mapper import MAPPER_ENV
+from infra.event_store import StoredLeadService
+from infra.subject_keys import MemoryKeyStore
 
 META = EventMeta(actor="rep-1")
 
@@ -18,6 +19,10 @@ def new_lead(**details: object) -> Lead:
     return Lead.capture(details=LeadDetails.model_validate(fields), meta=META)
 
 
+def in_memory_service() -> StoredLeadService:
+    return StoredLeadService(env={}, keys=MemoryKeyStore())
+
+
 @pytest.fixture
-def service() -> LeadService:
-    return LeadService(env=dict(MAPPER_ENV))
+def service() -> StoredLeadService:
+    return in_memory_service()

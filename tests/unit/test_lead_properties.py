@@ -8,10 +8,8 @@ from hypothesis import strategies as st
 
 from domain.errors import DomainError, IllegalTransition
 from domain.lifecycle import ALLOWED, LeadCommand
-from domain.service import LeadService
 from domain.values import LeadStatus
-from infra.event_mapper import MAPPER_ENV
-from tests.unit.conftest import new_lead
+from tests.unit.conftest import in_memory_service, new_lead
 from tests.unit.test_lifecycle import INVOKE
 
 TERMINAL = {LeadStatus.CONVERTED, LeadStatus.MERGED}
@@ -30,7 +28,7 @@ SEQUENCES = st.tuples(st.sampled_from(PATHS), st.lists(st.sampled_from(list(C)),
 def test_any_command_sequence_keeps_the_invariants_and_replays_to_the_same_state(
     commands: list[LeadCommand],
 ) -> None:
-    service = LeadService(env=dict(MAPPER_ENV))
+    service = in_memory_service()
     lead = new_lead()
     service.save(lead)
     for command in commands:

@@ -1,0 +1,30 @@
+"""Erasing a lead's personal data on request: record the erasure, destroy the keys, delete the
+files. Safe to repeat: a second request records nothing and finishes what a crash left undone.
+"""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from domain.command_handling import CommandResult
+from domain.values import EventMeta
+from infra.blobs import BlobStore
+from infra.event_store import StoredLeadService
+
+log = logging.getLogger(__name__)
+
+
+def erase_lead(*, service: StoredLeadService, blobs: BlobStore, lead_id: UUID, meta: EventMeta,
+               request: str | None, expected_version: int | None) -> CommandResult:  # fmt: skip
+    """The event first: if the keys were destroyed first and the save then failed, the lead
+    would be unreadable yet still accept changes. The contact its conversion created is the
+    same person's record, so its key goes too."""
+    lead = service.get_lead(lead_id)
+    result = service.erase_personal_data(lead_id=lead_id, meta=meta, request=request, expected_version=expected_version)
+    links = lead.conversion
+    service.keys.erase([lead_id, *([links.contact_id] if links and links.created_contact else [])])
+    deleted = blobs.release(lead_id=lead_id, hashes=[a.content_hash for a in lead.attachments],
+                            absorbed=lead.absorbed, heir=lead.merged_into)  # fmt: skip
+    log.info("erased the personal data of lead %s (%d files deleted)", lead_id, deleted)
+    return result

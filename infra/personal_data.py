@@ -1,0 +1,74 @@
+"""Seals the personal fields of an event with its subject's key, and opens them again.
+
+Each event class names its personal fields (``DomainEvent.personal_data``: JSONPath → value
+once erased). Sealing moves the values found there into one AES-GCM ciphertext under the
+event's ``personal_data`` entry and leaves null in their place; the ciphertext is bound to the
+subject's id. That sealed form is what the event store keeps and what the relay publishes, so
+Kafka holds no personal data in the clear either. Opening puts the values back while the
+subject's key exists, and the declared erased values once it is destroyed.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import os
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from jsonpath_ng import JSONPath, parse
+
+from infra.subject_keys import KeyStore
+
+FIELD = "personal_data"
+"""The entry of a stored or published event that holds its sealed personal fields."""
+
+
+@lru_cache(maxsize=1024)
+def path(expression: str) -> JSONPath:
+    return parse(expression)
+
+
+def present(value: Any) -> bool:
+    """Whether a field holds anything worth sealing (null, "" and {} say nothing)."""
+    return value not in (None, "", {}, [])
+
+
+class PersonalData:
+    def __init__(self, keys: KeyStore) -> None:
+        self.keys = keys
+
+    def seal(self, cls: type, subject: UUID, state: dict[str, Any]) -> None:
+        """In place: move the personal values of ``state`` (an event of ``cls``) into ``FIELD``."""
+        declared: dict[str, Any] = getattr(cls, "personal_data", {})
+        paths: list[list[str]] = []
+        values: list[Any] = []
+        for expression in declared:
+            for match in path(expression).find(state):
+                if present(match.value):
+                    paths.append([expression, str(match.full_path)])
+                    values.append(match.value)
+                    match.full_path.update(state, None)
+        if not paths:
+            return
+        nonce = os.urandom(12)
+        sealed = AESGCM(self.keys.key_for_writing(subject)).encrypt(nonce, orjson.dumps(values), subject.bytes)
+        state[FIELD] = {"paths": paths, "sealed": base64.b64encode(nonce + sealed).decode()}
+
+    def open(self, cls: type, subject: UUID, state: dict[str, Any]) -> None:
+        """In place: put the sealed values back, or the declared erased values if the key is gone."""
+        block = state.pop(FIELD, None)
+        if not block:
+            return
+        key = self.keys.key_for_reading(subject)
+        if key is None:
+            declared: dict[str, Any] = getattr(cls, "personal_data", {})
+            values = [copy.deepcopy(declared.get(expression)) for expression, _ in block["paths"]]
+        else:
+            raw = base64.b64decode(block["sealed"])
+            values = orjson.loads(AESGCM(key).decrypt(raw[:12], raw[12:], subject.bytes))
+        for (_, concrete), value in zip(block["paths"], values, strict=True):
+            path(concrete).update(state, value)
