@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import attachments, audit, commands, feeds, forms, health, leads, reports, views
+from api.routes import attachments, audit, commands, erasure, feeds, forms, health, leads, reports, views
 from infra.blobs import BlobStore
 from infra.runtime import Engine
 
@@ -22,6 +22,6 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.signing_key = engine.settings.signing_key()
     app.state.blobs = BlobStore(engine.db, schema=engine.settings.event_schema)
     errors.install(app)
-    for module in (leads, commands, attachments, feeds, views, reports, forms, audit, health):
+    for module in (leads, commands, attachments, erasure, feeds, views, reports, forms, audit, health):
         app.include_router(module.router)
     return app

@@ -15,6 +15,7 @@ from api.auth import Permission, Principal, Unauthenticated, principal_from
 from domain.errors import InvalidCommand
 from domain.service import CommandResult, LeadService
 from domain.values import Channel, EventMeta
+from infra.blobs import BlobStore
 from infra.runtime import Engine
 
 bearer = HTTPBearer(auto_error=False, description="JWT from `leads token`")
@@ -27,6 +28,11 @@ def get_engine(request: Request) -> Engine:
 
 def get_service(request: Request) -> LeadService:
     return get_engine(request).service
+
+
+def get_blobs(request: Request) -> BlobStore:
+    store: BlobStore = request.app.state.blobs
+    return store
 
 
 def get_principal(
@@ -81,6 +87,7 @@ class CommandContext:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
 ServiceDep = Annotated[LeadService, Depends(get_service)]
 MetaDep = Annotated[EventMeta, Depends(get_meta)]
 ExpectedVersionDep = Annotated[int | None, Depends(get_expected_version)]

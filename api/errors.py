@@ -14,7 +14,16 @@ from pydantic import BaseModel, ValidationError
 
 from api.auth import Forbidden, Unauthenticated
 from api.models import DuplicateCandidate
-from domain.errors import ConversionRequirementsUnmet, DomainError, IllegalTransition, InvalidCommand, NotFound, VersionConflict
+from domain.errors import (
+    ConversionRequirementsUnmet,
+    DomainError,
+    IllegalTransition,
+    InvalidCommand,
+    LeadErased,
+    NotFound,
+    VersionConflict,
+)
+from infra.subject_keys import SubjectErased
 
 STATUS: list[tuple[type[DomainError], int, str]] = [
     (InvalidCommand, 422, "invalid-command"),
@@ -22,6 +31,8 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (VersionConflict, 409, "version-conflict"),
     (IllegalTransition, 409, "illegal-transition"),
     (ConversionRequirementsUnmet, 409, "conversion-requirements-unmet"),
+    (LeadErased, 409, "lead-erased"),
+    (SubjectErased, 409, "lead-erased"),
 ]
 
 
@@ -44,7 +55,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {**PROBLEM, "description": "No valid bearer token"},
     403: {**PROBLEM, "description": "The caller's role or scope does not allow this"},
     404: {**PROBLEM, "description": "No such lead (or account, contact, attachment)"},
-    409: {**PROBLEM, "description": "Version conflict, illegal transition, possible duplicate or unmet precondition"},
+    409: {**PROBLEM, "description": "Version conflict, illegal transition, possible duplicate, erased lead or unmet precondition"},
     413: {**PROBLEM, "description": "Upload over the size limit"},
     422: {**PROBLEM, "description": "Invalid input; the field is named"},
 }

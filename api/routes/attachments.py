@@ -5,31 +5,28 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
 from api.auth import Permission as P
-from api.deps import CommandDep, EngineDep, PrincipalDep
+from api.deps import BlobsDep, CommandDep, EngineDep, PrincipalDep
 from api.errors import PayloadTooLarge
 from api.models import CommandAccepted
 from api.routes.commands import accepted, now
 from domain.errors import NotFound
+from domain.lifecycle import LeadCommand
 from domain.records import Attachment
-from infra.blobs import BlobStore
 
 router = APIRouter(prefix="/leads/{lead_id}/attachments", tags=["lead commands"])
 CHUNK = 1024 * 1024
 
 
-def blobs(request: Request) -> BlobStore:
-    store: BlobStore = request.app.state.blobs
-    return store
-
-
 @router.post("", response_model=CommandAccepted, responses={413: {"description": "File larger than the limit"}})
 async def upload(lead_id: UUID, file: Annotated[UploadFile, File(description="The file; stored once by its SHA-256")],
-                 cmd: CommandDep, request: Request, engine: EngineDep) -> CommandAccepted:  # fmt: skip
-    cmd.principal.require_lead(P.EDIT, lambda: cmd.service.get_lead(lead_id))
+                 cmd: CommandDep, blobs: BlobsDep, engine: EngineDep) -> CommandAccepted:  # fmt: skip
+    lead = cmd.service.get_lead(lead_id)
+    cmd.principal.require_lead(P.EDIT, lambda: lead)
+    lead.check_allowed(LeadCommand.ADD_ATTACHMENT)  # before the content is stored
     limit = engine.settings.max_upload_bytes
     content = bytearray()
     while chunk := await file.read(CHUNK):
@@ -37,7 +34,7 @@ async def upload(lead_id: UUID, file: Annotated[UploadFile, File(description="Th
         if len(content) > limit:
             raise PayloadTooLarge(f"attachments are limited to {limit} bytes")
     media_type = file.content_type or "application/octet-stream"
-    digest = blobs(request).put(bytes(content), media_type=media_type)
+    digest = blobs.put(bytes(content), media_type=media_type, lead_id=lead_id)
     attachment = Attachment(attachment_id=uuid4(), name=file.filename or "unnamed", media_type=media_type,
                             size=len(content), content_hash=digest, added_by=cmd.principal.user, added_at=now())  # fmt: skip
     return accepted(cmd.service.add_attachment(lead_id=lead_id, attachment=attachment, meta=cmd.meta,
@@ -45,11 +42,11 @@ async def upload(lead_id: UUID, file: Annotated[UploadFile, File(description="Th
 
 
 @router.get("/{attachment_id}", response_class=Response)
-def download(lead_id: UUID, attachment_id: UUID, engine: EngineDep, principal: PrincipalDep, request: Request) -> Response:
+def download(lead_id: UUID, attachment_id: UUID, engine: EngineDep, principal: PrincipalDep, blobs: BlobsDep) -> Response:
     lead = engine.service.get_lead(lead_id)
     principal.require_lead(P.VIEW, lambda: lead)
     found = next((a for a in lead.attachments if a.attachment_id == attachment_id), None)
-    blob = blobs(request).get(found.content_hash) if found else None
+    blob = blobs.get(found.content_hash) if found else None
     if found is None or blob is None:
         raise NotFound("attachment", attachment_id)
     return Response(blob[1], media_type=blob[0],

@@ -119,7 +119,7 @@ def test_requests_without_a_valid_token_are_401(engine: Engine) -> None:
 
 # What each role may do, written out from the product brief (not read from api.auth).
 MAY: dict[Role, set[str]] = {
-    Role.ADMIN: {"view", "create", "edit", "archive", "export", "replay"},
+    Role.ADMIN: {"view", "create", "edit", "archive", "export", "replay", "erase"},
     Role.MANAGER: {"view", "create", "edit", "archive", "export", "replay"},
     Role.REP: {"view", "create", "edit"},
     Role.AUDITOR: {"view", "export", "replay"},
@@ -135,12 +135,13 @@ def attempt(api: TestClient, permission: str, lead: str, headers: dict[str, str]
         "archive": lambda: api.post(f"/leads/{lead}/disqualify", json={"reason": "junk"}, headers=headers),
         "export": lambda: api.get("/audit/export", headers=headers),
         "replay": lambda: api.get(f"/leads/{lead}/history", headers=headers),
+        "erase": lambda: api.post(f"/leads/{lead}/erase", json={"request": "DSR-7"}, headers=headers),
     }
     return int(calls[permission]().status_code)
 
 
 @pytest.mark.parametrize("role", list(Role))
-@pytest.mark.parametrize("permission", ["view", "create", "edit", "archive", "export", "replay"])
+@pytest.mark.parametrize("permission", ["view", "create", "edit", "archive", "export", "replay", "erase"])
 def test_each_role_against_each_permission(api: TestClient, engine: Engine, role: Role, permission: str) -> None:
     user = f"{role.value}-1"
     lead = create(api)
