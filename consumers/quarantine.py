@@ -4,6 +4,7 @@ the reason, never silently skipped, and visible in /health."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import orjson
 
@@ -38,6 +39,11 @@ class Quarantine:
             (projection, ref, lead_id, version, event_type, reason,
              payload if isinstance(payload, str) or payload is None else orjson.dumps(payload).decode()),
         )
+
+    def forget(self, cur: Any, lead_ids: list[UUID]) -> None:
+        """Drop the payloads of erased leads' quarantined events (reason and place stay)."""
+        cur.execute(f"UPDATE {self.table} SET payload = NULL WHERE lead_id = ANY(%s::uuid[])",
+                    ([str(i) for i in lead_ids],))
 
     def counts(self, cur: Any) -> dict[str, int]:
         cur.execute(f"SELECT projection, count(*) FROM {self.table} GROUP BY projection")

@@ -16,6 +16,7 @@ from consumers.progress import ProgressBoard
 from consumers.quarantine import Quarantine
 from consumers.sources import Batch, Source
 from projections.base import Projection, lock_ddl
+from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class ProjectionRunner:
         for event in batch.events:
             try:
                 with conn, conn.cursor() as cur:
-                    self.projection.apply(cur, [event])
+                    self._apply_events(cur, [event])
             except Exception as e:
                 if not self.quarantine:
                     return self._halt(f"halted at lead {event.lead_id} version {event.version}: {e}")
@@ -92,6 +93,13 @@ class ProjectionRunner:
         self._commit(conn, Batch([], batch.positions, batch.rejects))
         return True
 
+    def _apply_events(self, cur: Any, events: list[Envelope]) -> None:
+        """Quarantined events keep their payload for diagnosis, so an erasure blanks those too."""
+        self.projection.apply(cur, events)
+        erased = [e.lead_id for e in events if e.name == "personal_data_erased"]
+        if erased and self.quarantine:
+            self.quarantine.forget(cur, erased)
+
     def _halt(self, status: str) -> bool:
         self.status = status
         log.error("%s %s", self.name, status)
@@ -99,7 +107,7 @@ class ProjectionRunner:
 
     def _commit(self, conn: Any, batch: Batch) -> None:
         with conn, conn.cursor() as cur:
-            self.projection.apply(cur, batch.events)
+            self._apply_events(cur, batch.events)
             for ref, reason, raw in batch.rejects:
                 assert self.quarantine is not None
                 self.quarantine.put(cur, projection=self.name, ref=ref, reason=reason, payload=raw)

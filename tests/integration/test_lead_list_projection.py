@@ -8,7 +8,7 @@ import orjson
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from domain.lead_events import DetailsUpdated
+from domain.lead_events import DetailsUpdated, PersonalDataErased
 from domain.records import ScoreBreakdown
 from domain.values import EventMeta, LeadDetails
 from infra.health import health
@@ -101,5 +101,20 @@ def test_where_configured_a_poison_event_is_quarantined_and_the_projection_goes_
         assert (q_lead, q_version, q_type) == (lead, 2, "lead.details_updated.v1") and "null value" in q_reason
         consumers = health(engine)["components"]["consumers"]
         assert consumers["lead_list_v2"]["quarantined"] == 1 and consumers["lead_list_v2"]["status"] == "running"
+        assert quarantined_payloads(engine) == [True]
+        erasure = {"timestamp": "2026-11-02T00:00:00+00:00", "meta": {"actor": "admin"}, "request": None}
+        engine.service.recorder.insert_events([StoredEvent(originator_id=lead, originator_version=3,
+                                                           topic=get_topic(PersonalDataErased),
+                                                           state=orjson.dumps(erasure))])  # fmt: skip
+        wait_until_caught_up(engine)
+        assert quarantined_payloads(engine) == [False], "an erasure blanks the quarantined copies of the lead's events"
     finally:
         engine.close()
+
+
+def quarantined_payloads(engine: Engine) -> list[bool]:
+    """Whether each quarantined event of lead_list still holds its payload."""
+    with engine.db.cursor() as cur:
+        cur.execute(f"SELECT payload IS NOT NULL FROM {engine.settings.read_schema}.quarantine "
+                    "WHERE projection = 'lead_list_v2'")
+        return [r[0] for r in cur.fetchall()]
