@@ -62,7 +62,7 @@ SEALED = {
     "type": "object",
     "description": "The personal fields of this event, sealed with the lead's own key (AES-256-GCM, nonce first, "
                    "the subject id as associated data); each listed path is null in the payload",
-    "properties": {"paths": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+    "properties": {"paths": {"type": "array", "items": {"type": "string"}, "description": "Where each value goes"},
                    "sealed": {"type": "string", "contentEncoding": "base64"}},
     "required": ["paths", "sealed"],
 }  # fmt: skip

@@ -40,7 +40,8 @@ class PydanticMapper(Mapper[Any]):
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
         model = cast(BaseModel, domain_event)
         state = model.model_dump(mode="json", exclude=set(ENVELOPE_FIELDS))
-        self.personal.seal(type(model), domain_event.originator_id, state)
+        self.personal.seal(type(model), domain_event.originator_id, state,
+                           first_event=domain_event.originator_version == 1)
         class_version = getattr(type(model), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version

@@ -9,23 +9,46 @@ picked by the environment.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import Mapper
+from eventsourcing.application import Recording
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.utils import get_topic
 
 from domain.service import LeadService
 from infra.event_mapper import OrjsonTranscoder, PydanticMapper
 from infra.personal_data import PersonalData
-from infra.subject_keys import KeyStore
+from infra.keyed_recorder import KeyedApplicationRecorder
+from infra.subject_keys import KeyStore, PostgresKeyStore
 
 
 class StoredLeadService(LeadService):
     def __init__(self, *, env: dict[str, str], keys: KeyStore) -> None:
+        """With keys in PostgreSQL, the recorder writes new keys in the events' transaction."""
         self.personal = PersonalData(keys)
+        if isinstance(keys, PostgresKeyStore):
+            env = env | {"APPLICATION_RECORDER_TOPIC": get_topic(KeyedApplicationRecorder)}
         super().__init__(env=env)
 
     @property
     def keys(self) -> KeyStore:
         return self.personal.keys
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        recorder = super().construct_recorder()
+        if isinstance(recorder, KeyedApplicationRecorder) and isinstance(self.keys, PostgresKeyStore):
+            recorder.keys = self.keys
+        return recorder
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Tells the key store whether the keys created for this save were committed."""
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except BaseException:
+            self.keys.settle(committed=False)
+            raise
+        self.keys.settle(committed=True)
+        return recordings
 
     def construct_mapper(self) -> Mapper[Any]:
         return PydanticMapper(transcoder=OrjsonTranscoder(), personal=self.personal,

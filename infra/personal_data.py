@@ -41,21 +41,21 @@ class PersonalData:
     def __init__(self, keys: KeyStore) -> None:
         self.keys = keys
 
-    def seal(self, cls: type, subject: UUID, state: dict[str, Any]) -> None:
+    def seal(self, cls: type, subject: UUID, state: dict[str, Any], *, first_event: bool) -> None:
         """In place: move the personal values of ``state`` (an event of ``cls``) into ``FIELD``."""
         declared: dict[str, Any] = getattr(cls, "personal_data", {})
-        paths: list[list[str]] = []
+        paths: list[str] = []
         values: list[Any] = []
         for expression in declared:
             for match in path(expression).find(state):
                 if present(match.value):
-                    paths.append([expression, str(match.full_path)])
+                    paths.append(str(match.full_path))
                     values.append(match.value)
                     match.full_path.update(state, None)
         if not paths:
             return
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys.key_for_writing(subject)).encrypt(nonce, orjson.dumps(values), subject.bytes)
+        sealed = AESGCM(self.keys.key_for_writing(subject, first_event=first_event)).encrypt(nonce, orjson.dumps(values), subject.bytes)
         state[FIELD] = {"paths": paths, "sealed": base64.b64encode(nonce + sealed).decode()}
 
     def open(self, cls: type, subject: UUID, state: dict[str, Any]) -> None:
@@ -63,12 +63,20 @@ class PersonalData:
         block = state.pop(FIELD, None)
         if not block:
             return
+        paths: list[str] = block["paths"]
         key = self.keys.key_for_reading(subject)
         if key is None:
-            declared: dict[str, Any] = getattr(cls, "personal_data", {})
-            values = [copy.deepcopy(declared.get(expression)) for expression, _ in block["paths"]]
+            values = erased_values(cls, state, paths)
         else:
             raw = base64.b64decode(block["sealed"])
             values = orjson.loads(AESGCM(key).decrypt(raw[:12], raw[12:], subject.bytes))
-        for (_, concrete), value in zip(block["paths"], values, strict=True):
+        for concrete, value in zip(paths, values, strict=True):
             path(concrete).update(state, value)
+
+
+def erased_values(cls: type, state: dict[str, Any], paths: list[str]) -> list[Any]:
+    """What each sealed path reads once erased: the value its class declares for the
+    expression that matches it (null when the class no longer declares one)."""
+    declared: dict[str, Any] = getattr(cls, "personal_data", {})
+    erased = {str(m.full_path): value for expression, value in declared.items() for m in path(expression).find(state)}
+    return [copy.deepcopy(erased.get(concrete)) for concrete in paths]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from cachetools import TTLCache
@@ -41,12 +41,13 @@ class SubjectErased(DomainError):
 
 
 class KeyStore(Protocol):
-    def key_for_writing(self, subject: UUID) -> bytes:
-        """The subject's key, created on first use; :class:`SubjectErased` once erased."""
+    def key_for_writing(self, subject: UUID, *, first_event: bool) -> bytes:
+        """The subject's key, created on first use; :class:`SubjectErased` once erased.
+        ``first_event``: the subject's first event, so it can have no key yet."""
         ...
 
     def key_for_reading(self, subject: UUID) -> bytes | None:
-        """The subject's key, or None once erased."""
+        """The subject's key, or None once erased; KeyError if it never had one."""
         ...
 
     def prefetch(self, subjects: Iterable[UUID]) -> None:
@@ -57,6 +58,10 @@ class KeyStore(Protocol):
         """Destroy the subjects' keys, for good."""
         ...
 
+    def settle(self, *, committed: bool) -> None:
+        """After a save: keys created for it are known to be stored (committed) or not."""
+        ...
+
 
 class MemoryKeyStore:
     """Keys in a dict: for the in-memory event store of unit tests and examples."""
@@ -64,14 +69,14 @@ class MemoryKeyStore:
     def __init__(self) -> None:
         self.keys: dict[UUID, bytes | None] = {}
 
-    def key_for_writing(self, subject: UUID) -> bytes:
+    def key_for_writing(self, subject: UUID, *, first_event: bool) -> bytes:
         key = self.keys.setdefault(subject, AESGCM.generate_key(bit_length=256))
         if key is None:
             raise SubjectErased(subject)
         return key
 
     def key_for_reading(self, subject: UUID) -> bytes | None:
-        return self.keys.get(subject)
+        return self.keys[subject]
 
     def prefetch(self, subjects: Iterable[UUID]) -> None:
         pass
@@ -80,15 +85,21 @@ class MemoryKeyStore:
         for subject in subjects:
             self.keys[subject] = None
 
+    def settle(self, *, committed: bool) -> None:
+        pass
+
 
 class PostgresKeyStore:
     """Keys in ``<event schema>.subject_keys``, cached per process for ``cache_s`` seconds.
 
+    A new subject's key is written in the same transaction as the subject's first sealed event
+    (by :class:`infra.keyed_recorder.KeyedApplicationRecorder`), so there is never an event
+    without its key nor a key without its events, and a new lead costs no extra round trip.
+    Until that transaction commits the key is this thread's alone; it is cached once the save
+    succeeded (:meth:`settle`).
+
     A process that cached a key before another process erased it can read that subject's data
-    until its cached entry expires; the process that erases forgets the key at once. New keys
-    are written with ``synchronous_commit = off``: the events that need a key commit after it,
-    synchronously, and that flushes the key's WAL record too; a key whose events never commit
-    is harmless.
+    until its cached entry expires; the process that erases forgets the key at once.
     """
 
     def __init__(self, db: Database, *, schema: str, cache_s: float, cache_size: int = 100_000) -> None:
@@ -96,6 +107,7 @@ class PostgresKeyStore:
         self.table = f"{schema}.subject_keys"
         self.cache: TTLCache[UUID, bytes | None] = TTLCache(maxsize=cache_size, ttl=cache_s)
         self.lock = threading.Lock()
+        self.local = threading.local()
 
     def create(self) -> None:
         with self.db.cursor() as cur:
@@ -111,41 +123,71 @@ class PostgresKeyStore:
         with self.lock:
             self.cache.update(keys)
 
-    def key_for_writing(self, subject: UUID) -> bytes:
+    def _new(self) -> dict[UUID, bytes]:
+        """Keys this thread created for the save in progress, not yet known to be committed."""
+        if not hasattr(self.local, "new"):
+            self.local.new = {}
+        new: dict[UUID, bytes] = self.local.new
+        return new
+
+    def key_for_writing(self, subject: UUID, *, first_event: bool) -> bytes:
+        """A first event needs no look-up: were there a key already, the subject would exist
+        and its first event's insert fail anyway."""
         known, key = self._cached(subject)
-        if not known or key is None:
-            with self.db.cursor() as cur:
-                cur.execute("SET LOCAL synchronous_commit = off")
-                cur.execute(
-                    f"WITH new AS (INSERT INTO {self.table} (subject_id, data_key) VALUES (%(s)s, %(k)s) "
-                    "ON CONFLICT (subject_id) DO NOTHING RETURNING data_key) "
-                    f"SELECT data_key FROM new UNION ALL SELECT data_key FROM {self.table} WHERE subject_id = %(s)s",
-                    {"s": str(subject), "k": AESGCM.generate_key(bit_length=256)},
-                )
-                row = cur.fetchone()
-            key = bytes(row[0]) if row and row[0] is not None else None
-            self._remember({subject: key})
+        if not known:
+            new = self._new()
+            if subject in new:
+                return new[subject]
+            found = {} if first_event else self._load([subject])
+            if subject in found:
+                key = found[subject]
+            else:
+                key = new[subject] = AESGCM.generate_key(bit_length=256)
         if key is None:
             raise SubjectErased(subject)
         return key
 
+    def write_new(self, cursor: Any, subjects: Iterable[UUID]) -> None:
+        """Insert this thread's new keys of ``subjects`` with ``cursor``: the event store's, in
+        the transaction that records their events (run again if that transaction is retried).
+        A concurrent first event of the same subject fails one of the two transactions, as the
+        events' own versions would."""
+        new = self._new()
+        keys = {s: new[s] for s in set(subjects) if s in new}
+        if keys:
+            cursor.execute(f"INSERT INTO {self.table} (subject_id, data_key) SELECT * FROM unnest(%s::uuid[], %s::bytea[])",
+                           (list(keys), list(keys.values())))  # fmt: skip
+
+    def settle(self, *, committed: bool) -> None:
+        new = self._new()
+        if committed:
+            self._remember(dict(new))
+        new.clear()
+
     def key_for_reading(self, subject: UUID) -> bytes | None:
         known, key = self._cached(subject)
-        if not known:
-            self.prefetch([subject])
-            key = self._cached(subject)[1]
-        return key
+        if known:
+            return key
+        found = self._load([subject])
+        if subject not in found:
+            raise KeyError(f"no data key for {subject}, yet its events are sealed: the key store is incomplete")
+        return found[subject]
 
     def prefetch(self, subjects: Iterable[UUID]) -> None:
-        """Only keys found are cached: a subject without a key yet may get one any moment."""
         with self.lock:
-            missing = list({str(s) for s in subjects if s not in self.cache})
-        if not missing:
-            return
+            missing = {s for s in subjects if s not in self.cache}
+        if missing:
+            self._load(missing)
+
+    def _load(self, subjects: Iterable[UUID]) -> dict[UUID, bytes | None]:
+        """Read keys (None: erased) and cache them. Subjects without a key are not cached:
+        they may get one any moment."""
         with self.db.cursor() as cur:
-            cur.execute(f"SELECT subject_id, data_key FROM {self.table} WHERE subject_id = ANY(%s::uuid[])", (missing,))
+            cur.execute(f"SELECT subject_id, data_key FROM {self.table} WHERE subject_id = ANY(%s::uuid[])",
+                        ([str(s) for s in subjects],))  # fmt: skip
             found: dict[UUID, bytes | None] = {UUID(str(s)): bytes(k) if k is not None else None for s, k in cur}
         self._remember(found)
+        return found
 
     def erase(self, subjects: Iterable[UUID]) -> None:
         ids = [str(s) for s in subjects]

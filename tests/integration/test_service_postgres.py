@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
-from domain.errors import VersionConflict
+from uuid import uuid4
+
+from domain.errors import DomainError, VersionConflict
 from domain.service import CommandResult
 from domain.values import EventMeta, LeadDetails
 from infra.event_store import StoredLeadService
+from infra.subject_keys import PostgresKeyStore
 from infra.postgres import eventsourcing_env
 from infra.runtime import Engine
 
@@ -54,6 +57,30 @@ def test_without_an_expected_version_a_lost_race_is_retried_and_no_update_is_los
                     for s, u in ((engine.service, "u1"), (other, "u2"))])  # fmt: skip
     assert all(isinstance(r, CommandResult) for r in results), results
     assert engine.service.get_lead(lead_id).followers == {"u1", "u2"}
+    other.close()
+
+
+def test_two_captures_of_one_new_lead_store_one_key_the_one_its_events_were_sealed_with(engine: Engine) -> None:
+    """Each writer creates a key for the new lead; only the transaction whose events commit
+    stores its key, so what was stored can always be read back."""
+    other = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings),
+                              keys=PostgresKeyStore(engine.db, schema=engine.settings.event_schema, cache_s=60))  # fmt: skip
+    for round_ in range(5):
+        lead_id = uuid4()
+        results = race([lambda s=s, e=e: s.capture_lead(details=LeadDetails(contact_name="Ada", email=e),
+                                                        meta=EventMeta(actor="a"), lead_id=lead_id)
+                        for s, e in ((engine.service, "one@example.com"), (other, "two@example.com"))])  # fmt: skip
+        winners = [r for r in results if isinstance(r, CommandResult)]
+        assert len(winners) == 1 and all(isinstance(r, DomainError) for r in results if r not in winners), results
+        reader = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings),
+                                   keys=PostgresKeyStore(engine.db, schema=engine.settings.event_schema, cache_s=0))
+        assert reader.get_lead(lead_id).details.email in ("one@example.com", "two@example.com"), f"round {round_}"
+        assert all(s.get_lead(lead_id).details == reader.get_lead(lead_id).details for s in (engine.service, other))
+        reader.close()
+        with engine.db.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {engine.settings.event_schema}.subject_keys WHERE subject_id = %s",
+                        (str(lead_id),))  # fmt: skip
+            assert cur.fetchone() == (1,)
     other.close()
 
 
