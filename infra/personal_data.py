@@ -54,8 +54,9 @@ class PersonalData:
                     match.full_path.update(state, None)
         if not paths:
             return
+        key = self.keys.key_for_writing(subject, first_event=first_event)
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys.key_for_writing(subject, first_event=first_event)).encrypt(nonce, orjson.dumps(values), subject.bytes)
+        sealed = AESGCM(key).encrypt(nonce, orjson.dumps(values), subject.bytes)
         state[FIELD] = {"paths": paths, "sealed": base64.b64encode(nonce + sealed).decode()}
 
     def open(self, cls: type, subject: UUID, state: dict[str, Any]) -> None:

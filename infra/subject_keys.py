@@ -190,8 +190,11 @@ class PostgresKeyStore:
         return found
 
     def erase(self, subjects: Iterable[UUID]) -> None:
+        """A subject without a key yet gets a tombstone, so no process stores its data later."""
         ids = [str(s) for s in subjects]
         with self.db.cursor() as cur:
-            cur.execute(f"UPDATE {self.table} SET data_key = NULL, erased_at = coalesce(erased_at, now()) "
-                        "WHERE subject_id = ANY(%s::uuid[])", (ids,))  # fmt: skip
+            cur.execute(f"INSERT INTO {self.table} (subject_id, data_key, erased_at) "
+                        "SELECT unnest(%s::uuid[]), NULL, now() ON CONFLICT (subject_id) "
+                        "DO UPDATE SET data_key = NULL, erased_at = now() "
+                        f"WHERE {self.table}.erased_at IS NULL", (ids,))  # fmt: skip
         self._remember({UUID(s): None for s in ids})

@@ -1,15 +1,17 @@
-"""Idempotency and optimistic concurrency against the real PostgreSQL event store."""
+"""Idempotency, optimistic concurrency and data keys against the real PostgreSQL event store."""
 
 from __future__ import annotations
 
 import threading
 from uuid import uuid4
 
+import pytest
+
 from domain.errors import DomainError, VersionConflict
 from domain.service import CommandResult
 from domain.values import EventMeta, LeadDetails
 from infra.event_store import StoredLeadService
-from infra.subject_keys import PostgresKeyStore
+from infra.subject_keys import PostgresKeyStore, SubjectErased
 from infra.postgres import eventsourcing_env
 from infra.runtime import Engine
 
@@ -102,3 +104,13 @@ def race(calls: list[object]) -> list[object]:
     for t in threads:
         t.join()
     return results
+
+
+def test_an_erasure_reaches_every_process_and_binds_subjects_that_had_no_key_yet(engine: Engine) -> None:
+    lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
+    never_keyed = uuid4()
+    engine.service.keys.erase([lead_id, never_keyed])
+    elsewhere = PostgresKeyStore(engine.db, schema=engine.settings.event_schema, cache_s=0)
+    assert elsewhere.key_for_reading(lead_id) is None
+    with pytest.raises(SubjectErased):
+        elsewhere.key_for_writing(never_keyed, first_event=False)
