@@ -99,10 +99,12 @@ class PostgresKeyStore:
     succeeded (:meth:`settle`).
 
     A process that cached a key before another process erased it can read that subject's data
-    until its cached entry expires; the process that erases forgets the key at once.
+    until its cached entry expires; the process that erases forgets the key at once. The cache
+    holds a few batches' keys (a miss costs one query): at 100,000 entries a consumer's memory
+    grew 1.8-fold over 200,000 new leads, at 2,000 it stays flat (bench, RSS stage).
     """
 
-    def __init__(self, db: Database, *, schema: str, cache_s: float, cache_size: int = 100_000) -> None:
+    def __init__(self, db: Database, *, schema: str, cache_s: float, cache_size: int = 2_000) -> None:
         self.db = db
         self.table = f"{schema}.subject_keys"
         self.cache: TTLCache[UUID, bytes | None] = TTLCache(maxsize=cache_size, ttl=cache_s)
