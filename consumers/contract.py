@@ -9,6 +9,7 @@ versions with the same upcasters the event store uses.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID, NAMESPACE_URL, uuid5
@@ -62,13 +63,14 @@ def envelope_of(event: DomainEvent, notification_id: int | None = None) -> Envel
     )
 
 
-def envelope_from_notification(notification: Notification, mapper: Mapper[Any], *, sealed: bool = False) -> Envelope:
+def envelope_from_notification(notification: Notification, mapper: Mapper[Any], *, sealed: bool = False,
+                               keys: Mapping[UUID, bytes | None] | None = None) -> Envelope:  # fmt: skip
     """Straight from the stored JSON (upcast, not re-validated): the relay and the projections
     read every event, and validating each again cost them about half their time. ``sealed``
     keeps personal fields sealed, as the relay publishes them."""
     if not isinstance(mapper, PydanticMapper):
         raise TypeError(f"lead events are stored by {PydanticMapper.__qualname__}, not {type(mapper).__qualname__}")
-    cls, state = mapper.decode_state(notification, sealed=sealed)
+    cls, state = mapper.decode_state(notification, sealed=sealed, keys=keys)
     time = datetime.fromisoformat(state.pop("timestamp"))
     state.pop("originator_topic", None)
     lead_id = UUID(str(notification.originator_id))
@@ -108,9 +110,10 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
     )
 
 
-def from_kafka(headers: list[tuple[str, bytes]], value: bytes, personal: PersonalData) -> Envelope:
-    """Decode our CloudEvents message, opening its sealed personal fields with ``personal``;
-    raise :class:`ContractError` naming what is wrong."""
+def from_kafka(headers: list[tuple[str, bytes]], value: bytes, personal: PersonalData,
+               keys: Mapping[UUID, bytes | None] | None = None) -> Envelope:  # fmt: skip
+    """Decode our CloudEvents message, opening its sealed personal fields with ``personal``
+    (``keys``: those fetched for the batch); raise :class:`ContractError` naming what is wrong."""
     h = {k: v.decode("utf-8", "replace") for k, v in headers or []}
     for required in ("ce_id", "ce_type", "ce_subject", "ce_time", "ce_leadversion"):
         if required not in h:
@@ -128,7 +131,7 @@ def from_kafka(headers: list[tuple[str, bytes]], value: bytes, personal: Persona
     if not isinstance(payload, dict):
         raise ContractError("the value is not a JSON object")
     try:
-        personal.open(cls, lead_id, payload)
+        personal.open(cls, lead_id, payload, keys)
     except (InvalidTag, KeyError, TypeError, ValueError) as e:
         raise ContractError(f"its personal_data cannot be opened: {type(e).__name__} {e}") from None
     payload["class_version"] = int(m.group(2))

@@ -82,8 +82,8 @@ class NotificationLogSource:
                 self.stop.wait(timeout_s)
             return Batch()
         leads = [n for n in notifications if n.topic in LEAD_TOPICS]
-        self.mapper.personal.keys.prefetch({UUID(str(n.originator_id)) for n in leads})
-        events = [envelope_from_notification(n, self.mapper) for n in leads]
+        keys = self.mapper.personal.keys.keys_for_reading({UUID(str(n.originator_id)) for n in leads})
+        events = [envelope_from_notification(n, self.mapper, keys=keys) for n in leads]
         return Batch(events, {0: notifications[-1].id})
 
     def acknowledge(self, batch: Batch) -> None:
@@ -103,7 +103,7 @@ partitions at all. poll still returns as soon as records arrive, so latency does
 
 
 def lead_of(key: bytes | None) -> UUID | None:
-    """The lead id a message is keyed by, if it is one (only used to prefetch keys)."""
+    """The lead id a message is keyed by, if it is one (only used to fetch a batch's keys)."""
     try:
         return UUID(key.decode()) if key else None
     except (UnicodeDecodeError, ValueError):
@@ -166,11 +166,12 @@ class KafkaSource:
             self.consumer.resume(*todo)
         records = self.consumer.poll(timeout_ms=max(GROUP_POLL_MS, int(timeout_s * 1000)), max_records=self.batch_size)
         batch = Batch()
-        self.personal.keys.prefetch({lead for recs in records.values() for r in recs if (lead := lead_of(r.key))})
+        keys = self.personal.keys.keys_for_reading({lead for recs in records.values() for r in recs
+                                                    if (lead := lead_of(r.key))})  # fmt: skip
         for tp, recs in records.items():
             for r in recs:
                 try:
-                    batch.events.append(from_kafka(r.headers, r.value, self.personal))
+                    batch.events.append(from_kafka(r.headers, r.value, self.personal, keys))
                 except ContractError as e:
                     raw = (r.value or b"").decode("utf-8", "replace")
                     batch.rejects.append((f"{self.topic}/{tp.partition}@{r.offset}", str(e), raw))

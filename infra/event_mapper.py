@@ -9,6 +9,7 @@ examples' pydantic mapper does not. Personal fields are sealed with the subject'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 from uuid import UUID
 
@@ -63,10 +64,12 @@ class PydanticMapper(Mapper[Any]):
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[Any], cls.model_validate(state))
 
-    def decode_state(self, stored_event: StoredEvent, *, sealed: bool = False) -> tuple[type[BaseModel], dict[str, Any]]:
+    def decode_state(self, stored_event: StoredEvent, *, sealed: bool = False,
+                     keys: Mapping[UUID, bytes | None] | None = None) -> tuple[type[BaseModel], dict[str, Any]]:  # fmt: skip
         """The event's class and its stored fields at the current version, not validated: for
         readers (relay, projections) that pass on what was validated when it was recorded.
-        ``sealed`` keeps the personal fields sealed (the relay publishes them so)."""
+        ``sealed`` keeps the personal fields sealed (the relay publishes them so); ``keys``
+        are the data keys fetched for the reader's batch."""
         cls = resolve_topic(stored_event.topic)
         data = stored_event.state
         try:
@@ -76,7 +79,7 @@ class PydanticMapper(Mapper[Any]):
                 data = self.compressor.decompress(data)
             state: dict[str, Any] = self.transcoder.decode(data)
             if not sealed:
-                self.personal.open(cls, UUID(str(stored_event.originator_id)), state)
+                self.personal.open(cls, UUID(str(stored_event.originator_id)), state, keys)
         except Exception as e:
             msg = f"cannot decode {stored_event.topic} {stored_event.originator_id} v{stored_event.originator_version}: {e}"
             raise MapperDeserialisationError(msg) from e

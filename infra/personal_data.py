@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import copy
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -59,13 +60,15 @@ class PersonalData:
         sealed = AESGCM(key).encrypt(nonce, orjson.dumps(values), subject.bytes)
         state[FIELD] = {"paths": paths, "sealed": base64.b64encode(nonce + sealed).decode()}
 
-    def open(self, cls: type, subject: UUID, state: dict[str, Any]) -> None:
-        """In place: put the sealed values back, or the declared erased values if the key is gone."""
+    def open(self, cls: type, subject: UUID, state: dict[str, Any],
+             known: Mapping[UUID, bytes | None] | None = None) -> None:  # fmt: skip
+        """In place: put the sealed values back, or the declared erased values if the key is
+        gone. ``known``: keys fetched for a whole batch (see ``KeyStore.keys_for_reading``)."""
         block = state.pop(FIELD, None)
         if not block:
             return
         paths: list[str] = block["paths"]
-        key = self.keys.key_for_reading(subject)
+        key = known[subject] if known is not None and subject in known else self.keys.key_for_reading(subject)
         if key is None:
             values = erased_values(cls, state, paths)
         else:
