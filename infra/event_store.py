@@ -2,8 +2,8 @@
 mapper, their personal fields sealed with keys from a :class:`~infra.subject_keys.KeyStore`.
 
 The domain's ``LeadService`` knows nothing of keys; this subclass only chooses how its events
-are mapped, the eventsourcing way (``construct_mapper``), with the persistence module still
-picked by the environment.
+are mapped and recorded, the eventsourcing way (``construct_mapper``, a recorder topic), with
+the persistence module still picked by the environment.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from eventsourcing.utils import get_topic
 
 from domain.service import LeadService
 from infra.event_mapper import OrjsonTranscoder, PydanticMapper
-from infra.personal_data import PersonalData
 from infra.keyed_recorder import KeyedApplicationRecorder
+from infra.personal_data import PersonalData
 from infra.subject_keys import KeyStore, PostgresKeyStore
 
 

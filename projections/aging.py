@@ -14,7 +14,7 @@ from uuid import UUID
 
 from psycopg2.extras import execute_values
 
-from projections.base import forget, create_once, fetch_dicts, rows_by_lead, upsert_by_lead
+from projections.base import create_once, fetch_dicts, forget, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
 from projections.lead_list import ACTIVITY_EVENTS
 from projections.statuses import OPEN_STATUSES, status_after

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from rapidfuzz import fuzz
 
-from projections.base import forget, OneTable, rows_by_lead, upsert_by_lead
+from projections.base import OneTable, forget, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
 
 DDL = """

@@ -17,7 +17,6 @@ from psycopg2.extras import Json
 
 from domain.lead_events import activity_personal, details_personal
 from domain.values import ERASED
-
 from projections.base import OneTable, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
 from projections.statuses import status_after
