@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -168,8 +169,7 @@ def events_markdown(prefix: str = "leads.") -> str:
         "",
         "| event | sealed fields |",
         "| --- | --- |",
-        *(f"| `{event_type(c)}` | {', '.join(f'`{p}`' for p in c.personal_data)} |"
-          for c in CLASSES.values() if c.personal_data),
+        *(f"| `{event_type(c)}` | {_sealed(c)} |" for c in CLASSES.values() if c.personal_data),
     ]
     for name, payload in payloads.items():
         lines += ["", f"### `{name}`", ""]
@@ -179,6 +179,11 @@ def events_markdown(prefix: str = "leads.") -> str:
         for field, spec in payload["properties"].items():
             lines.append(f"| `{field}` | {_type(spec)} | {'yes' if field in payload['required'] else 'no'} |")
     return "\n".join(lines) + "\n"
+
+
+def _sealed(cls: type[BaseModel]) -> str:
+    declared: dict[str, Any] = getattr(cls, "personal_data", {})
+    return ", ".join(f"`{path}` → `{orjson.dumps(erased).decode()}`" for path, erased in declared.items())
 
 
 def _type(spec: dict[str, Any]) -> str:

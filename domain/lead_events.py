@@ -1,5 +1,7 @@
 """The Lead's events: the public contract, past tense, typed. Never change a stored meaning;
-add a ``class_version`` and an upcaster instead (see ``Disqualified``).
+add a ``class_version`` and an upcaster instead (see ``Disqualified``). Fields listed in
+``personal_data`` are stored and published sealed at the path they had when recorded, so an
+upcaster must not move one: add a new field instead.
 """
 
 from __future__ import annotations
