@@ -4,12 +4,14 @@ as erased, every view forgets it, its files go, and the lead accepts no more cha
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from infra.runtime import Engine
+from tests.e2e.auth import bearer
 from tests.e2e.test_api import create, ok
 from tests.e2e.test_read_api import seen
 
@@ -20,8 +22,6 @@ SECRETS = ("Ada Lovelace", "ada@example.com", "+442079460958", "Countess", "St J
 
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
-    from tests.e2e.auth import bearer
-
     engine.start_background()
     with TestClient(create_app(engine), headers=bearer(engine.settings)) as client:
         yield client
