@@ -46,8 +46,8 @@ class CommandAccepted(BaseModel):
     created: dict[str, UUID] = Field(default_factory=dict, description="Ids created (conversion)")
 
 
-class LeadState(BaseModel):
-    """A lead rebuilt from the event store, as it was at a version or an instant."""
+class LeadBase(BaseModel):
+    """What every view of one lead shows first."""
 
     lead_id: UUID
     version: int
@@ -56,6 +56,12 @@ class LeadState(BaseModel):
     details: LeadDetails
     owner: str | None
     followers: list[str]
+    erased: bool = Field(default=False, description="Its personal data was erased; personal fields read [erased] or null")
+
+
+class LeadState(LeadBase):
+    """A lead rebuilt from the event store, as it was at a version or an instant."""
+
     score: int
     temperature: Temperature
     bant: dict[BantItem, str]
@@ -67,7 +73,6 @@ class LeadState(BaseModel):
     merged_into: UUID | None
     absorbed: list[UUID]
     conversion: ConversionLinks | None
-    erased: bool = Field(default=False, description="Its personal data was erased; personal fields read [erased] or null")
     modified_at: datetime
 
     @classmethod
@@ -136,16 +141,9 @@ class ScorePublic(BaseModel):
     shown: int
 
 
-class LeadDetailPublic(BaseModel):
+class LeadDetailPublic(LeadBase):
     """The projected document of one lead (projection ``lead_detail``)."""
 
-    lead_id: UUID
-    version: int
-    status: LeadStatus
-    status_reason: str | None
-    details: LeadDetails
-    owner: str | None
-    followers: list[str]
     activities: list[Activity]
     notes: list[Note]
     attachments: list[Attachment]
@@ -156,7 +154,6 @@ class LeadDetailPublic(BaseModel):
     merged_into: UUID | None
     absorbed: list[UUID]
     conversion: dict[str, Any] | None = Field(description="Opportunity, account and contact of the conversion")
-    erased: bool = Field(default=False, description="Its personal data was erased; personal fields read [erased] or null")
     created_at: datetime
     created_by: str
     updated_at: datetime

@@ -35,6 +35,13 @@ def activity_personal(prefix: str) -> dict[str, Any]:
     return {f"{prefix}.subject": ERASED, f"{prefix}.outcome": None, f"{prefix}.next_step": None}
 
 
+def whole_lead_personal(details: str) -> dict[str, Any]:
+    """A whole lead's personal fields: its details under ``details``, and its activities,
+    notes and attachments (as a merge carries them, and as a lead's document holds them)."""
+    return {**details_personal(details), **activity_personal("activities[*]"), "notes[*].text": ERASED,
+            "attachments[*].name": ERASED}  # fmt: skip
+
+
 class LeadCaptured(Aggregate.Created):
     personal_data: ClassVar[dict[str, Any]] = details_personal("details")
 
@@ -231,10 +238,7 @@ class DuplicateAbsorbed(Aggregate.Event):
     """On the master: which lead, which of its fields won, and the children re-linked here.
     What it carries over becomes the master's: erasing the master erases it."""
 
-    personal_data: ClassVar[dict[str, Any]] = {
-        **details_personal("fields_taken"), **activity_personal("activities[*]"),
-        "notes[*].text": ERASED, "attachments[*].name": ERASED,
-    }  # fmt: skip
+    personal_data: ClassVar[dict[str, Any]] = whole_lead_personal("fields_taken")
 
     duplicate_id: UUID
     fields_taken: dict[str, Any]

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from psycopg2.extras import execute_values
 
-from projections.base import create_once, fetch_dicts, forget, rows_by_lead, upsert_by_lead
+from projections.base import create_once, fetch_dicts, rows_by_lead, save_rows
 from projections.envelope import Envelope
 from projections.lead_list import ACTIVITY_EVENTS
 from projections.statuses import OPEN_STATUSES, status_after
@@ -63,7 +63,7 @@ class Aging:
             return
         rows = rows_by_lead(cur, self.aging, COLUMNS, events)
         intervals: dict[tuple[UUID, int], list[Any]] = {}
-        erased = []
+        erased: set[UUID] = set()
         for e in events:
             row = rows.get(e.lead_id)
             if row is not None and e.version <= row["version"]:
@@ -85,12 +85,9 @@ class Aging:
             if e.name == "aging_alerted":
                 row["alerted_version"] = e.version
             if e.name == "personal_data_erased":
-                rows.pop(e.lead_id)
-                erased.append(e.lead_id)
-                continue
+                erased.add(e.lead_id)
             row["version"] = e.version
-        upsert_by_lead(cur, self.aging, COLUMNS, [(k, *(r[c] for c in COLUMNS)) for k, r in rows.items()])
-        forget(cur, self.aging, erased)
+        save_rows(cur, self.aging, COLUMNS, rows, erased)
         if intervals:
             execute_values(cur, f"INSERT INTO {self.intervals} VALUES %s ON CONFLICT (lead_id, entered_version) "
                                 "DO UPDATE SET left_at = EXCLUDED.left_at",

@@ -63,11 +63,14 @@ def upsert_by_lead(cur: Any, table: str, columns: Sequence[str], rows: list[tupl
                             f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in columns)}", rows)  # fmt: skip
 
 
-def forget(cur: Any, table: str, lead_ids: Sequence[UUID]) -> None:
-    """Delete the rows of leads whose personal data was erased. Safe against redelivery: a
-    lead's events arrive in order, and nothing follows its erasure."""
-    if lead_ids:
-        cur.execute(f"DELETE FROM {table} WHERE lead_id = ANY(%s::uuid[])", ([str(i) for i in lead_ids],))
+def save_rows(cur: Any, table: str, columns: Sequence[str], rows: dict[UUID, dict[str, Any]],
+              erased: set[UUID]) -> None:  # fmt: skip
+    """Upsert each lead's row (``columns`` of it), and delete the rows of leads erased in this
+    batch: the read model keeps nothing of them. Safe against redelivery: a lead's events
+    arrive in order, and nothing follows its erasure."""
+    upsert_by_lead(cur, table, columns, [(k, *(r[c] for c in columns)) for k, r in rows.items() if k not in erased])
+    if erased:
+        cur.execute(f"DELETE FROM {table} WHERE lead_id = ANY(%s::uuid[])", ([str(i) for i in erased],))
 
 
 class OneTable:

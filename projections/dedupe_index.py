@@ -17,7 +17,7 @@ from uuid import UUID
 
 from rapidfuzz import fuzz
 
-from projections.base import OneTable, forget, rows_by_lead, upsert_by_lead
+from projections.base import OneTable, rows_by_lead, save_rows
 from projections.envelope import Envelope
 
 DDL = """
@@ -92,7 +92,7 @@ class DedupeIndex(OneTable):
         if not events:
             return
         rows = rows_by_lead(cur, self.table, COLUMNS, events)
-        erased = []
+        erased: set[UUID] = set()
         for e in events:
             row = rows.get(e.lead_id)
             if row is not None and e.version <= row["version"]:
@@ -107,12 +107,9 @@ class DedupeIndex(OneTable):
             elif e.name == "merged_into":
                 row["merged"] = True
             elif e.name == "personal_data_erased":
-                rows.pop(e.lead_id)
-                erased.append(e.lead_id)
-                continue
+                erased.add(e.lead_id)
             row["version"] = e.version
-        upsert_by_lead(cur, self.table, COLUMNS, [(k, *(r[c] for c in COLUMNS)) for k, r in rows.items()])
-        forget(cur, self.table, erased)
+        save_rows(cur, self.table, COLUMNS, rows, erased)
 
     def candidates(self, cur: Any, details: dict[str, Any], *, limit: int = 10) -> list[Candidate]:
         """Open or closed leads (not merged away) that look like the same person."""

@@ -15,8 +15,7 @@ from uuid import UUID
 from jsonpath_ng import parse as parse_path
 from psycopg2.extras import Json
 
-from domain.lead_events import activity_personal, details_personal
-from domain.values import ERASED
+from domain.lead_events import whole_lead_personal
 from projections.base import OneTable, rows_by_lead, upsert_by_lead
 from projections.envelope import Envelope
 from projections.statuses import status_after
@@ -63,8 +62,7 @@ def _forget(doc: Doc) -> None:
     """What replaying the lead's events after its erasure gives: every personal field reads as
     its erased value (the events' own declarations say which and how), BANT is empty, and a
     disqualification keeps only its reason code."""
-    for expression, value in {**details_personal("details"), **activity_personal("activities[*]"),
-                              "notes[*].text": ERASED, "attachments[*].name": ERASED}.items():  # fmt: skip
+    for expression, value in whole_lead_personal("details").items():
         parse_path(expression).update(doc, value)
     doc["bant"] = {}
     doc["status_reason"] = doc.get("disqualify_code") if doc["status_reason"] else None
