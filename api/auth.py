@@ -70,7 +70,9 @@ class Principal:
         if self.role is Role.REP:
             return self.user in (lead.owner, *lead.followers) or (lead.owner is None and lead.captured_by == self.user)
         if self.role is Role.MANAGER:
-            return lead.owner is None or lead.owner == self.user or lead.owner in self.team or self.user in lead.followers
+            return (
+                lead.owner is None or lead.owner == self.user or lead.owner in self.team or self.user in lead.followers
+            )
         return True
 
     def require_lead(self, permission: Permission, load: Callable[[], Lead]) -> None:

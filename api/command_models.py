@@ -73,8 +73,11 @@ class ScoreAdjustmentBody(Body):
 
 class MergeBody(Body):
     duplicate_ids: list[UUID] = Field(min_length=1, examples=[["5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10"]])
-    take_fields: dict[UUID, list[str]] = Field(default_factory=dict, description="Per duplicate, its fields that win",
-                                               examples=[{"5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10": ["phone"]}])
+    take_fields: dict[UUID, list[str]] = Field(
+        default_factory=dict,
+        description="Per duplicate, its fields that win",
+        examples=[{"5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10": ["phone"]}],
+    )
 
 
 class ConvertBody(Body):

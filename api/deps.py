@@ -60,13 +60,15 @@ def get_meta(
 
 
 def get_expected_version(
-    if_match: Annotated[str | None, Header(description="The version you last saw (ETag); refused with 409 if stale")] = None,
+    if_match: Annotated[
+        str | None, Header(description="The version you last saw (ETag); refused with 409 if stale")
+    ] = None,
 ) -> int | None:
     if if_match is None:
         return None
     value = if_match.removeprefix("W/").strip('"')
     if not value.isdigit():
-        raise InvalidCommand("If-Match must be a lead version, e.g. \"3\"", field="If-Match")
+        raise InvalidCommand('If-Match must be a lead version, e.g. "3"', field="If-Match")
     return int(value)
 
 
@@ -79,8 +81,9 @@ class CommandContext:
     meta: EventMeta
     expected_version: int | None
 
-    def on_lead(self, lead_id: UUID, permission: Permission,
-                call: Callable[[LeadService, EventMeta, int | None], CommandResult]) -> CommandResult:  # fmt: skip
+    def on_lead(
+        self, lead_id: UUID, permission: Permission, call: Callable[[LeadService, EventMeta, int | None], CommandResult]
+    ) -> CommandResult:
         """Check the caller may act on this lead, then run the command."""
         self.principal.require_lead(permission, lambda: self.service.get_lead(lead_id))
         return call(self.service, self.meta, self.expected_version)

@@ -22,8 +22,9 @@ class OnDuplicate(StrEnum):
     ASSOCIATE = "associate"
 
 
-def duplicate_screen(engine: Engine, service: LeadService,
-                     choice: OnDuplicate | None) -> Callable[[LeadDetails], LeadDetails]:  # fmt: skip
+def duplicate_screen(
+    engine: Engine, service: LeadService, choice: OnDuplicate | None
+) -> Callable[[LeadDetails], LeadDetails]:
     """The ``screen`` for ``LeadService.capture_lead``: refuse (the default), let through, or
     link the new lead to the best match's account and contact."""
 
@@ -31,12 +32,18 @@ def duplicate_screen(engine: Engine, service: LeadService,
         if choice is OnDuplicate.CREATE:
             return details
         with engine.db.cursor() as cur:
-            candidates = DedupeIndex(schema=engine.settings.read_schema).candidates(cur, details.model_dump(mode="json"))
+            candidates = DedupeIndex(schema=engine.settings.read_schema).candidates(
+                cur, details.model_dump(mode="json")
+            )
         if candidates and choice is OnDuplicate.ASSOCIATE:
             return associated(service, details, candidates[0].lead_id)
         if candidates:
-            raise PossibleDuplicate([DuplicateCandidate(lead_id=c.lead_id, contact_name=c.contact_name,
-                                                        matched_on=list(c.matched_on)) for c in candidates])  # fmt: skip
+            raise PossibleDuplicate(
+                [
+                    DuplicateCandidate(lead_id=c.lead_id, contact_name=c.contact_name, matched_on=list(c.matched_on))
+                    for c in candidates
+                ]
+            )
         return details
 
     return screen
@@ -49,6 +56,8 @@ def associated(service: LeadService, details: LeadDetails, existing_id: UUID) ->
     account_id = links.account_id if links else existing.details.account_id
     contact_id = links.contact_id if links else existing.details.contact_id
     if account_id is None and contact_id is None:
-        raise InvalidCommand(f"lead {existing_id} has no account or contact to associate with; "
-                             "use on_duplicate=create or reject", field="on_duplicate")  # fmt: skip
+        raise InvalidCommand(
+            f"lead {existing_id} has no account or contact to associate with; use on_duplicate=create or reject",
+            field="on_duplicate",
+        )
     return details.model_copy(update={"account_id": account_id, "contact_id": contact_id})

@@ -9,8 +9,8 @@ from urllib.parse import unquote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 from pydantic import BaseModel, ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Forbidden, Unauthenticated
 from api.models import DuplicateCandidate
@@ -55,7 +55,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {**PROBLEM, "description": "No valid bearer token"},
     403: {**PROBLEM, "description": "The caller's role or scope does not allow this"},
     404: {**PROBLEM, "description": "No such lead (or account, contact, attachment)"},
-    409: {**PROBLEM, "description": "Version conflict, illegal transition, possible duplicate, erased lead or unmet precondition"},
+    409: {
+        **PROBLEM,
+        "description": "Version conflict, illegal transition, possible duplicate, erased lead or unmet precondition",
+    },
     413: {**PROBLEM, "description": "Upload over the size limit"},
     422: {**PROBLEM, "description": "Invalid input; the field is named"},
 }
@@ -87,8 +90,9 @@ class RefuseNul:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and ("\x00" in scope["path"]
-                                        or "\x00" in unquote(scope.get("query_string", b"").decode("latin-1"))):  # fmt: skip
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or "\x00" in unquote(scope.get("query_string", b"").decode("latin-1"))
+        ):
             response = problem(400, "bad-request", "Bad request", "the URL must not contain NUL (%00) characters")
             await response(scope, receive, send)
             return
@@ -120,9 +124,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PossibleDuplicate)
     async def duplicate(_: Request, exc: PossibleDuplicate) -> JSONResponse:
-        return problem(409, "possible-duplicate", "Possible duplicate",
-                       f"{exc}; repeat with on_duplicate=create or associate, or use the existing lead",
-                       candidates=[c.model_dump(mode="json") for c in exc.candidates])  # fmt: skip
+        return problem(
+            409,
+            "possible-duplicate",
+            "Possible duplicate",
+            f"{exc}; repeat with on_duplicate=create or associate, or use the existing lead",
+            candidates=[c.model_dump(mode="json") for c in exc.candidates],
+        )
 
     @app.exception_handler(PayloadTooLarge)
     async def too_large(_: Request, exc: PayloadTooLarge) -> JSONResponse:

@@ -26,7 +26,8 @@ def view_filter(cur: Any, settings: Settings, user: str, view: SystemView) -> Le
     now = datetime.now(UTC)
     aging: tuple[UUID, ...] = ()
     if view is SystemView.AGING:  # type: ignore[attr-defined]
-        overdue = Aging(schema=settings.read_schema).overdue(cur, thresholds=settings.aging_thresholds, now=now,
-                                                             alerted_too=True)  # fmt: skip
+        overdue = Aging(schema=settings.read_schema).overdue(
+            cur, thresholds=settings.aging_thresholds, now=now, alerted_too=True
+        )
         aging = tuple(r["lead_id"] for r in overdue if r["owner"] == user)
     return system_view(view.value, user=user, now=now, aging_ids=aging)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
-
 from typing import Any, Self
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -42,7 +41,9 @@ class LeadCreate(LeadDetails):
 class CommandAccepted(BaseModel):
     lead_id: UUID
     version: int
-    position: int | None = Field(default=None, description="Log position of the last event; null on an idempotent replay")
+    position: int | None = Field(
+        default=None, description="Log position of the last event; null on an idempotent replay"
+    )
     created: dict[str, UUID] = Field(default_factory=dict, description="Ids created (conversion)")
 
 
@@ -56,7 +57,9 @@ class LeadBase(BaseModel):
     details: LeadDetails
     owner: str | None
     followers: list[str]
-    erased: bool = Field(default=False, description="Its personal data was erased; personal fields read [erased] or null")
+    erased: bool = Field(
+        default=False, description="Its personal data was erased; personal fields read [erased] or null"
+    )
 
 
 class LeadState(LeadBase):
@@ -78,13 +81,27 @@ class LeadState(LeadBase):
     @classmethod
     def of(cls, lead: Lead) -> LeadState:
         return cls(
-            lead_id=lead.id, version=lead.version, status=lead.status, status_reason=lead.status_reason,
-            details=lead.details, owner=lead.owner, followers=sorted(lead.followers), score=lead.score,
-            temperature=lead.temperature, bant=lead.bant, first_contacted_at=lead.first_contacted_at,
-            activities=lead.activities, notes=lead.notes, attachments=lead.attachments, signals=lead.signals,
-            merged_into=lead.merged_into, absorbed=lead.absorbed, conversion=lead.conversion, erased=lead.erased,
+            lead_id=lead.id,
+            version=lead.version,
+            status=lead.status,
+            status_reason=lead.status_reason,
+            details=lead.details,
+            owner=lead.owner,
+            followers=sorted(lead.followers),
+            score=lead.score,
+            temperature=lead.temperature,
+            bant=lead.bant,
+            first_contacted_at=lead.first_contacted_at,
+            activities=lead.activities,
+            notes=lead.notes,
+            attachments=lead.attachments,
+            signals=lead.signals,
+            merged_into=lead.merged_into,
+            absorbed=lead.absorbed,
+            conversion=lead.conversion,
+            erased=lead.erased,
             modified_at=lead.modified_on,
-        )  # fmt: skip
+        )
 
 
 class HistoryEntry(BaseModel):

@@ -8,7 +8,6 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.base import contains_nul
-
 from domain.values import LeadSource, LeadStatus, Priority, Temperature
 from projections.lead_queries import SORTS, SYSTEM_VIEWS, LeadFilter
 
@@ -19,7 +18,9 @@ SystemView = StrEnum("SystemView", {name.upper(): name for name in SYSTEM_VIEWS}
 class LeadFilters(BaseModel):
     """Filters of a lead list; every one optional, all of them must hold."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "qualified", "country": "DE", "min_score": 70}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "qualified", "country": "DE", "min_score": 70}]}
+    )
 
     status: LeadStatus | None = None
     owner: str | None = Field(default=None, max_length=200)
@@ -30,8 +31,9 @@ class LeadFilters(BaseModel):
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     region: str | None = Field(default=None, max_length=200)
     unread: bool | None = None
-    q: str | None = Field(default=None, max_length=200, description="Words of the name, company or email; "
-                                                                    "each matches as a prefix")  # fmt: skip
+    q: str | None = Field(
+        default=None, max_length=200, description="Words of the name, company or email; each matches as a prefix"
+    )
     min_score: int | None = Field(default=None, ge=0, le=100)
 
     @model_validator(mode="after")
@@ -46,8 +48,9 @@ class LeadFilters(BaseModel):
 
 
 class ListQuery(LeadFilters):
-    view: SystemView | None = Field(default=None, description="A system view: my_leads, unread, recently_created, "
-                                                              "converted, aging")  # fmt: skip
+    view: SystemView | None = Field(
+        default=None, description="A system view: my_leads, unread, recently_created, converted, aging"
+    )
     saved: str | None = Field(default=None, max_length=100, description="One of your saved views, by name")
     sort: SortKey = SortKey.CREATED_AT  # type: ignore[attr-defined]
     order: Literal["asc", "desc"] = "desc"

@@ -31,10 +31,24 @@ from infra.runtime import Engine
 from infra.settings import Mode, Settings
 
 SCALES: dict[str, dict[str, int]] = {
-    "small": {"leads": 100, "intake": 1_000, "relay": 2_000, "e2e_seconds": 3, "rss_events": 5_000,
-              "query_rows": 20_000, "query_rounds": 20},
-    "full": {"leads": 1_000, "intake": 20_000, "relay": 50_000, "e2e_seconds": 30, "rss_events": 200_000,
-             "query_rows": 1_000_000, "query_rounds": 50},
+    "small": {
+        "leads": 100,
+        "intake": 1_000,
+        "relay": 2_000,
+        "e2e_seconds": 3,
+        "rss_events": 5_000,
+        "query_rows": 20_000,
+        "query_rounds": 20,
+    },
+    "full": {
+        "leads": 1_000,
+        "intake": 20_000,
+        "relay": 50_000,
+        "e2e_seconds": 30,
+        "rss_events": 200_000,
+        "query_rows": 1_000_000,
+        "query_rounds": 50,
+    },
 }
 LEADS = shutil.which("leads") or str(Path(sys.executable).parent / "leads")
 
@@ -76,9 +90,16 @@ def fresh_database(server_dsn: str) -> str:
 
 def settings_for(server_dsn: str, kafka: str, mode: Mode) -> Settings:
     home = Path(tempfile.mkdtemp(prefix="leads-bench-"))
-    return Settings(postgres_dsn=fresh_database(server_dsn), home=home, mode=mode, kafka_bootstrap_servers=kafka,
-                    topic_prefix=f"bench{uuid.uuid4().hex[:6]}.", topic_partitions=6, idle_wait_ms=5,
-                    consumer_group=f"bench{uuid.uuid4().hex[:6]}")  # fmt: skip
+    return Settings(
+        postgres_dsn=fresh_database(server_dsn),
+        home=home,
+        mode=mode,
+        kafka_bootstrap_servers=kafka,
+        topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
+        topic_partitions=6,
+        idle_wait_ms=5,
+        consumer_group=f"bench{uuid.uuid4().hex[:6]}",
+    )
 
 
 def with_engine(settings: Settings, work: Callable[[Engine], Any]) -> Any:
@@ -90,9 +111,13 @@ def with_engine(settings: Settings, work: Callable[[Engine], Any]) -> Any:
 
 
 def env_of(s: Settings) -> dict[str, str]:
-    return os.environ | {"LEADS_MODE": s.mode.value, "LEADS_POSTGRES_DSN": s.postgres_dsn or "",
-                         "LEADS_HOME": str(s.home), "LEADS_TOPIC_PREFIX": s.topic_prefix,
-                         "LEADS_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers}  # fmt: skip
+    return os.environ | {
+        "LEADS_MODE": s.mode.value,
+        "LEADS_POSTGRES_DSN": s.postgres_dsn or "",
+        "LEADS_HOME": str(s.home),
+        "LEADS_TOPIC_PREFIX": s.topic_prefix,
+        "LEADS_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
+    }
 
 
 def free_port() -> int:
@@ -114,8 +139,9 @@ def end_to_end(s: Settings, seconds: int) -> dict[str, float]:
                     break
             except stages.httpx.HTTPError:
                 time.sleep(0.05)
-        token = subprocess.run([LEADS, "token", "--user", "bench", "--role", "admin"], env=env, capture_output=True,
-                               text=True, check=True).stdout.strip()  # fmt: skip
+        token = subprocess.run(
+            [LEADS, "token", "--user", "bench", "--role", "admin"], env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
         return stages.end_to_end(url, {"Authorization": f"Bearer {token}"}, rate_per_s=200, seconds=seconds)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -125,14 +151,23 @@ def end_to_end(s: Settings, seconds: int) -> dict[str, float]:
 def consumer_rss(s: Settings, events: int) -> tuple[float, float]:
     engine = Engine.open(s)
     engine.prepare_read_store()
-    consumer = subprocess.Popen([LEADS, "consume", "--projection", "lead_list"], env=env_of(s),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    consumer = subprocess.Popen(
+        [LEADS, "consume", "--projection", "lead_list"],
+        env=env_of(s),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     proc = psutil.Process(consumer.pid)
     try:
+
         def load() -> None:
             for start in range(0, events, 400):
-                engine.service.save(*[Lead.capture(details=stages.details(i), meta=stages.META)
-                                      for i in range(start, min(events, start + 400))])  # fmt: skip
+                engine.service.save(
+                    *[
+                        Lead.capture(details=stages.details(i), meta=stages.META)
+                        for i in range(start, min(events, start + 400))
+                    ]
+                )
             head = engine.service.recorder.max_notification_id() or 0
             while not _projected(engine, head):
                 time.sleep(0.05)
@@ -173,6 +208,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     n = SCALES[args.scale]
     rows: list[Row] = []
     with postgres(args.postgres_dsn) as server:
+
         def settings(mode: Mode) -> Settings:
             return settings_for(server, args.kafka, mode)
 
@@ -180,14 +216,23 @@ def main(argv: list[str] | None = None) -> list[Row]:
         rows.append(Row("command path (4 events/lead, 1 command/transaction)", ours, base, "events/s", "≥ 0.8"))
         ours, base = with_engine(settings(Mode.KAFKA), lambda e: stages.intake(e, n["intake"]))
         rows.append(Row("intake (Kafka → applied) vs batched saves", ours, base, "messages/s", "≥ 0.8"))
-        (ours, base), (rebuilt, raw) = with_engine(settings(Mode.KAFKA), lambda e: (
-            stages.relay(e, n["relay"]), stages.rebuild_from_kafka(e, n["relay"])))  # fmt: skip
+        (ours, base), (rebuilt, raw) = with_engine(
+            settings(Mode.KAFKA), lambda e: (stages.relay(e, n["relay"]), stages.rebuild_from_kafka(e, n["relay"]))
+        )
         rows.append(Row("relay (log → Kafka) vs raw producer", ours, base, "events/s", "≥ 0.8"))
-        rows.append(Row("rebuild of all 5 read models from Kafka vs raw consume + COPY", rebuilt, raw, "events/s",
-                        "≥ 0.5"))  # fmt: skip
+        rows.append(
+            Row("rebuild of all 5 read models from Kafka vs raw consume + COPY", rebuilt, raw, "events/s", "≥ 0.5")
+        )
         ours, base = with_engine(settings(Mode.EMBEDDED), lambda e: query_stage(e, n["query_rows"], n["query_rounds"]))
-        rows.append(Row(f"queries at {n['query_rows']:,} leads (GET /leads, reports) vs raw SQL", ours, base,
-                        "queries/s", "≥ 0.5"))  # fmt: skip
+        rows.append(
+            Row(
+                f"queries at {n['query_rows']:,} leads (GET /leads, reports) vs raw SQL",
+                ours,
+                base,
+                "queries/s",
+                "≥ 0.5",
+            )
+        )
         latency = end_to_end(settings(Mode.EMBEDDED), n["e2e_seconds"])
         rows.append(Row("end to end p99 at 200 commands/s (limit 100 ms)", latency["p99"], 100.0, "ms", "≤ 1.0"))
         peak, warm = consumer_rss(settings(Mode.EMBEDDED), n["rss_events"])
@@ -200,12 +245,27 @@ def report(rows: list[Row], path: Path, scale: str, latency: dict[str, float]) -
     lines = ["| stage | ours | baseline | unit | ratio | goal |", "| --- | ---: | ---: | --- | ---: | --- |"]
     lines += [f"| {r.stage} | {r.ours:,.1f} | {r.baseline:,.1f} | {r.unit} | {r.ratio:.2f} | {r.goal} |" for r in rows]
     print("\n".join(lines))
-    print(f"\nend to end latency (ms): p50 {latency['p50']:.1f}, p95 {latency['p95']:.1f}, p99 {latency['p99']:.1f} "
-          f"over {latency['requests']:.0f} commands")  # fmt: skip
-    machine = {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-               "python": platform.python_version(), "platform": platform.platform()}  # fmt: skip
-    path.write_text(json.dumps({"scale": scale, "machine": machine, "latency_ms": latency,
-                                "rows": [asdict(r) | {"ratio": r.ratio} for r in rows]}, indent=2))  # fmt: skip
+    print(
+        f"\nend to end latency (ms): p50 {latency['p50']:.1f}, p95 {latency['p95']:.1f}, p99 {latency['p99']:.1f} "
+        f"over {latency['requests']:.0f} commands"
+    )
+    machine = {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    path.write_text(
+        json.dumps(
+            {
+                "scale": scale,
+                "machine": machine,
+                "latency_ms": latency,
+                "rows": [asdict(r) | {"ratio": r.ratio} for r in rows],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

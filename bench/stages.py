@@ -55,9 +55,9 @@ def command_path(engine: Engine, leads: int) -> tuple[float, float]:
         for i in range(leads):
             lead = PlainLead(name=f"Lead {i}", email=f"lead{i}@example.com")
             plain.save(lead)
-            for step in (lambda: lead.contact("call"), lambda: lead.assign("rep-1"), lambda: lead.follow("manager")):
+            for step, arg in (("contact", "call"), ("assign", "rep-1"), ("follow", "manager")):
                 lead = plain.repository.get(lead.id)
-                step()
+                getattr(lead, step)(arg)
                 plain.save(lead)
 
     result = rate(4 * leads, ours), rate(4 * leads, baseline)
@@ -78,8 +78,12 @@ def intake(engine: Engine, messages: int) -> tuple[float, float]:
     producer = KafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, linger_ms=5)
     for i in range(messages):
         body = f'{{"contact_name": "In {i}", "email": "in{i}@example.com"}}'.encode()
-        headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid.uuid4()).encode()), ("ce_source", b"urn:bench"),
-                   ("ce_type", b"lead.intake.capture.v1")]  # fmt: skip
+        headers = [
+            ("ce_specversion", b"1.0"),
+            ("ce_id", str(uuid.uuid4()).encode()),
+            ("ce_source", b"urn:bench"),
+            ("ce_type", b"lead.intake.capture.v1"),
+        ]
         producer.send(s.intake_topic, value=body, headers=headers)
     producer.flush()
     producer.close()
@@ -91,8 +95,12 @@ def intake(engine: Engine, messages: int) -> tuple[float, float]:
 
     def baseline() -> None:
         for start in range(0, messages, s.batch_size):
-            plain.save(*[PlainLead(name=f"In {i}", email=f"in{i}@example.com")
-                         for i in range(start, min(messages, start + s.batch_size))])  # fmt: skip
+            plain.save(
+                *[
+                    PlainLead(name=f"In {i}", email=f"in{i}@example.com")
+                    for i in range(start, min(messages, start + s.batch_size))
+                ]
+            )
 
     result = ours, rate(messages, baseline)
     plain.close()
@@ -103,7 +111,9 @@ def relay(engine: Engine, events: int) -> tuple[float, float]:
     """Events/s from the log to Kafka, vs kafka-python sending the same bytes with the same settings."""
     s = engine.settings
     for start in range(0, events, 400):
-        engine.service.save(*[Lead.capture(details=details(i), meta=META) for i in range(start, min(events, start + 400))])
+        engine.service.save(
+            *[Lead.capture(details=details(i), meta=META) for i in range(start, min(events, start + 400))]
+        )
     head = engine.service.recorder.max_notification_id() or 0
     engine.prepare_read_store()
     raw_topic = f"{s.topic_prefix}bench-raw"
@@ -229,8 +239,11 @@ def _reached(engine: Engine, consumer: str, ends: dict[int, int]) -> bool:
 
 
 def _raw_consume_and_copy(engine: Engine, parts: list[TopicPartition], ends: dict[int, int]) -> None:
-    consumer = KafkaConsumer(bootstrap_servers=engine.settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                             max_poll_records=engine.settings.batch_size)  # fmt: skip
+    consumer = KafkaConsumer(
+        bootstrap_servers=engine.settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        max_poll_records=engine.settings.batch_size,
+    )
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     conn = engine.db.connect()
@@ -245,7 +258,9 @@ def _raw_consume_and_copy(engine: Engine, parts: list[TopicPartition], ends: dic
                 for r in records:
                     h = dict(r.headers)
                     payload = r.value.decode().replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                    rows.write(f"{r.key.decode()}\t{h['ce_leadversion'].decode()}\t{h['ce_type'].decode()}\t{payload}\n")
+                    rows.write(
+                        f"{r.key.decode()}\t{h['ce_leadversion'].decode()}\t{h['ce_type'].decode()}\t{payload}\n"
+                    )
                     if r.offset >= ends[tp.partition] - 1:
                         left.pop(tp.partition, None)
             rows.seek(0)
@@ -262,7 +277,8 @@ def queries(engine: Engine, client: Any, rows: int, rounds: int) -> tuple[float,
     filled with generated rows by SQL: this stage measures reading, not projecting."""
     table = LeadList(schema=engine.settings.read_schema).table
     with engine.db.cursor() as cur:
-        cur.execute(f"""
+        cur.execute(
+            f"""
             INSERT INTO {table} (lead_id, version, contact_name, email, company, industry, country, region, source,
                                  priority, status, owner, score_base, created_at, updated_at)
             SELECT gen_random_uuid(), 1, 'Lead ' || i, 'lead' || i || '@example.com', 'Company ' || (i %% 5000),
@@ -270,12 +286,16 @@ def queries(engine: Engine, client: Any, rows: int, rounds: int) -> tuple[float,
                    (ARRAY['website','referral','trade_show','partner'])[1 + i %% 4], 'medium',
                    (ARRAY['new','contacted','qualified','nurture','unqualified','converted'])[1 + i %% 6],
                    'rep-' || (i %% 50), i %% 90, now() - (i || ' minutes')::interval, now()
-            FROM generate_series(1, %s) AS i""", (rows,))  # fmt: skip
+            FROM generate_series(1, %s) AS i""",
+            (rows,),
+        )
         cur.execute(f"ANALYZE {table}")
-    requests = [("/leads", {"status": "qualified", "owner": "rep-7", "limit": 50}),
-                ("/leads", {"q": "company 42", "limit": 50}),
-                ("/leads", {"country": "DE", "sort": "score", "limit": 50}),
-                ("/reports/sources", {})]  # fmt: skip
+    requests = [
+        ("/leads", {"status": "qualified", "owner": "rep-7", "limit": 50}),
+        ("/leads", {"q": "company 42", "limit": 50}),
+        ("/leads", {"country": "DE", "sort": "score", "limit": 50}),
+        ("/reports/sources", {}),
+    ]
     filters = [LeadFilter(status="qualified", owner="rep-7"), LeadFilter(text="company 42"), LeadFilter(country="DE")]
     sql: list[bytes] = []
     with engine.db.cursor() as cur:  # the exact SQL the API runs, captured once, for the raw side

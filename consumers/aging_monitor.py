@@ -27,8 +27,16 @@ ACTOR = "system:aging-monitor"
 class AgingMonitor:
     name = "aging-monitor"
 
-    def __init__(self, *, service: LeadService, aging: Aging, cursor: Callable[[], Any], thresholds: dict[str, int],
-                 interval_s: float, stop: threading.Event) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        service: LeadService,
+        aging: Aging,
+        cursor: Callable[[], Any],
+        thresholds: dict[str, int],
+        interval_s: float,
+        stop: threading.Event,
+    ) -> None:
         self.service = service
         self.aging = aging
         self.cursor = cursor
@@ -55,12 +63,17 @@ class AgingMonitor:
             overdue = self.aging.overdue(cur, thresholds=self.thresholds, now=now)
         raised = 0
         for row in overdue:
-            meta = EventMeta(actor=ACTOR, channel=Channel.SYSTEM,
-                             command_id=f"aging/{row['lead_id']}/{row['status_version']}")  # fmt: skip
+            meta = EventMeta(
+                actor=ACTOR, channel=Channel.SYSTEM, command_id=f"aging/{row['lead_id']}/{row['status_version']}"
+            )
             try:
-                self.service.raise_aging_alert(lead_id=row["lead_id"], status=LeadStatus(row["status"]),
-                                               days_in_status=row["days"], threshold_days=row["threshold_days"],
-                                               meta=meta)  # fmt: skip
+                self.service.raise_aging_alert(
+                    lead_id=row["lead_id"],
+                    status=LeadStatus(row["status"]),
+                    days_in_status=row["days"],
+                    threshold_days=row["threshold_days"],
+                    meta=meta,
+                )
                 raised += 1
             except DomainError as e:
                 log.info("aging: no alert for lead %s: %s", row["lead_id"], e)

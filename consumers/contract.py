@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from uuid import UUID, NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
 from cryptography.exceptions import InvalidTag
@@ -63,8 +63,13 @@ def envelope_of(event: DomainEvent, notification_id: int | None = None) -> Envel
     )
 
 
-def envelope_from_notification(notification: Notification, mapper: Mapper[Any], *, sealed: bool = False,
-                               keys: Mapping[UUID, bytes | None] | None = None) -> Envelope:  # fmt: skip
+def envelope_from_notification(
+    notification: Notification,
+    mapper: Mapper[Any],
+    *,
+    sealed: bool = False,
+    keys: Mapping[UUID, bytes | None] | None = None,
+) -> Envelope:
     """Straight from the stored JSON (upcast, not re-validated): the relay and the projections
     read every event, and validating each again cost them about half their time. ``sealed``
     keeps personal fields sealed, as the relay publishes them."""
@@ -110,8 +115,12 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
     )
 
 
-def from_kafka(headers: list[tuple[str, bytes]], value: bytes, personal: PersonalData,
-               keys: Mapping[UUID, bytes | None] | None = None) -> Envelope:  # fmt: skip
+def from_kafka(
+    headers: list[tuple[str, bytes]],
+    value: bytes,
+    personal: PersonalData,
+    keys: Mapping[UUID, bytes | None] | None = None,
+) -> Envelope:
     """Decode our CloudEvents message, opening its sealed personal fields with ``personal``
     (``keys``: those fetched for the batch); raise :class:`ContractError` naming what is wrong."""
     h = {k: v.decode("utf-8", "replace") for k, v in headers or []}

@@ -35,12 +35,20 @@ DLQ_HEADERS: list[tuple[str, str]] = [
 def topics(prefix: str) -> list[tuple[str, str, str, str]]:
     return [
         (f"{prefix}lead-events", "lead id", "every lead event, in order per lead", "unlimited (the audit trail)"),
-        (f"{prefix}lead-intake", "lead id (recommended)", "leads, signals and commands from other services",
-         "broker default"),
-        (f"{prefix}lead-intake.dlq", "as received", "refused intake messages with the reason",
-         "`LEADS_DLQ_RETENTION_DAYS` (30 days by default)"),
+        (
+            f"{prefix}lead-intake",
+            "lead id (recommended)",
+            "leads, signals and commands from other services",
+            "broker default",
+        ),
+        (
+            f"{prefix}lead-intake.dlq",
+            "as received",
+            "refused intake messages with the reason",
+            "`LEADS_DLQ_RETENTION_DAYS` (30 days by default)",
+        ),
         (f"{prefix}notifications", "recipient", "feed items and follower notifications", "broker default"),
-    ]  # fmt: skip
+    ]
 
 
 def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
@@ -48,8 +56,7 @@ def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     published: list[tuple[str, type[BaseModel]]] = [(event_type(c), c) for c in CLASSES.values()]
     intake: list[tuple[str, type[BaseModel]]] = [(intake_type(name), model) for name, (model, _) in COMMANDS.items()]
     models = published + intake
-    keyed, top = models_json_schema([(m, "validation") for _, m in models],
-                                    ref_template="#/components/schemas/{model}")  # fmt: skip
+    keyed, top = models_json_schema([(m, "validation") for _, m in models], ref_template="#/components/schemas/{model}")
     payloads: dict[str, dict[str, Any]] = {}
     for name, model in models:
         schema = dict(keyed[(model, "validation")])
@@ -62,11 +69,13 @@ def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
 SEALED = {
     "type": "object",
     "description": "The personal fields of this event, sealed with the lead's own key (AES-256-GCM, nonce first, "
-                   "the subject id as associated data); each listed path is null in the payload",
-    "properties": {"paths": {"type": "array", "items": {"type": "string"}, "description": "Where each value goes"},
-                   "sealed": {"type": "string", "contentEncoding": "base64"}},
+    "the subject id as associated data); each listed path is null in the payload",
+    "properties": {
+        "paths": {"type": "array", "items": {"type": "string"}, "description": "Where each value goes"},
+        "sealed": {"type": "string", "contentEncoding": "base64"},
+    },
     "required": ["paths", "sealed"],
-}  # fmt: skip
+}
 
 
 def with_sealed_fields(model: type[BaseModel], schema: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +94,9 @@ def without_envelope(schema: dict[str, Any]) -> dict[str, Any]:
 
 def event_json_schemas() -> dict[str, dict[str, Any]]:
     """A self-contained JSON Schema per published event type."""
-    return {event_type(cls): with_sealed_fields(cls, without_envelope(cls.model_json_schema())) for cls in CLASSES.values()}
+    return {
+        event_type(cls): with_sealed_fields(cls, without_envelope(cls.model_json_schema())) for cls in CLASSES.values()
+    }
 
 
 def asyncapi(prefix: str = "leads.") -> dict[str, Any]:
@@ -96,7 +107,10 @@ def asyncapi(prefix: str = "leads.") -> dict[str, Any]:
             "title": name,
             "summary": (payload.get("description") or "").split("\n")[0],
             "contentType": "application/json",
-            "headers": {"type": "object", "properties": {h: {"type": "string", "description": d} for h, d in CE_HEADERS}},
+            "headers": {
+                "type": "object",
+                "properties": {h: {"type": "string", "description": d} for h, d in CE_HEADERS},
+            },
             "payload": payload,
         }
         for name, payload in payloads.items()
@@ -104,23 +118,38 @@ def asyncapi(prefix: str = "leads.") -> dict[str, Any]:
     published = [m for m in messages if not m.startswith("lead_intake_")]
     intake = [m for m in messages if m.startswith("lead_intake_")]
     channels = {
-        "leadEvents": {"address": f"{prefix}lead-events", "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in published}},
-        "leadIntake": {"address": f"{prefix}lead-intake", "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in intake}},
-    }  # fmt: skip
+        "leadEvents": {
+            "address": f"{prefix}lead-events",
+            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in published},
+        },
+        "leadIntake": {
+            "address": f"{prefix}lead-intake",
+            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in intake},
+        },
+    }
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": "Lead lifecycle engine events", "version": "1",
-                 "description": "CloudEvents 1.0 over Kafka (binary mode): ce_* headers, JSON payloads."},
+        "info": {
+            "title": "Lead lifecycle engine events",
+            "version": "1",
+            "description": "CloudEvents 1.0 over Kafka (binary mode): ce_* headers, JSON payloads.",
+        },
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": {
-            "publishLeadEvents": {"action": "send", "channel": {"$ref": "#/channels/leadEvents"},
-                                  "messages": [{"$ref": f"#/channels/leadEvents/messages/{m}"} for m in published]},
-            "receiveLeadIntake": {"action": "receive", "channel": {"$ref": "#/channels/leadIntake"},
-                                  "messages": [{"$ref": f"#/channels/leadIntake/messages/{m}"} for m in intake]},
+            "publishLeadEvents": {
+                "action": "send",
+                "channel": {"$ref": "#/channels/leadEvents"},
+                "messages": [{"$ref": f"#/channels/leadEvents/messages/{m}"} for m in published],
+            },
+            "receiveLeadIntake": {
+                "action": "receive",
+                "channel": {"$ref": "#/channels/leadIntake"},
+                "messages": [{"$ref": f"#/channels/leadIntake/messages/{m}"} for m in intake],
+            },
         },
         "components": {"messages": messages, "schemas": defs},
-    }  # fmt: skip
+    }
 
 
 def _message_id(name: str) -> str:

@@ -48,8 +48,9 @@ def replay(*, bootstrap_servers: str, dlq_topic: str, intake_topic: str, group_i
     """Send every dead letter not yet replayed back to intake with its original headers.
     The replay group's committed offsets remember what was re-driven, so a second replay
     sends only newer dead letters."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False,
-                             auto_offset_reset="earliest")  # fmt: skip
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     try:
         partitions = [TopicPartition(dlq_topic, p) for p in sorted(consumer.partitions_for_topic(dlq_topic) or [])]
         consumer.assign(partitions)

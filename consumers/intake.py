@@ -22,8 +22,8 @@ from pydantic import ValidationError
 
 from consumers.intake_commands import COMMANDS, INTAKE_TYPES
 from consumers.sources import GROUP_POLL_MS
-from domain.errors import DomainError
 from domain.command_handling import BatchConflict
+from domain.errors import DomainError
 from domain.service import LeadService
 from domain.values import Channel, EventMeta
 
@@ -60,8 +60,13 @@ def apply_message(service: LeadService, headers: list[tuple[str, bytes]], value:
         first = e.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "data"
         raise Rejected("validate", f"{field}: {first['msg']}") from None
-    meta = EventMeta(actor=h["ce_source"], channel=Channel.INTAKE, command_id=f"{h['ce_source']}/{h['ce_id']}",
-                     correlation_id=h.get("ce_correlationid"), causation_id=h["ce_id"])  # fmt: skip
+    meta = EventMeta(
+        actor=h["ce_source"],
+        channel=Channel.INTAKE,
+        command_id=f"{h['ce_source']}/{h['ce_id']}",
+        correlation_id=h.get("ce_correlationid"),
+        causation_id=h["ce_id"],
+    )
     try:
         handler(service, message, meta, time)
     except DomainError as e:
@@ -71,8 +76,18 @@ def apply_message(service: LeadService, headers: list[tuple[str, bytes]], value:
 class IntakeConsumer:
     name = "intake"
 
-    def __init__(self, *, service: LeadService, consumer: KafkaConsumer, producer: KafkaProducer, topic: str,
-                 dlq_topic: str, stop: threading.Event, idle_wait_s: float, batch_size: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        service: LeadService,
+        consumer: KafkaConsumer,
+        producer: KafkaProducer,
+        topic: str,
+        dlq_topic: str,
+        stop: threading.Event,
+        idle_wait_s: float,
+        batch_size: int,
+    ) -> None:
         self.service = service
         self.consumer = consumer
         self.producer = producer
@@ -91,8 +106,9 @@ class IntakeConsumer:
         try:
             while not self.stop.is_set():
                 try:
-                    records = self.consumer.poll(timeout_ms=max(GROUP_POLL_MS, int(self.idle_wait_s * 1000)),
-                                                 max_records=self.batch_size)  # fmt: skip
+                    records = self.consumer.poll(
+                        timeout_ms=max(GROUP_POLL_MS, int(self.idle_wait_s * 1000)), max_records=self.batch_size
+                    )
                 except KafkaError as e:
                     self._retry_later(f"polling {self.topic} failed: {e}")
                     continue
@@ -112,9 +128,12 @@ class IntakeConsumer:
                     rejected = self._apply_each(batch)
             except BatchConflict:
                 rejected = self._apply_each(batch)
-            dead = [self.producer.send(self.dlq_topic, key=r.key, value=r.value,
-                                       headers=list(r.headers or []) + dead_letter_headers(r, e))
-                    for r, e in rejected]  # fmt: skip
+            dead = [
+                self.producer.send(
+                    self.dlq_topic, key=r.key, value=r.value, headers=list(r.headers or []) + dead_letter_headers(r, e)
+                )
+                for r, e in rejected
+            ]
             self.producer.flush()
             for future in dead:
                 future.get(timeout=30)
@@ -131,7 +150,6 @@ class IntakeConsumer:
             # and re-applying is harmless because every effect is idempotent by ce_id.
             log.info("intake: commit skipped (%s); the batch will be redelivered and deduped", e)
         self.status = "running"
-
 
     def _apply_each(self, batch: list[Any]) -> list[tuple[Any, Rejected]]:
         rejected = []

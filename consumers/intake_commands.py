@@ -61,19 +61,31 @@ class DisqualifyLead(OnLead):
 Handler = Callable[[LeadService, Any, EventMeta, datetime], CommandResult]
 
 COMMANDS: dict[str, tuple[type[BaseModel], Handler]] = {
-    "capture": (CaptureLead, lambda s, m, meta, _: s.capture_lead(
-        details=LeadDetails.model_validate(m.model_dump(exclude={"lead_id"})), meta=meta, lead_id=m.lead_id)),
-    "signal": (RecordSignal, lambda s, m, meta, t: s.record_signal(
-        lead_id=m.lead_id, signal=Signal(kind=m.kind, detail=m.detail, occurred_at=m.occurred_at or t), meta=meta)),
+    "capture": (
+        CaptureLead,
+        lambda s, m, meta, _: s.capture_lead(
+            details=LeadDetails.model_validate(m.model_dump(exclude={"lead_id"})), meta=meta, lead_id=m.lead_id
+        ),
+    ),
+    "signal": (
+        RecordSignal,
+        lambda s, m, meta, t: s.record_signal(
+            lead_id=m.lead_id, signal=Signal(kind=m.kind, detail=m.detail, occurred_at=m.occurred_at or t), meta=meta
+        ),
+    ),
     "assign": (AssignLead, lambda s, m, meta, _: s.assign(lead_id=m.lead_id, owner=m.owner, meta=meta)),
     "contact": (ContactLead, lambda s, m, meta, _: s.contact(lead_id=m.lead_id, via=m.via, meta=meta)),
     "qualify": (OnLead, lambda s, m, meta, _: s.qualify(lead_id=m.lead_id, meta=meta)),
-    "nurture": (NurtureLead, lambda s, m, meta, _: s.nurture(
-        lead_id=m.lead_id, reason=m.reason, follow_up_on=m.follow_up_on, meta=meta)),
-    "disqualify": (DisqualifyLead, lambda s, m, meta, _: s.disqualify(
-        lead_id=m.lead_id, reason=m.reason, text=m.text, meta=meta)),
+    "nurture": (
+        NurtureLead,
+        lambda s, m, meta, _: s.nurture(lead_id=m.lead_id, reason=m.reason, follow_up_on=m.follow_up_on, meta=meta),
+    ),
+    "disqualify": (
+        DisqualifyLead,
+        lambda s, m, meta, _: s.disqualify(lead_id=m.lead_id, reason=m.reason, text=m.text, meta=meta),
+    ),
     "reopen": (OnLead, lambda s, m, meta, _: s.reopen(lead_id=m.lead_id, meta=meta)),
-}  # fmt: skip
+}
 
 
 def intake_type(command: str) -> str:

@@ -30,8 +30,17 @@ SOURCE = "urn:leads-engine:notifications"
 class Notifier:
     name = "notifier"
 
-    def __init__(self, *, feeds: Feeds, connect: Callable[[], Any], producer: KafkaProducer, topic: str,
-                 stop: threading.Event, batch_size: int, idle_wait_s: float) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        feeds: Feeds,
+        connect: Callable[[], Any],
+        producer: KafkaProducer,
+        topic: str,
+        stop: threading.Event,
+        batch_size: int,
+        idle_wait_s: float,
+    ) -> None:
         self.feeds = feeds
         self.published = f"{feeds.schema}.notifications_published"
         self.connect = connect
@@ -48,8 +57,10 @@ class Notifier:
             with conn, conn.cursor() as cur:
                 lock_ddl(cur)
                 self.feeds.create(cur)
-                cur.execute(f"CREATE TABLE IF NOT EXISTS {self.published} "
-                            "(notification_id uuid PRIMARY KEY, published_at timestamptz NOT NULL DEFAULT now())")  # fmt: skip
+                cur.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self.published} "
+                    "(notification_id uuid PRIMARY KEY, published_at timestamptz NOT NULL DEFAULT now())"
+                )
             self.status = "running"
             while not self.stop.is_set():
                 try:
@@ -69,29 +80,52 @@ class Notifier:
 
     def publish_batch(self, conn: Any) -> int:
         with conn, conn.cursor() as cur:
-            cur.execute(f"SELECT n.* FROM {self.feeds.notifications} n WHERE NOT EXISTS "
-                        f"(SELECT 1 FROM {self.published} p WHERE p.notification_id = n.notification_id) "
-                        "ORDER BY n.at, n.notification_id LIMIT %s FOR UPDATE OF n SKIP LOCKED", (self.batch_size,))  # fmt: skip
+            cur.execute(
+                f"SELECT n.* FROM {self.feeds.notifications} n WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {self.published} p WHERE p.notification_id = n.notification_id) "
+                "ORDER BY n.at, n.notification_id LIMIT %s FOR UPDATE OF n SKIP LOCKED",
+                (self.batch_size,),
+            )
             rows = fetch_dicts(cur)
-            futures = [self.producer.send(self.topic, key=r["recipient"].encode(), value=message(r),
-                                          headers=headers(r)) for r in rows]  # fmt: skip
+            futures = [
+                self.producer.send(self.topic, key=r["recipient"].encode(), value=message(r), headers=headers(r))
+                for r in rows
+            ]
             self.producer.flush()
             for future in futures:
                 future.get(timeout=30)
             if rows:
-                execute_values(cur, f"INSERT INTO {self.published} (notification_id) VALUES %s ON CONFLICT DO NOTHING",
-                               [(r["notification_id"],) for r in rows])  # fmt: skip
+                execute_values(
+                    cur,
+                    f"INSERT INTO {self.published} (notification_id) VALUES %s ON CONFLICT DO NOTHING",
+                    [(r["notification_id"],) for r in rows],
+                )
         return len(rows)
 
 
 def message(row: dict[str, Any]) -> bytes:
-    return orjson.dumps({"notification_id": str(row["notification_id"]), "recipient": row["recipient"],
-                         "lead_id": str(row["lead_id"]), "lead_version": row["version"], "kind": row["kind"],
-                         "summary": row["summary"], "actor": row["actor"], "at": row["at"].isoformat()})  # fmt: skip
+    return orjson.dumps(
+        {
+            "notification_id": str(row["notification_id"]),
+            "recipient": row["recipient"],
+            "lead_id": str(row["lead_id"]),
+            "lead_version": row["version"],
+            "kind": row["kind"],
+            "summary": row["summary"],
+            "actor": row["actor"],
+            "at": row["at"].isoformat(),
+        }
+    )
 
 
 def headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:
-    values = {"ce_specversion": "1.0", "ce_id": str(row["notification_id"]), "ce_source": SOURCE,
-              "ce_type": NOTIFICATION_TYPE, "ce_time": row["at"].isoformat(), "ce_subject": row["recipient"],
-              "content-type": "application/json"}  # fmt: skip
+    values = {
+        "ce_specversion": "1.0",
+        "ce_id": str(row["notification_id"]),
+        "ce_source": SOURCE,
+        "ce_type": NOTIFICATION_TYPE,
+        "ce_time": row["at"].isoformat(),
+        "ce_subject": row["recipient"],
+        "content-type": "application/json",
+    }
     return [(k, v.encode()) for k, v in values.items()]

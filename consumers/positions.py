@@ -83,13 +83,15 @@ class RelayMarks:
         for m in marks:
             cur.execute(
                 f'INSERT INTO {self.table} (first_id, partition, "offset") VALUES (%s, %s, %s) '
-                f'ON CONFLICT (first_id, partition) DO UPDATE SET "offset" = GREATEST({self.table}."offset", EXCLUDED."offset")',
+                "ON CONFLICT (first_id, partition) DO UPDATE "
+                f'SET "offset" = GREATEST({self.table}."offset", EXCLUDED."offset")',
                 (m.first_id, m.partition, m.offset),
             )
 
     def offsets_covering(self, cur: Any, position: int) -> dict[int, int]:
         """Per partition, an offset at or past every message relayed from log positions up to
         ``position`` (whole batches count: it may ask for a few messages more, never fewer)."""
-        cur.execute(f'SELECT partition, max("offset") FROM {self.table} WHERE first_id <= %s GROUP BY partition',
-                    (position,))  # fmt: skip
+        cur.execute(
+            f'SELECT partition, max("offset") FROM {self.table} WHERE first_id <= %s GROUP BY partition', (position,)
+        )
         return {int(p): int(o) for p, o in cur.fetchall()}

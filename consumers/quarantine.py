@@ -31,19 +31,37 @@ class Quarantine:
     def create(self, cur: Any) -> None:
         cur.execute(DDL.format(schema=self.schema))
 
-    def put(self, cur: Any, *, projection: str, ref: str, reason: str, lead_id: Any = None, version: int | None = None,
-            event_type: str | None = None, payload: Any = None) -> None:  # fmt: skip
+    def put(
+        self,
+        cur: Any,
+        *,
+        projection: str,
+        ref: str,
+        reason: str,
+        lead_id: Any = None,
+        version: int | None = None,
+        event_type: str | None = None,
+        payload: Any = None,
+    ) -> None:
         cur.execute(
             f"""INSERT INTO {self.table} (projection, ref, lead_id, version, event_type, reason, payload)
                 VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (projection, ref) DO NOTHING""",
-            (projection, ref, lead_id, version, event_type, reason,
-             payload if isinstance(payload, str) or payload is None else orjson.dumps(payload).decode()),
+            (
+                projection,
+                ref,
+                lead_id,
+                version,
+                event_type,
+                reason,
+                payload if isinstance(payload, str) or payload is None else orjson.dumps(payload).decode(),
+            ),
         )
 
     def forget(self, cur: Any, lead_ids: list[UUID]) -> None:
         """Drop the payloads of erased leads' quarantined events (reason and place stay)."""
-        cur.execute(f"UPDATE {self.table} SET payload = NULL WHERE lead_id = ANY(%s::uuid[])",
-                    ([str(i) for i in lead_ids],))
+        cur.execute(
+            f"UPDATE {self.table} SET payload = NULL WHERE lead_id = ANY(%s::uuid[])", ([str(i) for i in lead_ids],)
+        )
 
     def counts(self, cur: Any) -> dict[str, int]:
         cur.execute(f"SELECT projection, count(*) FROM {self.table} GROUP BY projection")

@@ -36,8 +36,15 @@ def checksum(cur: Any, table: str) -> str:
     return str(cur.fetchone()[0])
 
 
-def rebuild(*, live: Projection, fresh: Projection, source: NotificationLogSource, connect: Callable[[], Any],
-            head: Callable[[], int], progress: Callable[[int, int], None]) -> RebuildReport:  # fmt: skip
+def rebuild(
+    *,
+    live: Projection,
+    fresh: Projection,
+    source: NotificationLogSource,
+    connect: Callable[[], Any],
+    head: Callable[[], int],
+    progress: Callable[[int, int], None],
+) -> RebuildReport:
     conn = connect()
     try:
         with conn, conn.cursor() as cur:
@@ -64,8 +71,15 @@ def rebuild(*, live: Projection, fresh: Projection, source: NotificationLogSourc
         conn.close()
 
 
-def _catch_up(conn: Any, projection: Projection, source: NotificationLogSource, target: int,
-              progress: Callable[[int, int], None], *, in_transaction: bool) -> int:  # fmt: skip
+def _catch_up(
+    conn: Any,
+    projection: Projection,
+    source: NotificationLogSource,
+    target: int,
+    progress: Callable[[int, int], None],
+    *,
+    in_transaction: bool,
+) -> int:
     """Apply the log up to ``target``, a batch per transaction (or inside the caller's)."""
     applied = 0
     while source.position < target:
@@ -82,4 +96,3 @@ def _catch_up(conn: Any, projection: Projection, source: NotificationLogSource, 
         applied += len(batch.events)
         progress(source.position, target)
     return applied
-

@@ -29,9 +29,18 @@ RELAY = "relay"
 class Relay:
     name = RELAY
 
-    def __init__(self, *, app: Application[Any], connect: Callable[[], Any], positions: Positions,
-                 producer: KafkaProducer, topic: str, stop: threading.Event, batch_size: int,
-                 idle_wait_s: float) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        app: Application[Any],
+        connect: Callable[[], Any],
+        positions: Positions,
+        producer: KafkaProducer,
+        topic: str,
+        stop: threading.Event,
+        batch_size: int,
+        idle_wait_s: float,
+    ) -> None:
         self.app = app
         self.connect = connect
         self.positions = positions
@@ -83,8 +92,11 @@ class Relay:
             for notification_id, future in sent:
                 meta = future.get(timeout=30)
                 first = marks.get(meta.partition)
-                marks[meta.partition] = Mark(min(notification_id, first.first_id) if first else notification_id,
-                                             meta.partition, max(meta.offset, first.offset) if first else meta.offset)  # fmt: skip
+                marks[meta.partition] = Mark(
+                    min(notification_id, first.first_id) if first else notification_id,
+                    meta.partition,
+                    max(meta.offset, first.offset) if first else meta.offset,
+                )
         except Exception as e:
             self.status = f"retrying: publishing to {self.topic} failed: {e}"
             log.warning("relay: %s", self.status)

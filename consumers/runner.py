@@ -22,9 +22,18 @@ log = logging.getLogger(__name__)
 
 
 class ProjectionRunner:
-    def __init__(self, *, projection: Projection, source: Source, connect: Callable[[], Any], positions: Positions,
-                 stop: threading.Event, idle_wait_s: float, quarantine: Quarantine | None = None,
-                 board: ProgressBoard | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        projection: Projection,
+        source: Source,
+        connect: Callable[[], Any],
+        positions: Positions,
+        stop: threading.Event,
+        idle_wait_s: float,
+        quarantine: Quarantine | None = None,
+        board: ProgressBoard | None = None,
+    ) -> None:
         """``quarantine``: where to record events that cannot be applied and go on; without
         one, such an event halts the projection. ``board``: told of every committed batch."""
         self.board = board
@@ -87,9 +96,16 @@ class ProjectionRunner:
                     return self._halt(f"halted at lead {event.lead_id} version {event.version}: {e}")
                 log.error("%s: quarantined lead %s version %s: %s", self.name, event.lead_id, event.version, e)
                 with conn, conn.cursor() as cur:
-                    self.quarantine.put(cur, projection=self.name, ref=f"{event.lead_id}:{event.version}",
-                                        reason=str(e), lead_id=event.lead_id, version=event.version,
-                                        event_type=event.type, payload=event.payload)  # fmt: skip
+                    self.quarantine.put(
+                        cur,
+                        projection=self.name,
+                        ref=f"{event.lead_id}:{event.version}",
+                        reason=str(e),
+                        lead_id=event.lead_id,
+                        version=event.version,
+                        event_type=event.type,
+                        payload=event.payload,
+                    )
         self._commit(conn, Batch([], batch.positions, batch.rejects))
         return True
 

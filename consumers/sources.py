@@ -59,8 +59,9 @@ class NotificationLogSource:
 
     name = "log"
 
-    def __init__(self, *, app: Application[Any], batch_size: int, stop: threading.Event,
-                 wakeup: Wakeup | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, *, app: Application[Any], batch_size: int, stop: threading.Event, wakeup: Wakeup | None = None
+    ) -> None:
         self.recorder = app.recorder
         if not isinstance(app.mapper, PydanticMapper):
             raise TypeError(f"lead events are stored by {PydanticMapper.__qualname__}")
@@ -166,8 +167,9 @@ class KafkaSource:
             self.consumer.resume(*todo)
         records = self.consumer.poll(timeout_ms=max(GROUP_POLL_MS, int(timeout_s * 1000)), max_records=self.batch_size)
         batch = Batch()
-        keys = self.personal.keys.keys_for_reading({lead for recs in records.values() for r in recs
-                                                    if (lead := lead_of(r.key))})  # fmt: skip
+        keys = self.personal.keys.keys_for_reading(
+            {lead for recs in records.values() for r in recs if (lead := lead_of(r.key))}
+        )
         for tp, recs in records.items():
             for r in recs:
                 try:

@@ -61,8 +61,13 @@ class Aggregate(BaseAggregate[UUID]):
     """Base for the engine's aggregates; subclasses declare events as nested pydantic models."""
 
     @classmethod
-    def _create(cls, event_class: type[CanInitAggregate[UUID]], *, id: UUID | None = None,  # noqa: A002
-                **kwargs: Any) -> Self:  # fmt: skip
+    def _create(
+        cls,
+        event_class: type[CanInitAggregate[UUID]],
+        *,
+        id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Self:
         refuse_nul(kwargs)
         return super()._create(event_class, id=id, **kwargs)
 

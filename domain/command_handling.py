@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
-from uuid import UUID, NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -108,8 +108,9 @@ class CommandApplication(Application[UUID]):
 
     # -- the one load/save path ---------------------------------------------------------------
 
-    def _change(self, command: str, lead_id: UUID, meta: EventMeta, expected_version: int | None,
-                act: Callable[[Lead], None]) -> CommandResult:  # fmt: skip
+    def _change(
+        self, command: str, lead_id: UUID, meta: EventMeta, expected_version: int | None, act: Callable[[Lead], None]
+    ) -> CommandResult:
         """Load, act, save. Without an expected version a lost race is retried on fresh state
         (the command is re-checked, so no update is lost); with one, it is a conflict."""
         for attempt in range(SAVE_ATTEMPTS):
@@ -129,9 +130,10 @@ class CommandApplication(Application[UUID]):
         uow = self._uow if version is None else None
         try:
             aggregate: Aggregate = (
-                uow.aggregates[aggregate_id] if uow and aggregate_id in uow.aggregates
+                uow.aggregates[aggregate_id]
+                if uow and aggregate_id in uow.aggregates
                 else self.repository.get(aggregate_id, version=version)
-            )  # fmt: skip
+            )
         except AggregateNotFoundError:
             raise NotFound(cls.__name__.lower(), aggregate_id) from None
         if uow:
@@ -142,13 +144,20 @@ class CommandApplication(Application[UUID]):
             raise VersionConflict(aggregate_id=aggregate_id, expected=expected_version, actual=aggregate.version)
         return aggregate
 
-    def _save(self, command: str, meta: EventMeta, primary: Lead, *aggregates: Aggregate,
-              created: dict[str, UUID] | None = None) -> CommandResult:  # fmt: skip
+    def _save(
+        self,
+        command: str,
+        meta: EventMeta,
+        primary: Lead,
+        *aggregates: Aggregate,
+        created: dict[str, UUID] | None = None,
+    ) -> CommandResult:
         result = CommandResult(primary.id, primary.version, created=created or {})
         record = None
         if meta.command_id:
-            record = CommandRecord.record(record_id=self._record_id(meta), command=command,
-                                          result=result.as_record(), meta=meta)  # fmt: skip
+            record = CommandRecord.record(
+                record_id=self._record_id(meta), command=command, result=result.as_record(), meta=meta
+            )
         uow = self._uow
         if uow:
             if record is None:

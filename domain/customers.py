@@ -91,9 +91,15 @@ class Contact(Aggregate):
         contact_id: UUID,
     ) -> Contact:
         return cls._create(
-            cls.Registered, id=contact_id, account_id=account_id, name=name, email=email,
-            phone=phone, job_title=job_title, meta=meta,
-        )  # fmt: skip
+            cls.Registered,
+            id=contact_id,
+            account_id=account_id,
+            name=name,
+            email=email,
+            phone=phone,
+            job_title=job_title,
+            meta=meta,
+        )
 
     def link_lead(self, *, lead_id: UUID, meta: EventMeta) -> None:
         self.trigger_event(self.LeadLinked, lead_id=lead_id, meta=meta)
@@ -120,11 +126,21 @@ class Opportunity(Aggregate):
 
     @classmethod
     def open(
-        cls, *, lead_id: UUID, account_id: UUID, contact_id: UUID, terms: OpportunityTerms, meta: EventMeta,
+        cls,
+        *,
+        lead_id: UUID,
+        account_id: UUID,
+        contact_id: UUID,
+        terms: OpportunityTerms,
+        meta: EventMeta,
         opportunity_id: UUID,
-    ) -> Opportunity:  # fmt: skip
+    ) -> Opportunity:
         return cls._create(
-            cls.Opened, id=opportunity_id, lead_id=lead_id, account_id=account_id, contact_id=contact_id,
-            terms=terms, meta=meta,
-        )  # fmt: skip
-
+            cls.Opened,
+            id=opportunity_id,
+            lead_id=lead_id,
+            account_id=account_id,
+            contact_id=contact_id,
+            terms=terms,
+            meta=meta,
+        )

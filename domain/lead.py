@@ -215,13 +215,15 @@ class Lead(Aggregate):
             raise ConversionRequirementsUnmet(self.missing_bant)
         self.trigger_event(ev.Converted, terms=terms, links=links, meta=meta)
 
-    def raise_aging_alert(self, *, status: LeadStatus, days_in_status: int, threshold_days: int,
-                          meta: EventMeta) -> None:  # fmt: skip
+    def raise_aging_alert(
+        self, *, status: LeadStatus, days_in_status: int, threshold_days: int, meta: EventMeta
+    ) -> None:
         """Refused if the lead has left ``status`` since the monitor looked (its view may lag)."""
         self.check_allowed(C.RAISE_AGING_ALERT)
         if status is not self.status:
             raise InvalidCommand(f"the lead is {self.status.value} now, not {status.value}", field="status")
         if days_in_status < threshold_days:
             raise InvalidCommand("the lead is not over the threshold yet", field="days_in_status")
-        self.trigger_event(ev.AgingAlerted, status=status, days_in_status=days_in_status,
-                           threshold_days=threshold_days, meta=meta)  # fmt: skip
+        self.trigger_event(
+            ev.AgingAlerted, status=status, days_in_status=days_in_status, threshold_days=threshold_days, meta=meta
+        )

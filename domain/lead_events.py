@@ -25,10 +25,15 @@ def details_personal(prefix: str) -> dict[str, Any]:
     who the person is and how to reach them. Company, industry, country and region stay
     readable, so reports keep counting an erased lead."""
     return {
-        f"{prefix}.contact_name": ERASED, f"{prefix}.email": None, f"{prefix}.phone": None,
-        f"{prefix}.job_title": None, f"{prefix}.custom_fields": {}, f"{prefix}.address.street": None,
-        f"{prefix}.address.city": None, f"{prefix}.address.postal_code": None,
-    }  # fmt: skip
+        f"{prefix}.contact_name": ERASED,
+        f"{prefix}.email": None,
+        f"{prefix}.phone": None,
+        f"{prefix}.job_title": None,
+        f"{prefix}.custom_fields": {},
+        f"{prefix}.address.street": None,
+        f"{prefix}.address.city": None,
+        f"{prefix}.address.postal_code": None,
+    }
 
 
 def activity_personal(prefix: str) -> dict[str, Any]:
@@ -38,8 +43,12 @@ def activity_personal(prefix: str) -> dict[str, Any]:
 def whole_lead_personal(details: str) -> dict[str, Any]:
     """A whole lead's personal fields: its details under ``details``, and its activities,
     notes and attachments (as a merge carries them, and as a lead's document holds them)."""
-    return {**details_personal(details), **activity_personal("activities[*]"), "notes[*].text": ERASED,
-            "attachments[*].name": ERASED}  # fmt: skip
+    return {
+        **details_personal(details),
+        **activity_personal("activities[*]"),
+        "notes[*].text": ERASED,
+        "attachments[*].name": ERASED,
+    }
 
 
 class LeadCaptured(Aggregate.Created):
@@ -290,7 +299,27 @@ class PersonalDataErased(Aggregate.Event):
 
 
 LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
-    LeadCaptured, DetailsUpdated, Assigned, Contacted, ActivityLogged, NoteAdded, AttachmentAdded,
-    Followed, Unfollowed, SignalRecorded, Scored, ScoreAdjusted, BantUpdated, Qualified, Nurtured, Disqualified,
-    Reopened, MarkedDuplicate, MergedInto, DuplicateAbsorbed, Converted, AgingAlerted, PersonalDataErased,
-)  # fmt: skip
+    LeadCaptured,
+    DetailsUpdated,
+    Assigned,
+    Contacted,
+    ActivityLogged,
+    NoteAdded,
+    AttachmentAdded,
+    Followed,
+    Unfollowed,
+    SignalRecorded,
+    Scored,
+    ScoreAdjusted,
+    BantUpdated,
+    Qualified,
+    Nurtured,
+    Disqualified,
+    Reopened,
+    MarkedDuplicate,
+    MergedInto,
+    DuplicateAbsorbed,
+    Converted,
+    AgingAlerted,
+    PersonalDataErased,
+)

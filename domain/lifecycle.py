@@ -38,7 +38,7 @@ OPEN = frozenset({S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE, S.UNQUALIFIED})
 """Every status but the terminal ones (Converted, Merged), where a lead is read-only."""
 
 ALLOWED: dict[LeadCommand, frozenset[LeadStatus]] = {
-    **{c: OPEN for c in LeadCommand},
+    **dict.fromkeys(LeadCommand, OPEN),
     LeadCommand.CONTACT: frozenset({S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE}),
     LeadCommand.QUALIFY: frozenset({S.CONTACTED, S.NURTURE}),
     LeadCommand.NURTURE: frozenset({S.NEW, S.CONTACTED, S.QUALIFIED}),

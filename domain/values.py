@@ -6,9 +6,9 @@ only ever carry values that passed these models.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
-from collections.abc import Callable
 from typing import Annotated, Any, Self, TypeVar
 from uuid import UUID
 

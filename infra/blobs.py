@@ -56,14 +56,22 @@ class BlobStore:
         hashes = sorted(set(hashes))
         with self.db.cursor() as cur:
             if heir is not None:
-                cur.execute(f"INSERT INTO {self.refs} SELECT content_hash, %s FROM {self.refs} "
-                            "WHERE lead_id = %s ON CONFLICT DO NOTHING", (str(heir), str(lead_id)))  # fmt: skip
-            cur.execute(f"DELETE FROM {self.refs} WHERE lead_id = %s OR (lead_id = ANY(%s::uuid[]) AND "
-                        "content_hash = ANY(%s)) RETURNING content_hash",
-                        (str(lead_id), [str(a) for a in absorbed], hashes))  # fmt: skip
+                cur.execute(
+                    f"INSERT INTO {self.refs} SELECT content_hash, %s FROM {self.refs} "
+                    "WHERE lead_id = %s ON CONFLICT DO NOTHING",
+                    (str(heir), str(lead_id)),
+                )
+            cur.execute(
+                f"DELETE FROM {self.refs} WHERE lead_id = %s OR (lead_id = ANY(%s::uuid[]) AND "
+                "content_hash = ANY(%s)) RETURNING content_hash",
+                (str(lead_id), [str(a) for a in absorbed], hashes),
+            )
             dropped = sorted({row[0] for row in cur} | set(hashes))
-            cur.execute(f"DELETE FROM {self.table} b WHERE content_hash = ANY(%s) AND NOT EXISTS "
-                        f"(SELECT 1 FROM {self.refs} r WHERE r.content_hash = b.content_hash)", (dropped,))  # fmt: skip
+            cur.execute(
+                f"DELETE FROM {self.table} b WHERE content_hash = ANY(%s) AND NOT EXISTS "
+                f"(SELECT 1 FROM {self.refs} r WHERE r.content_hash = b.content_hash)",
+                (dropped,),
+            )
             return int(cur.rowcount)
 
     def get(self, content_hash: str) -> tuple[str, bytes] | None:

@@ -69,10 +69,13 @@ def serve() -> None:
     settings = _settings()
     engine = _open(settings)
     _or_exit(engine.start_background)
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host=settings.api_host, port=settings.api_port,
-                                           log_level="warning"))  # fmt: skip
-    typer.echo(f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "
-               f"(API docs at /docs, health at /health)")  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(engine), host=settings.api_host, port=settings.api_port, log_level="warning")
+    )
+    typer.echo(
+        f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "
+        f"(API docs at /docs, health at /health)"
+    )
     # uvicorn re-raises the stop signal once it has shut down; with these handlers in place
     # that signal stops the workers instead of killing the process before they commit.
     _stop_on_signals(engine)
@@ -137,9 +140,14 @@ def consume(
     engine = _open(settings)
     _stop_on_signals(engine)
     make: Callable[[], Worker] = (
-        engine.intake if intake else engine.notifier if notifier else engine.aging_monitor if aging
+        engine.intake
+        if intake
+        else engine.notifier
+        if notifier
+        else engine.aging_monitor
+        if aging
         else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
-    )  # fmt: skip
+    )
     worker = _or_exit(make)
     try:
         worker.run()
@@ -159,13 +167,16 @@ def projections_rebuild(name: Annotated[str, typer.Argument(help="Projection to 
     try:
         with Progress() as bar:
             task = bar.add_task(f"rebuilding {name}", total=None)
-            report = _or_exit(lambda: engine.rebuild(name, lambda done, total: bar.update(task, completed=done,
-                                                                                            total=total)))  # fmt: skip
+            report = _or_exit(
+                lambda: engine.rebuild(name, lambda done, total: bar.update(task, completed=done, total=total))
+            )
     finally:
         engine.close()
     verdict = "equal to" if report.equal else "DIFFERENT from"
-    typer.echo(f"leads: rebuilt {name} from {report.events} events; the rebuilt copy was {verdict} the live one "
-               f"(checksums {report.rebuilt_checksum} / {report.live_checksum}); swapped in")  # fmt: skip
+    typer.echo(
+        f"leads: rebuilt {name} from {report.events} events; the rebuilt copy was {verdict} the live one "
+        f"(checksums {report.rebuilt_checksum} / {report.live_checksum}); swapped in"
+    )
 
 
 @dlq_app.command("list")
@@ -187,8 +198,13 @@ def dlq_replay() -> None:
     s = _settings()
     producer = make_producer(s, client_id="leads-dlq-replay")
     try:
-        count = replay(bootstrap_servers=s.kafka_bootstrap_servers, dlq_topic=s.dlq_topic, intake_topic=s.intake_topic,
-                       group_id=f"{s.consumer_group}.dlq-replay", producer=producer)  # fmt: skip
+        count = replay(
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            dlq_topic=s.dlq_topic,
+            intake_topic=s.intake_topic,
+            group_id=f"{s.consumer_group}.dlq-replay",
+            producer=producer,
+        )
     finally:
         producer.close()
     typer.echo(f"leads: replayed {count} dead letters to {s.intake_topic}")

@@ -15,8 +15,15 @@ from infra.event_store import StoredLeadService
 log = logging.getLogger(__name__)
 
 
-def erase_lead(*, service: StoredLeadService, blobs: BlobStore, lead_id: UUID, meta: EventMeta,
-               request: str | None, expected_version: int | None) -> CommandResult:  # fmt: skip
+def erase_lead(
+    *,
+    service: StoredLeadService,
+    blobs: BlobStore,
+    lead_id: UUID,
+    meta: EventMeta,
+    request: str | None,
+    expected_version: int | None,
+) -> CommandResult:
     """The event first: if the keys were destroyed first and the save then failed, the lead
     would be unreadable yet still accept changes. The contact its conversion created is the
     same person's record, so its key goes too."""
@@ -24,7 +31,11 @@ def erase_lead(*, service: StoredLeadService, blobs: BlobStore, lead_id: UUID, m
     result = service.erase_personal_data(lead_id=lead_id, meta=meta, request=request, expected_version=expected_version)
     links = lead.conversion
     service.keys.erase([lead_id, *([links.contact_id] if links and links.created_contact else [])])
-    deleted = blobs.release(lead_id=lead_id, hashes=[a.content_hash for a in lead.attachments],
-                            absorbed=lead.absorbed, heir=lead.merged_into)  # fmt: skip
+    deleted = blobs.release(
+        lead_id=lead_id,
+        hashes=[a.content_hash for a in lead.attachments],
+        absorbed=lead.absorbed,
+        heir=lead.merged_into,
+    )
     log.info("erased the personal data of lead %s (%d files deleted)", lead_id, deleted)
     return result

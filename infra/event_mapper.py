@@ -33,16 +33,23 @@ ENVELOPE_FIELDS = frozenset({"originator_id", "originator_version"})
 
 
 class PydanticMapper(Mapper[Any]):
-    def __init__(self, *, transcoder: Transcoder, personal: PersonalData, compressor: Compressor | None = None,
-                 cipher: Cipher | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        transcoder: Transcoder,
+        personal: PersonalData,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+    ) -> None:
         super().__init__(transcoder=transcoder, compressor=compressor, cipher=cipher)
         self.personal = personal
 
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
         model = cast(BaseModel, domain_event)
         state = model.model_dump(mode="json", exclude=set(ENVELOPE_FIELDS))
-        self.personal.seal(type(model), domain_event.originator_id, state,
-                           first_event=domain_event.originator_version == 1)
+        self.personal.seal(
+            type(model), domain_event.originator_id, state, first_event=domain_event.originator_version == 1
+        )
         class_version = getattr(type(model), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -64,8 +71,9 @@ class PydanticMapper(Mapper[Any]):
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[Any], cls.model_validate(state))
 
-    def decode_state(self, stored_event: StoredEvent, *, sealed: bool = False,
-                     keys: Mapping[UUID, bytes | None] | None = None) -> tuple[type[BaseModel], dict[str, Any]]:  # fmt: skip
+    def decode_state(
+        self, stored_event: StoredEvent, *, sealed: bool = False, keys: Mapping[UUID, bytes | None] | None = None
+    ) -> tuple[type[BaseModel], dict[str, Any]]:
         """The event's class and its stored fields at the current version, not validated: for
         readers (relay, projections) that pass on what was validated when it was recorded.
         ``sealed`` keeps the personal fields sealed (the relay publishes them so); ``keys``
@@ -81,7 +89,8 @@ class PydanticMapper(Mapper[Any]):
             if not sealed:
                 self.personal.open(cls, UUID(str(stored_event.originator_id)), state, keys)
         except Exception as e:
-            msg = f"cannot decode {stored_event.topic} {stored_event.originator_id} v{stored_event.originator_version}: {e}"
+            which = f"{stored_event.topic} {stored_event.originator_id} v{stored_event.originator_version}"
+            msg = f"cannot decode {which}: {e}"
             raise MapperDeserialisationError(msg) from e
         upcast(cls, state)
         return cls, state

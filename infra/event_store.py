@@ -51,5 +51,9 @@ class StoredLeadService(LeadService):
         return recordings
 
     def construct_mapper(self) -> Mapper[Any]:
-        return PydanticMapper(transcoder=OrjsonTranscoder(), personal=self.personal,
-                              compressor=self.factory.compressor(), cipher=self.factory.cipher())  # fmt: skip
+        return PydanticMapper(
+            transcoder=OrjsonTranscoder(),
+            personal=self.personal,
+            compressor=self.factory.compressor(),
+            cipher=self.factory.cipher(),
+        )

@@ -14,7 +14,9 @@ from infra.settings import Mode
 
 def health(engine: Engine) -> dict[str, Any]:
     components: dict[str, Any] = {}
-    log_head = _check(components, "event_store", lambda: {"last_position": engine.service.recorder.max_notification_id() or 0})
+    log_head = _check(
+        components, "event_store", lambda: {"last_position": engine.service.recorder.max_notification_id() or 0}
+    )
     rows = _check(components, "read_store", lambda: {"positions": _positions(engine)})
     ends: dict[int, int] = {}
     if engine.settings.mode is Mode.KAFKA:
@@ -32,7 +34,9 @@ def health(engine: Engine) -> dict[str, Any]:
     for name, count in _quarantined(engine).items():
         consumers.setdefault(name, {"positions": {}, "lag": None})["quarantined"] = count
     components["consumers"] = consumers
-    failing = [n for n, c in components.items() if isinstance(c, dict) and str(c.get("status", "ok")).startswith("error")]
+    failing = [
+        n for n, c in components.items() if isinstance(c, dict) and str(c.get("status", "ok")).startswith("error")
+    ]
     halted = [n for n, c in consumers.items() if str(c.get("status", "running")).startswith(("halted", "failed"))]
     return {"status": "ok" if not failing and not halted else "degraded", "components": components}
 
@@ -62,8 +66,11 @@ def _quarantined(engine: Engine) -> dict[str, int]:
 
 def _end_offsets(engine: Engine) -> dict[int, int]:
     s = engine.settings
-    consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, enable_auto_commit=False,
-                             request_timeout_ms=s.connect_timeout_s * 1000 + 1000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=s.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        request_timeout_ms=s.connect_timeout_s * 1000 + 1000,
+    )
     try:
         parts = [TopicPartition(s.events_topic, p) for p in sorted(consumer.partitions_for_topic(s.events_topic) or [])]
         return {tp.partition: off for tp, off in consumer.end_offsets(parts).items()}

@@ -21,8 +21,11 @@ def topic_specs(settings: Settings) -> dict[str, dict[str, object]]:
     return {
         settings.events_topic: {"num_partitions": n, "replication_factor": -1, "configs": UNLIMITED},
         settings.intake_topic: {"num_partitions": n, "replication_factor": -1, "configs": {}},
-        settings.dlq_topic: {"num_partitions": 1, "replication_factor": -1,
-                             "configs": {"retention.ms": str(settings.dlq_retention_days * 86_400_000)}},
+        settings.dlq_topic: {
+            "num_partitions": 1,
+            "replication_factor": -1,
+            "configs": {"retention.ms": str(settings.dlq_retention_days * 86_400_000)},
+        },
         settings.notifications_topic: {"num_partitions": n, "replication_factor": -1, "configs": {}},
     }
 
@@ -61,8 +64,10 @@ def check_events_topic(admin: KafkaAdminClient, settings: Settings) -> None:
     topic = settings.events_topic
     count = len(admin.describe_topics([topic])[0]["partitions"])
     if count != settings.topic_partitions:
-        raise StartupError(f"Kafka topic {topic} has {count} partitions, settings say {settings.topic_partitions}; "
-                           "fix LEADS_TOPIC_PARTITIONS or the topic")  # fmt: skip
+        raise StartupError(
+            f"Kafka topic {topic} has {count} partitions, settings say {settings.topic_partitions}; "
+            "fix LEADS_TOPIC_PARTITIONS or the topic"
+        )
     configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)], config_filter="all")
     values = {k: v["value"] for k, v in configs["topic"][topic].items()}
     wrong = {k: values.get(k) for k, want in UNLIMITED.items() if values.get(k) != want}
@@ -70,8 +75,10 @@ def check_events_topic(admin: KafkaAdminClient, settings: Settings) -> None:
         wrong["cleanup.policy"] = values["cleanup.policy"]
     if wrong:
         shown = ", ".join(f"{k}={v}" for k, v in wrong.items())
-        raise StartupError(f"Kafka topic {topic} would drop audit history ({shown}); it needs retention.ms=-1, "
-                           "retention.bytes=-1 and cleanup.policy=delete")  # fmt: skip
+        raise StartupError(
+            f"Kafka topic {topic} would drop audit history ({shown}); it needs retention.ms=-1, "
+            "retention.bytes=-1 and cleanup.policy=delete"
+        )
 
 
 def make_producer(settings: Settings, *, client_id: str = "leads-relay") -> KafkaProducer:

@@ -13,13 +13,22 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 def render(report: dict[str, Any]) -> bytes:
     registry = CollectorRegistry()
-    position = Gauge("leads_consumer_position", "Last applied position (log id or Kafka offset)",
-                     ["consumer", "partition"], registry=registry)  # fmt: skip
+    position = Gauge(
+        "leads_consumer_position",
+        "Last applied position (log id or Kafka offset)",
+        ["consumer", "partition"],
+        registry=registry,
+    )
     lag = Gauge("leads_consumer_lag", "Events not yet applied", ["consumer"], registry=registry)
-    running = Gauge("leads_consumer_running", "1 when the consumer runs in this process, 0 when halted or failed",
-                    ["consumer"], registry=registry)  # fmt: skip
-    quarantined = Gauge("leads_consumer_quarantined", "Events set aside by the quarantine policy", ["consumer"],
-                        registry=registry)  # fmt: skip
+    running = Gauge(
+        "leads_consumer_running",
+        "1 when the consumer runs in this process, 0 when halted or failed",
+        ["consumer"],
+        registry=registry,
+    )
+    quarantined = Gauge(
+        "leads_consumer_quarantined", "Events set aside by the quarantine policy", ["consumer"], registry=registry
+    )
     Gauge("leads_up", "1 when every component is healthy", registry=registry).set(report["status"] == "ok")
     for name, c in report["components"].get("consumers", {}).items():
         for partition, value in c.get("positions", {}).items():

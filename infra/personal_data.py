@@ -60,8 +60,9 @@ class PersonalData:
         sealed = AESGCM(key).encrypt(nonce, orjson.dumps(values), subject.bytes)
         state[FIELD] = {"paths": paths, "sealed": base64.b64encode(nonce + sealed).decode()}
 
-    def open(self, cls: type, subject: UUID, state: dict[str, Any],
-             known: Mapping[UUID, bytes | None] | None = None) -> None:  # fmt: skip
+    def open(
+        self, cls: type, subject: UUID, state: dict[str, Any], known: Mapping[UUID, bytes | None] | None = None
+    ) -> None:
         """In place: put the sealed values back, or the declared erased values if the key is
         gone. ``known``: keys fetched for a whole batch (see ``KeyStore.keys_for_reading``)."""
         block = state.pop(FIELD, None)

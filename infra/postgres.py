@@ -23,7 +23,6 @@ from infra.errors import StartupError
 from infra.settings import Settings
 from projections.base import DDL_LOCK_KEY, lock_ddl
 
-
 register_uuid()
 
 

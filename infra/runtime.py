@@ -28,8 +28,8 @@ from infra.postgres import Database, LogListener, eventsourcing_env, open_databa
 from infra.settings import Mode, Settings
 from infra.subject_keys import PostgresKeyStore
 from infra.user_state import UserState
-from projections.base import Projection, lock_ddl
 from projections.aging import Aging
+from projections.base import Projection, lock_ddl
 from projections.dedupe_index import DedupeIndex
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
@@ -93,27 +93,53 @@ class Engine:
 
     def relay(self) -> Relay:
         s = self.settings
-        return Relay(app=self.service, connect=self.db.connect, positions=self.positions,
-                     producer=make_producer(s), topic=s.events_topic, stop=self.stop, batch_size=s.batch_size,
-                     idle_wait_s=s.idle_wait_ms / 1000)  # fmt: skip
+        return Relay(
+            app=self.service,
+            connect=self.db.connect,
+            positions=self.positions,
+            producer=make_producer(s),
+            topic=s.events_topic,
+            stop=self.stop,
+            batch_size=s.batch_size,
+            idle_wait_s=s.idle_wait_ms / 1000,
+        )
 
     def intake(self) -> IntakeConsumer:
         s = self.settings
         consumer = make_consumer(s, group_id=f"{s.consumer_group}.intake", client_id="leads-intake")
-        return IntakeConsumer(service=self.service, consumer=consumer, producer=make_producer(s, client_id="leads-dlq"),
-                              topic=s.intake_topic, dlq_topic=s.dlq_topic, stop=self.stop,
-                              idle_wait_s=s.idle_wait_ms / 1000, batch_size=s.batch_size)  # fmt: skip
+        return IntakeConsumer(
+            service=self.service,
+            consumer=consumer,
+            producer=make_producer(s, client_id="leads-dlq"),
+            topic=s.intake_topic,
+            dlq_topic=s.dlq_topic,
+            stop=self.stop,
+            idle_wait_s=s.idle_wait_ms / 1000,
+            batch_size=s.batch_size,
+        )
 
     def aging_monitor(self) -> AgingMonitor:
         s = self.settings
-        return AgingMonitor(service=self.service, aging=Aging(schema=s.read_schema), cursor=self.db.cursor,
-                            thresholds=s.aging_thresholds, interval_s=s.aging_check_interval_s, stop=self.stop)  # fmt: skip
+        return AgingMonitor(
+            service=self.service,
+            aging=Aging(schema=s.read_schema),
+            cursor=self.db.cursor,
+            thresholds=s.aging_thresholds,
+            interval_s=s.aging_check_interval_s,
+            stop=self.stop,
+        )
 
     def notifier(self) -> Notifier:
         s = self.settings
-        return Notifier(feeds=Feeds(schema=s.read_schema), connect=self.db.connect,
-                        producer=make_producer(s, client_id="leads-notifier"), topic=s.notifications_topic,
-                        stop=self.stop, batch_size=s.batch_size, idle_wait_s=s.idle_wait_ms / 1000)  # fmt: skip
+        return Notifier(
+            feeds=Feeds(schema=s.read_schema),
+            connect=self.db.connect,
+            producer=make_producer(s, client_id="leads-notifier"),
+            topic=s.notifications_topic,
+            stop=self.stop,
+            batch_size=s.batch_size,
+            idle_wait_s=s.idle_wait_ms / 1000,
+        )
 
     def consumer(self, name: str, *, client_id: str = "leads") -> ProjectionRunner:
         try:
@@ -124,15 +150,23 @@ class Engine:
         source: Source
         if s.mode is Mode.KAFKA:
             consumer = make_consumer(s, group_id=f"{s.consumer_group}.{projection.name}", client_id=client_id)
-            source = KafkaSource(consumer=consumer, topic=s.events_topic, batch_size=s.batch_size,
-                                 personal=self.service.personal)
+            source = KafkaSource(
+                consumer=consumer, topic=s.events_topic, batch_size=s.batch_size, personal=self.service.personal
+            )
         else:
             wakeup = LogListener(self.db.dsn, self.service.recorder.channel_name)  # type: ignore[attr-defined]
             source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop, wakeup=wakeup)
         quarantine = Quarantine(schema=s.read_schema) if s.poison_policy == "quarantine" else None
-        return ProjectionRunner(projection=projection, source=source, connect=self.db.connect,
-                                positions=self.positions, stop=self.stop, idle_wait_s=s.idle_wait_ms / 1000,
-                                quarantine=quarantine, board=self.board)  # fmt: skip
+        return ProjectionRunner(
+            projection=projection,
+            source=source,
+            connect=self.db.connect,
+            positions=self.positions,
+            stop=self.stop,
+            idle_wait_s=s.idle_wait_ms / 1000,
+            quarantine=quarantine,
+            board=self.board,
+        )
 
     def runs(self, consumer: str) -> bool:
         """Whether a runner of ``consumer`` works in this process (and reports to ``board``)."""
@@ -144,10 +178,13 @@ class Engine:
             raise StartupError(f"no projection {name!r}; known: {', '.join(self.projections)}")
         s = self.settings
         return rebuild(
-            live=self.projections[name], fresh=projections(s.read_schema, suffix=REBUILD_SUFFIX)[name],
+            live=self.projections[name],
+            fresh=projections(s.read_schema, suffix=REBUILD_SUFFIX)[name],
             source=NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop),
-            connect=self.db.connect, head=lambda: self.service.recorder.max_notification_id() or 0, progress=progress,
-        )  # fmt: skip
+            connect=self.db.connect,
+            head=lambda: self.service.recorder.max_notification_id() or 0,
+            progress=progress,
+        )
 
     def prepare_read_store(self) -> None:
         """Create the read-model tables up front so queries work before the first event."""

@@ -35,12 +35,15 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=6, ge=1)
     consumer_group: str = "leads"
     consumer_session_timeout_ms: int = Field(
-        default=45_000, ge=6_000, description="How soon a vanished consumer's partitions move to the others "
-        "(Kafka's default; shorter risks evicting a member whose process is busy)"
+        default=45_000,
+        ge=6_000,
+        description="How soon a vanished consumer's partitions move to the others "
+        "(Kafka's default; shorter risks evicting a member whose process is busy)",
     )
     dlq_retention_days: int = Field(
-        default=30, ge=1, description="How long refused intake messages are kept for repair; they may hold "
-        "personal data, so not forever"
+        default=30,
+        ge=1,
+        description="How long refused intake messages are kept for repair; they may hold personal data, so not forever",
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
@@ -58,8 +61,10 @@ class Settings(BaseSettings):
     )
     aging_check_interval_s: float = Field(default=300.0, gt=0, description="How often the aging monitor looks")
     key_cache_s: float = Field(
-        default=60.0, ge=0, description="How long a process keeps a subject's data key cached; after an erasure, "
-        "other processes may read that subject's personal data for at most this long"
+        default=60.0,
+        ge=0,
+        description="How long a process keeps a subject's data key cached; after an erasure, "
+        "other processes may read that subject's personal data for at most this long",
     )
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")

@@ -159,8 +159,10 @@ class PostgresKeyStore:
         new = self._new()
         keys = {s: new[s] for s in set(subjects) if s in new}
         if keys:
-            cursor.execute(f"INSERT INTO {self.table} (subject_id, data_key) SELECT * FROM unnest(%s::uuid[], %s::bytea[])",
-                           (list(keys), list(keys.values())))  # fmt: skip
+            cursor.execute(
+                f"INSERT INTO {self.table} (subject_id, data_key) SELECT * FROM unnest(%s::uuid[], %s::bytea[])",
+                (list(keys), list(keys.values())),
+            )
 
     def settle(self, *, committed: bool) -> None:
         new = self._new()
@@ -194,8 +196,10 @@ class PostgresKeyStore:
         """Read keys (None: erased) and cache them. Subjects without a key are not cached:
         they may get one any moment."""
         with self.db.cursor() as cur:
-            cur.execute(f"SELECT subject_id, data_key FROM {self.table} WHERE subject_id = ANY(%s::uuid[])",
-                        ([str(s) for s in subjects],))  # fmt: skip
+            cur.execute(
+                f"SELECT subject_id, data_key FROM {self.table} WHERE subject_id = ANY(%s::uuid[])",
+                ([str(s) for s in subjects],),
+            )
             found: dict[UUID, bytes | None] = {UUID(str(s)): bytes(k) if k is not None else None for s, k in cur}
         self._remember(found)
         return found
@@ -204,8 +208,11 @@ class PostgresKeyStore:
         """A subject without a key yet gets a tombstone, so no process stores its data later."""
         ids = [str(s) for s in subjects]
         with self.db.cursor() as cur:
-            cur.execute(f"INSERT INTO {self.table} (subject_id, data_key, erased_at) "
-                        "SELECT unnest(%s::uuid[]), NULL, now() ON CONFLICT (subject_id) "
-                        "DO UPDATE SET data_key = NULL, erased_at = now() "
-                        f"WHERE {self.table}.erased_at IS NULL", (ids,))  # fmt: skip
+            cur.execute(
+                f"INSERT INTO {self.table} (subject_id, data_key, erased_at) "
+                "SELECT unnest(%s::uuid[]), NULL, now() ON CONFLICT (subject_id) "
+                "DO UPDATE SET data_key = NULL, erased_at = now() "
+                f"WHERE {self.table}.erased_at IS NULL",
+                (ids,),
+            )
         self._remember({UUID(s): None for s in ids})

@@ -33,8 +33,11 @@ class UserState:
         cur.execute(DDL.format(schema=self.schema))
 
     def save_view(self, cur: Any, *, user: str, name: str, filters: dict[str, Any]) -> None:
-        cur.execute(f"INSERT INTO {self.schema}.saved_views VALUES (%s, %s, %s) "
-                    "ON CONFLICT (user_id, name) DO UPDATE SET filters = EXCLUDED.filters", (user, name, Json(filters)))  # fmt: skip
+        cur.execute(
+            f"INSERT INTO {self.schema}.saved_views VALUES (%s, %s, %s) "
+            "ON CONFLICT (user_id, name) DO UPDATE SET filters = EXCLUDED.filters",
+            (user, name, Json(filters)),
+        )
 
     def views(self, cur: Any, *, user: str) -> list[tuple[str, dict[str, Any]]]:
         cur.execute(f"SELECT name, filters FROM {self.schema}.saved_views WHERE user_id = %s ORDER BY name", (user,))
@@ -45,5 +48,7 @@ class UserState:
         return bool(cur.rowcount)
 
     def mark_read(self, cur: Any, *, user: str, notification_id: UUID) -> None:
-        cur.execute(f"INSERT INTO {self.reads_table} (user_id, notification_id) VALUES (%s, %s) "
-                    "ON CONFLICT DO NOTHING", (user, notification_id))  # fmt: skip
+        cur.execute(
+            f"INSERT INTO {self.reads_table} (user_id, notification_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (user, notification_id),
+        )

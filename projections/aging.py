@@ -44,7 +44,7 @@ CREATE TABLE {intervals} (
 COLUMNS = ("version", "owner", "status", "status_since", "status_version", "last_activity_at", "alerted_version")
 
 BUCKETS = ((0, 7, "0-7"), (8, 14, "8-14"), (15, 30, "15-30"), (31, None, "30+"))
-"""Age buckets in whole days: 0–7, 8–14, 15–30, more than 30."""
+"""Age buckets in whole days: 0-7, 8-14, 15-30, more than 30."""
 
 
 class Aging:
@@ -69,9 +69,15 @@ class Aging:
             if row is not None and e.version <= row["version"]:
                 continue
             if row is None:
-                row = rows[e.lead_id] = {"version": 0, "owner": None, "status": None, "status_since": e.time,
-                                         "status_version": e.version, "last_activity_at": None,
-                                         "alerted_version": None}  # fmt: skip
+                row = rows[e.lead_id] = {
+                    "version": 0,
+                    "owner": None,
+                    "status": None,
+                    "status_since": e.time,
+                    "status_version": e.version,
+                    "last_activity_at": None,
+                    "alerted_version": None,
+                }
             status = status_after(row["status"], e)
             if status != row["status"]:
                 if row["status"] is not None:
@@ -89,12 +95,16 @@ class Aging:
             row["version"] = e.version
         save_rows(cur, self.aging, COLUMNS, rows, erased)
         if intervals:
-            execute_values(cur, f"INSERT INTO {self.intervals} VALUES %s ON CONFLICT (lead_id, entered_version) "
-                                "DO UPDATE SET left_at = EXCLUDED.left_at",
-                           [(lead, version, *rest) for (lead, version), rest in intervals.items()])  # fmt: skip
+            execute_values(
+                cur,
+                f"INSERT INTO {self.intervals} VALUES %s ON CONFLICT (lead_id, entered_version) "
+                "DO UPDATE SET left_at = EXCLUDED.left_at",
+                [(lead, version, *rest) for (lead, version), rest in intervals.items()],
+            )
 
-    def overdue(self, cur: Any, *, thresholds: dict[str, int], now: datetime,
-                alerted_too: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+    def overdue(
+        self, cur: Any, *, thresholds: dict[str, int], now: datetime, alerted_too: bool = False
+    ) -> list[dict[str, Any]]:
         """Open leads in a status longer than its threshold (days), by default only those not
         yet alerted for this stay."""
         statuses = [s for s in OPEN_STATUSES if s in thresholds]

@@ -49,7 +49,9 @@ def create_once(cur: Any, table: str, ddl: str) -> None:
         cur.execute(ddl)
 
 
-def rows_by_lead(cur: Any, table: str, columns: Sequence[str], events: Sequence[Envelope]) -> dict[UUID, dict[str, Any]]:
+def rows_by_lead(
+    cur: Any, table: str, columns: Sequence[str], events: Sequence[Envelope]
+) -> dict[UUID, dict[str, Any]]:
     """The rows of ``table`` for the leads of a batch, loaded in one query, keyed by lead id."""
     ids = list({str(e.lead_id) for e in events})
     cur.execute(f"SELECT lead_id, {', '.join(columns)} FROM {table} WHERE lead_id = ANY(%s::uuid[])", (ids,))
@@ -59,12 +61,17 @@ def rows_by_lead(cur: Any, table: str, columns: Sequence[str], events: Sequence[
 def upsert_by_lead(cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert or overwrite rows keyed by lead: each row is ``(lead_id, *columns)``."""
     if rows:
-        execute_values(cur, f"INSERT INTO {table} (lead_id, {', '.join(columns)}) VALUES %s ON CONFLICT (lead_id) "
-                            f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in columns)}", rows)  # fmt: skip
+        execute_values(
+            cur,
+            f"INSERT INTO {table} (lead_id, {', '.join(columns)}) VALUES %s ON CONFLICT (lead_id) "
+            f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in columns)}",
+            rows,
+        )
 
 
-def save_rows(cur: Any, table: str, columns: Sequence[str], rows: dict[UUID, dict[str, Any]],
-              erased: set[UUID]) -> None:  # fmt: skip
+def save_rows(
+    cur: Any, table: str, columns: Sequence[str], rows: dict[UUID, dict[str, Any]], erased: set[UUID]
+) -> None:
     """Upsert each lead's row (``columns`` of it), and delete the rows of leads erased in this
     batch: the read model keeps nothing of them. Safe against redelivery: a lead's events
     arrive in order, and nothing follows its erasure."""

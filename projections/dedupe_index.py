@@ -39,10 +39,26 @@ CREATE INDEX ON {t} (phone_key) WHERE NOT merged;
 CREATE INDEX ON {t} (company_key) WHERE NOT merged;
 """
 
-COMPANY_SUFFIXES = {"inc", "incorporated", "ltd", "limited", "llc", "gmbh", "corp", "corporation", "co", "company",
-                    "sa", "sas", "bv", "ag", "plc", "the"}  # fmt: skip
+COMPANY_SUFFIXES = {
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "llc",
+    "gmbh",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "sa",
+    "sas",
+    "bv",
+    "ag",
+    "plc",
+    "the",
+}
 NAME_MATCH = 88
-"""rapidfuzz token-sort ratio (0–100) from which two names at one company count as the same person."""
+"""rapidfuzz token-sort ratio (0-100) from which two names at one company count as the same person."""
 
 
 def words(text: str) -> list[str]:
@@ -122,12 +138,20 @@ class DedupeIndex(OneTable):
         )
         found = []
         for lead_id, contact_name, email, phone, name, company in cur.fetchall():
-            matched = [label for label, hit in (
-                ("email", k["email_key"] is not None and email == k["email_key"]),
-                ("phone", k["phone_key"] is not None and phone == k["phone_key"]),
-                ("name_and_company", company is not None and company == k["company_key"]
-                 and fuzz.token_sort_ratio(name, k["name_key"]) >= NAME_MATCH),
-            ) if hit]  # fmt: skip
+            matched = [
+                label
+                for label, hit in (
+                    ("email", k["email_key"] is not None and email == k["email_key"]),
+                    ("phone", k["phone_key"] is not None and phone == k["phone_key"]),
+                    (
+                        "name_and_company",
+                        company is not None
+                        and company == k["company_key"]
+                        and fuzz.token_sort_ratio(name, k["name_key"]) >= NAME_MATCH,
+                    ),
+                )
+                if hit
+            ]
             if matched:
                 found.append(Candidate(lead_id, contact_name, tuple(matched)))
         return sorted(found, key=lambda c: -len(c.matched_on))[:limit]

@@ -72,7 +72,8 @@ def summary(e: Envelope) -> str | None:
 
 
 REDACT = """
-UPDATE {t} SET summary = CASE kind WHEN 'captured' THEN 'captured [erased]' WHEN 'attachment_added' THEN 'attached [erased]'
+UPDATE {t} SET summary = CASE kind WHEN 'captured' THEN 'captured [erased]'
+                                   WHEN 'attachment_added' THEN 'attached [erased]'
                                    ELSE regexp_replace(summary, ': .*$', ': [erased]') END
 WHERE lead_id = ANY(%s::uuid[]) AND kind IN ('captured', 'attachment_added', 'activity_logged', 'score_adjusted')
 """
@@ -88,22 +89,36 @@ class Feeds:
     name = "feeds_v1"
 
     def __init__(self, *, schema: str, suffix: str = "") -> None:
-        t = {k: f"{schema}.{self.name}_{k}{suffix}" for k in ("leads", "followers", "lead_feed", "home_feed",
-                                                                "notifications")}  # fmt: skip
+        t = {
+            k: f"{schema}.{self.name}_{k}{suffix}"
+            for k in ("leads", "followers", "lead_feed", "home_feed", "notifications")
+        }
         self.leads, self.followers = t["leads"], t["followers"]
         self.lead_feed, self.home_feed, self.notifications = t["lead_feed"], t["home_feed"], t["notifications"]
         self.tables = list(t.values())
         self.schema = schema
 
     def create(self, cur: Any) -> None:
-        create_once(cur, self.leads, DDL.format(leads=self.leads, followers=self.followers, lead_feed=self.lead_feed,
-                                                home_feed=self.home_feed, notifications=self.notifications))  # fmt: skip
+        create_once(
+            cur,
+            self.leads,
+            DDL.format(
+                leads=self.leads,
+                followers=self.followers,
+                lead_feed=self.lead_feed,
+                home_feed=self.home_feed,
+                notifications=self.notifications,
+            ),
+        )
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
             return
         ids = list({str(e.lead_id) for e in events})
-        leads = {k: [r["version"], r["owner"]] for k, r in rows_by_lead(cur, self.leads, ("version", "owner"), events).items()}
+        leads = {
+            k: [r["version"], r["owner"]]
+            for k, r in rows_by_lead(cur, self.leads, ("version", "owner"), events).items()
+        }
         cur.execute(f"SELECT lead_id, user_id FROM {self.followers} WHERE lead_id = ANY(%s::uuid[])", (ids,))
         followers: dict[UUID, set[str]] = {}
         for lead_id, user in cur.fetchall():
@@ -124,8 +139,10 @@ class Feeds:
             feed.append((e.lead_id, e.version, e.name, line, e.actor, e.time))
             audience = people | ({state[1]} if state[1] else set())
             home += [(user, e.lead_id, e.version, e.time) for user in audience]
-            notes += [(notification_id(e.lead_id, e.version, user), user, e.lead_id, e.version, e.name, line, e.actor,
-                       e.time) for user in audience - {e.actor}]  # fmt: skip
+            notes += [
+                (notification_id(e.lead_id, e.version, user), user, e.lead_id, e.version, e.name, line, e.actor, e.time)
+                for user in audience - {e.actor}
+            ]
         self._write(cur, leads, before, followers, feed, home, notes)
         if erased:
             for table in (self.lead_feed, self.notifications):
@@ -146,16 +163,30 @@ class Feeds:
         elif e.name == "duplicate_absorbed":
             people.update(p["followers"])
 
-    def _write(self, cur: Any, leads: dict[UUID, list[Any]], before: dict[UUID, set[str]],
-               followers: dict[UUID, set[str]], feed: list[Any], home: list[Any], notes: list[Any]) -> None:  # fmt: skip
+    def _write(
+        self,
+        cur: Any,
+        leads: dict[UUID, list[Any]],
+        before: dict[UUID, set[str]],
+        followers: dict[UUID, set[str]],
+        feed: list[Any],
+        home: list[Any],
+        notes: list[Any],
+    ) -> None:
         upsert_by_lead(cur, self.leads, ("version", "owner"), [(k, *v) for k, v in leads.items() if v[0]])
         gone = [(k, u) for k, users in before.items() for u in users - followers.get(k, set())]
         new = [(k, u) for k, users in followers.items() for u in users - before.get(k, set())]
         if gone:
-            execute_values(cur, f"DELETE FROM {self.followers} f USING (VALUES %s) AS g (lead_id, user_id) "
-                                "WHERE f.lead_id = g.lead_id::uuid AND f.user_id = g.user_id", gone)  # fmt: skip
+            execute_values(
+                cur,
+                f"DELETE FROM {self.followers} f USING (VALUES %s) AS g (lead_id, user_id) "
+                "WHERE f.lead_id = g.lead_id::uuid AND f.user_id = g.user_id",
+                gone,
+            )
         if new:
-            execute_values(cur, f"INSERT INTO {self.followers} (lead_id, user_id) VALUES %s ON CONFLICT DO NOTHING", new)
+            execute_values(
+                cur, f"INSERT INTO {self.followers} (lead_id, user_id) VALUES %s ON CONFLICT DO NOTHING", new
+            )
         if feed:
             execute_values(cur, f"INSERT INTO {self.lead_feed} VALUES %s ON CONFLICT DO NOTHING", feed)
         if home:
@@ -166,24 +197,33 @@ class Feeds:
     # -- queries ---------------------------------------------------------------------------------
 
     def lead_items(self, cur: Any, lead_id: UUID, *, limit: int) -> list[dict[str, Any]]:
-        cur.execute(f"SELECT lead_id, version, kind, summary, actor, at FROM {self.lead_feed} WHERE lead_id = %s "
-                    "ORDER BY version DESC LIMIT %s", (lead_id, limit))  # fmt: skip
+        cur.execute(
+            f"SELECT lead_id, version, kind, summary, actor, at FROM {self.lead_feed} WHERE lead_id = %s "
+            "ORDER BY version DESC LIMIT %s",
+            (lead_id, limit),
+        )
         return fetch_dicts(cur)
 
     def home_items(self, cur: Any, user: str, *, limit: int) -> list[dict[str, Any]]:
-        cur.execute(f"SELECT f.lead_id, f.version, f.kind, f.summary, f.actor, f.at FROM {self.home_feed} h "
-                    f"JOIN {self.lead_feed} f USING (lead_id, version) WHERE h.user_id = %s "
-                    "ORDER BY h.at DESC, f.version DESC LIMIT %s", (user, limit))  # fmt: skip
+        cur.execute(
+            f"SELECT f.lead_id, f.version, f.kind, f.summary, f.actor, f.at FROM {self.home_feed} h "
+            f"JOIN {self.lead_feed} f USING (lead_id, version) WHERE h.user_id = %s "
+            "ORDER BY h.at DESC, f.version DESC LIMIT %s",
+            (user, limit),
+        )
         return fetch_dicts(cur)
 
     def inbox(self, cur: Any, user: str, *, reads_table: str, unread_only: bool, limit: int) -> list[dict[str, Any]]:
         """``reads_table``: (user_id, notification_id) marks kept outside the projection."""
         unread = "AND r.notification_id IS NULL" if unread_only else ""
-        cur.execute(f"SELECT n.notification_id, n.lead_id, n.version, n.kind, n.summary, n.actor, n.at, "
-                    f"       r.notification_id IS NOT NULL AS read "
-                    f"FROM {self.notifications} n LEFT JOIN {reads_table} r "
-                    f"  ON r.user_id = n.recipient AND r.notification_id = n.notification_id "
-                    f"WHERE n.recipient = %s {unread} ORDER BY n.at DESC, n.version DESC LIMIT %s", (user, limit))  # fmt: skip
+        cur.execute(
+            f"SELECT n.notification_id, n.lead_id, n.version, n.kind, n.summary, n.actor, n.at, "
+            f"       r.notification_id IS NOT NULL AS read "
+            f"FROM {self.notifications} n LEFT JOIN {reads_table} r "
+            f"  ON r.user_id = n.recipient AND r.notification_id = n.notification_id "
+            f"WHERE n.recipient = %s {unread} ORDER BY n.at DESC, n.version DESC LIMIT %s",
+            (user, limit),
+        )
         return fetch_dicts(cur)
 
     def recipient_of(self, cur: Any, notification_id: UUID) -> str | None:

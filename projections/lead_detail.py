@@ -26,11 +26,27 @@ Doc = dict[str, Any]
 
 
 def new_doc(e: Envelope) -> Doc:
-    return {"lead_id": str(e.lead_id), "details": e.payload["details"], "status": "new", "status_reason": None,
-            "owner": None, "followers": [], "activities": [], "notes": [], "attachments": [], "bant": {},
-            "score": {"rule": 0, "adjustment": 0, "shown": 0}, "first_contacted_at": None, "duplicate_of": None,
-            "merged_into": None, "absorbed": [], "conversion": None, "created_at": e.time.isoformat(),
-            "created_by": e.actor, "erased": False}  # fmt: skip
+    return {
+        "lead_id": str(e.lead_id),
+        "details": e.payload["details"],
+        "status": "new",
+        "status_reason": None,
+        "owner": None,
+        "followers": [],
+        "activities": [],
+        "notes": [],
+        "attachments": [],
+        "bant": {},
+        "score": {"rule": 0, "adjustment": 0, "shown": 0},
+        "first_contacted_at": None,
+        "duplicate_of": None,
+        "merged_into": None,
+        "absorbed": [],
+        "conversion": None,
+        "created_at": e.time.isoformat(),
+        "created_by": e.actor,
+        "erased": False,
+    }
 
 
 def _follow(doc: Doc, *users: str) -> None:
@@ -102,7 +118,7 @@ FOLDS: dict[str, Callable[[Doc, dict[str, Any], Envelope], None]] = {
     "duplicate_absorbed": lambda d, p, e: _absorb(d, p),
     "converted": lambda d, p, e: d.update(conversion=p["links"] | {"opportunity": p["terms"]}),
     "personal_data_erased": lambda d, p, e: _forget(d),
-}  # fmt: skip
+}
 
 
 def fold(doc: Doc, e: Envelope) -> None:

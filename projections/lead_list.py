@@ -61,8 +61,10 @@ INSERT INTO {t} (lead_id, version, contact_name, email, phone, company, industry
                  priority, status, created_at, updated_at)
 VALUES %s ON CONFLICT (lead_id) DO NOTHING
 """
-INSERT_TEMPLATE = ("(%(lead_id)s, %(version)s, %(contact_name)s, %(email)s, %(phone)s, %(company)s, %(industry)s, "
-                   "%(country)s, %(region)s, %(source)s, %(priority)s, 'new', %(time)s, %(time)s)")
+INSERT_TEMPLATE = (
+    "(%(lead_id)s, %(version)s, %(contact_name)s, %(email)s, %(phone)s, %(company)s, %(industry)s, "
+    "%(country)s, %(region)s, %(source)s, %(priority)s, 'new', %(time)s, %(time)s)"
+)
 
 DETAIL_COLUMNS = ("contact_name", "email", "phone", "company", "industry", "source", "priority")
 INSERT_COLUMNS = (*DETAIL_COLUMNS, "country", "region")
@@ -86,9 +88,13 @@ class LeadList(OneTable):
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         """Captures first, in one statement (a lead's capture always precedes its other events),
         then every other event in order."""
-        captured = [dict.fromkeys(INSERT_COLUMNS) | detail_values(e.payload["details"])
-                    | {"lead_id": e.lead_id, "version": e.version, "time": e.time}
-                    for e in events if e.name == "captured"]  # fmt: skip
+        captured = [
+            dict.fromkeys(INSERT_COLUMNS)
+            | detail_values(e.payload["details"])
+            | {"lead_id": e.lead_id, "version": e.version, "time": e.time}
+            for e in events
+            if e.name == "captured"
+        ]
         if captured:
             execute_values(cur, INSERT.format(t=self.table), captured, template=INSERT_TEMPLATE, page_size=1000)
         for e in events:
@@ -98,8 +104,11 @@ class LeadList(OneTable):
     def _update(self, cur: Any, e: Envelope) -> None:
         sets, params = self._changes(e)
         owner = "%(owner)s" if e.name == "assigned" else "owner"
-        sets += ["version = %(version)s", "updated_at = %(time)s",
-                 f"unread = ({owner} IS NOT NULL AND {owner} <> %(actor)s)"]  # fmt: skip
+        sets += [
+            "version = %(version)s",
+            "updated_at = %(time)s",
+            f"unread = ({owner} IS NOT NULL AND {owner} <> %(actor)s)",
+        ]
         if e.name in ACTIVITY_EVENTS:
             sets.append("last_activity_at = %(time)s")
         cur.execute(

@@ -22,10 +22,27 @@ SORTS = {"created_at": "timestamptz", "updated_at": "timestamptz", "score": "int
 """Sortable columns (never null, so keyset comparisons hold) and their SQL types."""
 
 PUBLIC_COLUMNS = (
-    "lead_id", "version", "contact_name", "email", "phone", "company", "industry", "country", "region", "source",
-    "priority", "status", "owner", "score", "temperature", "first_contacted_at", "last_activity_at", "unread",
-    "created_at", "updated_at",
-)  # fmt: skip
+    "lead_id",
+    "version",
+    "contact_name",
+    "email",
+    "phone",
+    "company",
+    "industry",
+    "country",
+    "region",
+    "source",
+    "priority",
+    "status",
+    "owner",
+    "score",
+    "temperature",
+    "first_contacted_at",
+    "last_activity_at",
+    "unread",
+    "created_at",
+    "updated_at",
+)
 
 EQUALS = ("status", "owner", "source", "priority", "temperature", "industry", "country", "region", "unread")
 
@@ -92,8 +109,16 @@ class LeadQueries:
     def __init__(self, *, schema: str) -> None:
         self.table = LeadList(schema=schema).table
 
-    def find(self, cur: Any, f: LeadFilter, *, sort: str = "created_at", descending: bool = True,
-             cursor: str | None = None, limit: int = 50) -> Page:  # fmt: skip
+    def find(
+        self,
+        cur: Any,
+        f: LeadFilter,
+        *,
+        sort: str = "created_at",
+        descending: bool = True,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
         where, params = self._where(f)
         if cursor:
             value, lead_id = decode_cursor(sort, cursor)
@@ -101,8 +126,11 @@ class LeadQueries:
             params |= {"c_value": value, "c_id": lead_id}
         order = "DESC" if descending else "ASC"
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        cur.execute(f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM {self.table} {clause} "
-                    f"ORDER BY {sort} {order}, lead_id {order} LIMIT %(limit)s", params | {"limit": limit + 1})  # fmt: skip
+        cur.execute(
+            f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM {self.table} {clause} "
+            f"ORDER BY {sort} {order}, lead_id {order} LIMIT %(limit)s",
+            params | {"limit": limit + 1},
+        )
         rows = fetch_dicts(cur)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -143,8 +171,11 @@ class LeadQueries:
 
     def open_leads_of(self, cur: Any, owner: str) -> list[UUID]:
         """Every lead of ``owner`` not yet converted or merged (no page limit: for mass transfers)."""
-        cur.execute(f"SELECT lead_id FROM {self.table} WHERE owner = %s AND status NOT IN ('converted', 'merged') "
-                    "ORDER BY created_at, lead_id", (owner,))  # fmt: skip
+        cur.execute(
+            f"SELECT lead_id FROM {self.table} WHERE owner = %s AND status NOT IN ('converted', 'merged') "
+            "ORDER BY created_at, lead_id",
+            (owner,),
+        )
         return [row[0] for row in cur.fetchall()]
 
 

@@ -51,31 +51,42 @@ class Reports:
 
     def funnel(self, cur: Any) -> list[dict[str, Any]]:
         """How many leads ever reached each stage, and the rate from the stage before."""
-        cur.execute(f"""
+        cur.execute(
+            f"""
             SELECT s.stage, count(DISTINCT i.lead_id) AS reached
             FROM unnest(%(stages)s::text[]) WITH ORDINALITY AS s(stage, n)
             LEFT JOIN {self.intervals} i ON i.status = s.stage
-            GROUP BY s.stage, s.n ORDER BY s.n""", {"stages": list(FUNNEL)})  # fmt: skip
+            GROUP BY s.stage, s.n ORDER BY s.n""",
+            {"stages": list(FUNNEL)},
+        )
         rows = fetch_dicts(cur)
         for before, row in zip([None, *rows], rows, strict=False):
-            row["rate_from_previous"] = round(row["reached"] / before["reached"], 4) if before and before["reached"] else None
+            row["rate_from_previous"] = (
+                round(row["reached"] / before["reached"], 4) if before and before["reached"] else None
+            )
         return rows
 
     def time_in_status(self, cur: Any, *, now: datetime) -> list[dict[str, Any]]:
         """Average days spent in each status: finished stays, and stays still running until ``now``."""
-        cur.execute(f"""
+        cur.execute(
+            f"""
             SELECT status, count(*) AS stays,
                    round((avg(extract(epoch FROM coalesce(left_at, %(now)s) - entered_at)) / 86400)::numeric, 3)::float
                        AS average_days
-            FROM {self.intervals} GROUP BY status ORDER BY status""", {"now": now})  # fmt: skip
+            FROM {self.intervals} GROUP BY status ORDER BY status""",
+            {"now": now},
+        )
         return fetch_dicts(cur)
 
     def volume(self, cur: Any, *, period: str) -> list[dict[str, Any]]:
         """Leads created per day, week or month."""
         if period not in PERIODS:
             raise ValueError(f"period must be one of {', '.join(PERIODS)}")
-        cur.execute(f"""SELECT date_trunc(%(p)s, created_at AT TIME ZONE 'UTC')::date AS period_start, count(*) AS leads
-                        FROM {self.leads} GROUP BY 1 ORDER BY 1""", {"p": period})  # fmt: skip
+        cur.execute(
+            f"""SELECT date_trunc(%(p)s, created_at AT TIME ZONE 'UTC')::date AS period_start, count(*) AS leads
+                        FROM {self.leads} GROUP BY 1 ORDER BY 1""",
+            {"p": period},
+        )
         return fetch_dicts(cur)
 
     def geography(self, cur: Any) -> list[dict[str, Any]]:
@@ -88,13 +99,18 @@ class Reports:
     def aging(self, cur: Any, *, now: datetime) -> list[dict[str, Any]]:
         """Open leads per status and age bucket (days in the current status), with how long,
         on average, since they were last worked (null when none of them ever was)."""
-        cases = " ".join(f"WHEN days BETWEEN {low} AND {high} THEN '{label}'" if high is not None
-                         else f"ELSE '{label}'" for low, high, label in BUCKETS)  # fmt: skip
-        cur.execute(f"""
+        cases = " ".join(
+            f"WHEN days BETWEEN {low} AND {high} THEN '{label}'" if high is not None else f"ELSE '{label}'"
+            for low, high, label in BUCKETS
+        )
+        cur.execute(
+            f"""
             SELECT status, CASE {cases} END AS bucket, count(*) AS leads,
                    round(avg(idle_days)::numeric, 2)::float AS average_days_since_activity FROM (
                 SELECT status, floor(extract(epoch FROM %(now)s - status_since) / 86400)::int AS days,
                        extract(epoch FROM %(now)s - last_activity_at) / 86400 AS idle_days
                 FROM {self.ages} WHERE status IN ('new', 'contacted', 'qualified', 'nurture')) t
-            GROUP BY 1, 2 ORDER BY 1, 2""", {"now": now})  # fmt: skip
+            GROUP BY 1, 2 ORDER BY 1, 2""",
+            {"now": now},
+        )
         return fetch_dicts(cur)

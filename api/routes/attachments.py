@@ -22,8 +22,13 @@ CHUNK = 1024 * 1024
 
 
 @router.post("", response_model=CommandAccepted, responses={413: {"description": "File larger than the limit"}})
-async def upload(lead_id: UUID, file: Annotated[UploadFile, File(description="The file; stored once by its SHA-256")],
-                 cmd: CommandDep, blobs: BlobsDep, engine: EngineDep) -> CommandAccepted:  # fmt: skip
+async def upload(
+    lead_id: UUID,
+    file: Annotated[UploadFile, File(description="The file; stored once by its SHA-256")],
+    cmd: CommandDep,
+    blobs: BlobsDep,
+    engine: EngineDep,
+) -> CommandAccepted:
     lead = cmd.service.get_lead(lead_id)
     cmd.principal.require_lead(P.EDIT, lambda: lead)
     lead.check_allowed(LeadCommand.ADD_ATTACHMENT)  # before the content is stored
@@ -35,19 +40,32 @@ async def upload(lead_id: UUID, file: Annotated[UploadFile, File(description="Th
             raise PayloadTooLarge(f"attachments are limited to {limit} bytes")
     media_type = file.content_type or "application/octet-stream"
     digest = blobs.put(bytes(content), media_type=media_type, lead_id=lead_id)
-    attachment = Attachment(attachment_id=uuid4(), name=file.filename or "unnamed", media_type=media_type,
-                            size=len(content), content_hash=digest, added_by=cmd.principal.user, added_at=now())  # fmt: skip
-    return accepted(cmd.service.add_attachment(lead_id=lead_id, attachment=attachment, meta=cmd.meta,
-                                               expected_version=cmd.expected_version))  # fmt: skip
+    attachment = Attachment(
+        attachment_id=uuid4(),
+        name=file.filename or "unnamed",
+        media_type=media_type,
+        size=len(content),
+        content_hash=digest,
+        added_by=cmd.principal.user,
+        added_at=now(),
+    )
+    return accepted(
+        cmd.service.add_attachment(
+            lead_id=lead_id, attachment=attachment, meta=cmd.meta, expected_version=cmd.expected_version
+        )
+    )
 
 
 @router.get("/{attachment_id}", response_class=Response)
-def download(lead_id: UUID, attachment_id: UUID, engine: EngineDep, principal: PrincipalDep, blobs: BlobsDep) -> Response:
+def download(
+    lead_id: UUID, attachment_id: UUID, engine: EngineDep, principal: PrincipalDep, blobs: BlobsDep
+) -> Response:
     lead = engine.service.get_lead(lead_id)
     principal.require_lead(P.VIEW, lambda: lead)
     found = next((a for a in lead.attachments if a.attachment_id == attachment_id), None)
     blob = blobs.get(found.content_hash) if found else None
     if found is None or blob is None:
         raise NotFound("attachment", attachment_id)
-    return Response(blob[1], media_type=blob[0],
-                    headers={"Content-Disposition": f'attachment; filename="{found.name}"'})  # fmt: skip
+    return Response(
+        blob[1], media_type=blob[0], headers={"Content-Disposition": f'attachment; filename="{found.name}"'}
+    )

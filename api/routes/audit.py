@@ -19,8 +19,11 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 PAGE = 1000
 
 
-@router.get("/export", response_class=StreamingResponse,
-            responses={200: {"content": {"application/x-ndjson": {}}, "description": "One event per line"}})  # fmt: skip
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}, "description": "One event per line"}},
+)
 def export(
     engine: EngineDep,
     principal: PrincipalDep,
@@ -40,6 +43,17 @@ def lines(service: LeadService, since: datetime | None, until: datetime | None) 
         for n in page:
             e = envelope_from_notification(n, service.mapper)
             if (since is None or e.time >= since) and (until is None or e.time < until):
-                yield orjson.dumps({"lead_id": str(e.lead_id), "version": e.version, "type": e.type,
-                                    "time": e.time.isoformat(), "position": n.id, "payload": e.payload}) + b"\n"  # fmt: skip
+                yield (
+                    orjson.dumps(
+                        {
+                            "lead_id": str(e.lead_id),
+                            "version": e.version,
+                            "type": e.type,
+                            "time": e.time.isoformat(),
+                            "position": n.id,
+                            "payload": e.payload,
+                        }
+                    )
+                    + b"\n"
+                )
         start = page[-1].id + 1

@@ -7,6 +7,7 @@ query may wait for."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter
@@ -35,108 +36,194 @@ router = APIRouter(prefix="/leads/{lead_id}", tags=["lead commands"])
 
 
 def accepted(result: CommandResult) -> CommandAccepted:
-    return CommandAccepted(lead_id=result.lead_id, version=result.version, position=result.position,
-                           created=result.created)  # fmt: skip
+    return CommandAccepted(
+        lead_id=result.lead_id, version=result.version, position=result.position, created=result.created
+    )
 
 
 @router.patch("", response_model=CommandAccepted)
 def update_details(lead_id: UUID, body: LeadUpdate, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.update_details(
-        lead_id=lead_id, changes=body.changes, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.EDIT,
+            lambda s, meta, v: s.update_details(lead_id=lead_id, changes=body.changes, meta=meta, expected_version=v),
+        )
+    )
 
 
 @router.post("/assign", response_model=CommandAccepted)
 def assign(lead_id: UUID, body: AssignBody, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.assign(
-        lead_id=lead_id, owner=body.owner, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.EDIT,
+            lambda s, meta, v: s.assign(lead_id=lead_id, owner=body.owner, meta=meta, expected_version=v),
+        )
+    )
 
 
 @router.post("/contact", response_model=CommandAccepted)
 def contact(lead_id: UUID, body: ContactBody, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.contact(
-        lead_id=lead_id, via=body.via, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id, P.EDIT, lambda s, meta, v: s.contact(lead_id=lead_id, via=body.via, meta=meta, expected_version=v)
+        )
+    )
 
 
 @router.post("/activities", response_model=CommandAccepted)
 def log_activity(lead_id: UUID, body: ActivityBody, cmd: CommandDep) -> CommandAccepted:
     activity = Activity(activity_id=uuid4(), logged_by=cmd.principal.user, logged_at=now(), **body.model_dump())
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.log_activity(
-        lead_id=lead_id, activity=activity, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.EDIT,
+            lambda s, meta, v: s.log_activity(lead_id=lead_id, activity=activity, meta=meta, expected_version=v),
+        )
+    )
 
 
 @router.post("/notes", response_model=CommandAccepted)
 def add_note(lead_id: UUID, body: NoteBody, cmd: CommandDep) -> CommandAccepted:
     note = Note(note_id=uuid4(), text=body.text, author=cmd.principal.user, added_at=now())
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.add_note(
-        lead_id=lead_id, note=note, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id, P.EDIT, lambda s, meta, v: s.add_note(lead_id=lead_id, note=note, meta=meta, expected_version=v)
+        )
+    )
 
 
 @router.post("/followers", response_model=CommandAccepted)
 def follow(lead_id: UUID, body: FollowBody, cmd: CommandDep) -> CommandAccepted:
     user = body.user or cmd.principal.user
-    return accepted(cmd.on_lead(lead_id, P.VIEW if user == cmd.principal.user else P.EDIT, lambda s, meta, v: s.follow(
-        lead_id=lead_id, user=user, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.VIEW if user == cmd.principal.user else P.EDIT,
+            lambda s, meta, v: s.follow(lead_id=lead_id, user=user, meta=meta, expected_version=v),
+        )
+    )
 
 
 @router.delete("/followers/{user}", response_model=CommandAccepted)
 def unfollow(lead_id: UUID, user: str, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.VIEW if user == cmd.principal.user else P.EDIT, lambda s, meta, v: s.unfollow(
-        lead_id=lead_id, user=user, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.VIEW if user == cmd.principal.user else P.EDIT,
+            lambda s, meta, v: s.unfollow(lead_id=lead_id, user=user, meta=meta, expected_version=v),
+        )
+    )
 
 
 @router.put("/bant", response_model=CommandAccepted)
 def update_bant(lead_id: UUID, body: BantBody, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.update_bant(
-        lead_id=lead_id, changes=body.changes, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.EDIT,
+            lambda s, meta, v: s.update_bant(lead_id=lead_id, changes=body.changes, meta=meta, expected_version=v),
+        )
+    )
 
 
 @router.post("/qualify", response_model=CommandAccepted)
 def qualify(lead_id: UUID, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.qualify(
-        lead_id=lead_id, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.qualify(lead_id=lead_id, meta=meta, expected_version=v))
+    )
 
 
 @router.post("/nurture", response_model=CommandAccepted)
 def nurture(lead_id: UUID, body: NurtureBody, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.nurture(
-        lead_id=lead_id, reason=body.reason, follow_up_on=body.follow_up_on, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.EDIT,
+            lambda s, meta, v: s.nurture(
+                lead_id=lead_id, reason=body.reason, follow_up_on=body.follow_up_on, meta=meta, expected_version=v
+            ),
+        )
+    )
 
 
 @router.post("/disqualify", response_model=CommandAccepted)
 def disqualify(lead_id: UUID, body: DisqualifyBody, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.ARCHIVE, lambda s, meta, v: s.disqualify(
-        lead_id=lead_id, reason=body.reason, text=body.text, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.ARCHIVE,
+            lambda s, meta, v: s.disqualify(
+                lead_id=lead_id, reason=body.reason, text=body.text, meta=meta, expected_version=v
+            ),
+        )
+    )
 
 
 @router.post("/reopen", response_model=CommandAccepted)
 def reopen(lead_id: UUID, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.reopen(
-        lead_id=lead_id, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.reopen(lead_id=lead_id, meta=meta, expected_version=v))
+    )
 
 
 @router.post("/score-adjustments", response_model=CommandAccepted)
 def adjust_score(lead_id: UUID, body: ScoreAdjustmentBody, cmd: CommandDep) -> CommandAccepted:
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.adjust_score(
-        lead_id=lead_id, points=body.points, reason=body.reason, meta=meta, expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.EDIT,
+            lambda s, meta, v: s.adjust_score(
+                lead_id=lead_id, points=body.points, reason=body.reason, meta=meta, expected_version=v
+            ),
+        )
+    )
 
 
 @router.post("/merge", response_model=CommandAccepted)
 def merge(lead_id: UUID, body: MergeBody, cmd: CommandDep) -> CommandAccepted:
     """Merge the duplicates into this lead (the master); all commit together."""
     for duplicate in body.duplicate_ids:
-        cmd.principal.require_lead(P.ARCHIVE, lambda: cmd.service.get_lead(duplicate))
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.merge(
-        master_id=lead_id, duplicate_ids=body.duplicate_ids, take_fields=body.take_fields, meta=meta,
-        expected_version=v)))  # fmt: skip
+        cmd.principal.require_lead(P.ARCHIVE, partial(cmd.service.get_lead, duplicate))
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.EDIT,
+            lambda s, meta, v: s.merge(
+                master_id=lead_id,
+                duplicate_ids=body.duplicate_ids,
+                take_fields=body.take_fields,
+                meta=meta,
+                expected_version=v,
+            ),
+        )
+    )
 
 
 @router.post("/convert", response_model=CommandAccepted)
 def convert(lead_id: UUID, body: ConvertBody, cmd: CommandDep) -> CommandAccepted:
-    terms = OpportunityTerms(name=body.opportunity_name, deal_value=body.deal_value, expected_close=body.expected_close,
-                             stage=body.stage, probability=body.probability)  # fmt: skip
-    return accepted(cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.convert(
-        lead_id=lead_id, terms=terms, account_id=body.account_id, contact_id=body.contact_id, meta=meta,
-        expected_version=v)))  # fmt: skip
+    terms = OpportunityTerms(
+        name=body.opportunity_name,
+        deal_value=body.deal_value,
+        expected_close=body.expected_close,
+        stage=body.stage,
+        probability=body.probability,
+    )
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.EDIT,
+            lambda s, meta, v: s.convert(
+                lead_id=lead_id,
+                terms=terms,
+                account_id=body.account_id,
+                contact_id=body.contact_id,
+                meta=meta,
+                expected_version=v,
+            ),
+        )
+    )
 
 
 def now() -> datetime:

@@ -24,15 +24,29 @@ router = APIRouter(prefix="/leads/{lead_id}", tags=["compliance"])
 class ErasureBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    request: str | None = Field(default=None, max_length=200, examples=["DSR-2026-0042"],
-                                description="The erasure request's reference (kept in the audit trail, "
-                                            "so not personal data itself)")  # fmt: skip
+    request: str | None = Field(
+        default=None,
+        max_length=200,
+        examples=["DSR-2026-0042"],
+        description="The erasure request's reference (kept in the audit trail, so not personal data itself)",
+    )
 
 
 @router.post("/erase", response_model=CommandAccepted)
 def erase(lead_id: UUID, body: ErasureBody, cmd: CommandDep, engine: EngineDep, blobs: BlobsDep) -> CommandAccepted:
     """Erase the lead's personal data (and the contact its conversion created). Repeating it
     is harmless. Afterwards the lead accepts no changes (409 ``lead-erased``)."""
-    return accepted(cmd.on_lead(lead_id, P.ERASE, lambda s, meta, v: erase_lead(
-        service=engine.service, blobs=blobs, lead_id=lead_id, meta=meta, request=body.request,
-        expected_version=v)))  # fmt: skip
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            P.ERASE,
+            lambda s, meta, v: erase_lead(
+                service=engine.service,
+                blobs=blobs,
+                lead_id=lead_id,
+                meta=meta,
+                request=body.request,
+                expected_version=v,
+            ),
+        )
+    )

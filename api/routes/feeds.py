@@ -38,13 +38,16 @@ def home_feed(engine: EngineDep, principal: PrincipalDep, limit: Limit = 100) ->
 
 
 @router.get("/notifications", response_model=list[NotificationPublic])
-def inbox(engine: EngineDep, principal: PrincipalDep, unread: bool = False, limit: Limit = 100) -> list[NotificationPublic]:
+def inbox(
+    engine: EngineDep, principal: PrincipalDep, unread: bool = False, limit: Limit = 100
+) -> list[NotificationPublic]:
     """The caller's notifications (changes by others on leads they own or follow), newest first."""
     principal.require(P.VIEW)
     schema = engine.settings.read_schema
     with engine.db.cursor() as cur:
-        rows = Feeds(schema=schema).inbox(cur, principal.user, reads_table=UserState(schema=schema).reads_table,
-                                          unread_only=unread, limit=limit)  # fmt: skip
+        rows = Feeds(schema=schema).inbox(
+            cur, principal.user, reads_table=UserState(schema=schema).reads_table, unread_only=unread, limit=limit
+        )
     return [NotificationPublic.model_validate(r) for r in rows]
 
 

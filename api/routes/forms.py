@@ -27,13 +27,25 @@ def submit(
     phone: Annotated[str | None, Form(examples=["+44 20 7946 0958"])] = None,
     company: Annotated[str | None, Form(examples=["Analytical Engines Ltd"])] = None,
     message: Annotated[str | None, Form(examples=["Please call me about pricing"])] = None,
-    submission_id: Annotated[str | None, Form(description="Set by the form to make resubmits safe",
-                                              examples=["3f6c1a2e-submit-1"])] = None,
+    submission_id: Annotated[
+        str | None, Form(description="Set by the form to make resubmits safe", examples=["3f6c1a2e-submit-1"])
+    ] = None,
 ) -> CommandAccepted:
-    details = validated(lambda: LeadDetails(contact_name=name, email=email or None, phone=phone or None,
-                                            company=company or None, source=LeadSource.WEB_FORM,
-                                            custom_fields={"form_id": form_id, "message": message}))  # fmt: skip
-    key = submission_id or hashlib.sha256("\x1f".join([form_id, name, email or "", phone or "", company or "",
-                                                        message or ""]).encode()).hexdigest()  # fmt: skip
+    details = validated(
+        lambda: LeadDetails(
+            contact_name=name,
+            email=email or None,
+            phone=phone or None,
+            company=company or None,
+            source=LeadSource.WEB_FORM,
+            custom_fields={"form_id": form_id, "message": message},
+        )
+    )
+    key = (
+        submission_id
+        or hashlib.sha256(
+            "\x1f".join([form_id, name, email or "", phone or "", company or "", message or ""]).encode()
+        ).hexdigest()
+    )
     meta = EventMeta(actor=f"form:{form_id}", channel=Channel.API, command_id=f"form:{form_id}/{key}")
     return accepted(service.capture_lead(details=details, meta=meta))

@@ -21,8 +21,11 @@ def get_health(engine: EngineDep) -> JSONResponse:
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
 
-@router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})  # fmt: skip
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+)
 def metrics(engine: EngineDep) -> Response:
     """Consumer positions, lag and state for Prometheus (unauthenticated, like /health)."""
     return Response(render(health(engine)), media_type=CONTENT_TYPE_LATEST)

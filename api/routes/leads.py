@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -15,8 +16,16 @@ from api.command_models import TransferBody
 from api.deps import CommandDep, EngineDep, PrincipalDep, ServiceDep
 from api.duplicates import OnDuplicate, duplicate_screen
 from api.list_views import saved_filter, view_filter
-from api.models import (CommandAccepted, HistoryEntry, LeadCreate, LeadDetailPublic, LeadPage, LeadPublic, LeadState,
-                        TransferResult)  # fmt: skip
+from api.models import (
+    CommandAccepted,
+    HistoryEntry,
+    LeadCreate,
+    LeadDetailPublic,
+    LeadPage,
+    LeadPublic,
+    LeadState,
+    TransferResult,
+)
 from api.query_models import ListQuery
 from api.routes.commands import accepted
 from consumers.contract import envelope_of
@@ -37,10 +46,14 @@ def create_lead(
     body: LeadCreate,
     cmd: CommandDep,
     engine: EngineDep,
-    on_duplicate: Annotated[OnDuplicate | None, Query(
-        description="When leads that look like this one exist: `reject` (the default: 409 listing them), "
-                    "`create` anyway, or `associate` the new lead with the best match's account and contact")] = None,
-) -> CommandAccepted:  # fmt: skip
+    on_duplicate: Annotated[
+        OnDuplicate | None,
+        Query(
+            description="When leads that look like this one exist: `reject` (the default: 409 listing them), "
+            "`create` anyway, or `associate` the new lead with the best match's account and contact"
+        ),
+    ] = None,
+) -> CommandAccepted:
     """Capture a lead, after checking the dedupe index for the same email, phone or person."""
     cmd.principal.require(P.CREATE)
 
@@ -49,8 +62,12 @@ def create_lead(
     return accepted(cmd.service.capture_lead(details=details, meta=cmd.meta, screen=screen))
 
 
-AfterQuery = Annotated[int | None, Query(ge=0, description="Read your writes: wait until the view includes this "
-                                                           "log position (a command's `position`)")]
+AfterQuery = Annotated[
+    int | None,
+    Query(
+        ge=0, description="Read your writes: wait until the view includes this log position (a command's `position`)"
+    ),
+]
 
 
 def read_after(engine: Engine, response: Response, after: int | None, projection: str = LeadList.name) -> None:
@@ -82,8 +99,14 @@ def list_leads(
         if principal.role is Role.REP:
             base = replace(base, owner=principal.user)
         try:
-            page = LeadQueries(schema=schema).find(cur, base, sort=query.sort.value, descending=query.order == "desc",
-                                                   cursor=query.cursor, limit=query.limit)  # fmt: skip
+            page = LeadQueries(schema=schema).find(
+                cur,
+                base,
+                sort=query.sort.value,
+                descending=query.order == "desc",
+                cursor=query.cursor,
+                limit=query.limit,
+            )
         except BadCursor as e:
             raise InvalidCommand(str(e), field="cursor") from None
     return LeadPage(items=[LeadPublic.model_validate(r) for r in page.rows], next=page.next_cursor)
@@ -97,7 +120,7 @@ def transfer(body: TransferBody, cmd: CommandDep, engine: EngineDep) -> Transfer
         lead_ids = LeadQueries(schema=engine.settings.read_schema).open_leads_of(cur, body.from_owner)
     moved = []
     for lead_id in lead_ids:
-        cmd.principal.require_lead(P.EDIT, lambda: cmd.service.get_lead(lead_id))
+        cmd.principal.require_lead(P.EDIT, partial(cmd.service.get_lead, lead_id))
         key = f"{cmd.meta.command_id}/{lead_id}" if cmd.meta.command_id else None
         cmd.service.assign(lead_id=lead_id, owner=body.to_owner, meta=cmd.meta.model_copy(update={"command_id": key}))
         moved.append(lead_id)
@@ -140,7 +163,14 @@ def history(lead_id: UUID, service: ServiceDep, principal: PrincipalDep) -> list
 def history_entry(event: DomainEvent) -> HistoryEntry:
     envelope = envelope_of(event)
     meta = envelope.payload["meta"]
-    return HistoryEntry(type=envelope.type, version=envelope.version, time=envelope.time, actor=meta["actor"],
-                        channel=meta["channel"], command_id=meta.get("command_id"),
-                        correlation_id=meta.get("correlation_id"), causation_id=meta.get("causation_id"),
-                        payload={k: v for k, v in envelope.payload.items() if k != "meta"})  # fmt: skip
+    return HistoryEntry(
+        type=envelope.type,
+        version=envelope.version,
+        time=envelope.time,
+        actor=meta["actor"],
+        channel=meta["channel"],
+        command_id=meta.get("command_id"),
+        correlation_id=meta.get("correlation_id"),
+        causation_id=meta.get("causation_id"),
+        payload={k: v for k, v in envelope.payload.items() if k != "meta"},
+    )

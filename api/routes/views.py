@@ -32,7 +32,9 @@ def save_view(name: str, body: LeadFilters, engine: EngineDep, principal: Princi
     if name in {v.value for v in SystemView}:
         raise InvalidCommand(f"{name} is a system view; pick another name", field="name")
     with engine.db.cursor() as cur:
-        UserState(schema=engine.settings.read_schema).save_view(cur, user=principal.user, name=name, filters=view.filters)
+        UserState(schema=engine.settings.read_schema).save_view(
+            cur, user=principal.user, name=name, filters=view.filters
+        )
     return view
 
 

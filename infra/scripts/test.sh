@@ -3,5 +3,7 @@
 # (pytest starts embedded PostgreSQL itself, or uses LEADS_TEST_POSTGRES_DSN).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/python -m mypy
 infra/scripts/with-kafka.sh .venv/bin/python -m pytest "$@"

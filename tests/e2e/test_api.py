@@ -47,11 +47,25 @@ def test_a_lead_goes_from_capture_to_conversion_through_http(api: TestClient) ->
     ok(api.post(f"/leads/{lead}/notes", json={"text": "Budget approved"}))
     ok(api.post(f"/leads/{lead}/followers", json={"user": "manager-1"}))
     ok(api.delete(f"/leads/{lead}/followers/manager-1"))
-    ok(api.put(f"/leads/{lead}/bant", json={"changes": {"budget": "50k", "authority": "CTO", "need": "CRM", "timeline": "Q3"}}))
+    ok(
+        api.put(
+            f"/leads/{lead}/bant",
+            json={"changes": {"budget": "50k", "authority": "CTO", "need": "CRM", "timeline": "Q3"}},
+        )
+    )
     ok(api.post(f"/leads/{lead}/score-adjustments", json={"points": 15, "reason": "referral"}))
     ok(api.post(f"/leads/{lead}/qualify"))
-    converted = ok(api.post(f"/leads/{lead}/convert", json={"opportunity_name": "50 seats", "deal_value": "50000",
-                                                          "expected_close": "2027-03-31", "probability": 40}))  # fmt: skip
+    converted = ok(
+        api.post(
+            f"/leads/{lead}/convert",
+            json={
+                "opportunity_name": "50 seats",
+                "deal_value": "50000",
+                "expected_close": "2027-03-31",
+                "probability": 40,
+            },
+        )
+    )
     assert set(converted["created"]) == {"opportunity_id", "account_id", "contact_id"}
     state = ok(api.get(f"/leads/{lead}", params={"version": converted["version"]}))
     assert state["status"] == "converted" and state["owner"] == "rep-1" and state["score"] == 15
@@ -71,7 +85,11 @@ def test_history_names_who_did_what_and_through_which_command(api: TestClient, e
     api.post(f"/leads/{lead}/assign", json={"owner": "rep-1"}, headers=bearer(engine.settings, "mgr", Role.MANAGER))
     first, second = ok_list(api.get(f"/leads/{lead}/history"))
     assert (first["actor"], first["channel"], first["command_id"], first["correlation_id"]) == (
-        "admin-1", "api", "admin-1/k-1", "req-9")  # fmt: skip
+        "admin-1",
+        "api",
+        "admin-1/k-1",
+        "req-9",
+    )
     assert second["actor"] == "mgr" and second["payload"]["owner"] == "rep-1"
 
 
@@ -94,8 +112,10 @@ def test_conversion_without_bant_is_a_409_listing_what_is_missing(api: TestClien
     lead = create(api)
     api.post(f"/leads/{lead}/contact", json={"via": "call"})
     api.post(f"/leads/{lead}/qualify")
-    refused = api.post(f"/leads/{lead}/convert", json={"opportunity_name": "x", "deal_value": "1",
-                                                       "expected_close": "2027-01-01", "probability": 5})  # fmt: skip
+    refused = api.post(
+        f"/leads/{lead}/convert",
+        json={"opportunity_name": "x", "deal_value": "1", "expected_close": "2027-01-01", "probability": 5},
+    )
     assert refused.status_code == 409 and "budget" in refused.json()["detail"]
 
 
@@ -200,8 +220,13 @@ def test_a_lead_changed_50_times_replays_as_of_five_instants(api: TestClient) ->
     for state in recorded:
         instant = times[state["version"]]  # the moment that change was recorded
         seen = ok(api.get(f"/leads/{lead}", params={"as_of": instant}))
-        assert {"owner": seen["owner"], "followers": seen["followers"], "notes": len(seen["notes"]),
-                "score": seen["score"], "version": seen["version"]} == state  # fmt: skip
+        assert {
+            "owner": seen["owner"],
+            "followers": seen["followers"],
+            "notes": len(seen["notes"]),
+            "score": seen["score"],
+            "version": seen["version"],
+        } == state
 
 
 def test_a_double_submitted_web_form_creates_one_lead(api: TestClient) -> None:
@@ -243,7 +268,10 @@ def test_the_audit_export_streams_every_event_in_the_range(api: TestClient) -> N
     b = create(api)
     lines = [orjson.loads(line) for line in api.get("/audit/export").content.splitlines()]
     assert [(x["lead_id"], x["version"]) for x in lines] == [(a, 1), (a, 2), (b, 1)]
-    later = [orjson.loads(line) for line in api.get("/audit/export", params={"since": middle.isoformat()}).content.splitlines()]
+    later = [
+        orjson.loads(line)
+        for line in api.get("/audit/export", params={"since": middle.isoformat()}).content.splitlines()
+    ]
     assert [(x["lead_id"], x["type"]) for x in later] == [(b, "lead.captured.v1")]
 
 

@@ -9,10 +9,13 @@ from pathlib import Path
 from bench.run import main
 
 
-def test_the_small_benchmark_runs_every_stage_and_reports_ratios(postgres_server_dsn: str, kafka_bootstrap: str,
-                                                                  tmp_path: Path) -> None:  # fmt: skip
+def test_the_small_benchmark_runs_every_stage_and_reports_ratios(
+    postgres_server_dsn: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
     out = tmp_path / "bench.json"
-    rows = main(["--scale", "small", "--json", str(out), "--postgres-dsn", postgres_server_dsn, "--kafka", kafka_bootstrap])
+    rows = main(
+        ["--scale", "small", "--json", str(out), "--postgres-dsn", postgres_server_dsn, "--kafka", kafka_bootstrap]
+    )
     assert len(rows) == 7 and all(r.ours > 0 and r.baseline > 0 for r in rows)
     report = json.loads(out.read_text())
     assert report["scale"] == "small" and report["latency_ms"]["requests"] == 600

@@ -31,14 +31,24 @@ def free_port() -> int:
 def serving(env: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
     """`leads serve` in a subprocess: yields its URL and an admin's auth headers."""
     port = free_port()
-    proc = subprocess.Popen([LEADS, "serve"], env=os.environ | env | {"LEADS_API_PORT": str(port)},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [LEADS, "serve"],
+        env=os.environ | env | {"LEADS_API_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: proc.poll() is not None or _answers(url), timeout=60, what="leads serve to answer")
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-        token = subprocess.run([LEADS, "token", "--user", "ops", "--role", "admin"], env=os.environ | env,
-                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        token = subprocess.run(
+            [LEADS, "token", "--user", "ops", "--role", "admin"],
+            env=os.environ | env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         yield url, {"Authorization": f"Bearer {token}"}
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -63,14 +73,17 @@ def test_serve_on_a_fresh_home_answers_docs_and_lists_a_posted_lead_within_a_sec
     with serving({"LEADS_HOME": str(tmp_path / "home")}) as (url, auth):
         assert httpx.get(f"{url}/docs").status_code == 200
         assert httpx.get(f"{url}/health").json()["status"] == "ok"
-        lead_id = httpx.post(f"{url}/leads", json={"contact_name": "Ada", "email": "ada@example.com"},
-                             headers=auth).json()["lead_id"]
+        lead_id = httpx.post(
+            f"{url}/leads", json={"contact_name": "Ada", "email": "ada@example.com"}, headers=auth
+        ).json()["lead_id"]
         posted = time.monotonic()
         wait_for(lambda: lead_id in listed_ids(url, auth), timeout=1.0, what="the lead listed within one second")
         assert time.monotonic() - posted <= 1.0
 
 
-def test_stopping_and_restarting_serve_loses_nothing_and_projects_nothing_twice(database_dsn: str, tmp_path: Path) -> None:
+def test_stopping_and_restarting_serve_loses_nothing_and_projects_nothing_twice(
+    database_dsn: str, tmp_path: Path
+) -> None:
     env = {"LEADS_POSTGRES_DSN": database_dsn, "LEADS_HOME": str(tmp_path)}
     created: list[str] = []
     for round_ in range(3):
@@ -89,12 +102,17 @@ def test_stopping_and_restarting_serve_loses_nothing_and_projects_nothing_twice(
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"LEADS_POSTGRES_DSN": "postgresql://nobody@127.0.0.1:1/leads"}, "cannot connect to PostgreSQL at 127.0.0.1:1/leads"),
-        ({"LEADS_MODE": "kafka", "LEADS_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "LEADS_CONNECT_TIMEOUT_S": "2"},
-         "cannot reach Kafka at 127.0.0.1:1"),
+        (
+            {"LEADS_POSTGRES_DSN": "postgresql://nobody@127.0.0.1:1/leads"},
+            "cannot connect to PostgreSQL at 127.0.0.1:1/leads",
+        ),
+        (
+            {"LEADS_MODE": "kafka", "LEADS_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "LEADS_CONNECT_TIMEOUT_S": "2"},
+            "cannot reach Kafka at 127.0.0.1:1",
+        ),
         ({"LEADS_MODE": "sideways"}, "invalid settings"),
     ],
-)  # fmt: skip
+)
 def test_bad_configuration_fails_fast_with_one_line_saying_what_and_where(
     env: dict[str, str], expected: str, database_dsn: str, tmp_path: Path
 ) -> None:

@@ -46,17 +46,26 @@ def test_a_created_lead_is_listed_with_normalised_contact_details(client: TestCl
     lead_id = created.json()["lead_id"]
     row = wait_for(lambda: listed(client, lead_id), what="the lead in GET /leads")
     assert (row["contact_name"], row["phone"], row["status"], row["source"]) == (
-        "Ada Lovelace", "+442079460958", "new", "web_form")  # fmt: skip
+        "Ada Lovelace",
+        "+442079460958",
+        "new",
+        "web_form",
+    )
     assert client.get(f"/leads/{lead_id}").json()["details"]["email"] == "ada@example.com"
 
 
-def test_in_kafka_mode_the_lead_travels_through_the_topic_to_the_list(kafka_client: TestClient,
-                                                                      kafka_engine: Engine) -> None:  # fmt: skip
+def test_in_kafka_mode_the_lead_travels_through_the_topic_to_the_list(
+    kafka_client: TestClient, kafka_engine: Engine
+) -> None:
     lead_id = kafka_client.post("/leads", json=ADA).json()["lead_id"]
     wait_for(lambda: listed(kafka_client, lead_id), what="the lead in GET /leads")
     s = kafka_engine.settings
-    consumer = KafkaConsumer(s.events_topic, bootstrap_servers=s.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", consumer_timeout_ms=200)  # fmt: skip
+    consumer = KafkaConsumer(
+        s.events_topic,
+        bootstrap_servers=s.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=200,
+    )
     records: list[Any] = []
     wait_for(lambda: records.extend(consumer) or records, what="the event on the Kafka topic")
     consumer.close()
@@ -96,8 +105,12 @@ def test_an_unknown_lead_is_a_404_problem(client: TestClient) -> None:
 
 def test_health_reports_every_component(client: TestClient) -> None:
     client.post("/leads", json=ADA)
-    report = wait_for(lambda: (r := client.get("/health").json())["components"]["consumers"].get("lead_list_v2", {})
-                      .get("lag") == 0 and r, what="lead_list to catch up")  # fmt: skip
+    report = wait_for(
+        lambda: (
+            (r := client.get("/health").json())["components"]["consumers"].get("lead_list_v2", {}).get("lag") == 0 and r
+        ),
+        what="lead_list to catch up",
+    )
     assert report["status"] == "ok"
     assert set(report["components"]) == {"event_store", "read_store", "kafka", "consumers"}
 

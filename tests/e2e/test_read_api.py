@@ -51,14 +51,16 @@ def test_a_lead_like_an_existing_one_is_refused_with_the_candidates_until_the_ca
     look_alike = {"contact_name": "John Smith", "phone": "+14155552671", "company": "ACME"}
     refused = api.post("/leads", json=look_alike)
     assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
-    assert refused.json()["candidates"] == [{"lead_id": first["lead_id"], "contact_name": "Jon Smith",
-                                             "matched_on": ["name_and_company"]}]  # fmt: skip
+    assert refused.json()["candidates"] == [
+        {"lead_id": first["lead_id"], "contact_name": "Jon Smith", "matched_on": ["name_and_company"]}
+    ]
     same_email = api.post("/leads", json={"contact_name": "Someone Else", "email": "JON@acme.example"})
     assert [c["matched_on"] for c in same_email.json()["candidates"]] == [["email"]]
     created = capture(api, look_alike, on_duplicate="create")
     assert created["lead_id"] != first["lead_id"]
-    assert api.post("/leads", json=look_alike, params={"on_duplicate": "associate"}).status_code == 422, \
-        "nothing to associate with before the existing lead has an account"  # fmt: skip
+    assert api.post("/leads", json=look_alike, params={"on_duplicate": "associate"}).status_code == 422, (
+        "nothing to associate with before the existing lead has an account"
+    )
 
 
 def test_associate_links_the_new_lead_to_the_account_and_contact_of_the_converted_one(api: TestClient) -> None:
@@ -66,35 +68,49 @@ def test_associate_links_the_new_lead_to_the_account_and_contact_of_the_converte
     api.post(f"/leads/{lead}/contact", json={"via": "call"})
     api.put(f"/leads/{lead}/bant", json={"changes": {"budget": "1", "authority": "2", "need": "3", "timeline": "4"}})
     api.post(f"/leads/{lead}/qualify")
-    converted = api.post(f"/leads/{lead}/convert", json={"opportunity_name": "Deal", "deal_value": "10",
-                                                         "expected_close": "2027-01-01", "probability": 50})  # fmt: skip
+    converted = api.post(
+        f"/leads/{lead}/convert",
+        json={"opportunity_name": "Deal", "deal_value": "10", "expected_close": "2027-01-01", "probability": 50},
+    )
     assert converted.status_code == 200, converted.text
     seen(api, converted.json()["position"])
     again = capture(api, {"contact_name": "Grace Hopper", "email": "grace@navy.example"}, on_duplicate="associate")
     seen(api, again["position"])
     details = api.get(f"/leads/{again['lead_id']}").json()["details"]
-    assert (details["account_id"], details["contact_id"]) == (str(converted.json()["created"]["account_id"]),
-                                                              str(converted.json()["created"]["contact_id"]))  # fmt: skip
+    assert (details["account_id"], details["contact_id"]) == (
+        str(converted.json()["created"]["account_id"]),
+        str(converted.json()["created"]["contact_id"]),
+    )
 
 
 def test_lists_filter_search_and_page_with_a_cursor_that_never_skips_or_repeats(api: TestClient) -> None:
     last = None
     for i in range(25):
-        last = capture(api, {"contact_name": f"Person {i:02d}", "email": f"p{i}@example.com",
-                             "company": "Globex" if i % 5 == 0 else f"Firm {i}", "source": "referral" if i % 2 else "website",
-                             "address": {"country": "DE" if i < 10 else "FR"}}, on_duplicate="create")  # fmt: skip
+        last = capture(
+            api,
+            {
+                "contact_name": f"Person {i:02d}",
+                "email": f"p{i}@example.com",
+                "company": "Globex" if i % 5 == 0 else f"Firm {i}",
+                "source": "referral" if i % 2 else "website",
+                "address": {"country": "DE" if i < 10 else "FR"},
+            },
+            on_duplicate="create",
+        )
     assert last is not None
     seen(api, last["position"])
     pages, cursor = [], None
     while True:
-        page = api.get("/leads", params={"limit": 7, "sort": "contact_name", "order": "asc"}
-                       | ({"cursor": cursor} if cursor else {})).json()  # fmt: skip
+        page = api.get(
+            "/leads",
+            params={"limit": 7, "sort": "contact_name", "order": "asc"} | ({"cursor": cursor} if cursor else {}),
+        ).json()
         pages.append([item["contact_name"] for item in page["items"]])
         cursor = page["next"]
         if cursor is None:
             break
     assert [len(p) for p in pages] == [7, 7, 7, 4]
-    assert sum(pages, []) == [f"Person {i:02d}" for i in range(25)]
+    assert [name for page in pages for name in page] == [f"Person {i:02d}" for i in range(25)]
     globex = api.get("/leads", params={"q": "glob", "country": "DE"}).json()["items"]
     assert sorted(i["contact_name"] for i in globex) == ["Person 00", "Person 05"]
     assert len(api.get("/leads", params={"source": "referral", "limit": 500}).json()["items"]) == 12
@@ -128,12 +144,17 @@ def test_feeds_and_the_inbox_tell_followers_about_changes_made_by_others(api: Te
     last = api.post(f"/leads/{lead}/notes", json={"text": "Call back Friday"}).json()
     seen(api, last["position"])
     feed = api.get(f"/leads/{lead}/feed").json()
-    assert [(i["kind"], i["actor"]) for i in feed] == [("note_added", "admin-1"), ("contacted", "rep-1"),
-                                                       ("assigned", "admin-1"), ("captured", "admin-1")]  # fmt: skip
+    assert [(i["kind"], i["actor"]) for i in feed] == [
+        ("note_added", "admin-1"),
+        ("contacted", "rep-1"),
+        ("assigned", "admin-1"),
+        ("captured", "admin-1"),
+    ]
     assert [i["kind"] for i in api.get("/feed", headers=rep).json()] == ["note_added", "contacted", "assigned"]
     inbox = api.get("/notifications", headers=rep).json()
-    assert [(n["kind"], n["read"]) for n in inbox] == [("note_added", False), ("assigned", False)], \
-        "the rep's own contact is not news to the rep"  # fmt: skip
+    assert [(n["kind"], n["read"]) for n in inbox] == [("note_added", False), ("assigned", False)], (
+        "the rep's own contact is not news to the rep"
+    )
     assert api.post(f"/notifications/{inbox[0]['notification_id']}/read").status_code == 403, "not the admin's"
     assert api.post(f"/notifications/{inbox[0]['notification_id']}/read", headers=rep).status_code == 204
     assert [n["kind"] for n in api.get("/notifications", params={"unread": True}, headers=rep).json()] == ["assigned"]
@@ -151,11 +172,13 @@ def test_the_aging_monitor_alerts_the_owner_once_per_stay(api: TestClient, engin
     history = api.get(f"/leads/{lead}/history").json()
     assert [e["type"] for e in history].count("lead.aging_alerted.v1") == 1
     seen(api, engine.service.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
-    wait_for(lambda: any(n["kind"] == "aging_alerted" for n in api.get("/notifications", headers=rep).json()),
-             what="the aging notification")  # fmt: skip
+    wait_for(
+        lambda: any(n["kind"] == "aging_alerted" for n in api.get("/notifications", headers=rep).json()),
+        what="the aging notification",
+    )
     assert monitor.sweep(now=later) == 0
     aged = api.get("/leads", params={"view": "aging"}, headers=rep).json()["items"]
-    assert aged == [] , "the aging view compares with now, and the lead is only minutes old"
+    assert aged == [], "the aging view compares with now, and the lead is only minutes old"
 
 
 def test_reports_and_metrics(api: TestClient) -> None:
@@ -168,8 +191,9 @@ def test_reports_and_metrics(api: TestClient) -> None:
     assert sources == {"website": 2, "referral": 1}
     assert [r["reached"] for r in api.get("/reports/funnel").json()] == [3, 0, 0, 0]
     assert sum(r["leads"] for r in api.get("/reports/volume", params={"period": "month"}).json()) == 3
-    assert api.get("/reports/aging").json() == [{"status": "new", "bucket": "0-7", "leads": 3,
-                                                 "average_days_since_activity": None}]  # fmt: skip
+    assert api.get("/reports/aging").json() == [
+        {"status": "new", "bucket": "0-7", "leads": 3, "average_days_since_activity": None}
+    ]
     for path in ("/reports/reps", "/reports/time-in-status", "/reports/geography"):
         assert api.get(path).status_code == 200
     metrics = api.get("/metrics").text
@@ -177,8 +201,10 @@ def test_reports_and_metrics(api: TestClient) -> None:
     assert 'leads_consumer_running{consumer="feeds_v1"} 1.0' in metrics
 
 
-@pytest.mark.parametrize(("role", "allowed"), [(Role.ADMIN, True), (Role.MANAGER, True), (Role.AUDITOR, True),
-                                               (Role.REP, False), (Role.INTEGRATION, False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [(Role.ADMIN, True), (Role.MANAGER, True), (Role.AUDITOR, True), (Role.REP, False), (Role.INTEGRATION, False)],
+)
 def test_reports_need_the_export_permission(api: TestClient, engine: Engine, role: Role, allowed: bool) -> None:
     response = api.get("/reports/funnel", headers=bearer(engine.settings, user="someone", role=role))
     assert response.status_code == (200 if allowed else 403)
@@ -189,4 +215,7 @@ def test_a_rep_reads_the_feed_of_their_own_leads_only(api: TestClient, engine: E
     api.post(f"/leads/{theirs}/assign", json={"owner": "rep-2"})
     rep = bearer(engine.settings, user="rep-1", role=Role.REP)
     assert api.get(f"/leads/{theirs}/feed", headers=rep).status_code == 403
-    assert api.get(f"/leads/{theirs}/feed", headers=bearer(engine.settings, user="rep-2", role=Role.REP)).status_code == 200
+    assert (
+        api.get(f"/leads/{theirs}/feed", headers=bearer(engine.settings, user="rep-2", role=Role.REP)).status_code
+        == 200
+    )

@@ -37,8 +37,12 @@ def all_projected(engine: Engine) -> bool:
         return all(consumers.get(n, {}).get("lag") == 0 and consumers[n]["positions"] for n in names)
     ends = {p: end for p, end in report["components"]["kafka"].get("end_offsets", {}).items() if end > 0}
     relayed = consumers.get("relay", {}).get("lag") == 0
-    return relayed and bool(ends) and all(
-        consumers.get(n, {}).get("positions", {}).get(str(p)) == end - 1 for n in names for p, end in ends.items()
+    return (
+        relayed
+        and bool(ends)
+        and all(
+            consumers.get(n, {}).get("positions", {}).get(str(p)) == end - 1 for n in names for p, end in ends.items()
+        )
     )
 
 

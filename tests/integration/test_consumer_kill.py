@@ -29,17 +29,25 @@ def test_killed_ten_times_mid_run_the_tables_still_equal_a_rebuild(engine: Engin
     write_history(engine.service, 400)
     engine.prepare_read_store()
     s = engine.settings
-    env = os.environ | {"LEADS_POSTGRES_DSN": s.postgres_dsn or "", "LEADS_HOME": str(s.home), "LEADS_MODE": "embedded",
-                        "LEADS_BATCH_SIZE": "20", "LEADS_IDLE_WAIT_MS": "10"}  # fmt: skip
+    env = os.environ | {
+        "LEADS_POSTGRES_DSN": s.postgres_dsn or "",
+        "LEADS_HOME": str(s.home),
+        "LEADS_MODE": "embedded",
+        "LEADS_BATCH_SIZE": "20",
+        "LEADS_IDLE_WAIT_MS": "10",
+    }
     consumer = engine.projections[name].name
     head = engine.service.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
     kills = 0
     while kills < KILLS:
         before = position(engine, consumer)
-        proc = subprocess.Popen([LEADS, "consume", "--projection", name], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [LEADS, "consume", "--projection", name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
-            wait_for(lambda: position(engine, consumer) > before, timeout=30, what=f"{name} to make progress")
+            wait_for(
+                lambda before=before: position(engine, consumer) > before, timeout=30, what=f"{name} to make progress"
+            )
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)

@@ -22,11 +22,18 @@ from tests.e2e.test_cli import LEADS
 from tests.integration.helpers import run_in_thread
 
 
-def ce(ce_type: str, data: Any, *, ce_id: str | None = None, source: str = "urn:partner:acme",
-       drop: tuple[str, ...] = ()) -> tuple[bytes, list[tuple[str, bytes]]]:  # fmt: skip
+def ce(
+    ce_type: str, data: Any, *, ce_id: str | None = None, source: str = "urn:partner:acme", drop: tuple[str, ...] = ()
+) -> tuple[bytes, list[tuple[str, bytes]]]:
     """A CloudEvents binary-mode message as a plain kafka-python producer would send it."""
-    headers = {"ce_specversion": "1.0", "ce_id": ce_id or str(uuid.uuid4()), "ce_type": ce_type,
-               "ce_source": source, "ce_time": "2026-11-20T10:00:00+00:00", "content-type": "application/json"}  # fmt: skip
+    headers = {
+        "ce_specversion": "1.0",
+        "ce_id": ce_id or str(uuid.uuid4()),
+        "ce_type": ce_type,
+        "ce_source": source,
+        "ce_time": "2026-11-20T10:00:00+00:00",
+        "content-type": "application/json",
+    }
     value = data if isinstance(data, bytes) else json.dumps(data).encode()
     return value, [(k, v.encode()) for k, v in headers.items() if k not in drop]
 
@@ -86,7 +93,12 @@ def test_1000_messages_with_50_bad_apply_950_dead_letter_50_and_a_resend_changes
     leads = [str(uuid.uuid4()) for _ in range(600)]
     good: list[tuple[str, Any]] = []
     for i, lead in enumerate(leads):
-        good.append((lead, ce("lead.intake.capture.v1", {"lead_id": lead, "contact_name": f"L{i}", "email": f"l{i}@example.com"})))
+        good.append(
+            (
+                lead,
+                ce("lead.intake.capture.v1", {"lead_id": lead, "contact_name": f"L{i}", "email": f"l{i}@example.com"}),
+            )
+        )
     for lead in leads[:200]:
         good.append((lead, ce("lead.intake.signal.v1", {"lead_id": lead, "kind": "email_clicked", "detail": "spring"})))
     for lead in leads[200:300]:
@@ -100,7 +112,7 @@ def test_1000_messages_with_50_bad_apply_950_dead_letter_50_and_a_resend_changes
         + [(lead, ce("lead.intake.teleport.v1", {"lead_id": lead})) for _ in range(10)]
         + [(lead, ce("lead.intake.capture.v1", {"contact_name": "X", "email": "not-an-email"})) for _ in range(10)]
         + [(lead, ce("lead.intake.qualify.v1", {"lead_id": lead})) for _ in range(10)]  # a New lead cannot be qualified
-    )  # fmt: skip
+    )
     messages = good + bad
     assert len(messages) == 1000
     send(producer, s, messages)
@@ -118,12 +130,18 @@ def test_1000_messages_with_50_bad_apply_950_dead_letter_50_and_a_resend_changes
     assert {lid: intake.service.get_lead(uuid.UUID(lid)).version for lid in leads} == before
 
 
-def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(intake: Engine, producer: KafkaProducer) -> None:
+def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(
+    intake: Engine, producer: KafkaProducer
+) -> None:
     s = intake.settings
     lead_id = str(uuid.uuid4())
     send(producer, s, [(lead_id, ce("lead.intake.assign.v1", {"lead_id": lead_id, "owner": "rep-9"}))])
-    env = os.environ | {"LEADS_MODE": "kafka", "LEADS_TOPIC_PREFIX": s.topic_prefix,
-                        "LEADS_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers, "LEADS_CONSUMER_GROUP": s.consumer_group}  # fmt: skip
+    env = os.environ | {
+        "LEADS_MODE": "kafka",
+        "LEADS_TOPIC_PREFIX": s.topic_prefix,
+        "LEADS_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
+        "LEADS_CONSUMER_GROUP": s.consumer_group,
+    }
 
     def dlq_lines() -> list[dict[str, Any]]:
         out = subprocess.run([LEADS, "dlq", "list"], env=env, capture_output=True, text=True, timeout=60, check=True)
@@ -131,7 +149,11 @@ def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(intake:
 
     listed = wait_for(dlq_lines, what="the dead letter")
     assert listed[0]["stage"] == "domain" and "not found" in listed[0]["reason"]
-    send(producer, s, [(lead_id, ce("lead.intake.capture.v1", {"lead_id": lead_id, "contact_name": "Z", "phone": "+14155552671"}))])
+    send(
+        producer,
+        s,
+        [(lead_id, ce("lead.intake.capture.v1", {"lead_id": lead_id, "contact_name": "Z", "phone": "+14155552671"}))],
+    )
     wait_for(lambda: lead_event_count(intake) == 1, what="the capture")
     replayed = subprocess.run([LEADS, "dlq", "replay"], env=env, capture_output=True, text=True, timeout=60, check=True)
     assert "replayed 1 dead letters" in replayed.stdout

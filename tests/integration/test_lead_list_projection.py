@@ -26,8 +26,12 @@ def test_the_list_shows_each_leads_current_status_owner_score_and_details(engine
     bob = s.capture_lead(details=LeadDetails(contact_name="Bob", phone="+14155552671"), meta=META).lead_id
     s.assign(lead_id=ada, owner="rep-7", meta=META)
     s.contact(lead_id=ada, via="call", meta=META)
-    s.record_score(lead_id=ada, breakdown=ScoreBreakdown(demographic=20, behavioral=10, firmographic=5),
-                   rule_version="r1", meta=META)  # fmt: skip
+    s.record_score(
+        lead_id=ada,
+        breakdown=ScoreBreakdown(demographic=20, behavioral=10, firmographic=5),
+        rule_version="r1",
+        meta=META,
+    )
     s.adjust_score(lead_id=ada, points=10, reason="referral", meta=META)
     s.update_details(lead_id=bob, changes={"company": "Bob & Co"}, meta=META)
     s.merge(master_id=ada, duplicate_ids=[bob], take_fields={bob: ["company"]}, meta=META)
@@ -81,8 +85,13 @@ def insert_poison(engine: Engine) -> UUID:
     s = engine.service
     lead = s.capture_lead(details=LeadDetails(contact_name="Ada", email="a@example.com"), meta=META).lead_id
     bad = {"timestamp": "2026-11-01T00:00:00+00:00", "meta": {"actor": "x"}, "changes": {"contact_name": None}}
-    s.recorder.insert_events([StoredEvent(originator_id=lead, originator_version=2, topic=get_topic(DetailsUpdated),
-                                          state=orjson.dumps(bad))])  # fmt: skip
+    s.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=lead, originator_version=2, topic=get_topic(DetailsUpdated), state=orjson.dumps(bad)
+            )
+        ]
+    )
     return lead
 
 
@@ -95,17 +104,26 @@ def test_where_configured_a_poison_event_is_quarantined_and_the_projection_goes_
         wait_until_caught_up(engine)
         assert str(later.lead_id) in lead_rows(engine), "events after the poison one are applied"
         with engine.db.cursor() as cur:
-            cur.execute(f"SELECT lead_id, version, event_type, reason FROM {settings.read_schema}.quarantine "
-                        "WHERE projection = 'lead_list_v2'")
-            (q_lead, q_version, q_type, q_reason), = cur.fetchall()
+            cur.execute(
+                f"SELECT lead_id, version, event_type, reason FROM {settings.read_schema}.quarantine "
+                "WHERE projection = 'lead_list_v2'"
+            )
+            ((q_lead, q_version, q_type, q_reason),) = cur.fetchall()
         assert (q_lead, q_version, q_type) == (lead, 2, "lead.details_updated.v1") and "null value" in q_reason
         consumers = health(engine)["components"]["consumers"]
         assert consumers["lead_list_v2"]["quarantined"] == 1 and consumers["lead_list_v2"]["status"] == "running"
         assert quarantined_payloads(engine) == [True]
         erasure = {"timestamp": "2026-11-02T00:00:00+00:00", "meta": {"actor": "admin"}, "request": None}
-        engine.service.recorder.insert_events([StoredEvent(originator_id=lead, originator_version=3,
-                                                           topic=get_topic(PersonalDataErased),
-                                                           state=orjson.dumps(erasure))])  # fmt: skip
+        engine.service.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=lead,
+                    originator_version=3,
+                    topic=get_topic(PersonalDataErased),
+                    state=orjson.dumps(erasure),
+                )
+            ]
+        )
         wait_until_caught_up(engine)
         assert quarantined_payloads(engine) == [False], "an erasure blanks the quarantined copies of the lead's events"
     finally:
@@ -115,6 +133,8 @@ def test_where_configured_a_poison_event_is_quarantined_and_the_projection_goes_
 def quarantined_payloads(engine: Engine) -> list[bool]:
     """Whether each quarantined event of lead_list still holds its payload."""
     with engine.db.cursor() as cur:
-        cur.execute(f"SELECT payload IS NOT NULL FROM {engine.settings.read_schema}.quarantine "
-                    "WHERE projection = 'lead_list_v2'")
+        cur.execute(
+            f"SELECT payload IS NOT NULL FROM {engine.settings.read_schema}.quarantine "
+            "WHERE projection = 'lead_list_v2'"
+        )
         return [r[0] for r in cur.fetchall()]

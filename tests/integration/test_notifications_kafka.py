@@ -20,8 +20,13 @@ MANAGER = EventMeta(actor="manager-1")
 
 def read_all(settings: Settings) -> list[Any]:
     """Everything on the topic now (the consumer stops after 1 s without a new message)."""
-    consumer = KafkaConsumer(settings.notifications_topic, bootstrap_servers=settings.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=1000)  # fmt: skip
+    consumer = KafkaConsumer(
+        settings.notifications_topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=1000,
+    )
     try:
         return list(consumer)
     finally:
@@ -36,8 +41,11 @@ def test_notifications_are_published_once_keyed_by_recipient(kafka_engine: Engin
     s.contact(lead_id=lead, via="call", meta=EventMeta(actor="rep-1"))
     kafka_engine.start_background()
     expected = {("rep-1", "assigned"), ("watcher", "contacted")}
-    records = wait_for(lambda: len(got := read_all(kafka_engine.settings)) >= len(expected) and got,
-                       timeout=30, what="the notifications on the topic")  # fmt: skip
+    records = wait_for(
+        lambda: len(got := read_all(kafka_engine.settings)) >= len(expected) and got,
+        timeout=30,
+        what="the notifications on the topic",
+    )
     bodies = [orjson.loads(r.value) for r in records]
     assert {(b["recipient"], b["kind"]) for b in bodies} == expected and len(bodies) == 2
     assert all(r.key == b["recipient"].encode() for r, b in zip(records, bodies, strict=True))

@@ -34,8 +34,19 @@ SOURCES = ("website", "referral", "trade_show")
 COUNTRIES = (("GB", "London"), ("US", "CA"), ("DE", "Berlin"), (None, None))
 BANT = {BantItem.BUDGET: "50k", BantItem.AUTHORITY: "CTO", BantItem.NEED: "CRM", BantItem.TIMELINE: "Q3"}
 TERMS = OpportunityTerms(name="Deal", deal_value=Decimal("1000"), expected_close=date(2027, 1, 1), probability=40)
-FEED_KINDS = {"captured", "assigned", "contacted", "activity_logged", "qualified", "nurtured", "disqualified",
-              "merged_into", "duplicate_absorbed", "converted", "personal_data_erased"}  # fmt: skip
+FEED_KINDS = {
+    "captured",
+    "assigned",
+    "contacted",
+    "activity_logged",
+    "qualified",
+    "nurtured",
+    "disqualified",
+    "merged_into",
+    "duplicate_absorbed",
+    "converted",
+    "personal_data_erased",
+}
 ERASE_EVERY = 13
 """Every 13th lead (so every path, 13 and 7 being coprime) has its personal data erased once
 the projections have seen it."""
@@ -72,8 +83,15 @@ def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
         country, region = COUNTRIES[i % len(COUNTRIES)]
         owner, boss = f"rep-{i % 4}", EventMeta(actor="manager-1")
         address = {"country": country, "region": region} if country else None
-        details = LeadDetails.model_validate({"contact_name": f"Lead {i}", "email": f"lead{i}@example.com",
-                                              "company": f"Company {i}", "source": source, "address": address})  # fmt: skip
+        details = LeadDetails.model_validate(
+            {
+                "contact_name": f"Lead {i}",
+                "email": f"lead{i}@example.com",
+                "company": f"Company {i}",
+                "source": source,
+                "address": address,
+            }
+        )
         lead = s.capture_lead(details=details, meta=boss).lead_id
         x = expected[lead] = Expected(i, path, source, country, owner, events=[("captured", "manager-1")])
         s.assign(lead_id=lead, owner=owner, meta=boss)
@@ -84,12 +102,16 @@ def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
             s.follow(lead_id=lead, user="watcher", meta=me)
             x.events.append(("followed", owner))
             x.followers.add("watcher")
-        s.record_score(lead_id=lead, breakdown=ScoreBreakdown(demographic=i % 41, behavioral=10, firmographic=5),
-                       rule_version="r1", meta=me)  # fmt: skip
+        s.record_score(
+            lead_id=lead,
+            breakdown=ScoreBreakdown(demographic=i % 41, behavioral=10, firmographic=5),
+            rule_version="r1",
+            meta=me,
+        )
         x.events.append(("scored", owner))
         x.score = i % 41 + 15
 
-        def step(kind: str, status: str | None = None) -> None:
+        def step(kind: str, status: str | None = None, x: Expected = x, owner: str = owner) -> None:
             x.events.append((kind, owner))
             if status and status != x.status:
                 x.status = status
@@ -132,15 +154,22 @@ def erase_some(engine: Engine, expected: dict[UUID, Expected]) -> None:
     blobs = BlobStore(engine.db, schema=engine.settings.event_schema)
     for lead, x in expected.items():
         if x.index % ERASE_EVERY == ERASE_EVERY // 2:
-            erase_lead(service=engine.service, blobs=blobs, lead_id=lead, meta=EventMeta(actor="admin-1"),
-                       request=f"DSR-{x.index}", expected_version=None)  # fmt: skip
+            erase_lead(
+                service=engine.service,
+                blobs=blobs,
+                lead_id=lead,
+                meta=EventMeta(actor="admin-1"),
+                request=f"DSR-{x.index}",
+                expected_version=None,
+            )
             x.erased = True
             x.events.append(("personal_data_erased", "admin-1"))
 
 
 def activity(owner: str) -> Activity:
-    return Activity(activity_id=uuid4(), kind=ActivityKind.CALL, subject="Intro call", logged_by=owner,
-                    logged_at=datetime.now(UTC))  # fmt: skip
+    return Activity(
+        activity_id=uuid4(), kind=ActivityKind.CALL, subject="Intro call", logged_by=owner, logged_at=datetime.now(UTC)
+    )
 
 
 def rows(any_engine: Engine, sql: str) -> list[tuple[Any, ...]]:
@@ -166,19 +195,36 @@ def history(any_engine: Engine) -> dict[UUID, Expected]:
     return expected
 
 
-def test_lead_list_holds_each_leads_status_owner_score_and_place(any_engine: Engine, history: dict[UUID, Expected]) -> None:
-    got = {r[0]: r[1:] for r in rows(any_engine, "SELECT lead_id, contact_name, status, owner, score, source, country, "
-                                             "version FROM {s}.lead_list_v2")}  # fmt: skip
-    assert got == {k: (x.name, x.status, x.owner, x.score, x.source, x.country, len(x.events))
-                   for k, x in history.items()}  # fmt: skip
+def test_lead_list_holds_each_leads_status_owner_score_and_place(
+    any_engine: Engine, history: dict[UUID, Expected]
+) -> None:
+    got = {
+        r[0]: r[1:]
+        for r in rows(
+            any_engine,
+            "SELECT lead_id, contact_name, status, owner, score, source, country, version FROM {s}.lead_list_v2",
+        )
+    }
+    assert got == {
+        k: (x.name, x.status, x.owner, x.score, x.source, x.country, len(x.events)) for k, x in history.items()
+    }
 
 
 def test_lead_detail_holds_followers_activities_and_links(any_engine: Engine, history: dict[UUID, Expected]) -> None:
     docs = dict(rows(any_engine, "SELECT lead_id, doc FROM {s}.lead_detail_v1"))
-    assert {k: (d["details"]["contact_name"], d["erased"], d["status"], set(d["followers"]), len(d["activities"]),
-                d["conversion"] is not None) for k, d in docs.items()} == {
+    assert {
+        k: (
+            d["details"]["contact_name"],
+            d["erased"],
+            d["status"],
+            set(d["followers"]),
+            len(d["activities"]),
+            d["conversion"] is not None,
+        )
+        for k, d in docs.items()
+    } == {
         k: (x.name, x.erased, x.status, x.followers, x.activities, x.status == "converted") for k, x in history.items()
-    }  # fmt: skip
+    }
 
 
 def test_the_lead_feed_has_one_item_per_key_change_and_notifications_skip_the_actor(
@@ -206,10 +252,14 @@ def test_aging_knows_each_leads_status_and_every_status_it_passed_through(
     any_engine: Engine, history: dict[UUID, Expected]
 ) -> None:
     assert dict(rows(any_engine, "SELECT lead_id, status FROM {s}.aging_v1")) == {
-        k: x.status for k, x in history.items() if not x.erased  # nothing ages that accepts no changes
+        k: x.status
+        for k, x in history.items()
+        if not x.erased  # nothing ages that accepts no changes
     }
     intervals: dict[UUID, list[str]] = {}
-    for lead, status in rows(any_engine, "SELECT lead_id, status FROM {s}.aging_v1_intervals ORDER BY lead_id, entered_version"):
+    for lead, status in rows(
+        any_engine, "SELECT lead_id, status FROM {s}.aging_v1_intervals ORDER BY lead_id, entered_version"
+    ):
         intervals.setdefault(lead, []).append(status)
     assert intervals == {k: x.statuses for k, x in history.items()}
 
@@ -224,10 +274,19 @@ def test_the_dedupe_index_finds_a_lead_by_email_and_forgets_merged_ones(
             n = next(i for i, k in enumerate(history) if k == lead)
             found = index.candidates(cur, {"contact_name": "Someone", "email": f"LEAD{n}@example.com"})
             assert [c.lead_id for c in found] == ([] if path == "merged" or history[lead].erased else [lead]), path
-        for lead, x in history.items():
+        for x in history.values():
             if x.erased:
-                assert index.candidates(cur, {"contact_name": f"Lead {x.index}", "email": f"lead{x.index}@example.com",
-                                              "company": f"Company {x.index}"}) == []  # fmt: skip
+                assert (
+                    index.candidates(
+                        cur,
+                        {
+                            "contact_name": f"Lead {x.index}",
+                            "email": f"lead{x.index}@example.com",
+                            "company": f"Company {x.index}",
+                        },
+                    )
+                    == []
+                )
 
 
 def test_no_read_model_and_no_stored_event_holds_an_erased_leads_personal_data(
@@ -237,8 +296,11 @@ def test_no_read_model_and_no_stored_event_holds_an_erased_leads_personal_data(
     the stored events of every lead, searched for any lead's name or email."""
     erased = {k: x for k, x in history.items() if x.erased}
     assert erased
-    tables = rows(any_engine, "SELECT table_schema || '.' || table_name FROM information_schema.columns "
-                              "WHERE table_schema = '{s}' AND column_name = 'lead_id'")  # fmt: skip
+    tables = rows(
+        any_engine,
+        "SELECT table_schema || '.' || table_name FROM information_schema.columns "
+        "WHERE table_schema = '{s}' AND column_name = 'lead_id'",
+    )
     assert len(tables) >= 8
     for (table,) in tables:
         ids = ", ".join(f"'{k}'" for k in erased)
@@ -261,12 +323,20 @@ def test_the_reports_count_what_the_script_did(any_engine: Engine, history: dict
         funnel = {r["stage"]: r["reached"] for r in reports.funnel(cur)}
         sources = {r["source"]: (r["leads"], r["converted"]) for r in reports.sources(cur)}
         geography = {r["country"]: r["leads"] for r in reports.geography(cur)}
-        time_in_status = {r["status"]: r["stays"] for r in reports.time_in_status(cur, now=datetime.now(UTC) + timedelta(days=1))}
-    assert funnel == {stage: sum(1 for x in history.values() if stage in x.statuses)
-                      for stage in ("new", "contacted", "qualified", "converted")}  # fmt: skip
-    assert sources == {src: (sum(1 for x in live if x.source == src), sum(1 for x in live if x.source == src
-                                                                           and x.status == "converted"))
-                       for src in SOURCES}  # fmt: skip
+        time_in_status = {
+            r["status"]: r["stays"] for r in reports.time_in_status(cur, now=datetime.now(UTC) + timedelta(days=1))
+        }
+    assert funnel == {
+        stage: sum(1 for x in history.values() if stage in x.statuses)
+        for stage in ("new", "contacted", "qualified", "converted")
+    }
+    assert sources == {
+        src: (
+            sum(1 for x in live if x.source == src),
+            sum(1 for x in live if x.source == src and x.status == "converted"),
+        )
+        for src in SOURCES
+    }
     assert geography == dict(Counter(x.country or "unknown" for x in live))
     assert time_in_status == dict(Counter(s for x in history.values() for s in x.statuses))
 

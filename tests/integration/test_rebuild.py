@@ -18,13 +18,19 @@ META = EventMeta(actor="rep-1")
 def scripted_history(engine: Engine, n: int, tag: str = "") -> None:
     s = engine.service
     for i in range(n):
-        lead = s.capture_lead(details=LeadDetails(contact_name=f"L{tag}{i}", email=f"l{tag}{i}@example.com"), meta=META).lead_id
+        lead = s.capture_lead(
+            details=LeadDetails(contact_name=f"L{tag}{i}", email=f"l{tag}{i}@example.com"), meta=META
+        ).lead_id
         if i % 2:
             s.assign(lead_id=lead, owner=f"rep-{i % 5}", meta=META)
         if i % 3 == 0:
             s.contact(lead_id=lead, via="call", meta=META)
-            s.record_score(lead_id=lead, breakdown=ScoreBreakdown(demographic=i % 40, behavioral=5, firmographic=1),
-                           rule_version="r1", meta=META)  # fmt: skip
+            s.record_score(
+                lead_id=lead,
+                breakdown=ScoreBreakdown(demographic=i % 40, behavioral=5, firmographic=1),
+                rule_version="r1",
+                meta=META,
+            )
         if i % 7 == 0:
             s.adjust_score(lead_id=lead, points=-3, reason="stale", meta=META)
 
@@ -64,8 +70,12 @@ def test_a_damaged_read_model_is_reported_and_repaired_by_the_rebuild_command(en
     good = lead_rows(engine)
     with engine.db.cursor() as cur:
         cur.execute(f"UPDATE {engine.settings.read_schema}.lead_list_v2 SET status = 'converted'")
-    env = os.environ | {"LEADS_POSTGRES_DSN": engine.settings.postgres_dsn or "", "LEADS_HOME": str(engine.settings.home)}
-    done = subprocess.run([LEADS, "projections", "rebuild", "lead_list"], env=env, capture_output=True, text=True,
-                          timeout=120, check=True)  # fmt: skip
+    env = os.environ | {
+        "LEADS_POSTGRES_DSN": engine.settings.postgres_dsn or "",
+        "LEADS_HOME": str(engine.settings.home),
+    }
+    done = subprocess.run(
+        [LEADS, "projections", "rebuild", "lead_list"], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     assert "DIFFERENT from the live one" in done.stdout and "swapped in" in done.stdout
     assert lead_rows(engine) == good

@@ -26,7 +26,9 @@ def write_10000_events(engine: Engine) -> None:
     for batch in range(25):
         leads = []
         for i in range(100):
-            lead = Lead.capture(details=LeadDetails(contact_name=f"L{batch}-{i}", email=f"l{batch}x{i}@example.com"), meta=META)
+            lead = Lead.capture(
+                details=LeadDetails(contact_name=f"L{batch}-{i}", email=f"l{batch}x{i}@example.com"), meta=META
+            )
             lead.contact(via="call", meta=META)
             lead.assign(owner=f"rep-{i % 7}", meta=META)
             lead.follow(user="manager", meta=META)
@@ -45,10 +47,14 @@ def end_offsets(settings: Settings) -> int:
 
 def relay_env(settings: Settings) -> dict[str, str]:
     return os.environ | {
-        "LEADS_MODE": "kafka", "LEADS_POSTGRES_DSN": settings.postgres_dsn or "", "LEADS_HOME": str(settings.home),
-        "LEADS_TOPIC_PREFIX": settings.topic_prefix, "LEADS_TOPIC_PARTITIONS": str(settings.topic_partitions),
-        "LEADS_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "LEADS_BATCH_SIZE": "200",
-    }  # fmt: skip
+        "LEADS_MODE": "kafka",
+        "LEADS_POSTGRES_DSN": settings.postgres_dsn or "",
+        "LEADS_HOME": str(settings.home),
+        "LEADS_TOPIC_PREFIX": settings.topic_prefix,
+        "LEADS_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "LEADS_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "LEADS_BATCH_SIZE": "200",
+    }
 
 
 def test_a_relay_killed_mid_publish_loses_nothing_and_keeps_per_lead_order(kafka_engine: Engine) -> None:
@@ -88,8 +94,13 @@ def relay_position(engine: Engine) -> int:
 
 def read_all(settings: Settings) -> list[Any]:
     total = end_offsets(settings)
-    consumer = KafkaConsumer(settings.events_topic, bootstrap_servers=settings.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=500)  # fmt: skip
+    consumer = KafkaConsumer(
+        settings.events_topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=500,
+    )
     records: list[Any] = []
     try:
         wait_for(lambda: records.extend(consumer) or len(records) >= total, timeout=60, what=f"{total} records")

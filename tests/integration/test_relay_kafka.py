@@ -11,14 +11,14 @@ from cloudevents.v1.kafka import KafkaMessage, from_binary
 from kafka import KafkaConsumer
 
 from consumers.contract import from_kafka
+from domain.values import EventMeta, LeadDetails
 from infra.blobs import BlobStore
 from infra.erasure import erase_lead
-from infra.personal_data import PersonalData
-from infra.subject_keys import PostgresKeyStore
-from domain.values import EventMeta, LeadDetails
 from infra.kafka_bus import ensure_topics
+from infra.personal_data import PersonalData
 from infra.runtime import Engine
 from infra.settings import Settings
+from infra.subject_keys import PostgresKeyStore
 from tests.conftest import wait_for
 from tests.integration.helpers import run_in_thread
 
@@ -26,8 +26,13 @@ META = EventMeta(actor="rep-1")
 
 
 def read_topic(settings: Settings, count: int) -> list[Any]:
-    consumer = KafkaConsumer(settings.events_topic, bootstrap_servers=settings.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=200)  # fmt: skip
+    consumer = KafkaConsumer(
+        settings.events_topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=200,
+    )
     records: list[Any] = []
     try:
         wait_for(lambda: records.extend(consumer) or len(records) >= count, what=f"{count} messages on the topic")
@@ -38,8 +43,10 @@ def read_topic(settings: Settings, count: int) -> list[Any]:
 
 def test_each_event_is_published_once_keyed_by_lead_in_order_with_cloudevents_headers(kafka_engine: Engine) -> None:
     s = kafka_engine.service
-    leads = [s.capture_lead(details=LeadDetails(contact_name=f"L{i}", email=f"l{i}@example.com"), meta=META).lead_id
-             for i in range(5)]  # fmt: skip
+    leads = [
+        s.capture_lead(details=LeadDetails(contact_name=f"L{i}", email=f"l{i}@example.com"), meta=META).lead_id
+        for i in range(5)
+    ]
     for lead in leads:
         s.contact(lead_id=lead, via="call", meta=META)
         s.assign(lead_id=lead, owner="rep-2", meta=META)
@@ -68,8 +75,9 @@ def test_each_event_is_published_once_keyed_by_lead_in_order_with_cloudevents_he
 def test_published_events_carry_personal_data_sealed_and_erasure_reaches_the_topic(kafka_engine: Engine) -> None:
     """The topic keeps everything forever, so what it keeps must be unreadable once erased."""
     s = kafka_engine.service
-    lead = s.capture_lead(details=LeadDetails(contact_name="Ada Lovelace", email="ada@example.com", company="Engines"),
-                          meta=META).lead_id  # fmt: skip
+    lead = s.capture_lead(
+        details=LeadDetails(contact_name="Ada Lovelace", email="ada@example.com", company="Engines"), meta=META
+    ).lead_id
     thread = run_in_thread(kafka_engine.relay())
     (record,) = read_topic(kafka_engine.settings, 1)
     kafka_engine.stop.set()
@@ -80,8 +88,14 @@ def test_published_events_carry_personal_data_sealed_and_erasure_reaches_the_top
     assert payload["personal_data"]["paths"] == ["details.contact_name", "details.email"]
     opened = from_kafka(record.headers, record.value, s.personal).payload["details"]
     assert (opened["contact_name"], opened["email"]) == ("Ada Lovelace", "ada@example.com")
-    erase_lead(service=s, blobs=BlobStore(kafka_engine.db, schema=kafka_engine.settings.event_schema), lead_id=lead,
-               meta=META, request=None, expected_version=None)  # fmt: skip
+    erase_lead(
+        service=s,
+        blobs=BlobStore(kafka_engine.db, schema=kafka_engine.settings.event_schema),
+        lead_id=lead,
+        meta=META,
+        request=None,
+        expected_version=None,
+    )
     other_process = PostgresKeyStore(kafka_engine.db, schema=kafka_engine.settings.event_schema, cache_s=0)
     erased = from_kafka(record.headers, record.value, PersonalData(other_process)).payload["details"]
     assert (erased["contact_name"], erased["email"], erased["company"]) == ("[erased]", None, "Engines")
@@ -137,8 +151,9 @@ def test_kafkas_own_console_consumer_prints_our_messages_with_their_ce_headers(k
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    classpath = subprocess.run([str(root / "infra/kafka/kafka.sh"), "classpath"], capture_output=True, text=True,
-                               check=True).stdout.strip()  # fmt: skip
+    classpath = subprocess.run(
+        [str(root / "infra/kafka/kafka.sh"), "classpath"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     lead = kafka_engine.service.capture_lead(details=LeadDetails(contact_name="A", email="a@example.com"), meta=META)
     thread = run_in_thread(kafka_engine.relay())
     read_topic(kafka_engine.settings, 1)
@@ -146,12 +161,29 @@ def test_kafkas_own_console_consumer_prints_our_messages_with_their_ce_headers(k
     thread.join(timeout=10)
     java = shutil.which("java") or "java"
     printed = subprocess.run(
-        [java, "-cp", classpath, "org.apache.kafka.tools.consumer.ConsoleConsumer",
-         "--bootstrap-server", kafka_engine.settings.kafka_bootstrap_servers, "--topic", kafka_engine.settings.events_topic,
-         "--from-beginning", "--max-messages", "1", "--timeout-ms", "30000",
-         "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true"],
-        capture_output=True, text=True, timeout=90,
-    ).stdout  # fmt: skip
+        [
+            java,
+            "-cp",
+            classpath,
+            "org.apache.kafka.tools.consumer.ConsoleConsumer",
+            "--bootstrap-server",
+            kafka_engine.settings.kafka_bootstrap_servers,
+            "--topic",
+            kafka_engine.settings.events_topic,
+            "--from-beginning",
+            "--max-messages",
+            "1",
+            "--timeout-ms",
+            "30000",
+            "--formatter-property",
+            "print.headers=true",
+            "--formatter-property",
+            "print.key=true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    ).stdout
     assert "ce_type:lead.captured.v1" in printed and "ce_specversion:1.0" in printed
     assert f"ce_subject:{lead.lead_id}" in printed and f"\t{lead.lead_id}\t" in printed
 
@@ -163,9 +195,15 @@ def test_an_existing_events_topic_that_would_drop_history_is_reported_not_used(k
     from infra.errors import StartupError
 
     admin = KafkaAdminClient(bootstrap_servers=kafka_settings.kafka_bootstrap_servers)
-    admin.create_topics({kafka_settings.events_topic: {"num_partitions": kafka_settings.topic_partitions,
-                                                       "configs": {"retention.ms": "604800000"}}},
-                        wait_for_metadata=True)  # fmt: skip
+    admin.create_topics(
+        {
+            kafka_settings.events_topic: {
+                "num_partitions": kafka_settings.topic_partitions,
+                "configs": {"retention.ms": "604800000"},
+            }
+        },
+        wait_for_metadata=True,
+    )
     admin.close()
     with pytest.raises(StartupError, match=r"would drop audit history \(retention.ms=604800000\)"):
         ensure_topics(kafka_settings)
@@ -177,8 +215,13 @@ def test_an_undecodable_message_on_the_events_topic_halts_the_consumer_naming_wh
     from infra.health import health
 
     producer = KafkaProducer(bootstrap_servers=kafka_engine.settings.kafka_bootstrap_servers)
-    producer.send(kafka_engine.settings.events_topic, key=b"k", value=b"not an event", partition=0,
-                  headers=[("ce_type", b"lead.teleported.v1")])  # fmt: skip
+    producer.send(
+        kafka_engine.settings.events_topic,
+        key=b"k",
+        value=b"not an event",
+        partition=0,
+        headers=[("ce_type", b"lead.teleported.v1")],
+    )
     producer.flush()
     producer.close()
     runner = kafka_engine.consumer("lead_list")
@@ -195,8 +238,10 @@ def test_relay_marks_turn_a_log_position_into_the_offsets_that_cover_it(kafka_en
     from consumers.positions import RelayMarks
 
     s = kafka_engine.service
-    leads = [s.capture_lead(details=LeadDetails(contact_name=f"M{i}", email=f"m{i}@example.com"), meta=META)
-             for i in range(12)]  # fmt: skip
+    leads = [
+        s.capture_lead(details=LeadDetails(contact_name=f"M{i}", email=f"m{i}@example.com"), meta=META)
+        for i in range(12)
+    ]
     thread = run_in_thread(kafka_engine.relay())
     records = read_topic(kafka_engine.settings, 12)
     kafka_engine.stop.set()

@@ -24,11 +24,15 @@ META = EventMeta(actor="rep-1")
 
 def env(s: Settings) -> dict[str, str]:
     return os.environ | {
-        "LEADS_MODE": "kafka", "LEADS_POSTGRES_DSN": s.postgres_dsn or "", "LEADS_HOME": str(s.home),
-        "LEADS_TOPIC_PREFIX": s.topic_prefix, "LEADS_TOPIC_PARTITIONS": str(s.topic_partitions),
-        "LEADS_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers, "LEADS_CONSUMER_GROUP": s.consumer_group,
+        "LEADS_MODE": "kafka",
+        "LEADS_POSTGRES_DSN": s.postgres_dsn or "",
+        "LEADS_HOME": str(s.home),
+        "LEADS_TOPIC_PREFIX": s.topic_prefix,
+        "LEADS_TOPIC_PARTITIONS": str(s.topic_partitions),
+        "LEADS_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
+        "LEADS_CONSUMER_GROUP": s.consumer_group,
         "LEADS_CONSUMER_SESSION_TIMEOUT_MS": "6000",
-    }  # fmt: skip
+    }
 
 
 def members_with_partitions(s: Settings) -> int:
@@ -44,8 +48,14 @@ def members_with_partitions(s: Settings) -> int:
 
 
 def capture(engine: Engine, n: int, tag: str) -> list[str]:
-    return [str(engine.service.capture_lead(details=LeadDetails(contact_name=f"{tag}{i}", email=f"{tag}{i}@example.com"),
-                                            meta=META).lead_id) for i in range(n)]  # fmt: skip
+    return [
+        str(
+            engine.service.capture_lead(
+                details=LeadDetails(contact_name=f"{tag}{i}", email=f"{tag}{i}@example.com"), meta=META
+            ).lead_id
+        )
+        for i in range(n)
+    ]
 
 
 def test_two_consumers_share_the_partitions_and_one_takes_over_when_the_other_dies(kafka_engine: Engine) -> None:
@@ -68,7 +78,7 @@ def test_two_consumers_share_the_partitions_and_one_takes_over_when_the_other_di
     assert len(rows) == 200 and all(r["version"] == 1 for r in rows.values())
 
 
-def process(environment: dict[str, str], *args: str) -> "ProcessContext":
+def process(environment: dict[str, str], *args: str) -> ProcessContext:
     return ProcessContext(environment, args)
 
 
@@ -76,7 +86,7 @@ class ProcessContext:
     """A `leads` subprocess stopped with SIGTERM on exit (unless already dead)."""
 
     def __init__(self, environment: dict[str, str], args: tuple[str, ...]) -> None:
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in __exit__)
         self.args = args
         self.proc = subprocess.Popen([LEADS, *args], env=environment, stdout=self.log, stderr=subprocess.STDOUT)
 

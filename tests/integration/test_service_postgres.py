@@ -11,9 +11,9 @@ from domain.errors import DomainError, VersionConflict
 from domain.service import CommandResult
 from domain.values import EventMeta, LeadDetails
 from infra.event_store import StoredLeadService
-from infra.subject_keys import PostgresKeyStore, SubjectErased
 from infra.postgres import eventsourcing_env
 from infra.runtime import Engine
+from infra.subject_keys import PostgresKeyStore, SubjectErased
 
 ADA = LeadDetails(contact_name="Ada", email="ada@example.com")
 
@@ -31,8 +31,12 @@ def test_concurrent_duplicates_of_one_command_have_one_effect(engine: Engine) ->
     and that caller gets the winner's result."""
     lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
     other = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings), keys=engine.service.keys)
-    results = race([lambda s=s: s.contact(lead_id=lead_id, via="call", meta=EventMeta(actor="a", command_id="c-1"))
-                    for s in (engine.service, other)])  # fmt: skip
+    results = race(
+        [
+            lambda s=s: s.contact(lead_id=lead_id, via="call", meta=EventMeta(actor="a", command_id="c-1"))
+            for s in (engine.service, other)
+        ]
+    )
     assert all(isinstance(r, CommandResult) and r.version == 2 for r in results)
     assert len(engine.service.history(lead_id)) == 2
     other.close()
@@ -42,8 +46,14 @@ def test_two_writers_with_the_same_expected_version_exactly_one_wins(engine: Eng
     other = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings), keys=engine.service.keys)
     for round_ in range(10):
         lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
-        results = race([lambda s=s, o=o: s.assign(lead_id=lead_id, owner=o, meta=EventMeta(actor=o), expected_version=1)
-                        for s, o in ((engine.service, "rep-a"), (other, "rep-b"))])  # fmt: skip
+        results = race(
+            [
+                lambda s=s, o=o, lead_id=lead_id: s.assign(
+                    lead_id=lead_id, owner=o, meta=EventMeta(actor=o), expected_version=1
+                )
+                for s, o in ((engine.service, "rep-a"), (other, "rep-b"))
+            ]
+        )
         winners = [r for r in results if isinstance(r, CommandResult)]
         losers = [r for r in results if isinstance(r, VersionConflict)]
         assert (len(winners), len(losers)) == (1, 1), f"round {round_}: {results}"
@@ -55,8 +65,12 @@ def test_two_writers_with_the_same_expected_version_exactly_one_wins(engine: Eng
 def test_without_an_expected_version_a_lost_race_is_retried_and_no_update_is_lost(engine: Engine) -> None:
     other = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings), keys=engine.service.keys)
     lead_id = engine.service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
-    results = race([lambda s=s, u=u: s.follow(lead_id=lead_id, user=u, meta=EventMeta(actor=u))
-                    for s, u in ((engine.service, "u1"), (other, "u2"))])  # fmt: skip
+    results = race(
+        [
+            lambda s=s, u=u: s.follow(lead_id=lead_id, user=u, meta=EventMeta(actor=u))
+            for s, u in ((engine.service, "u1"), (other, "u2"))
+        ]
+    )
     assert all(isinstance(r, CommandResult) for r in results), results
     assert engine.service.get_lead(lead_id).followers == {"u1", "u2"}
     other.close()
@@ -65,23 +79,34 @@ def test_without_an_expected_version_a_lost_race_is_retried_and_no_update_is_los
 def test_two_captures_of_one_new_lead_store_one_key_the_one_its_events_were_sealed_with(engine: Engine) -> None:
     """Each writer creates a key for the new lead; only the transaction whose events commit
     stores its key, so what was stored can always be read back."""
-    other = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings),
-                              keys=PostgresKeyStore(engine.db, schema=engine.settings.event_schema, cache_s=60))  # fmt: skip
+    other = StoredLeadService(
+        env=eventsourcing_env(engine.db, engine.settings),
+        keys=PostgresKeyStore(engine.db, schema=engine.settings.event_schema, cache_s=60),
+    )
     for round_ in range(5):
         lead_id = uuid4()
-        results = race([lambda s=s, e=e: s.capture_lead(details=LeadDetails(contact_name="Ada", email=e),
-                                                        meta=EventMeta(actor="a"), lead_id=lead_id)
-                        for s, e in ((engine.service, "one@example.com"), (other, "two@example.com"))])  # fmt: skip
+        results = race(
+            [
+                lambda s=s, e=e, lead_id=lead_id: s.capture_lead(
+                    details=LeadDetails(contact_name="Ada", email=e), meta=EventMeta(actor="a"), lead_id=lead_id
+                )
+                for s, e in ((engine.service, "one@example.com"), (other, "two@example.com"))
+            ]
+        )
         winners = [r for r in results if isinstance(r, CommandResult)]
         assert len(winners) == 1 and all(isinstance(r, DomainError) for r in results if r not in winners), results
-        reader = StoredLeadService(env=eventsourcing_env(engine.db, engine.settings),
-                                   keys=PostgresKeyStore(engine.db, schema=engine.settings.event_schema, cache_s=0))
+        reader = StoredLeadService(
+            env=eventsourcing_env(engine.db, engine.settings),
+            keys=PostgresKeyStore(engine.db, schema=engine.settings.event_schema, cache_s=0),
+        )
         assert reader.get_lead(lead_id).details.email in ("one@example.com", "two@example.com"), f"round {round_}"
         assert all(s.get_lead(lead_id).details == reader.get_lead(lead_id).details for s in (engine.service, other))
         reader.close()
         with engine.db.cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM {engine.settings.event_schema}.subject_keys WHERE subject_id = %s",
-                        (str(lead_id),))  # fmt: skip
+            cur.execute(
+                f"SELECT count(*) FROM {engine.settings.event_schema}.subject_keys WHERE subject_id = %s",
+                (str(lead_id),),
+            )
             assert cur.fetchone() == (1,)
     other.close()
 

@@ -67,9 +67,11 @@ def test_a_batch_that_loses_a_race_saves_nothing_and_says_so(service: LeadServic
 def test_a_batch_assuming_new_commands_refuses_a_repeat_and_one_by_one_it_has_one_effect(service: LeadService) -> None:
     lead = service.capture_lead(details=ADA, meta=meta("c1")).lead_id
     service.assign(lead_id=lead, owner="rep-1", meta=meta("a1"))
-    commands = [lambda: service.contact(lead_id=lead, via="call", meta=meta("k1")),
-                lambda: service.assign(lead_id=lead, owner="rep-1", meta=meta("a1")),
-                lambda: service.follow(lead_id=lead, user="u1", meta=meta("f1"))]  # fmt: skip
+    commands = [
+        lambda: service.contact(lead_id=lead, via="call", meta=meta("k1")),
+        lambda: service.assign(lead_id=lead, owner="rep-1", meta=meta("a1")),
+        lambda: service.follow(lead_id=lead, user="u1", meta=meta("f1")),
+    ]
     with pytest.raises(BatchConflict), service.batch(assume_new=True):
         for command in commands:
             command()

@@ -7,8 +7,9 @@ import pytest
 from projections.dedupe_index import company_key, keys_of, name_key
 
 
-@pytest.mark.parametrize(("a", "b"), [("Acme Inc.", "ACME"), ("The Acme Company", "acme"), ("Müller GmbH", "Muller"),
-                                      ("Acme, Ltd", "acme")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("a", "b"), [("Acme Inc.", "ACME"), ("The Acme Company", "acme"), ("Müller GmbH", "Muller"), ("Acme, Ltd", "acme")]
+)
 def test_legal_suffixes_case_accents_and_punctuation_do_not_make_companies_differ(a: str, b: str) -> None:
     assert company_key(a) == company_key(b)
 
@@ -23,4 +24,3 @@ def test_names_compare_without_accents_punctuation_or_case() -> None:
 
 def test_emails_match_whatever_their_case() -> None:
     assert keys_of({"contact_name": "A", "email": "Ada@Example.com"})["email_key"] == "ada@example.com"
-

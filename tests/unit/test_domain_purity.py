@@ -7,8 +7,22 @@ from pathlib import Path
 
 import domain
 
-FORBIDDEN = {"infra", "api", "consumers", "projections", "psycopg", "psycopg2", "kafka", "fastapi", "uvicorn",
-             "eventsourcing.postgres", "sqlite3", "requests", "httpx", "socket"}  # fmt: skip
+FORBIDDEN = {
+    "infra",
+    "api",
+    "consumers",
+    "projections",
+    "psycopg",
+    "psycopg2",
+    "kafka",
+    "fastapi",
+    "uvicorn",
+    "eventsourcing.postgres",
+    "sqlite3",
+    "requests",
+    "httpx",
+    "socket",
+}
 
 
 def imported_modules(path: Path) -> set[str]:

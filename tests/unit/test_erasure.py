@@ -15,22 +15,29 @@ from domain.records import Note
 from domain.values import ERASED, LeadDetails, LeadStatus
 from infra.event_store import StoredLeadService
 from infra.subject_keys import SubjectErased
-from tests.unit.conftest import META, new_lead
+from tests.unit.conftest import META
 from tests.unit.test_lifecycle import INVOKE, NOW, activity, attachment, lead_in
 from tests.unit.test_service import ADA, BANT, TERMS, meta, qualified
 
-PERSON = LeadDetails.model_validate({
-    "contact_name": "Ada Lovelace", "email": "ada@example.com", "phone": "+442079460958", "company": "Engines Ltd",
-    "source": "referral", "job_title": "Countess", "address": {"street": "12 St James's Sq", "city": "London",
-                                                               "country": "GB", "region": "London"},
-})  # fmt: skip
+PERSON = LeadDetails.model_validate(
+    {
+        "contact_name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "phone": "+442079460958",
+        "company": "Engines Ltd",
+        "source": "referral",
+        "job_title": "Countess",
+        "address": {"street": "12 St James's Sq", "city": "London", "country": "GB", "region": "London"},
+    }
+)
 SECRETS = ("Ada Lovelace", "ada@example.com", "+442079460958", "Countess", "St James", "likes engines", "Intro call")
 
 
 def worked_lead(service: StoredLeadService) -> UUID:
     lead_id = service.capture_lead(details=PERSON, meta=meta()).lead_id
-    service.add_note(lead_id=lead_id, note=Note(note_id=uuid4(), text="likes engines", author="rep-1", added_at=NOW),
-                     meta=meta())  # fmt: skip
+    service.add_note(
+        lead_id=lead_id, note=Note(note_id=uuid4(), text="likes engines", author="rep-1", added_at=NOW), meta=meta()
+    )
     service.log_activity(lead_id=lead_id, activity=activity(), meta=meta())
     service.add_attachment(lead_id=lead_id, attachment=attachment(), meta=meta())
     service.update_bant(lead_id=lead_id, changes=BANT, meta=meta())
@@ -70,9 +77,11 @@ def test_after_erasure_the_events_stay_and_their_personal_fields_read_as_erased(
     lead = service.get_lead(lead_id)
     assert lead.erased and lead.status is LeadStatus.NEW
     assert lead.details.model_dump(exclude_defaults=True) == {
-        "contact_name": ERASED, "company": "Engines Ltd", "source": "referral",
+        "contact_name": ERASED,
+        "company": "Engines Ltd",
+        "source": "referral",
         "address": {"country": "GB", "region": "London"},
-    }  # fmt: skip
+    }
     assert lead.notes[0].text == ERASED and lead.activities[0].subject == ERASED
     assert lead.activities[0].outcome is None and lead.attachments[0].name == ERASED
     assert lead.attachments[0].content_hash == "a" * 64 and lead.bant == {}
@@ -88,7 +97,9 @@ def test_an_erased_lead_refuses_every_command(service: StoredLeadService) -> Non
         with pytest.raises(LeadErased):
             INVOKE[command](lead)
     with pytest.raises(LeadErased):
-        service.add_note(lead_id=lead_id, note=Note(note_id=uuid4(), text="x", author="rep-1", added_at=NOW), meta=meta())
+        service.add_note(
+            lead_id=lead_id, note=Note(note_id=uuid4(), text="x", author="rep-1", added_at=NOW), meta=meta()
+        )
 
 
 @pytest.mark.parametrize("status", list(LeadStatus))
@@ -133,4 +144,3 @@ def test_a_sealed_event_opens_only_for_its_own_lead(service: StoredLeadService) 
     moved = type(stored)(originator_id=second, originator_version=1, topic=stored.topic, state=stored.state)
     with pytest.raises(Exception, match="cannot decode"):
         service.mapper.to_domain_event(moved)
-

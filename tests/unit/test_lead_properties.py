@@ -16,8 +16,15 @@ TERMINAL = {LeadStatus.CONVERTED, LeadStatus.MERGED}
 C = LeadCommand
 # Each sequence starts on one of the lifecycle's paths, so every status, conversion included,
 # is reached often; a random tail then tries every command from there.
-PATHS = [[], [C.CONTACT], [C.CONTACT, C.UPDATE_BANT, C.QUALIFY], [C.CONTACT, C.UPDATE_BANT, C.QUALIFY, C.CONVERT],
-         [C.NURTURE], [C.DISQUALIFY], [C.MERGE]]  # fmt: skip
+PATHS = [
+    [],
+    [C.CONTACT],
+    [C.CONTACT, C.UPDATE_BANT, C.QUALIFY],
+    [C.CONTACT, C.UPDATE_BANT, C.QUALIFY, C.CONVERT],
+    [C.NURTURE],
+    [C.DISQUALIFY],
+    [C.MERGE],
+]
 SEQUENCES = st.tuples(st.sampled_from(PATHS), st.lists(st.sampled_from(list(C)), max_size=20)).map(
     lambda t: t[0] + t[1]
 )

@@ -19,14 +19,18 @@ from tests.unit.conftest import META, new_lead
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 COMPLETE_BANT: dict[BantItem, str | None] = {
-    BantItem.BUDGET: "50k", BantItem.AUTHORITY: "CFO", BantItem.NEED: "CRM", BantItem.TIMELINE: "Q3",
-}  # fmt: skip
+    BantItem.BUDGET: "50k",
+    BantItem.AUTHORITY: "CFO",
+    BantItem.NEED: "CRM",
+    BantItem.TIMELINE: "Q3",
+}
 TERMS = OpportunityTerms(name="Deal", deal_value=1000, expected_close=date(2027, 1, 1), probability=40)
 
 
 def links() -> ConversionLinks:
-    return ConversionLinks(opportunity_id=uuid4(), account_id=uuid4(), contact_id=uuid4(),
-                           created_account=True, created_contact=True)  # fmt: skip
+    return ConversionLinks(
+        opportunity_id=uuid4(), account_id=uuid4(), contact_id=uuid4(), created_account=True, created_contact=True
+    )
 
 
 def lead_in(status: S) -> Lead:
@@ -50,13 +54,27 @@ def lead_in(status: S) -> Lead:
 
 
 def activity() -> Activity:
-    return Activity(activity_id=uuid4(), kind=ActivityKind.CALL, subject="Intro call", outcome="interested",
-                    next_step="demo", logged_by="rep-1", logged_at=NOW)  # fmt: skip
+    return Activity(
+        activity_id=uuid4(),
+        kind=ActivityKind.CALL,
+        subject="Intro call",
+        outcome="interested",
+        next_step="demo",
+        logged_by="rep-1",
+        logged_at=NOW,
+    )
 
 
 def attachment() -> Attachment:
-    return Attachment(attachment_id=uuid4(), name="brief.pdf", media_type="application/pdf", size=10,
-                      content_hash="a" * 64, added_by="rep-1", added_at=NOW)  # fmt: skip
+    return Attachment(
+        attachment_id=uuid4(),
+        name="brief.pdf",
+        media_type="application/pdf",
+        size=10,
+        content_hash="a" * 64,
+        added_by="rep-1",
+        added_at=NOW,
+    )
 
 
 INVOKE: dict[C, Callable[[Lead], None]] = {
@@ -69,9 +87,11 @@ INVOKE: dict[C, Callable[[Lead], None]] = {
     C.FOLLOW: lambda lead: lead.follow(user="manager-1", meta=META),
     C.UNFOLLOW: lambda lead: lead.unfollow(user="manager-1", meta=META),
     C.RECORD_SIGNAL: lambda lead: lead.record_signal(
-        signal=Signal(kind=SignalKind.EMAIL_CLICKED, detail="spring-campaign", occurred_at=NOW), meta=META),
+        signal=Signal(kind=SignalKind.EMAIL_CLICKED, detail="spring-campaign", occurred_at=NOW), meta=META
+    ),
     C.SCORE: lambda lead: lead.record_score(
-        breakdown=ScoreBreakdown(demographic=10, behavioral=5, firmographic=5), rule_version="r1", meta=META),
+        breakdown=ScoreBreakdown(demographic=10, behavioral=5, firmographic=5), rule_version="r1", meta=META
+    ),
     C.ADJUST_SCORE: lambda lead: lead.adjust_score(points=5, reason="met at fair", meta=META),
     C.UPDATE_BANT: lambda lead: lead.update_bant(changes={**COMPLETE_BANT, BantItem.NEED: "urgent"}, meta=META),
     C.QUALIFY: lambda lead: lead.qualify(meta=META),
@@ -82,13 +102,14 @@ INVOKE: dict[C, Callable[[Lead], None]] = {
     C.MERGE: lambda lead: new_lead().absorb(lead, take_fields=[], meta=META),
     C.ABSORB: lambda lead: lead.absorb(new_lead(), take_fields=[], meta=META),
     C.CONVERT: lambda lead: lead.convert(terms=TERMS, links=links(), meta=META),
-    C.RAISE_AGING_ALERT: lambda lead: lead.raise_aging_alert(status=lead.status, days_in_status=9, threshold_days=7,
-                                                             meta=META),
-}  # fmt: skip
+    C.RAISE_AGING_ALERT: lambda lead: lead.raise_aging_alert(
+        status=lead.status, days_in_status=9, threshold_days=7, meta=META
+    ),
+}
 
 OPEN = {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE, S.UNQUALIFIED}
 # The product brief's rules, written out independently of domain.lifecycle.
-EXPECTED_ALLOWED: dict[C, set[S]] = {c: OPEN for c in C} | {
+EXPECTED_ALLOWED: dict[C, set[S]] = dict.fromkeys(C, OPEN) | {
     C.CONTACT: {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE},
     C.QUALIFY: {S.CONTACTED, S.NURTURE},
     C.NURTURE: {S.NEW, S.CONTACTED, S.QUALIFIED},
@@ -178,7 +199,9 @@ def test_assignment_makes_the_owner_a_follower() -> None:
 
 def test_score_is_clamped_and_banded_into_temperature() -> None:
     lead = new_lead()
-    lead.record_score(breakdown=ScoreBreakdown(demographic=40, behavioral=30, firmographic=10), rule_version="r1", meta=META)
+    lead.record_score(
+        breakdown=ScoreBreakdown(demographic=40, behavioral=30, firmographic=10), rule_version="r1", meta=META
+    )
     assert lead.score == 80 and lead.temperature.value == "hot"
     lead.adjust_score(points=50, reason="board referral", meta=META)
     assert lead.score == 100

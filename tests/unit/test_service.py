@@ -19,8 +19,12 @@ from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, Le
 
 ADA = LeadDetails(contact_name="Ada", email="ada@example.com", company="Engines Ltd")
 TERMS = OpportunityTerms(name="Deal", deal_value=5000, expected_close=date(2027, 3, 1), probability=60)
-BANT: dict[BantItem, str | None] = {BantItem.BUDGET: "5k", BantItem.AUTHORITY: "CEO", BantItem.NEED: "yes",
-                                    BantItem.TIMELINE: "Q1"}  # fmt: skip
+BANT: dict[BantItem, str | None] = {
+    BantItem.BUDGET: "5k",
+    BantItem.AUTHORITY: "CEO",
+    BantItem.NEED: "yes",
+    BantItem.TIMELINE: "Q1",
+}
 
 
 def meta(key: str | None = None) -> EventMeta:
@@ -125,10 +129,18 @@ def test_a_lead_can_be_replayed_as_of_a_time_or_a_version(service: LeadService) 
 
 def test_a_stored_v1_disqualified_event_is_upcast_on_read(service: LeadService) -> None:
     lead_id = service.capture_lead(details=ADA, meta=meta()).lead_id
-    v1_state = {"timestamp": datetime.now().astimezone().isoformat(), "meta": {"actor": "legacy"},
-                "reason": "said no on the phone"}  # fmt: skip
-    service.recorder.insert_events([StoredEvent(originator_id=lead_id, originator_version=2,
-                                                topic=get_topic(Disqualified), state=orjson.dumps(v1_state))])  # fmt: skip
+    v1_state = {
+        "timestamp": datetime.now().astimezone().isoformat(),
+        "meta": {"actor": "legacy"},
+        "reason": "said no on the phone",
+    }
+    service.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=lead_id, originator_version=2, topic=get_topic(Disqualified), state=orjson.dumps(v1_state)
+            )
+        ]
+    )
     lead = service.get_lead(lead_id)
     assert lead.status is LeadStatus.UNQUALIFIED
     event = service.history(lead_id)[-1]
