@@ -12,27 +12,31 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Permission, Principal, Unauthenticated, principal_from
+from api.context import Backend
 from domain.errors import InvalidCommand
+from domain.ports import Blobs
 from domain.service import CommandResult, LeadService
 from domain.values import Channel, EventMeta
-from infra.blobs import BlobStore
-from infra.runtime import Engine
+from projections.queries import ReadModels
 
 bearer = HTTPBearer(auto_error=False, description="JWT from `leads token`")
 
 
-def get_engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+def get_backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
 
 
 def get_service(request: Request) -> LeadService:
-    return get_engine(request).service
+    return get_backend(request).service
 
 
-def get_blobs(request: Request) -> BlobStore:
-    store: BlobStore = request.app.state.blobs
-    return store
+def get_queries(request: Request) -> ReadModels:
+    return get_backend(request).queries
+
+
+def get_blobs(request: Request) -> Blobs:
+    return get_backend(request).blobs
 
 
 def get_principal(
@@ -40,7 +44,7 @@ def get_principal(
 ) -> Principal:
     if credentials is None:
         raise Unauthenticated("send a bearer token (Authorization: Bearer ...); `leads token` issues one")
-    return principal_from(credentials.credentials, key=request.app.state.signing_key)
+    return principal_from(credentials.credentials, key=get_backend(request).config.signing_key)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -89,8 +93,9 @@ class CommandContext:
         return call(self.service, self.meta, self.expected_version)
 
 
-EngineDep = Annotated[Engine, Depends(get_engine)]
-BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
+BackendDep = Annotated[Backend, Depends(get_backend)]
+QueriesDep = Annotated[ReadModels, Depends(get_queries)]
+BlobsDep = Annotated[Blobs, Depends(get_blobs)]
 ServiceDep = Annotated[LeadService, Depends(get_service)]
 MetaDep = Annotated[EventMeta, Depends(get_meta)]
 ExpectedVersionDep = Annotated[int | None, Depends(get_expected_version)]

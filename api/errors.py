@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Forbidden, Unauthenticated
 from api.models import DuplicateCandidate
+from domain.duplicates import PossibleDuplicate
 from domain.errors import (
     ConversionRequirementsUnmet,
     DomainError,
@@ -21,9 +22,9 @@ from domain.errors import (
     InvalidCommand,
     LeadErased,
     NotFound,
+    SubjectErased,
     VersionConflict,
 )
-from infra.subject_keys import SubjectErased
 
 STATUS: list[tuple[type[DomainError], int, str]] = [
     (InvalidCommand, 422, "invalid-command"),
@@ -63,14 +64,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {**PROBLEM, "description": "Invalid input; the field is named"},
 }
 """Documented on every route, so clients (and schemathesis) know every answer they may get."""
-
-
-class PossibleDuplicate(Exception):
-    """A new lead looks like existing ones; the caller must choose ``on_duplicate``."""
-
-    def __init__(self, candidates: list[DuplicateCandidate]) -> None:
-        super().__init__(f"{len(candidates)} existing lead(s) look like this one")
-        self.candidates = candidates
 
 
 class PayloadTooLarge(Exception):
@@ -129,7 +122,12 @@ def install(app: FastAPI) -> None:
             "possible-duplicate",
             "Possible duplicate",
             f"{exc}; repeat with on_duplicate=create or associate, or use the existing lead",
-            candidates=[c.model_dump(mode="json") for c in exc.candidates],
+            candidates=[
+                DuplicateCandidate(
+                    lead_id=c.lead_id, contact_name=c.contact_name, matched_on=list(c.matched_on)
+                ).model_dump(mode="json")
+                for c in exc.candidates
+            ],
         )
 
     @app.exception_handler(PayloadTooLarge)

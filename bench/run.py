@@ -185,11 +185,10 @@ def consumer_rss(s: Settings, events: int) -> tuple[float, float]:
 def query_stage(engine: Engine, rows: int, rounds: int) -> tuple[float, float]:
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
     from api.auth import Role, issue_token
 
     token = issue_token(key=engine.settings.signing_key(), user="bench", role=Role.ADMIN)
-    with TestClient(create_app(engine), headers={"Authorization": f"Bearer {token}"}) as client:
+    with TestClient(engine.app(), headers={"Authorization": f"Bearer {token}"}) as client:
         return stages.queries(engine, client, rows, rounds)
 
 

@@ -15,10 +15,11 @@ import httpx
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.baseline import PlainApp, PlainLead
-from consumers.contract import LEAD_TOPICS, envelope_from_notification, to_kafka
+from domain.contract.cloudevents import to_kafka
 from domain.lead import Lead
 from domain.values import EventMeta, LeadDetails
 from infra.kafka_bus import admin_client, make_producer
+from infra.kafka_stream import KafkaMessageStream
 from infra.postgres import eventsourcing_env
 from infra.runtime import Engine
 from projections.lead_list import LeadList
@@ -72,7 +73,8 @@ def intake(engine: Engine, messages: int) -> tuple[float, float]:
     worker = engine.intake()
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
-    while not worker.consumer.assignment():  # joined the group: the clock starts with the first message
+    assert isinstance(worker.stream, KafkaMessageStream)
+    while not worker.stream.consumer.assignment():  # joined the group: the clock starts with the first message
         time.sleep(0.01)
     started = time.perf_counter()
     producer = KafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, linger_ms=5)
@@ -127,8 +129,8 @@ def relay(engine: Engine, events: int) -> tuple[float, float]:
     while _relay_position(engine) < head:
         time.sleep(0.01)
     ours = events / (time.perf_counter() - started)
-    notifications = engine.service.recorder.select_notifications(start=1, limit=events, topics=LEAD_TOPICS)
-    encoded = [to_kafka(envelope_from_notification(n, engine.service.mapper, sealed=True)) for n in notifications]
+    envelopes, _ = engine.event_log.read(start=1, limit=events, sealed=True)
+    encoded = [to_kafka(e) for e in envelopes]
     producer = make_producer(s, client_id="bench-raw")
 
     def baseline() -> None:

@@ -12,17 +12,14 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
-from consumers.intake_commands import COMMANDS, INTAKE_TYPES
-from consumers.sources import GROUP_POLL_MS
+from consumers.intake_commands import HANDLERS
+from consumers.ports import Message, MessageStream, Producer
 from domain.command_handling import BatchConflict
+from domain.contract.intake import INTAKE_TYPES, MESSAGES
 from domain.errors import DomainError
 from domain.service import LeadService
 from domain.values import Channel, EventMeta
@@ -53,7 +50,8 @@ def apply_message(service: LeadService, headers: list[tuple[str, bytes]], value:
         time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
     except (orjson.JSONDecodeError, ValueError) as e:
         raise Rejected("parse", f"not valid JSON or time: {e}") from None
-    model, handler = COMMANDS[INTAKE_TYPES[h["ce_type"]]]
+    command = INTAKE_TYPES[h["ce_type"]]
+    model, handler = MESSAGES[command], HANDLERS[command]
     try:
         message = model.model_validate(data)
     except ValidationError as e:
@@ -80,8 +78,8 @@ class IntakeConsumer:
         self,
         *,
         service: LeadService,
-        consumer: KafkaConsumer,
-        producer: KafkaProducer,
+        stream: MessageStream,
+        producer: Producer,
         topic: str,
         dlq_topic: str,
         stop: threading.Event,
@@ -89,7 +87,7 @@ class IntakeConsumer:
         batch_size: int,
     ) -> None:
         self.service = service
-        self.consumer = consumer
+        self.stream = stream
         self.producer = producer
         self.topic = topic
         self.dlq_topic = dlq_topic
@@ -99,29 +97,24 @@ class IntakeConsumer:
         self.status = "starting"
 
     def run(self) -> None:
-        if not self.consumer.partitions_for_topic(self.topic):
-            raise RuntimeError(f"topic {self.topic} has no partitions visible to the consumer")
-        self.consumer.subscribe([self.topic])
+        self.stream.subscribe()
         self.status = "running"
         try:
             while not self.stop.is_set():
                 try:
-                    records = self.consumer.poll(
-                        timeout_ms=max(GROUP_POLL_MS, int(self.idle_wait_s * 1000)), max_records=self.batch_size
-                    )
-                except KafkaError as e:
+                    batch = self.stream.poll(timeout_s=self.idle_wait_s, max_records=self.batch_size)
+                except Exception as e:
                     self._retry_later(f"polling {self.topic} failed: {e}")
                     continue
-                if records:
-                    self._process(records)
+                if batch:
+                    self._process(batch)
             self.status = "stopped"
         finally:
-            self.consumer.close(autocommit=False)
+            self.stream.close()
             self.producer.close()
 
-    def _process(self, records: dict[TopicPartition, list[Any]]) -> None:
+    def _process(self, batch: list[Message]) -> None:
         """Apply the polled batch in ONE transaction; if that save loses a race, one by one."""
-        batch = [r for recs in records.values() for r in recs]
         try:
             try:
                 with self.service.batch(assume_new=True):
@@ -130,34 +123,33 @@ class IntakeConsumer:
                 rejected = self._apply_each(batch)
             dead = [
                 self.producer.send(
-                    self.dlq_topic, key=r.key, value=r.value, headers=list(r.headers or []) + dead_letter_headers(r, e)
+                    self.dlq_topic, key=m.key, value=m.value, headers=[*m.headers, *dead_letter_headers(m, e)]
                 )
-                for r, e in rejected
+                for m, e in rejected
             ]
             self.producer.flush()
             for future in dead:
                 future.get(timeout=30)
         except Exception as e:
             # Infrastructure trouble (database, broker): apply the batch again later; effects are idempotent.
-            for tp, recs in records.items():
-                self.consumer.seek(tp, recs[0].offset)
+            self.stream.rewind(batch)
             self._retry_later(str(e))
             return
         try:
-            self.consumer.commit({tp: OffsetAndMetadata(recs[-1].offset + 1, "", -1) for tp, recs in records.items()})
-        except KafkaError as e:
+            self.stream.commit(batch)
+        except Exception as e:
             # Lost the partitions in a rebalance: their next owner re-reads from the last commit,
             # and re-applying is harmless because every effect is idempotent by ce_id.
             log.info("intake: commit skipped (%s); the batch will be redelivered and deduped", e)
         self.status = "running"
 
-    def _apply_each(self, batch: list[Any]) -> list[tuple[Any, Rejected]]:
+    def _apply_each(self, batch: list[Message]) -> list[tuple[Message, Rejected]]:
         rejected = []
-        for r in batch:
+        for m in batch:
             try:
-                apply_message(self.service, r.headers, r.value)
+                apply_message(self.service, list(m.headers), m.value)
             except Rejected as e:
-                rejected.append((r, e))
+                rejected.append((m, e))
         return rejected
 
     def _retry_later(self, reason: str) -> None:
@@ -166,7 +158,7 @@ class IntakeConsumer:
         self.stop.wait(1.0)
 
 
-def dead_letter_headers(record: Any, error: Rejected) -> list[tuple[str, bytes]]:
+def dead_letter_headers(record: Message, error: Rejected) -> list[tuple[str, bytes]]:
     return [
         ("dlq_reason", error.reason.encode()),
         ("dlq_stage", error.stage.encode()),

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
-from kafka import KafkaProducer
-
-from consumers.contract import LEAD_TOPICS, envelope_from_notification, to_kafka
+from consumers.ports import Connect, Producer
 from consumers.positions import Mark, Positions, RelayMarks
+from domain.contract.cloudevents import to_kafka
+from domain.contract.envelope import Envelope
+from domain.ports import EventLog
 from projections.base import lock_ddl
 
 log = logging.getLogger(__name__)
@@ -32,16 +30,16 @@ class Relay:
     def __init__(
         self,
         *,
-        app: Application[Any],
-        connect: Callable[[], Any],
+        event_log: EventLog,
+        connect: Connect,
         positions: Positions,
-        producer: KafkaProducer,
+        producer: Producer,
         topic: str,
         stop: threading.Event,
         batch_size: int,
         idle_wait_s: float,
     ) -> None:
-        self.app = app
+        self.event_log = event_log
         self.connect = connect
         self.positions = positions
         self.producer = producer
@@ -63,14 +61,14 @@ class Relay:
                 position = self.positions.load(cur, consumer=RELAY, source="log").get(0, 0)
             self.status = "running"
             while not self.stop.is_set():
-                notifications = self.app.recorder.select_notifications(start=position + 1, limit=self.batch_size)
-                if not notifications:
+                events, last = self.event_log.read(start=position + 1, limit=self.batch_size, sealed=True)
+                if last is None:
                     self.stop.wait(self.idle_wait_s)
                     continue
-                marks = self._publish(notifications)
+                marks = self._publish(events)
                 if marks is None:
                     continue
-                position = notifications[-1].id
+                position = last
                 with conn, conn.cursor() as cur:
                     self.positions.save(cur, consumer=RELAY, source="log", positions={0: position})
                     self.marks.save(cur, marks)
@@ -78,14 +76,13 @@ class Relay:
         finally:
             conn.close()
 
-    def _publish(self, notifications: Sequence[Notification]) -> list[Mark] | None:
+    def _publish(self, events: Sequence[Envelope]) -> list[Mark] | None:
         """Send the batch and wait for every acknowledgement; on failure (None) the caller
         retries the same batch. Returns, per partition, where this batch's messages landed."""
         sent = []
-        for n in notifications:
-            if n.topic in LEAD_TOPICS:
-                key, value, headers = to_kafka(envelope_from_notification(n, self.app.mapper, sealed=True))
-                sent.append((n.id, self.producer.send(self.topic, key=key, value=value, headers=headers)))
+        for e in events:
+            key, value, headers = to_kafka(e)
+            sent.append((e.notification_id or 0, self.producer.send(self.topic, key=key, value=value, headers=headers)))
         self.producer.flush()
         marks: dict[int, Mark] = {}
         try:

@@ -11,12 +11,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from consumers.ports import Batch, Source
 from consumers.positions import Positions
 from consumers.progress import ProgressBoard
 from consumers.quarantine import Quarantine
-from consumers.sources import Batch, Source
+from domain.contract.envelope import Envelope
 from projections.base import Projection, lock_ddl
-from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
 

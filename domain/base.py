@@ -7,6 +7,7 @@ so they are declared as typed, frozen pydantic models rather than the library's 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, ClassVar, Self
 from uuid import UUID
@@ -47,6 +48,23 @@ class DomainEvent(BaseModel):
     originator_version: int
     timestamp: datetime
     meta: EventMeta
+
+    @classmethod
+    def type_name(cls) -> str:
+        """The name the contract publishes it under: ``LeadCaptured`` is ``captured``,
+        ``DuplicateAbsorbed`` is ``duplicate_absorbed``."""
+        name = cls.__name__.removeprefix("Lead")
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def upcast(cls: type, state: dict[str, Any]) -> None:
+    """Bring a stored or published event's fields up to its class's current version, one
+    ``upcast_vN_vN+1`` step at a time, in place (the eventsourcing library's convention)."""
+    version = state.pop("class_version", 1)
+    target = getattr(cls, "class_version", 1)
+    while version < target:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
 
 
 def refuse_nul(values: dict[str, Any]) -> None:

@@ -63,3 +63,12 @@ class VersionConflict(DomainError):
         self.aggregate_id = aggregate_id
         self.expected = expected
         self.actual = actual
+
+
+class SubjectErased(DomainError):
+    """Personal data was about to be stored for a subject whose key is destroyed (a command
+    that loaded the lead just before another request erased it)."""
+
+    def __init__(self, subject: UUID) -> None:
+        super().__init__(f"{subject} had its personal data erased; no personal data can be stored for it again")
+        self.subject = subject

@@ -6,13 +6,14 @@ command leaves no trace; ``apply`` methods on the events are the only code that 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
 from domain import lead_events as ev
 from domain.base import Aggregate
 from domain.errors import ConversionRequirementsUnmet, InvalidCommand, LeadErased
+from domain.lead_state import LeadState
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
@@ -22,56 +23,18 @@ from domain.values import (
     EventMeta,
     LeadDetails,
     LeadStatus,
-    Temperature,
     validated,
 )
 
 
-class Lead(Aggregate):
-    def __init__(self) -> None:
-        self.details: LeadDetails
-        self.status = LeadStatus.NEW
-        self.status_reason: str | None = None
-        self.captured_by: str | None = None
-        self.owner: str | None = None
-        self.followers: set[str] = set()
-        self.first_contacted_at: datetime | None = None
-        self.activities: list[Activity] = []
-        self.notes: list[Note] = []
-        self.attachments: list[Attachment] = []
-        self.signals: list[Signal] = []
-        self.score_breakdown: ScoreBreakdown | None = None
-        self.score_rule_version: str | None = None
-        self.score_adjustment = 0
-        self.bant: dict[BantItem, str] = {}
-        self.duplicate_of: UUID | None = None
-        self.merged_into: UUID | None = None
-        self.absorbed: list[UUID] = []
-        self.conversion: ConversionLinks | None = None
-        self.erased = False
+class Lead(Aggregate, LeadState):
+    """The aggregate: each command checks the lifecycle and its input, then records one event.
+    Its state and what derives from it live in :class:`~domain.lead_state.LeadState`."""
 
     @classmethod
     def capture(cls, *, details: LeadDetails, meta: EventMeta, lead_id: UUID | None = None) -> Lead:
         details.check_reachable()
         return cls._create(ev.LeadCaptured, id=lead_id or uuid4(), details=details, meta=meta)
-
-    # -- derived state ------------------------------------------------------------------------
-
-    @property
-    def rule_score(self) -> int:
-        return self.score_breakdown.total if self.score_breakdown else 0
-
-    @property
-    def score(self) -> int:
-        return max(0, min(100, self.rule_score + self.score_adjustment))
-
-    @property
-    def temperature(self) -> Temperature:
-        return Temperature.of(self.score)
-
-    @property
-    def missing_bant(self) -> list[str]:
-        return [item.value for item in BantItem if item not in self.bant]
 
     # -- commands -----------------------------------------------------------------------------
 

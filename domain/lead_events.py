@@ -7,17 +7,15 @@ upcaster must not move one: add a new field instead.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
 from domain.base import Aggregate
+from domain.lead_state import LeadState as Lead
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
 from domain.values import ERASED, BantItem, DisqualifyReason, LeadDetails, LeadStatus
-
-if TYPE_CHECKING:
-    from domain.lead import Lead
 
 
 def details_personal(prefix: str) -> dict[str, Any]:
@@ -58,7 +56,7 @@ class LeadCaptured(Aggregate.Created):
 
     def apply(self, lead: Lead) -> None:
         lead.details = self.details
-        lead.status = LeadStatus.NEW
+        lead.move(self.type_name())
         lead.captured_by = self.meta.actor
 
 
@@ -90,8 +88,7 @@ class Contacted(Aggregate.Event):
     def apply(self, lead: Lead) -> None:
         if lead.first_contacted_at is None:
             lead.first_contacted_at = self.timestamp
-        if lead.status is LeadStatus.NEW:
-            lead.status = LeadStatus.CONTACTED
+        lead.move(self.type_name())
 
 
 class ActivityLogged(Aggregate.Event):
@@ -184,7 +181,7 @@ class BantUpdated(Aggregate.Event):
 
 class Qualified(Aggregate.Event):
     def apply(self, lead: Lead) -> None:
-        lead.status = LeadStatus.QUALIFIED
+        lead.move(self.type_name())
 
 
 class Nurtured(Aggregate.Event):
@@ -194,7 +191,7 @@ class Nurtured(Aggregate.Event):
     follow_up_on: date | None = None
 
     def apply(self, lead: Lead) -> None:
-        lead.status = LeadStatus.NURTURE
+        lead.move(self.type_name())
         lead.status_reason = self.reason
 
 
@@ -213,7 +210,7 @@ class Disqualified(Aggregate.Event):
         state["reason_text"] = state.pop("reason", None)
 
     def apply(self, lead: Lead) -> None:
-        lead.status = LeadStatus.UNQUALIFIED
+        lead.move(self.type_name())
         lead.status_reason = self.reason_code.value + (f": {self.reason_text}" if self.reason_text else "")
 
 
@@ -221,7 +218,7 @@ class Reopened(Aggregate.Event):
     to_status: LeadStatus
 
     def apply(self, lead: Lead) -> None:
-        lead.status = self.to_status
+        lead.move(self.type_name(), reopened_to=self.to_status)
         lead.status_reason = None
 
 
@@ -239,7 +236,7 @@ class MergedInto(Aggregate.Event):
     master_id: UUID
 
     def apply(self, lead: Lead) -> None:
-        lead.status = LeadStatus.MERGED
+        lead.move(self.type_name())
         lead.merged_into = self.master_id
 
 
@@ -270,7 +267,7 @@ class Converted(Aggregate.Event):
     links: ConversionLinks
 
     def apply(self, lead: Lead) -> None:
-        lead.status = LeadStatus.CONVERTED
+        lead.move(self.type_name())
         lead.conversion = self.links
 
 

@@ -63,6 +63,20 @@ class LeadService(CommandApplication):
     ) -> CommandResult:
         return self._change("assign", lead_id, meta, expected_version, lambda lead: lead.assign(owner=owner, meta=meta))
 
+    def transfer(
+        self, *, lead_ids: Sequence[UUID], to_owner: str, meta: EventMeta, check: Callable[[Lead], None]
+    ) -> list[UUID]:
+        """Assign each lead to ``to_owner``, one idempotent command each (the command id gets the
+        lead's id appended). ``check`` may refuse a lead by raising; the leads before it stay
+        moved."""
+        moved = []
+        for lead_id in lead_ids:
+            check(self.get_lead(lead_id))
+            key = f"{meta.command_id}/{lead_id}" if meta.command_id else None
+            self.assign(lead_id=lead_id, owner=to_owner, meta=meta.model_copy(update={"command_id": key}))
+            moved.append(lead_id)
+        return moved
+
     def contact(
         self, *, lead_id: UUID, via: str, meta: EventMeta, expected_version: int | None = None
     ) -> CommandResult:
@@ -320,6 +334,13 @@ class LeadService(CommandApplication):
 
     def get_lead(self, lead_id: UUID, *, version: int | None = None) -> Lead:
         return self._load(Lead, lead_id, None, version=version)
+
+    def account_and_contact_of(self, lead_id: UUID) -> tuple[UUID | None, UUID | None]:
+        """The account and contact a lead belongs to: its conversion's, or the ones it was linked to."""
+        lead = self.get_lead(lead_id)
+        if lead.conversion:
+            return lead.conversion.account_id, lead.conversion.contact_id
+        return lead.details.account_id, lead.details.contact_id
 
     def lead_as_of(self, lead_id: UUID, at: datetime) -> Lead:
         """The lead as it was at ``at``: rebuilt up to its last event recorded at or before then."""

@@ -63,14 +63,12 @@ def serve() -> None:
     intake consumer and the notifier, in one process."""
     import uvicorn
 
-    from api.app import create_app
-
     _configure_logging()
     settings = _settings()
     engine = _open(settings)
     _or_exit(engine.start_background)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(engine), host=settings.api_host, port=settings.api_port, log_level="warning")
+        uvicorn.Config(engine.app(), host=settings.api_host, port=settings.api_port, log_level="warning")
     )
     typer.echo(
         f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "
@@ -182,7 +180,7 @@ def projections_rebuild(name: Annotated[str, typer.Argument(help="Projection to 
 @dlq_app.command("list")
 def dlq_list() -> None:
     """Print every dead letter as a JSON line: where it came from, the stage and the reason."""
-    from consumers.dlq import list_dead_letters
+    from infra.kafka_dlq import list_dead_letters
 
     s = _settings()
     for entry in list_dead_letters(bootstrap_servers=s.kafka_bootstrap_servers, dlq_topic=s.dlq_topic):
@@ -192,8 +190,8 @@ def dlq_list() -> None:
 @dlq_app.command("replay")
 def dlq_replay() -> None:
     """Re-drive dead letters not replayed before to the intake topic (after fixing the cause)."""
-    from consumers.dlq import replay
     from infra.kafka_bus import make_producer
+    from infra.kafka_dlq import replay
 
     s = _settings()
     producer = make_producer(s, client_id="leads-dlq-replay")
@@ -213,7 +211,7 @@ def dlq_replay() -> None:
 @schema_app.command("docs")
 def schema_docs() -> None:
     """Print docs/events.md: topics, headers and every message type, from the models."""
-    from consumers.contract_docs import events_markdown
+    from domain.contract.documents import events_markdown
 
     sys.stdout.write(events_markdown(_settings().topic_prefix))
 
@@ -221,7 +219,7 @@ def schema_docs() -> None:
 @schema_app.command("asyncapi")
 def schema_asyncapi() -> None:
     """Print the AsyncAPI 3 document of the events and intake topics."""
-    from consumers.contract_docs import asyncapi
+    from domain.contract.documents import asyncapi
 
     json.dump(asyncapi(_settings().topic_prefix), sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -230,7 +228,7 @@ def schema_asyncapi() -> None:
 @schema_app.command("events")
 def schema_events() -> None:
     """Print the JSON Schema of every published lead event, keyed by CloudEvents type."""
-    from consumers.contract_docs import event_json_schemas
+    from domain.contract.documents import event_json_schemas
 
     json.dump(event_json_schemas(), sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from domain.base import upcast
 from infra.personal_data import PersonalData
 
 ENVELOPE_FIELDS = frozenset({"originator_id", "originator_version"})
@@ -94,15 +95,6 @@ class PydanticMapper(Mapper[Any]):
             raise MapperDeserialisationError(msg) from e
         upcast(cls, state)
         return cls, state
-
-
-def upcast(cls: type, state: dict[str, Any]) -> None:
-    """Bring a stored state up to the class's current version, one step at a time, in place."""
-    version = state.pop("class_version", 1)
-    target = getattr(cls, "class_version", 1)
-    while version < target:
-        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
-        version += 1
 
 
 class OrjsonTranscoder(Transcoder):

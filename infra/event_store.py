@@ -12,9 +12,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Recording
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from eventsourcing.utils import get_topic
 
+from domain.contract.envelope import LEAD_TOPICS, Envelope, envelope_from_state
 from domain.service import LeadService
 from infra.event_mapper import OrjsonTranscoder, PydanticMapper
 from infra.keyed_recorder import KeyedApplicationRecorder
@@ -56,4 +57,38 @@ class StoredLeadService(LeadService):
             personal=self.personal,
             compressor=self.factory.compressor(),
             cipher=self.factory.cipher(),
+        )
+
+
+class StoredEventLog:
+    """The event store's notification log as the ``domain.ports.EventLog`` the relay, the
+    projections' log source, rebuilds and the audit export read. Personal fields are opened
+    with the keys of a whole batch, fetched in one query."""
+
+    def __init__(self, service: StoredLeadService) -> None:
+        self.service = service
+        mapper = service.mapper
+        if not isinstance(mapper, PydanticMapper):
+            raise TypeError(f"lead events are stored by {PydanticMapper.__qualname__}")
+        self.mapper = mapper
+
+    def head(self) -> int:
+        return self.service.recorder.max_notification_id() or 0
+
+    def read(self, *, start: int, limit: int, sealed: bool = False) -> tuple[list[Envelope], int | None]:
+        notifications = self.service.recorder.select_notifications(start=start, limit=limit)
+        if not notifications:
+            return [], None
+        leads = [n for n in notifications if n.topic in LEAD_TOPICS]
+        keys = None if sealed else self.service.keys.keys_for_reading({UUID(str(n.originator_id)) for n in leads})
+        return [self._envelope(n, sealed=sealed, keys=keys) for n in leads], notifications[-1].id
+
+    def _envelope(self, n: Notification, *, sealed: bool, keys: dict[UUID, bytes | None] | None) -> Envelope:
+        cls, state = self.mapper.decode_state(n, sealed=sealed, keys=keys)
+        return envelope_from_state(
+            cls,  # type: ignore[arg-type]
+            state,
+            lead_id=UUID(str(n.originator_id)),
+            version=n.originator_version,
+            notification_id=n.id,
         )

@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg2
 from kafka import KafkaConsumer, TopicPartition
 
+from consumers.positions import Positions
 from consumers.quarantine import Quarantine
-from infra.runtime import Engine
-from infra.settings import Mode
+from domain.ports import EventLog
+from infra.postgres import Database
+from infra.settings import Mode, Settings
+
+
+class Worker(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    status: str
+
+
+class Engine(Protocol):
+    """What the report looks at (``infra.runtime.Engine``)."""
+
+    settings: Settings
+    db: Database
+    workers: list[Any]
+
+    @property
+    def positions(self) -> Positions: ...
+
+    @property
+    def event_log(self) -> EventLog: ...
 
 
 def health(engine: Engine) -> dict[str, Any]:
     components: dict[str, Any] = {}
-    log_head = _check(
-        components, "event_store", lambda: {"last_position": engine.service.recorder.max_notification_id() or 0}
-    )
+    log_head = _check(components, "event_store", lambda: {"last_position": engine.event_log.head()})
     rows = _check(components, "read_store", lambda: {"positions": _positions(engine)})
     ends: dict[int, int] = {}
     if engine.settings.mode is Mode.KAFKA:

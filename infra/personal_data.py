@@ -22,10 +22,10 @@ import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jsonpath_ng import JSONPath, parse
 
+from domain.contract.cloudevents import SEALED_FIELD
 from infra.subject_keys import KeyStore
 
-FIELD = "personal_data"
-"""The entry of a stored or published event that holds its sealed personal fields."""
+FIELD = SEALED_FIELD
 
 
 @lru_cache(maxsize=1024)

@@ -1,6 +1,7 @@
-"""Builds the engine from settings and runs its parts: the application service, the relay, the
-intake consumer and projection consumers as threads (``leads serve``) or one per process (``leads relay``,
-``leads consume``). Same code in embedded and kafka mode; the source is the only difference."""
+"""The composition root: builds the engine from settings and wires every part. The application
+service, the relay, the intake consumer and projection consumers run as threads (``leads serve``)
+or one per process (``leads relay``, ``leads consume``); the HTTP app gets a ``Backend`` of the
+ports it needs. Same code in embedded and kafka mode; the source is the only difference."""
 
 from __future__ import annotations
 
@@ -10,30 +11,42 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from fastapi import FastAPI
+
+from api.app import create_app
+from api.context import ApiConfig, Backend
 from consumers.aging_monitor import AgingMonitor
 from consumers.intake import IntakeConsumer
 from consumers.notifier import Notifier
+from consumers.ports import Source
 from consumers.positions import Positions
 from consumers.progress import ProgressBoard
 from consumers.quarantine import Quarantine
+from consumers.read_consistency import ReadConsistency
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
 from consumers.runner import ProjectionRunner
-from consumers.sources import KafkaSource, NotificationLogSource, Source
+from consumers.sources import NotificationLogSource
+from infra.blobs import BlobStore
 from infra.errors import StartupError
-from infra.event_store import StoredLeadService
+from infra.event_store import StoredEventLog, StoredLeadService
+from infra.health import health
 from infra.kafka_bus import ensure_topics, make_consumer, make_producer
+from infra.kafka_source import KafkaSource
+from infra.kafka_stream import KafkaMessageStream
+from infra.metrics import render
 from infra.postgres import Database, LogListener, eventsourcing_env, open_database
 from infra.settings import Mode, Settings
 from infra.subject_keys import PostgresKeyStore
-from infra.user_state import UserState
 from projections.aging import Aging
 from projections.base import Projection, lock_ddl
 from projections.dedupe_index import DedupeIndex
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
+from projections.queries import ReadModels
+from projections.user_state import UserState
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +104,48 @@ class Engine:
     def projections(self) -> dict[str, Projection]:
         return projections(self.settings.read_schema)
 
+    @property
+    def event_log(self) -> StoredEventLog:
+        return StoredEventLog(self.service)
+
+    @property
+    def queries(self) -> ReadModels:
+        s = self.settings
+        return ReadModels(db=self.db, schema=s.read_schema, aging_thresholds=s.aging_thresholds)
+
+    def app(self) -> FastAPI:
+        """The HTTP API over this engine (read-model tables created first, so queries work
+        before the first event)."""
+        self.prepare_read_store()
+        s = self.settings
+        consistency = ReadConsistency(
+            cursor=self.db.cursor,
+            positions=self.positions,
+            events_topic=s.events_topic if s.mode is Mode.KAFKA else None,
+            board=self.board,
+            runs_here=self.runs,
+        )
+        backend = Backend(
+            service=self.service,
+            queries=self.queries,
+            blobs=BlobStore(self.db, schema=s.event_schema),
+            keys=self.service.keys,
+            event_log=self.event_log,
+            wait_until_projected=lambda projection, position, timeout_s: consistency.wait(
+                projection, position, timeout_s=timeout_s
+            ),
+            health=lambda: health(self),
+            metrics=lambda: render(health(self)),
+            config=ApiConfig(
+                signing_key=s.signing_key(), max_upload_bytes=s.max_upload_bytes, read_wait_s=s.read_wait_s
+            ),
+        )
+        return create_app(backend)
+
     def relay(self) -> Relay:
         s = self.settings
         return Relay(
-            app=self.service,
+            event_log=self.event_log,
             connect=self.db.connect,
             positions=self.positions,
             producer=make_producer(s),
@@ -109,7 +160,7 @@ class Engine:
         consumer = make_consumer(s, group_id=f"{s.consumer_group}.intake", client_id="leads-intake")
         return IntakeConsumer(
             service=self.service,
-            consumer=consumer,
+            stream=KafkaMessageStream(consumer, s.intake_topic),
             producer=make_producer(s, client_id="leads-dlq"),
             topic=s.intake_topic,
             dlq_topic=s.dlq_topic,
@@ -155,7 +206,9 @@ class Engine:
             )
         else:
             wakeup = LogListener(self.db.dsn, self.service.recorder.channel_name)  # type: ignore[attr-defined]
-            source = NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop, wakeup=wakeup)
+            source = NotificationLogSource(
+                event_log=self.event_log, batch_size=s.batch_size, stop=self.stop, wakeup=wakeup
+            )
         quarantine = Quarantine(schema=s.read_schema) if s.poison_policy == "quarantine" else None
         return ProjectionRunner(
             projection=projection,
@@ -180,9 +233,9 @@ class Engine:
         return rebuild(
             live=self.projections[name],
             fresh=projections(s.read_schema, suffix=REBUILD_SUFFIX)[name],
-            source=NotificationLogSource(app=self.service, batch_size=s.batch_size, stop=self.stop),
+            source=NotificationLogSource(event_log=self.event_log, batch_size=s.batch_size, stop=self.stop),
             connect=self.db.connect,
-            head=lambda: self.service.recorder.max_notification_id() or 0,
+            head=self.event_log.head,
             progress=progress,
         )
 

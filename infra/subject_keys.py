@@ -17,7 +17,7 @@ from uuid import UUID
 from cachetools import TTLCache
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from domain.errors import DomainError
+from domain.errors import SubjectErased
 from infra.postgres import Database
 
 DDL = """
@@ -29,15 +29,6 @@ CREATE TABLE IF NOT EXISTS {table} (
     CHECK ((data_key IS NULL) = (erased_at IS NOT NULL))
 )
 """
-
-
-class SubjectErased(DomainError):
-    """Personal data was about to be stored for a subject whose key is destroyed (a command
-    that loaded the lead just before another request erased it)."""
-
-    def __init__(self, subject: UUID) -> None:
-        super().__init__(f"{subject} had its personal data erased; no personal data can be stored for it again")
-        self.subject = subject
 
 
 class KeyStore(Protocol):

@@ -14,10 +14,10 @@ from uuid import UUID
 
 from psycopg2.extras import execute_values
 
-from projections.base import create_once, fetch_dicts, rows_by_lead, save_rows
-from projections.envelope import Envelope
+from domain.contract.envelope import Envelope
+from domain.lifecycle import IN_PROGRESS
+from projections.base import create_once, fetch_dicts, next_status, rows_by_lead, save_rows
 from projections.lead_list import ACTIVITY_EVENTS
-from projections.statuses import OPEN_STATUSES, status_after
 
 DDL = """
 CREATE TABLE {aging} (
@@ -78,7 +78,7 @@ class Aging:
                     "last_activity_at": None,
                     "alerted_version": None,
                 }
-            status = status_after(row["status"], e)
+            status = next_status(row["status"], e)
             if status != row["status"]:
                 if row["status"] is not None:
                     intervals[(e.lead_id, row["status_version"])] = [row["status"], row["status_since"], e.time]
@@ -107,7 +107,7 @@ class Aging:
     ) -> list[dict[str, Any]]:
         """Open leads in a status longer than its threshold (days), by default only those not
         yet alerted for this stay."""
-        statuses = [s for s in OPEN_STATUSES if s in thresholds]
+        statuses = sorted(s.value for s in IN_PROGRESS if s.value in thresholds)
         cur.execute(
             f"SELECT lead_id, owner, status, status_since, status_version, limit_days AS threshold_days, "
             f"       floor(extract(epoch FROM %(now)s - status_since) / 86400)::int AS days "

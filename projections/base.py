@@ -8,7 +8,8 @@ from uuid import UUID
 
 from psycopg2.extras import execute_values
 
-from projections.envelope import Envelope
+from domain.contract.envelope import Envelope
+from domain.lifecycle import status_after
 
 
 class Projection(Protocol):
@@ -78,6 +79,12 @@ def save_rows(
     upsert_by_lead(cur, table, columns, [(k, *(r[c] for c in columns)) for k, r in rows.items() if k not in erased])
     if erased:
         cur.execute(f"DELETE FROM {table} WHERE lead_id = ANY(%s::uuid[])", ([str(i) for i in erased],))
+
+
+def next_status(current: str | None, e: Envelope) -> str | None:
+    """The lead's status once ``e`` applied, by the domain's status machine."""
+    status = status_after(e.name, current, reopened_to=e.payload.get("to_status") if e.name == "reopened" else None)
+    return status.value if status else None
 
 
 class OneTable:

@@ -18,8 +18,8 @@ from uuid import UUID, uuid5
 
 from psycopg2.extras import execute_values
 
+from domain.contract.envelope import Envelope
 from projections.base import create_once, fetch_dicts, rows_by_lead, upsert_by_lead
-from projections.envelope import Envelope
 
 NOTIFICATION_NAMESPACE = UUID("6f1d7d4e-6f7e-4f55-9d0c-3b7f0a1c2e10")
 
@@ -97,6 +97,9 @@ class Feeds:
         self.lead_feed, self.home_feed, self.notifications = t["lead_feed"], t["home_feed"], t["notifications"]
         self.tables = list(t.values())
         self.schema = schema
+        self.published = f"{schema}.notifications_published"
+        """Which notifications went out; not among ``tables``, so a rebuild (same notification
+        ids) publishes nothing twice."""
 
     def create(self, cur: Any) -> None:
         create_once(
@@ -230,3 +233,31 @@ class Feeds:
         cur.execute(f"SELECT recipient FROM {self.notifications} WHERE notification_id = %s", (notification_id,))
         row = cur.fetchone()
         return str(row[0]) if row else None
+
+    # -- the notifier's outbox --------------------------------------------------------------------
+
+    def create_outbox(self, cur: Any) -> None:
+        self.create(cur)
+        cur.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.published} "
+            "(notification_id uuid PRIMARY KEY, published_at timestamptz NOT NULL DEFAULT now())"
+        )
+
+    def claim_unpublished(self, cur: Any, *, limit: int) -> list[dict[str, Any]]:
+        """The oldest notifications not yet published, locked for this transaction; rows other
+        notifiers hold are skipped, so several share the work instead of sending twice."""
+        cur.execute(
+            f"SELECT n.* FROM {self.notifications} n WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {self.published} p WHERE p.notification_id = n.notification_id) "
+            "ORDER BY n.at, n.notification_id LIMIT %s FOR UPDATE OF n SKIP LOCKED",
+            (limit,),
+        )
+        return fetch_dicts(cur)
+
+    def mark_published(self, cur: Any, notification_ids: list[UUID]) -> None:
+        if notification_ids:
+            execute_values(
+                cur,
+                f"INSERT INTO {self.published} (notification_id) VALUES %s ON CONFLICT DO NOTHING",
+                [(i,) for i in notification_ids],
+            )

@@ -15,10 +15,9 @@ from uuid import UUID
 from jsonpath_ng import parse as parse_path
 from psycopg2.extras import Json
 
+from domain.contract.envelope import Envelope
 from domain.lead_events import whole_lead_personal
-from projections.base import OneTable, rows_by_lead, upsert_by_lead
-from projections.envelope import Envelope
-from projections.statuses import status_after
+from projections.base import OneTable, next_status, rows_by_lead, upsert_by_lead
 
 DDL = "CREATE TABLE {t} (lead_id uuid PRIMARY KEY, version integer NOT NULL, doc jsonb NOT NULL)"
 
@@ -126,7 +125,7 @@ def fold(doc: Doc, e: Envelope) -> None:
     fold_event = FOLDS.get(e.name)
     if fold_event:
         fold_event(doc, e.payload, e)
-    doc["status"] = status_after(doc["status"], e)
+    doc["status"] = next_status(doc["status"], e)
     doc["version"] = e.version
     doc["updated_at"] = e.time.isoformat()
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from psycopg2.extras import execute_values
 
-from domain.values import ERASED
+from domain.contract.envelope import Envelope
+from domain.lifecycle import MOVES_TO
+from domain.values import ERASED, LeadStatus
 from projections.base import OneTable
-from projections.envelope import Envelope
-from projections.statuses import STATUS_OF
 
 DDL = """
 CREATE TABLE {t} (
@@ -63,7 +63,7 @@ VALUES %s ON CONFLICT (lead_id) DO NOTHING
 """
 INSERT_TEMPLATE = (
     "(%(lead_id)s, %(version)s, %(contact_name)s, %(email)s, %(phone)s, %(company)s, %(industry)s, "
-    "%(country)s, %(region)s, %(source)s, %(priority)s, 'new', %(time)s, %(time)s)"
+    "%(country)s, %(region)s, %(source)s, %(priority)s, %(status)s, %(time)s, %(time)s)"
 )
 
 DETAIL_COLUMNS = ("contact_name", "email", "phone", "company", "industry", "source", "priority")
@@ -91,7 +91,7 @@ class LeadList(OneTable):
         captured = [
             dict.fromkeys(INSERT_COLUMNS)
             | detail_values(e.payload["details"])
-            | {"lead_id": e.lead_id, "version": e.version, "time": e.time}
+            | {"lead_id": e.lead_id, "version": e.version, "time": e.time, "status": MOVES_TO["captured"].value}
             for e in events
             if e.name == "captured"
         ]
@@ -128,14 +128,15 @@ class LeadList(OneTable):
         if e.name == "personal_data_erased":
             return ["contact_name = %(erased)s", "email = NULL", "phone = NULL"], {"erased": ERASED}
         if e.name == "contacted":
+            # domain.lifecycle.status_after, in SQL: the row's status is not loaded
             return [
-                "status = CASE WHEN status = 'new' THEN 'contacted' ELSE status END",
+                "status = CASE WHEN status = %(new)s THEN %(contacted)s ELSE status END",
                 "first_contacted_at = COALESCE(first_contacted_at, %(time)s)",
-            ], {}
+            ], {"new": LeadStatus.NEW.value, "contacted": LeadStatus.CONTACTED.value}
         if e.name == "reopened":
             return ["status = %(status)s"], {"status": p["to_status"]}
-        if e.name in STATUS_OF:
-            return ["status = %(status)s"], {"status": STATUS_OF[e.name]}
+        if e.name in MOVES_TO:
+            return ["status = %(status)s"], {"status": MOVES_TO[e.name].value}
         if e.name == "scored":
             b = p["breakdown"]
             return ["score_base = %(base)s"], {"base": b["demographic"] + b["behavioral"] + b["firmographic"]}

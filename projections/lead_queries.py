@@ -15,6 +15,7 @@ from uuid import UUID
 
 import orjson
 
+from domain.lifecycle import TERMINAL
 from projections.base import fetch_dicts
 from projections.lead_list import LeadList
 
@@ -158,7 +159,8 @@ class LeadQueries:
             where.append("created_at >= %(created_after)s")
             params["created_after"] = f.created_after
         if f.open_only:
-            where.append("status NOT IN ('converted', 'merged')")
+            where.append("status <> ALL(%(terminal)s)")
+            params["terminal"] = sorted(s.value for s in TERMINAL)
         if f.lead_ids is not None:
             where.append("lead_id = ANY(%(lead_ids)s::uuid[])")
             params["lead_ids"] = [str(i) for i in f.lead_ids]
@@ -172,9 +174,8 @@ class LeadQueries:
     def open_leads_of(self, cur: Any, owner: str) -> list[UUID]:
         """Every lead of ``owner`` not yet converted or merged (no page limit: for mass transfers)."""
         cur.execute(
-            f"SELECT lead_id FROM {self.table} WHERE owner = %s AND status NOT IN ('converted', 'merged') "
-            "ORDER BY created_at, lead_id",
-            (owner,),
+            f"SELECT lead_id FROM {self.table} WHERE owner = %s AND status <> ALL(%s) ORDER BY created_at, lead_id",
+            (owner, sorted(s.value for s in TERMINAL)),
         )
         return [row[0] for row in cur.fetchall()]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.lifecycle import IN_PROGRESS
 from projections.aging import BUCKETS, Aging
 from projections.base import fetch_dicts
 from projections.feeds import Feeds
@@ -109,8 +110,8 @@ class Reports:
                    round(avg(idle_days)::numeric, 2)::float AS average_days_since_activity FROM (
                 SELECT status, floor(extract(epoch FROM %(now)s - status_since) / 86400)::int AS days,
                        extract(epoch FROM %(now)s - last_activity_at) / 86400 AS idle_days
-                FROM {self.ages} WHERE status IN ('new', 'contacted', 'qualified', 'nurture')) t
+                FROM {self.ages} WHERE status = ANY(%(in_progress)s)) t
             GROUP BY 1, 2 ORDER BY 1, 2""",
-            {"now": now},
+            {"now": now, "in_progress": sorted(s.value for s in IN_PROGRESS)},
         )
         return fetch_dicts(cur)

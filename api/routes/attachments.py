@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
 from api.auth import Permission as P
-from api.deps import BlobsDep, CommandDep, EngineDep, PrincipalDep
+from api.deps import BackendDep, BlobsDep, CommandDep, PrincipalDep
 from api.errors import PayloadTooLarge
 from api.models import CommandAccepted
 from api.routes.commands import accepted, now
@@ -27,12 +27,12 @@ async def upload(
     file: Annotated[UploadFile, File(description="The file; stored once by its SHA-256")],
     cmd: CommandDep,
     blobs: BlobsDep,
-    engine: EngineDep,
+    backend: BackendDep,
 ) -> CommandAccepted:
     lead = cmd.service.get_lead(lead_id)
     cmd.principal.require_lead(P.EDIT, lambda: lead)
     lead.check_allowed(LeadCommand.ADD_ATTACHMENT)  # before the content is stored
-    limit = engine.settings.max_upload_bytes
+    limit = backend.config.max_upload_bytes
     content = bytearray()
     while chunk := await file.read(CHUNK):
         content += chunk
@@ -58,9 +58,9 @@ async def upload(
 
 @router.get("/{attachment_id}", response_class=Response)
 def download(
-    lead_id: UUID, attachment_id: UUID, engine: EngineDep, principal: PrincipalDep, blobs: BlobsDep
+    lead_id: UUID, attachment_id: UUID, backend: BackendDep, principal: PrincipalDep, blobs: BlobsDep
 ) -> Response:
-    lead = engine.service.get_lead(lead_id)
+    lead = backend.service.get_lead(lead_id)
     principal.require_lead(P.VIEW, lambda: lead)
     found = next((a for a in lead.attachments if a.attachment_id == attachment_id), None)
     blob = blobs.get(found.content_hash) if found else None

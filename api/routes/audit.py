@@ -11,9 +11,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from api.auth import Permission as P
-from api.deps import EngineDep, PrincipalDep
-from consumers.contract import LEAD_TOPICS, envelope_from_notification
-from domain.service import LeadService
+from api.deps import BackendDep, PrincipalDep
+from domain.ports import EventLog
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 PAGE = 1000
@@ -25,23 +24,25 @@ PAGE = 1000
     responses={200: {"content": {"application/x-ndjson": {}}, "description": "One event per line"}},
 )
 def export(
-    engine: EngineDep,
+    backend: BackendDep,
     principal: PrincipalDep,
     since: Annotated[datetime | None, Query(description="Events at or after this instant")] = None,
     until: Annotated[datetime | None, Query(description="Events before this instant")] = None,
 ) -> StreamingResponse:
     principal.require(P.EXPORT)
-    return StreamingResponse(lines(engine.service, since, until), media_type="application/x-ndjson")
+    return StreamingResponse(lines(backend.event_log, since, until), media_type="application/x-ndjson")
 
 
-def lines(service: LeadService, since: datetime | None, until: datetime | None) -> Iterator[bytes]:
+def lines(log: EventLog, since: datetime | None, until: datetime | None) -> Iterator[bytes]:
     """Pages through the log, so memory stays flat however long the history is."""
     since = since.astimezone() if since and not since.tzinfo else since
     until = until.astimezone() if until and not until.tzinfo else until
     start = 1
-    while page := service.recorder.select_notifications(start=start, limit=PAGE, topics=LEAD_TOPICS):
-        for n in page:
-            e = envelope_from_notification(n, service.mapper)
+    while True:
+        events, last = log.read(start=start, limit=PAGE)
+        if last is None:
+            return
+        for e in events:
             if (since is None or e.time >= since) and (until is None or e.time < until):
                 yield (
                     orjson.dumps(
@@ -50,10 +51,10 @@ def lines(service: LeadService, since: datetime | None, until: datetime | None) 
                             "version": e.version,
                             "type": e.type,
                             "time": e.time.isoformat(),
-                            "position": n.id,
+                            "position": e.notification_id,
                             "payload": e.payload,
                         }
                     )
                     + b"\n"
                 )
-        start = page[-1].id + 1
+        start = last + 1

@@ -13,10 +13,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Permission as P
-from api.deps import BlobsDep, CommandDep, EngineDep
+from api.deps import BackendDep, CommandDep
 from api.models import CommandAccepted
 from api.routes.commands import accepted
-from infra.erasure import erase_lead
+from domain.erasure import erase_lead
 
 router = APIRouter(prefix="/leads/{lead_id}", tags=["compliance"])
 
@@ -33,7 +33,7 @@ class ErasureBody(BaseModel):
 
 
 @router.post("/erase", response_model=CommandAccepted)
-def erase(lead_id: UUID, body: ErasureBody, cmd: CommandDep, engine: EngineDep, blobs: BlobsDep) -> CommandAccepted:
+def erase(lead_id: UUID, body: ErasureBody, cmd: CommandDep, backend: BackendDep) -> CommandAccepted:
     """Erase the lead's personal data (and the contact its conversion created). Repeating it
     is harmless. Afterwards the lead accepts no changes (409 ``lead-erased``)."""
     return accepted(
@@ -41,8 +41,9 @@ def erase(lead_id: UUID, body: ErasureBody, cmd: CommandDep, engine: EngineDep, 
             lead_id,
             P.ERASE,
             lambda s, meta, v: erase_lead(
-                service=engine.service,
-                blobs=blobs,
+                service=s,
+                keys=backend.keys,
+                blobs=backend.blobs,
                 lead_id=lead_id,
                 meta=meta,
                 request=body.request,

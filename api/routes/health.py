@@ -8,16 +8,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from api.deps import EngineDep
-from infra.health import health
-from infra.metrics import render
+from api.deps import BackendDep
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/health")
-def get_health(engine: EngineDep) -> JSONResponse:
-    report: dict[str, Any] = health(engine)
+def get_health(backend: BackendDep) -> JSONResponse:
+    report: dict[str, Any] = backend.health()
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
 
@@ -26,6 +24,6 @@ def get_health(engine: EngineDep) -> JSONResponse:
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
-def metrics(engine: EngineDep) -> Response:
+def metrics(backend: BackendDep) -> Response:
     """Consumer positions, lag and state for Prometheus (unauthenticated, like /health)."""
-    return Response(render(health(engine)), media_type=CONTENT_TYPE_LATEST)
+    return Response(backend.metrics(), media_type=CONTENT_TYPE_LATEST)

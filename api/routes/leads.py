@@ -13,9 +13,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.auth import Permission as P
 from api.auth import Role
 from api.command_models import TransferBody
-from api.deps import CommandDep, EngineDep, PrincipalDep, ServiceDep
-from api.duplicates import OnDuplicate, duplicate_screen
-from api.list_views import saved_filter, view_filter
+from api.deps import BackendDep, CommandDep, PrincipalDep, ServiceDep
 from api.models import (
     CommandAccepted,
     HistoryEntry,
@@ -26,17 +24,16 @@ from api.models import (
     LeadState,
     TransferResult,
 )
-from api.query_models import ListQuery
+from api.query_models import LeadFilters, ListQuery
 from api.routes.commands import accepted
-from consumers.contract import envelope_of
 from domain.base import DomainEvent
-from domain.errors import InvalidCommand, NotFound
+from domain.contract.envelope import envelope_of
+from domain.duplicates import OnDuplicate, screen
+from domain.errors import InvalidCommand
 from domain.values import LeadDetails
-from infra.read_consistency import wait_until_projected
-from infra.runtime import Engine
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
-from projections.lead_queries import BadCursor, LeadQueries, merge_filters
+from projections.lead_queries import merge_filters
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -45,7 +42,7 @@ router = APIRouter(prefix="/leads", tags=["leads"])
 def create_lead(
     body: LeadCreate,
     cmd: CommandDep,
-    engine: EngineDep,
+    backend: BackendDep,
     on_duplicate: Annotated[
         OnDuplicate | None,
         Query(
@@ -54,12 +51,11 @@ def create_lead(
         ),
     ] = None,
 ) -> CommandAccepted:
-    """Capture a lead, after checking the dedupe index for the same email, phone or person."""
+    """Capture a lead, after checking for leads with the same email, phone or person."""
     cmd.principal.require(P.CREATE)
-
     details = LeadDetails.model_validate(body.model_dump())
-    screen = duplicate_screen(engine, cmd.service, on_duplicate)
-    return accepted(cmd.service.capture_lead(details=details, meta=cmd.meta, screen=screen))
+    check = screen(backend.queries, cmd.service.account_and_contact_of, on_duplicate)
+    return accepted(cmd.service.capture_lead(details=details, meta=cmd.meta, screen=check))
 
 
 AfterQuery = Annotated[
@@ -70,16 +66,16 @@ AfterQuery = Annotated[
 ]
 
 
-def read_after(engine: Engine, response: Response, after: int | None, projection: str = LeadList.name) -> None:
+def read_after(backend: BackendDep, response: Response, after: int | None, projection: str = LeadList.name) -> None:
     """Wait (bounded) for the projection to reach ``after``; say in a header whether it did."""
     if after is not None:
-        caught_up = wait_until_projected(engine, projection, after, timeout_s=engine.settings.read_wait_s)
+        caught_up = backend.wait_until_projected(projection, after, backend.config.read_wait_s)
         response.headers["X-Read-Consistent"] = "true" if caught_up else "false"
 
 
 @router.get("", response_model=LeadPage)
 def list_leads(
-    engine: EngineDep,
+    backend: BackendDep,
     principal: PrincipalDep,
     response: Response,
     query: Annotated[ListQuery, Query()],
@@ -88,49 +84,43 @@ def list_leads(
     """Filter, search, sort and page through leads (keyset pagination: pass `next` back as `cursor`).
     `view` picks a system view; reps only ever see the leads they own."""
     principal.require(P.VIEW)
-    read_after(engine, response, after)
-    schema = engine.settings.read_schema
-    with engine.db.cursor() as cur:
-        base = query.to_filter()
-        if query.saved is not None:
-            base = merge_filters(saved_filter(cur, schema, principal.user, query.saved), base)
-        if query.view is not None:
-            base = merge_filters(view_filter(cur, engine.settings, principal.user, query.view), base)
-        if principal.role is Role.REP:
-            base = replace(base, owner=principal.user)
-        try:
-            page = LeadQueries(schema=schema).find(
-                cur,
-                base,
-                sort=query.sort.value,
-                descending=query.order == "desc",
-                cursor=query.cursor,
-                limit=query.limit,
-            )
-        except BadCursor as e:
-            raise InvalidCommand(str(e), field="cursor") from None
+    read_after(backend, response, after)
+    queries = backend.queries
+    base = query.to_filter()
+    if query.saved is not None:
+        views = dict(queries.saved_views(principal.user))
+        if query.saved not in views:
+            saved = ", ".join(views) or "none"
+            raise InvalidCommand(f"you have no saved view {query.saved!r}; saved: {saved}", field="saved")
+        base = merge_filters(LeadFilters.model_validate(views[query.saved]).to_filter(), base)
+    if query.view is not None:
+        base = merge_filters(queries.system_view(query.view.value, user=principal.user), base)
+    if principal.role is Role.REP:
+        base = replace(base, owner=principal.user)
+    page = queries.find_leads(
+        base, sort=query.sort.value, descending=query.order == "desc", cursor=query.cursor, limit=query.limit
+    )
     return LeadPage(items=[LeadPublic.model_validate(r) for r in page.rows], next=page.next_cursor)
 
 
 @router.post("/transfer", response_model=TransferResult)
-def transfer(body: TransferBody, cmd: CommandDep, engine: EngineDep) -> TransferResult:
+def transfer(body: TransferBody, cmd: CommandDep, backend: BackendDep) -> TransferResult:
     """Mass transfer: every open lead of one owner to another, one idempotent command each."""
     cmd.principal.require(P.ARCHIVE)
-    with engine.db.cursor() as cur:
-        lead_ids = LeadQueries(schema=engine.settings.read_schema).open_leads_of(cur, body.from_owner)
-    moved = []
-    for lead_id in lead_ids:
-        cmd.principal.require_lead(P.EDIT, partial(cmd.service.get_lead, lead_id))
-        key = f"{cmd.meta.command_id}/{lead_id}" if cmd.meta.command_id else None
-        cmd.service.assign(lead_id=lead_id, owner=body.to_owner, meta=cmd.meta.model_copy(update={"command_id": key}))
-        moved.append(lead_id)
+    lead_ids = backend.queries.open_leads_of(body.from_owner)
+    moved = cmd.service.transfer(
+        lead_ids=lead_ids,
+        to_owner=body.to_owner,
+        meta=cmd.meta,
+        check=lambda lead: cmd.principal.require_lead(P.EDIT, lambda: lead),
+    )
     return TransferResult(transferred=moved)
 
 
 @router.get("/{lead_id}", response_model=LeadDetailPublic | LeadState)
 def get_lead(
     lead_id: UUID,
-    engine: EngineDep,
+    backend: BackendDep,
     principal: PrincipalDep,
     response: Response,
     after: AfterQuery = None,
@@ -138,19 +128,15 @@ def get_lead(
     version: Annotated[int | None, Query(ge=1, description="Rebuild the lead as it was at this version")] = None,
 ) -> LeadDetailPublic | LeadState:
     """The projected lead document; with ``as_of`` or ``version``, the lead rebuilt from its events."""
-    service = engine.service
-    principal.require_lead(P.VIEW, lambda: service.get_lead(lead_id))
+    service = backend.service
+    principal.require_lead(P.VIEW, partial(service.get_lead, lead_id))
     if as_of is not None or version is not None:
         principal.require(P.REPLAY)
         if as_of is not None:
             return LeadState.of(service.lead_as_of(lead_id, as_of if as_of.tzinfo else as_of.astimezone()))
         return LeadState.of(service.get_lead(lead_id, version=version))
-    read_after(engine, response, after, LeadDetail.name)
-    with engine.db.cursor() as cur:
-        doc = LeadDetail(schema=engine.settings.read_schema).get(cur, lead_id)
-    if doc is None:
-        raise NotFound("lead", lead_id)
-    return LeadDetailPublic.model_validate(doc)
+    read_after(backend, response, after, LeadDetail.name)
+    return LeadDetailPublic.model_validate(backend.queries.lead_document(lead_id))
 
 
 @router.get("/{lead_id}/history", response_model=list[HistoryEntry])

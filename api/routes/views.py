@@ -5,43 +5,37 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.auth import Permission as P
-from api.deps import EngineDep, PrincipalDep
+from api.deps import PrincipalDep, QueriesDep
 from api.models import SavedView
 from api.query_models import LeadFilters, SystemView
 from domain.errors import InvalidCommand
-from infra.user_state import UserState
 
 router = APIRouter(prefix="/views", tags=["views"])
 
 
 @router.get("", response_model=list[SavedView])
-def list_views(engine: EngineDep, principal: PrincipalDep) -> list[SavedView]:
+def list_views(queries: QueriesDep, principal: PrincipalDep) -> list[SavedView]:
     """Your saved views, then the system views everyone has (use them as `GET /leads?view=`)."""
     principal.require(P.VIEW)
-    with engine.db.cursor() as cur:
-        saved = UserState(schema=engine.settings.read_schema).views(cur, user=principal.user)
+    saved = queries.saved_views(principal.user)
     system = [SavedView(name=v.value, filters={"view": v.value}) for v in SystemView]
     return [SavedView(name=name, filters=filters) for name, filters in saved] + system
 
 
 @router.put("/{name}", response_model=SavedView)
-def save_view(name: str, body: LeadFilters, engine: EngineDep, principal: PrincipalDep) -> SavedView:
+def save_view(name: str, body: LeadFilters, queries: QueriesDep, principal: PrincipalDep) -> SavedView:
     """Save (or replace) a view; use it as `GET /leads?saved=<name>`."""
     principal.require(P.VIEW)
     view = SavedView(name=name, filters=body.model_dump(mode="json", exclude_none=True))
     if name in {v.value for v in SystemView}:
         raise InvalidCommand(f"{name} is a system view; pick another name", field="name")
-    with engine.db.cursor() as cur:
-        UserState(schema=engine.settings.read_schema).save_view(
-            cur, user=principal.user, name=name, filters=view.filters
-        )
+    queries.save_view(principal.user, name, view.filters)
     return view
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def delete_view(name: str, engine: EngineDep, principal: PrincipalDep) -> Response:
+def delete_view(name: str, queries: QueriesDep, principal: PrincipalDep) -> Response:
     principal.require(P.VIEW)
-    with engine.db.cursor() as cur:
-        if not UserState(schema=engine.settings.read_schema).delete_view(cur, user=principal.user, name=name):
-            raise InvalidCommand(f"you have no saved view {name!r}", field="name")
+    if not queries.delete_view(principal.user, name):
+        raise InvalidCommand(f"you have no saved view {name!r}", field="name")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

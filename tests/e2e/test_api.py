@@ -10,7 +10,6 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import Role
 from infra.runtime import Engine
 from infra.settings import Settings
@@ -21,7 +20,7 @@ ADA = {"contact_name": "Ada Lovelace", "email": "ada@example.com", "company": "E
 
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(engine), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
         yield client
 
 
@@ -127,7 +126,7 @@ def test_merge_through_http_archives_the_duplicate(api: TestClient) -> None:
 
 
 def test_requests_without_a_valid_token_are_401(engine: Engine) -> None:
-    with TestClient(create_app(engine)) as anonymous:
+    with TestClient(engine.app()) as anonymous:
         assert anonymous.get("/leads").status_code == 401
         assert anonymous.get("/leads", headers={"Authorization": "Bearer nope"}).status_code == 401
         expired = Settings(postgres_dsn=engine.settings.postgres_dsn, home=engine.settings.home)

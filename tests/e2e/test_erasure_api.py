@@ -9,7 +9,6 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from infra.runtime import Engine
 from tests.e2e.auth import bearer
 from tests.e2e.test_api import create, ok
@@ -29,7 +28,7 @@ SECRETS = ("Ada Lovelace", "ada@example.com", "+442079460958", "Countess", "St J
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
     engine.start_background()
-    with TestClient(create_app(engine), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
         yield client
 
 

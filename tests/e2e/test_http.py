@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from kafka import KafkaConsumer
 
-from api.app import create_app
 from infra.runtime import Engine
 from infra.settings import Settings
 from tests.conftest import wait_for
@@ -21,7 +20,7 @@ NOT_A_DUPLICATE = {"on_duplicate": "create"}
 
 def serve(engine: Engine) -> Iterator[TestClient]:
     engine.start_background()
-    with TestClient(create_app(engine), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
         yield client
 
 
@@ -128,7 +127,7 @@ def test_a_query_with_after_sees_the_callers_own_write(client: TestClient) -> No
 def test_a_query_that_cannot_catch_up_in_time_says_so(settings: Settings) -> None:
     engine = Engine.open(settings.model_copy(update={"read_wait_s": 0.2}))
     try:
-        with TestClient(create_app(engine), headers=bearer(settings)) as client:  # no consumers running
+        with TestClient(engine.app(), headers=bearer(settings)) as client:  # no consumers running
             created = client.post("/leads", json=ADA).json()
             listed = client.get("/leads", params={"after": created["position"]})
             assert listed.status_code == 200 and listed.headers["X-Read-Consistent"] == "false"

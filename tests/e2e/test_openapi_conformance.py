@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from api.app import create_app
 from infra.runtime import Engine
 from tests.e2e.auth import bearer
 
@@ -20,7 +19,7 @@ EXAMPLES = int(os.environ.get("LEADS_SCHEMATHESIS_EXAMPLES", "12"))
 
 
 def test_no_request_causes_a_server_error_and_responses_match_the_schema(engine: Engine) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(engine))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", engine.app())
     headers = bearer(engine.settings)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20
@@ -43,7 +42,7 @@ def test_no_request_causes_a_server_error_and_responses_match_the_schema(engine:
 
 
 def test_docs_show_every_endpoint_with_examples(engine: Engine) -> None:
-    with TestClient(create_app(engine)) as client:
+    with TestClient(engine.app()) as client:
         spec = client.get("/openapi.json").json()
         assert client.get("/docs").status_code == 200
     paths = spec["paths"]

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import Role
 from consumers.aging_monitor import AgingMonitor
 from infra.runtime import Engine, projections
@@ -21,7 +20,7 @@ from tests.e2e.auth import bearer
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
     engine.start_background()
-    with TestClient(create_app(engine), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
         yield client
 
 

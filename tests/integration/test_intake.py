@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 
-from consumers.contract import LEAD_TOPICS
-from consumers.dlq import list_dead_letters
+from domain.contract.envelope import LEAD_TOPICS
+from infra.kafka_dlq import list_dead_letters
 from infra.runtime import Engine
 from infra.settings import Settings
 from tests.conftest import wait_for

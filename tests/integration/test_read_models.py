@@ -18,11 +18,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.erasure import erase_lead
 from domain.records import Activity, OpportunityTerms, ScoreBreakdown
 from domain.service import LeadService
 from domain.values import ActivityKind, BantItem, DisqualifyReason, EventMeta, LeadDetails
 from infra.blobs import BlobStore
-from infra.erasure import erase_lead
 from infra.runtime import Engine
 from projections.dedupe_index import DedupeIndex
 from projections.reports import Reports
@@ -156,6 +156,7 @@ def erase_some(engine: Engine, expected: dict[UUID, Expected]) -> None:
         if x.index % ERASE_EVERY == ERASE_EVERY // 2:
             erase_lead(
                 service=engine.service,
+                keys=engine.service.keys,
                 blobs=blobs,
                 lead_id=lead,
                 meta=EventMeta(actor="admin-1"),

@@ -10,10 +10,10 @@ import orjson
 from cloudevents.v1.kafka import KafkaMessage, from_binary
 from kafka import KafkaConsumer
 
-from consumers.contract import from_kafka
+from domain.contract.cloudevents import from_kafka
+from domain.erasure import erase_lead
 from domain.values import EventMeta, LeadDetails
 from infra.blobs import BlobStore
-from infra.erasure import erase_lead
 from infra.kafka_bus import ensure_topics
 from infra.personal_data import PersonalData
 from infra.runtime import Engine
@@ -90,6 +90,7 @@ def test_published_events_carry_personal_data_sealed_and_erasure_reaches_the_top
     assert (opened["contact_name"], opened["email"]) == ("Ada Lovelace", "ada@example.com")
     erase_lead(
         service=s,
+        keys=s.keys,
         blobs=BlobStore(kafka_engine.db, schema=kafka_engine.settings.event_schema),
         lead_id=lead,
         meta=META,

@@ -7,13 +7,13 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import DomainError, VersionConflict
+from domain.errors import DomainError, SubjectErased, VersionConflict
 from domain.service import CommandResult
 from domain.values import EventMeta, LeadDetails
 from infra.event_store import StoredLeadService
 from infra.postgres import eventsourcing_env
 from infra.runtime import Engine
-from infra.subject_keys import PostgresKeyStore, SubjectErased
+from infra.subject_keys import PostgresKeyStore
 
 ADA = LeadDetails(contact_name="Ada", email="ada@example.com")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from consumers.contract import CLASSES, event_type
-from consumers.contract_docs import asyncapi, event_json_schemas, events_markdown
-from consumers.intake_commands import INTAKE_TYPES
+from domain.contract.documents import asyncapi, event_json_schemas, events_markdown
+from domain.contract.envelope import CLASSES, event_type
+from domain.contract.intake import INTAKE_TYPES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from projections.dedupe_index import company_key, keys_of, name_key
+from domain.duplicates import company_key, keys_of, name_key
 
 
 @pytest.mark.parametrize(

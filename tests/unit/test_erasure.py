@@ -9,12 +9,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.customers import Contact
-from domain.errors import LeadErased
+from domain.errors import LeadErased, SubjectErased
 from domain.lifecycle import LeadCommand as C
 from domain.records import Note
 from domain.values import ERASED, LeadDetails, LeadStatus
 from infra.event_store import StoredLeadService
-from infra.subject_keys import SubjectErased
 from tests.unit.conftest import META
 from tests.unit.test_lifecycle import INVOKE, NOW, activity, attachment, lead_in
 from tests.unit.test_service import ADA, BANT, TERMS, meta, qualified
@@ -45,7 +44,7 @@ def worked_lead(service: StoredLeadService) -> UUID:
 
 
 def erase(service: StoredLeadService, lead_id: UUID) -> None:
-    """What ``infra.erasure.erase_lead`` does, minus the attachment contents (PostgreSQL)."""
+    """What ``domain.erasure.erase_lead`` does, minus the attachment contents (PostgreSQL)."""
     lead = service.get_lead(lead_id)
     service.erase_personal_data(lead_id=lead_id, request="DSR-1", meta=meta())
     links = lead.conversion

@@ -8,17 +8,18 @@ import logging
 from uuid import UUID
 
 from domain.command_handling import CommandResult
+from domain.ports import Blobs, DataKeys
+from domain.service import LeadService
 from domain.values import EventMeta
-from infra.blobs import BlobStore
-from infra.event_store import StoredLeadService
 
 log = logging.getLogger(__name__)
 
 
 def erase_lead(
     *,
-    service: StoredLeadService,
-    blobs: BlobStore,
+    service: LeadService,
+    keys: DataKeys,
+    blobs: Blobs,
     lead_id: UUID,
     meta: EventMeta,
     request: str | None,
@@ -30,7 +31,7 @@ def erase_lead(
     lead = service.get_lead(lead_id)
     result = service.erase_personal_data(lead_id=lead_id, meta=meta, request=request, expected_version=expected_version)
     links = lead.conversion
-    service.keys.erase([lead_id, *([links.contact_id] if links and links.created_contact else [])])
+    keys.erase([lead_id, *([links.contact_id] if links and links.created_contact else [])])
     deleted = blobs.release(
         lead_id=lead_id,
         hashes=[a.content_hash for a in lead.attachments],

@@ -9,9 +9,9 @@ import orjson
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from consumers.contract import CLASSES, ENVELOPE_FIELDS, SOURCE, event_type
-from consumers.intake_commands import COMMANDS, intake_type
-from infra.personal_data import FIELD
+from domain.contract.cloudevents import SEALED_FIELD, SOURCE
+from domain.contract.envelope import CLASSES, ENVELOPE_FIELDS, event_type
+from domain.contract.intake import MESSAGES, intake_type
 
 CE_HEADERS: list[tuple[str, str]] = [
     ("ce_specversion", "`1.0`"),
@@ -54,7 +54,7 @@ def topics(prefix: str) -> list[tuple[str, str, str, str]]:
 def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Payload schema per message name, sharing definitions under components/schemas."""
     published: list[tuple[str, type[BaseModel]]] = [(event_type(c), c) for c in CLASSES.values()]
-    intake: list[tuple[str, type[BaseModel]]] = [(intake_type(name), model) for name, (model, _) in COMMANDS.items()]
+    intake: list[tuple[str, type[BaseModel]]] = [(intake_type(name), model) for name, model in MESSAGES.items()]
     models = published + intake
     keyed, top = models_json_schema([(m, "validation") for _, m in models], ref_template="#/components/schemas/{model}")
     payloads: dict[str, dict[str, Any]] = {}
@@ -82,7 +82,7 @@ def with_sealed_fields(model: type[BaseModel], schema: dict[str, Any]) -> dict[s
     """Events with personal fields may carry them sealed under ``personal_data``."""
     if not getattr(model, "personal_data", None):
         return schema
-    return {**schema, "properties": {**schema["properties"], FIELD: SEALED}}
+    return {**schema, "properties": {**schema["properties"], SEALED_FIELD: SEALED}}
 
 
 def without_envelope(schema: dict[str, Any]) -> dict[str, Any]:

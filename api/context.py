@@ -1,0 +1,36 @@
+"""What the HTTP edge is given by the composition root (``infra.runtime``): the application,
+the read side's facade and the few ports a route needs. Routes reach nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.ports import Blobs, DataKeys, EventLog
+from domain.service import LeadService
+from projections.queries import ReadModels
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    signing_key: str
+    max_upload_bytes: int
+    read_wait_s: float
+
+
+@dataclass(frozen=True)
+class Backend:
+    service: LeadService
+    """Commands, and the write side's own reads (a lead's state, history, replay)."""
+    queries: ReadModels
+    """Every read model query."""
+    blobs: Blobs
+    keys: DataKeys
+    event_log: EventLog
+    """The recorded events in order, for the audit export."""
+    wait_until_projected: Callable[[str, int, float], bool]
+    """(projection, log position, timeout s) → whether the projection got there in time."""
+    health: Callable[[], dict[str, Any]]
+    metrics: Callable[[], bytes]
+    config: ApiConfig

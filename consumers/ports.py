@@ -1,0 +1,99 @@
+"""What the background workers need from Kafka and PostgreSQL, declared here and implemented by
+the adapters in ``infra``: a source of lead events, a producer, a stream of intake messages,
+and a wake-up for idle readers. (Read-model SQL lives in ``projections``; connections come from
+a ``connect`` callable.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from domain.contract.envelope import Envelope
+
+
+@dataclass
+class Batch:
+    events: list[Envelope] = field(default_factory=list)
+    positions: dict[int, int] = field(default_factory=dict)
+    """partition → last position covered by this batch (notification id or Kafka offset)."""
+    rejects: list[tuple[str, str, str]] = field(default_factory=list)
+    """Messages that could not even be decoded: (where, why, raw value)."""
+
+
+class Source(Protocol):
+    """Lead events for a projection, with the position each batch reaches per partition."""
+
+    name: str
+
+    def start(self, load_positions: Callable[[], dict[int, int]]) -> None: ...
+
+    def poll(self, timeout_s: float) -> Batch: ...
+
+    def acknowledge(self, batch: Batch) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Wakeup(Protocol):
+    def wait(self, timeout_s: float) -> None:
+        """Return when something new may be there to read, or after ``timeout_s``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Delivery(Protocol):
+    """Where a sent message landed, once acknowledged."""
+
+    partition: int
+    offset: int
+
+
+class Sent(Protocol):
+    def get(self, timeout: float) -> Delivery:
+        """Wait for the broker's acknowledgement; raise if the send failed."""
+        ...
+
+
+class Producer(Protocol):
+    def send(self, topic: str, *, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> Sent: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message read from a topic, with where it was read."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+class MessageStream(Protocol):
+    """A consumer-group member's view of a topic: poll, then commit what was handled, or
+    rewind to handle it again."""
+
+    def subscribe(self) -> None: ...
+
+    def poll(self, *, timeout_s: float, max_records: int) -> list[Message]: ...
+
+    def commit(self, messages: Sequence[Message]) -> None:
+        """Everything up to these messages is handled (may raise if the partitions moved on)."""
+        ...
+
+    def rewind(self, messages: Sequence[Message]) -> None:
+        """Deliver these messages again on the next poll."""
+        ...
+
+    def close(self) -> None: ...
+
+
+Connect = Callable[[], Any]
+"""Opens a new DB-API connection to the read store."""

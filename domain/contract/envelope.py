@@ -1,0 +1,93 @@
+"""The one shape of a lead event that every reader sees (projections, the relay, the audit
+export), whatever it was read from: the event store's log or the Kafka topic.
+
+A lead event ``Qualified`` (class_version 1) has the type ``lead.qualified.v1``; its payload is
+the event's fields as JSON, upcast to the current version, with ``meta`` included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.utils import get_topic
+
+from domain.base import DomainEvent
+from domain.lead_events import LEAD_EVENTS
+
+EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:leads-engine:event")
+ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+"""Fields of a stored event that travel as the envelope (headers), not in the payload."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A lead event as published: ``type`` is e.g. ``lead.qualified.v2``; ``payload`` is the
+    event's fields as JSON (metadata included), already upcast to the current version."""
+
+    event_id: str
+    type: str
+    lead_id: UUID
+    version: int
+    time: datetime
+    payload: dict[str, Any]
+    notification_id: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The type without prefix and version, e.g. ``qualified``."""
+        return self.type.split(".")[1]
+
+    @property
+    def actor(self) -> str:
+        return str(self.payload.get("meta", {}).get("actor", ""))
+
+
+def event_type(cls: type[DomainEvent]) -> str:
+    return f"lead.{cls.type_name()}.v{cls.class_version}"
+
+
+CLASSES: dict[str, type[DomainEvent]] = {c.type_name(): c for c in LEAD_EVENTS}
+"""Every published lead event class by type name."""
+
+LEAD_TOPICS: tuple[str, ...] = tuple(get_topic(c) for c in LEAD_EVENTS)
+"""The event store's topics of lead events (the log also holds other aggregates' events)."""
+
+
+def event_id(lead_id: UUID, version: int) -> str:
+    """Stable per (lead, version), so redeliveries carry the same CloudEvents id."""
+    return str(uuid5(EVENT_ID_NAMESPACE, f"{lead_id}:{version}"))
+
+
+def envelope_of(event: DomainEvent, notification_id: int | None = None) -> Envelope:
+    """A domain event object as the contract shows it (history, tests)."""
+    payload = event.model_dump(mode="json", exclude=ENVELOPE_FIELDS)
+    return Envelope(
+        event_id=event_id(event.originator_id, event.originator_version),
+        type=event_type(type(event)),
+        lead_id=event.originator_id,
+        version=event.originator_version,
+        time=event.timestamp,
+        payload=payload,
+        notification_id=notification_id,
+    )
+
+
+def envelope_from_state(
+    cls: type[DomainEvent], state: dict[str, Any], *, lead_id: UUID, version: int, notification_id: int | None
+) -> Envelope:
+    """A stored event's decoded fields (upcast, not re-validated: readers of every event pass on
+    what was validated when it was recorded; validating again cost them half their time)."""
+    time = datetime.fromisoformat(state.pop("timestamp"))
+    state.pop("originator_topic", None)
+    return Envelope(
+        event_id=event_id(lead_id, version),
+        type=event_type(cls),
+        lead_id=lead_id,
+        version=version,
+        time=time,
+        payload=state,
+        notification_id=notification_id,
+    )

@@ -1,0 +1,58 @@
+"""What a lead is at a moment: the state its events build, and what is derived from it.
+
+Kept apart from the aggregate's commands (``domain.lead``) so that the events, which change
+this state, and the commands, which record events, do not import each other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.lifecycle import status_after
+from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal
+from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
+
+
+class LeadState:
+    def __init__(self) -> None:
+        self.details: LeadDetails
+        self.status = LeadStatus.NEW
+        self.status_reason: str | None = None
+        self.captured_by: str | None = None
+        self.owner: str | None = None
+        self.followers: set[str] = set()
+        self.first_contacted_at: datetime | None = None
+        self.activities: list[Activity] = []
+        self.notes: list[Note] = []
+        self.attachments: list[Attachment] = []
+        self.signals: list[Signal] = []
+        self.score_breakdown: ScoreBreakdown | None = None
+        self.score_rule_version: str | None = None
+        self.score_adjustment = 0
+        self.bant: dict[BantItem, str] = {}
+        self.duplicate_of: UUID | None = None
+        self.merged_into: UUID | None = None
+        self.absorbed: list[UUID] = []
+        self.conversion: ConversionLinks | None = None
+        self.erased = False
+
+    def move(self, event: str, *, reopened_to: str | None = None) -> None:
+        """Follow the status machine (``domain.lifecycle``) for an event of this type name."""
+        self.status = status_after(event, self.status, reopened_to=reopened_to) or LeadStatus.NEW
+
+    @property
+    def rule_score(self) -> int:
+        return self.score_breakdown.total if self.score_breakdown else 0
+
+    @property
+    def score(self) -> int:
+        return max(0, min(100, self.rule_score + self.score_adjustment))
+
+    @property
+    def temperature(self) -> Temperature:
+        return Temperature.of(self.score)
+
+    @property
+    def missing_bant(self) -> list[str]:
+        return [item.value for item in BantItem if item not in self.bant]

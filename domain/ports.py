@@ -1,0 +1,48 @@
+"""What the application needs from the outside world, declared here and implemented by the
+adapters in ``infra``: the log of recorded events, data keys, and file contents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+from uuid import UUID
+
+from domain.contract.envelope import Envelope
+
+
+class EventLog(Protocol):
+    """The event store's log of recorded events in commit order (the outbox)."""
+
+    def head(self) -> int:
+        """The position of the last recorded event (0 when empty)."""
+        ...
+
+    def read(self, *, start: int, limit: int, sealed: bool = False) -> tuple[list[Envelope], int | None]:
+        """Up to ``limit`` recorded events from ``start`` on: the lead events among them, decoded,
+        and the last position they cover (None when there is nothing from ``start``).
+        ``sealed`` keeps personal fields sealed, as the relay publishes them."""
+        ...
+
+
+class DataKeys(Protocol):
+    """The per-subject keys that personal fields are sealed with."""
+
+    def erase(self, subjects: Iterable[UUID]) -> None:
+        """Destroy the subjects' keys, for good: their sealed fields can never be read again."""
+        ...
+
+
+class Blobs(Protocol):
+    """File contents, stored once and addressed by their SHA-256."""
+
+    def put(self, content: bytes, *, media_type: str, lead_id: UUID) -> str:
+        """Store ``content`` for ``lead_id`` (once, whoever else stored it); return its hash."""
+        ...
+
+    def get(self, content_hash: str) -> tuple[str, bytes] | None:
+        """Media type and content, or None."""
+        ...
+
+    def release(self, *, lead_id: UUID, hashes: Iterable[str], absorbed: Iterable[UUID], heir: UUID | None) -> int:
+        """Drop an erased lead's references; delete contents no lead refers to; return how many."""
+        ...

@@ -1,0 +1,109 @@
+"""The Kafka events topic as a projection's source: a member of a consumer group (kafka mode).
+Implements ``consumers.ports.Source``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+
+from consumers.ports import Batch
+from domain.contract.cloudevents import ContractError, from_kafka
+from infra.personal_data import PersonalData
+
+GROUP_POLL_MS = 2000
+"""Shortest wait a group member's poll may be given. kafka-python 3.0 drives JoinGroup and
+SyncGroup inside poll; when poll's timeout expires mid-rebalance it gives up waiting, and the
+next poll starts a fresh JoinGroup instead of taking the finished one's assignment. With 10-50 ms
+polls members rejoined over and over (generations 1-5 within a second) and could end up with no
+partitions at all. poll still returns as soon as records arrive, so latency does not suffer."""
+
+
+def lead_of(key: bytes | None) -> UUID | None:
+    """The lead id a message is keyed by, if it is one (only used to fetch a batch's keys)."""
+    try:
+        return UUID(key.decode()) if key else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+class KafkaSource:
+    """A member of a consumer group on the events topic. The database, not the group, holds
+    the truth about positions: on every assignment the consumer seeks to the stored offsets.
+
+    kafka-python runs rebalance listeners on its network event loop, so the listener only
+    pauses the new partitions; the polling thread reads their positions from the database,
+    seeks and resumes them before its next poll."""
+
+    def __init__(self, *, consumer: KafkaConsumer, topic: str, batch_size: int, personal: PersonalData) -> None:
+        """``consumer``: a group member, not yet subscribed, that does not auto-commit;
+        ``personal`` opens the sealed personal fields of each message."""
+        self.name = topic
+        self.topic = topic
+        self.batch_size = batch_size
+        self.lock = threading.Lock()
+        self.unpositioned: set[TopicPartition] = set()
+        self.load_positions: Callable[[], dict[int, int]] = dict
+        self.consumer = consumer
+        self.personal = personal
+
+    def start(self, load_positions: Callable[[], dict[int, int]]) -> None:
+        consumer = self.consumer
+        self.load_positions = load_positions
+        unpositioned = self.unpositioned
+        lock = self.lock
+
+        class PauseUntilPositioned(ConsumerRebalanceListener):
+            def on_partitions_revoked(self, revoked: Any) -> None:
+                with lock:
+                    unpositioned.difference_update(revoked)
+
+            def on_partitions_assigned(self, assigned: Any) -> None:
+                consumer.pause(*assigned)
+                with lock:
+                    unpositioned.update(assigned)
+
+        if not self.consumer.partitions_for_topic(self.topic):
+            # Joining the group before this client has the topic's metadata yields an empty
+            # assignment that lasts until the next metadata refresh (minutes); fail instead.
+            raise RuntimeError(f"topic {self.topic} has no partitions visible to the consumer")
+        self.consumer.subscribe([self.topic], listener=PauseUntilPositioned())
+
+    def poll(self, timeout_s: float) -> Batch:
+        with self.lock:
+            todo = set(self.unpositioned)
+            self.unpositioned.clear()
+        if todo:
+            stored = self.load_positions()
+            for tp in todo:
+                if tp.partition in stored:
+                    self.consumer.seek(tp, stored[tp.partition] + 1)
+                else:
+                    self.consumer.seek_to_beginning(tp)
+            self.consumer.resume(*todo)
+        records = self.consumer.poll(timeout_ms=max(GROUP_POLL_MS, int(timeout_s * 1000)), max_records=self.batch_size)
+        batch = Batch()
+        keys = self.personal.keys.keys_for_reading(
+            {lead for recs in records.values() for r in recs if (lead := lead_of(r.key))}
+        )
+        for tp, recs in records.items():
+            for r in recs:
+                try:
+                    batch.events.append(from_kafka(r.headers, r.value, self.personal, keys))
+                except ContractError as e:
+                    raw = (r.value or b"").decode("utf-8", "replace")
+                    batch.rejects.append((f"{self.topic}/{tp.partition}@{r.offset}", str(e), raw))
+                batch.positions[tp.partition] = r.offset
+        return batch
+
+    def acknowledge(self, batch: Batch) -> None:
+        """Nothing to do: positions are committed to the database with the rows. (Committing
+        to the group as well, with commit_async, stalled kafka-python 3.0's fetching now and
+        then; lag is reported by /health from the database instead.)"""
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)

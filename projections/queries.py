@@ -1,0 +1,128 @@
+"""The read side's one door for the API: every query the HTTP edge serves, over the read models.
+
+Routes call these methods and never write SQL; each method opens one read transaction on a
+pooled connection (the :class:`Cursors` port) and delegates to the read model that owns the
+tables, whose SQL lives beside its projection.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.duplicates import Candidate
+from domain.errors import InvalidCommand, NotFound
+from domain.values import LeadDetails
+from projections.aging import Aging
+from projections.dedupe_index import DedupeIndex
+from projections.feeds import Feeds
+from projections.lead_detail import LeadDetail
+from projections.lead_queries import BadCursor, LeadFilter, LeadQueries, Page, system_view
+from projections.reports import Reports
+from projections.user_state import UserState
+
+
+class Cursors(Protocol):
+    def cursor(self) -> AbstractContextManager[Any]:
+        """A cursor in one transaction on a pooled connection, committed on exit."""
+        ...
+
+
+class NotYours(Exception):
+    """The caller asked for something of another user's (a notification)."""
+
+
+class ReadModels:
+    def __init__(self, *, db: Cursors, schema: str, aging_thresholds: dict[str, int]) -> None:
+        self.db = db
+        self.leads = LeadQueries(schema=schema)
+        self.detail = LeadDetail(schema=schema)
+        self.feeds = Feeds(schema=schema)
+        self.aging = Aging(schema=schema)
+        self.dedupe = DedupeIndex(schema=schema)
+        self.reports = Reports(schema=schema)
+        self.user_state = UserState(schema=schema)
+        self.aging_thresholds = aging_thresholds
+
+    # -- leads ----------------------------------------------------------------------------------
+
+    def find_leads(self, f: LeadFilter, *, sort: str, descending: bool, cursor: str | None, limit: int) -> Page:
+        with self.db.cursor() as cur:
+            try:
+                return self.leads.find(cur, f, sort=sort, descending=descending, cursor=cursor, limit=limit)
+            except BadCursor as e:
+                raise InvalidCommand(str(e), field="cursor") from None
+
+    def system_view(self, name: str, *, user: str) -> LeadFilter:
+        """``aging`` lists the user's open leads over their status threshold, alerted or not."""
+        now = datetime.now(UTC)
+        aging: tuple[UUID, ...] = ()
+        if name == "aging":
+            with self.db.cursor() as cur:
+                overdue = self.aging.overdue(cur, thresholds=self.aging_thresholds, now=now, alerted_too=True)
+            aging = tuple(r["lead_id"] for r in overdue if r["owner"] == user)
+        return system_view(name, user=user, now=now, aging_ids=aging)
+
+    def lead_document(self, lead_id: UUID) -> dict[str, Any]:
+        with self.db.cursor() as cur:
+            doc = self.detail.get(cur, lead_id)
+        if doc is None:
+            raise NotFound("lead", lead_id)
+        return doc
+
+    def open_leads_of(self, owner: str) -> list[UUID]:
+        with self.db.cursor() as cur:
+            return self.leads.open_leads_of(cur, owner)
+
+    # -- feeds and the inbox --------------------------------------------------------------------
+
+    def lead_feed(self, lead_id: UUID, *, limit: int) -> list[dict[str, Any]]:
+        with self.db.cursor() as cur:
+            return self.feeds.lead_items(cur, lead_id, limit=limit)
+
+    def home_feed(self, user: str, *, limit: int) -> list[dict[str, Any]]:
+        with self.db.cursor() as cur:
+            return self.feeds.home_items(cur, user, limit=limit)
+
+    def inbox(self, user: str, *, unread_only: bool, limit: int) -> list[dict[str, Any]]:
+        with self.db.cursor() as cur:
+            return self.feeds.inbox(
+                cur, user, reads_table=self.user_state.reads_table, unread_only=unread_only, limit=limit
+            )
+
+    def mark_read(self, user: str, notification_id: UUID) -> None:
+        with self.db.cursor() as cur:
+            recipient = self.feeds.recipient_of(cur, notification_id)
+            if recipient is None:
+                raise NotFound("notification", notification_id)
+            if recipient != user:
+                raise NotYours(f"notification {notification_id} is not addressed to {user}")
+            self.user_state.mark_read(cur, user=user, notification_id=notification_id)
+
+    # -- saved views ----------------------------------------------------------------------------
+
+    def saved_views(self, user: str) -> list[tuple[str, dict[str, Any]]]:
+        with self.db.cursor() as cur:
+            return self.user_state.views(cur, user=user)
+
+    def save_view(self, user: str, name: str, filters: dict[str, Any]) -> None:
+        with self.db.cursor() as cur:
+            self.user_state.save_view(cur, user=user, name=name, filters=filters)
+
+    def delete_view(self, user: str, name: str) -> bool:
+        with self.db.cursor() as cur:
+            return self.user_state.delete_view(cur, user=user, name=name)
+
+    # -- reports and the duplicate index --------------------------------------------------------
+
+    def report(self, name: str, **kwargs: Any) -> list[dict[str, Any]]:
+        with self.db.cursor() as cur:
+            rows: list[dict[str, Any]] = getattr(self.reports, name)(cur, **kwargs)
+        return rows
+
+    def candidates(self, details: LeadDetails) -> list[Candidate]:
+        """The domain's :class:`~domain.duplicates.DuplicateFinder`, over ``dedupe_index``."""
+        with self.db.cursor() as cur:
+            return self.dedupe.candidates(cur, details.model_dump(mode="json"))
