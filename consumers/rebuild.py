@@ -56,6 +56,9 @@ def rebuild(
         source.start(lambda: {0: 0})
         applied = _catch_up(conn, fresh, source, head(), progress, in_transaction=False)
         with conn, conn.cursor() as cur:
+            # Catching up, checksumming and swapping a large read model may take longer than the
+            # statement timeout every other transaction is held to.
+            cur.execute("SET LOCAL statement_timeout = 0")
             for table in live.tables:
                 cur.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             applied += _catch_up(conn, fresh, source, head(), progress, in_transaction=True)

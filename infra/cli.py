@@ -68,7 +68,13 @@ def serve() -> None:
     engine = _open(settings)
     _or_exit(engine.start_background)
     server = uvicorn.Server(
-        uvicorn.Config(engine.app(), host=settings.api_host, port=settings.api_port, log_level="warning")
+        uvicorn.Config(
+            engine.app(),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="warning",
+            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
+        )
     )
     typer.echo(
         f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "

@@ -1,17 +1,28 @@
 """The eventsourcing PostgreSQL application recorder, plus the data keys of new subjects,
 written in the same transaction as their first events (the library's ``_insert_events`` hook,
-which its process recorder uses for tracking records)."""
+which its process recorder uses for tracking records).
+
+Events are inserted without psycopg's pipeline mode, which the library's recorder uses. In
+pipeline mode psycopg 3 (3.3 included) can return from sending a batch before libpq has
+flushed all of it: with an event of a few hundred kB the last bytes stay in the client's
+buffer, the server waits for them (``ClientRead``) while holding the events table's EXCLUSIVE
+lock, and every other writer waits behind it for good (psycopg/psycopg#685). A plain
+transaction sends each statement whole and waits for its answer, so no writer can be left
+half-sent holding the lock.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
 
 from infra.subject_keys import PostgresKeyStore
 
@@ -19,6 +30,24 @@ from infra.subject_keys import PostgresKeyStore
 class KeyedApplicationRecorder(PostgresApplicationRecorder):
     keys: PostgresKeyStore | None = None
     """Set by the application once built (the library constructs recorders from the environment)."""
+
+    @retry(InterfaceError, max_attempts=3, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert, minus the pipeline. Only a dropped connection is retried: a
+        lock or statement timeout is an answer, and waiting again would only wait longer."""
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        """The library's lock statements and NOTIFY in one round trip (no parameters, so psycopg
+        sends them as one simple query), then its insert."""
+        notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+        curs.execute(SQL("; ").join([*(cast(SQL | Composed, s) for s in self.lock_table_statements), notify]))
+        super(PostgresApplicationRecorder, self)._insert_stored_events(curs, stored_events, **kwargs)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)

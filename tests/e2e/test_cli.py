@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from tests.conftest import wait_for
@@ -133,3 +134,57 @@ def test_schema_events_exports_a_json_schema_per_published_event_type() -> None:
     disqualified = schemas["lead.disqualified.v2"]
     assert "reason_code" in disqualified["required"] and "originator_id" not in disqualified["properties"]
     assert "meta" in disqualified["required"]
+
+
+def postgres_processes(home: Path) -> list[int]:
+    """PostgreSQL server processes whose data directory is under ``home``."""
+    found = []
+    for p in psutil.process_iter(["pid", "name", "cmdline"]):
+        cmdline = p.info["cmdline"] or []
+        if p.info["name"] == "postgres" and any(str(home) in arg for arg in cmdline):
+            found.append(p.info["pid"])
+    return found
+
+
+def start_serving(home: Path) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    env = os.environ | {"LEADS_HOME": str(home), "LEADS_API_PORT": str(port)}
+    proc = subprocess.Popen([LEADS, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: proc.poll() is not None or _answers(url), timeout=60, what="leads serve to answer")
+    assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+    return proc, url
+
+
+def test_sigterm_stops_serve_within_ten_seconds_mid_upload_and_takes_postgres_down(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    proc, url = start_serving(home)
+    assert postgres_processes(home)
+    stuck = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+    try:
+        stuck.sendall(
+            b"POST /forms/contact HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 60000\r\n\r\nname=Ada&message=" + b"x" * 1000
+        )  # and never the rest
+        time.sleep(0.5)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+        assert time.monotonic() - started < 10
+        wait_for(lambda: not postgres_processes(home), timeout=5, what="no PostgreSQL process left behind")
+    finally:
+        stuck.close()
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_after_a_kill_9_no_postgres_is_left_and_the_next_start_works(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    proc, _ = start_serving(home)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    wait_for(lambda: not postgres_processes(home), timeout=10, what="the embedded PostgreSQL to stop with its engine")
+    with serving({"LEADS_HOME": str(home)}) as (url, auth):
+        created = httpx.post(f"{url}/leads", json={"contact_name": "Ada", "email": "ada@example.com"}, headers=auth)
+        assert created.status_code == 201, created.text
+    wait_for(lambda: not postgres_processes(home), timeout=10, what="PostgreSQL to stop after a clean stop too")
