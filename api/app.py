@@ -3,10 +3,14 @@ gives it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from api import errors
 from api.context import Backend
+from api.deps import VERSION_TAG
 from api.routes import attachments, audit, commands, erasure, feeds, forms, health, leads, reports, views
 
 
@@ -21,4 +25,36 @@ def create_app(backend: Backend) -> FastAPI:
     errors.install(app)
     for module in (leads, commands, attachments, erasure, feeds, views, reports, forms, audit, health):
         app.include_router(module.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_header_schemas(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def with_header_schemas(spec: dict[str, Any]) -> dict[str, Any]:
+    """Optional headers as what a client can send: a string (FastAPI writes ``str | None`` as
+    "string or null", and a header cannot be null), and ``If-Match`` with the form it must have."""
+    for item in spec["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "header":
+                    continue
+                schema = parameter["schema"]
+                if "anyOf" in schema:
+                    kept = [s for s in schema["anyOf"] if s != {"type": "null"}]
+                    schema.pop("anyOf")
+                    schema.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+                if parameter["name"].lower() == "if-match":
+                    schema["pattern"] = "^" + VERSION_TAG.pattern + "$"
+    return spec

@@ -3,7 +3,7 @@ the read side's facade and the few ports a route needs. Routes reach nothing els
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,6 @@ from projections.queries import ReadModels
 @dataclass(frozen=True)
 class ApiConfig:
     signing_key: str
-    max_upload_bytes: int
     read_wait_s: float
 
 
@@ -29,8 +28,9 @@ class Backend:
     keys: DataKeys
     event_log: EventLog
     """The recorded events in order, for the audit export."""
-    wait_until_projected: Callable[[str, int, float], bool]
-    """(projection, log position, timeout s) → whether the projection got there in time."""
+    wait_until_projected: Callable[[str, int, float], Awaitable[bool]]
+    """(projection, log position, timeout s) → whether the projection got there in time; an
+    asynchronous wait, so no worker thread is parked while a client waits."""
     health: Callable[[], dict[str, Any]]
     metrics: Callable[[], bytes]
     config: ApiConfig

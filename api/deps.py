@@ -3,21 +3,50 @@ preconditions every command carries."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 
 from api.auth import Permission, Principal, Unauthenticated, principal_from
 from api.context import Backend
 from domain.errors import InvalidCommand
+from domain.limits import HeaderText
 from domain.ports import Blobs
 from domain.service import CommandResult, LeadService
-from domain.values import Channel, EventMeta
+from domain.values import Channel, EventMeta, scoped_command_id
 from projections.queries import ReadModels
+
+MAX_POSITION = 2**63 - 1
+"""Log positions are PostgreSQL bigints."""
+MAX_VERSION = 2**31 - 1
+"""Aggregate versions are PostgreSQL integers."""
+
+
+def iso_8601(value: Any) -> Any:
+    """A moment must be written as one (pydantic would also read a number as Unix time)."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9.eE+-]+\s*", value) and not re.search(r"\d-\d", value):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-11-20T10:00:00Z")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(iso_8601)]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A time from a query string; one without an offset is read as UTC (never as the
+    server's local time, which could not even represent year 1 in some zones)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+VERSION_TAG = re.compile(r'(?:W/)?"?([0-9]{1,9})"?')
+"""An entity tag holding a lead version (ASCII digits only)."""
 
 bearer = HTTPBearer(auto_error=False, description="JWT from `leads token`")
 
@@ -52,28 +81,31 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 def get_meta(
     principal: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(description="Repeat a command safely: same key, one effect")] = None,
-    x_request_id: Annotated[str | None, Header(description="Correlation id; generated when absent")] = None,
+    idempotency_key: Annotated[
+        HeaderText | None, Header(description="Repeat a command safely: same key, one effect")
+    ] = None,
+    x_request_id: Annotated[HeaderText | None, Header(description="Correlation id; generated when absent")] = None,
 ) -> EventMeta:
+    """Idempotency keys are the caller's own: scoped by user, so two users' keys never meet."""
     return EventMeta(
         actor=principal.user,
         channel=Channel.API,
-        command_id=f"{principal.user}/{idempotency_key}" if idempotency_key else None,
+        command_id=scoped_command_id(principal.user, idempotency_key) if idempotency_key else None,
         correlation_id=x_request_id or str(uuid4()),
     )
 
 
 def get_expected_version(
     if_match: Annotated[
-        str | None, Header(description="The version you last saw (ETag); refused with 409 if stale")
+        HeaderText | None, Header(description="The version you last saw (ETag); refused with 409 if stale")
     ] = None,
 ) -> int | None:
     if if_match is None:
         return None
-    value = if_match.removeprefix("W/").strip('"')
-    if not value.isdigit():
+    version = VERSION_TAG.fullmatch(if_match.strip())
+    if version is None:
         raise InvalidCommand('If-Match must be a lead version, e.g. "3"', field="If-Match")
-    return int(value)
+    return int(version.group(1))
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Forbidden, Unauthenticated
+from api.body_limits import BodyLimits, PayloadTooLarge
 from api.models import DuplicateCandidate
 from domain.duplicates import PossibleDuplicate
 from domain.errors import (
@@ -23,6 +29,7 @@ from domain.errors import (
     LeadErased,
     NotFound,
     SubjectErased,
+    Unavailable,
     VersionConflict,
 )
 
@@ -34,7 +41,10 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (ConversionRequirementsUnmet, 409, "conversion-requirements-unmet"),
     (LeadErased, 409, "lead-erased"),
     (SubjectErased, 409, "lead-erased"),
+    (Unavailable, 503, "unavailable"),
 ]
+RETRY_AFTER_S = 1
+"""What a 503 asks the client to wait: the engine was busy (a database wait ran out), not down."""
 
 
 class Problem(BaseModel):
@@ -48,6 +58,7 @@ class Problem(BaseModel):
     current_status: str | None = None
     errors: list[dict[str, str]] | None = None
     candidates: list[DuplicateCandidate] | None = None
+    limit: int | None = None
 
 
 PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
@@ -60,19 +71,28 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         **PROBLEM,
         "description": "Version conflict, illegal transition, possible duplicate, erased lead or unmet precondition",
     },
-    413: {**PROBLEM, "description": "Upload over the size limit"},
-    422: {**PROBLEM, "description": "Invalid input; the field is named"},
+    413: {**PROBLEM, "description": "Request body or upload over its size limit; the limit is named"},
+    422: {**PROBLEM, "description": "Invalid input; the field and the reason are named"},
+    503: {**PROBLEM, "description": "Busy: a database wait ran out; retry after the Retry-After seconds"},
 }
 """Documented on every route, so clients (and schemathesis) know every answer they may get."""
 
 
-class PayloadTooLarge(Exception):
-    """An upload over the configured limit."""
-
-
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": f"urn:leads-engine:problem:{kind}", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(printable(body), status_code=status, media_type="application/problem+json")
+
+
+def printable(value: Any) -> Any:
+    """``value`` with every text made encodable: a problem may quote the input it refuses (a
+    field name, a value), and input can hold lone surrogates that no JSON encoder writes."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
 
 
 class RefuseNul:
@@ -93,6 +113,7 @@ class RefuseNul:
 
 
 def install(app: FastAPI) -> None:
+    app.add_middleware(BodyLimits)
     app.add_middleware(RefuseNul)
 
     @app.exception_handler(DomainError)
@@ -103,7 +124,16 @@ def install(app: FastAPI) -> None:
             extra["field"] = exc.field
         if isinstance(exc, IllegalTransition):
             extra["current_status"] = exc.status
-        return problem(status, kind, type(exc).__name__, str(exc), **extra)
+        response = problem(status, kind, type(exc).__name__, str(exc), **extra)
+        if status == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    @app.exception_handler(StoreOperationalError)
+    @app.exception_handler(StoreInterfaceError)
+    async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        """The event store refused in time (a lock or statement timeout) or lost its connection."""
+        return await domain_error(request, Unavailable(f"the event store did not answer in time: {exc}"))
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
@@ -132,7 +162,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PayloadTooLarge)
     async def too_large(_: Request, exc: PayloadTooLarge) -> JSONResponse:
-        return problem(413, "payload-too-large", "Payload too large", str(exc))
+        return problem(413, "payload-too-large", "Payload too large", exc.detail, limit=exc.limit)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        """Routing errors (404, 405) and the framework's own refusals, as problems too."""
+        title = HTTPStatus(exc.status_code).phrase
+        response = problem(exc.status_code, title.lower().replace(" ", "-"), title, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
     @app.exception_handler(ValidationError)
     async def invalid_value(_: Request, exc: ValidationError) -> JSONResponse:
@@ -144,7 +184,41 @@ def install(app: FastAPI) -> None:
         return _invalid(exc.errors())
 
 
+UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API serves at this path, from its own OpenAPI document (a 405 from the
+    router names only the methods of the first route whose path matched)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        uuids = {
+            p["name"]
+            for operation in operations.values()
+            for p in operation.get("parameters", [])
+            if p["in"] == "path" and p.get("schema", {}).get("format") == "uuid"
+        }
+        pattern = re.sub(
+            r"\\\{([^}]+)\\\}",
+            lambda m, uuids=uuids: UUID_PATTERN if m.group(1) in uuids else "[^/]+",  # type: ignore[misc]
+            re.escape(template),
+        )
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
+
+
+LOCATIONS = ("body", "query", "header", "path", "cookie")
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """``address.postal_code``, ``cursor``, ``if-match``: where the problem is, without saying in
+    which part of the request (the name says it); empty for the request as a whole."""
+    parts = list(loc[1:] if loc and loc[0] in LOCATIONS else loc)
+    return ".".join(str(p) for p in parts)
+
+
 def _invalid(raw: Sequence[Any]) -> JSONResponse:
-    errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "message": e["msg"]} for e in raw]
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    errors = [{"field": field_path(e["loc"]), "message": e["msg"]} for e in raw]
+    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
     return problem(422, "invalid-request", "Invalid request", detail, errors=errors)

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.lead import Lead
 from domain.records import Activity, Attachment, ConversionLinks, Note, Signal
@@ -18,8 +19,12 @@ class LeadCreate(LeadDetails):
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
+        """Reported at ``email``, the field most callers give."""
         if self.unreachable:
-            raise ValueError(self.unreachable)
+            error = InitErrorDetails(
+                type=PydanticCustomError("reachable", self.unreachable), loc=("email",), input=None
+            )
+            raise ValidationError.from_exception_data(type(self).__name__, [error])
         return self
 
     model_config = ConfigDict(

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from domain.base import contains_nul
+from domain.limits import Name, ShortText
 from domain.values import LeadSource, LeadStatus, Priority, Temperature
 from projections.lead_queries import SORTS, SYSTEM_VIEWS, LeadFilter
 
 SortKey = StrEnum("SortKey", {name.upper(): name for name in SORTS})  # type: ignore[misc]
 SystemView = StrEnum("SystemView", {name.upper(): name for name in SYSTEM_VIEWS})  # type: ignore[misc]
+
+
+def not_a_bool(value: Any) -> Any:
+    """JSON's true and false are not numbers (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+def not_a_number(value: Any) -> Any:
+    """JSON's numbers are not true or false (pydantic would read 0 and 1 as such)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("must be true or false, not a number")
+    return value
 
 
 class LeadFilters(BaseModel):
@@ -23,24 +37,18 @@ class LeadFilters(BaseModel):
     )
 
     status: LeadStatus | None = None
-    owner: str | None = Field(default=None, max_length=200)
+    owner: Name | None = None
     source: LeadSource | None = None
     priority: Priority | None = None
     temperature: Temperature | None = None
-    industry: str | None = Field(default=None, max_length=200)
+    industry: ShortText | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
-    region: str | None = Field(default=None, max_length=200)
-    unread: bool | None = None
-    q: str | None = Field(
-        default=None, max_length=200, description="Words of the name, company or email; each matches as a prefix"
+    region: ShortText | None = None
+    unread: Annotated[bool, BeforeValidator(not_a_number)] | None = None
+    q: ShortText | None = Field(
+        default=None, description="Words of the name, company or email; each matches as a prefix"
     )
-    min_score: int | None = Field(default=None, ge=0, le=100)
-
-    @model_validator(mode="after")
-    def _no_nul(self) -> Self:
-        if contains_nul(self.model_dump()):
-            raise ValueError("text must not contain NUL (0x00) characters")
-        return self
+    min_score: Annotated[int, BeforeValidator(not_a_bool)] | None = Field(default=None, ge=0, le=100)
 
     def to_filter(self) -> LeadFilter:
         values = self.model_dump(include=set(LeadFilters.model_fields) - {"q"}, mode="json")
@@ -51,8 +59,10 @@ class ListQuery(LeadFilters):
     view: SystemView | None = Field(
         default=None, description="A system view: my_leads, unread, recently_created, converted, aging"
     )
-    saved: str | None = Field(default=None, max_length=100, description="One of your saved views, by name")
+    saved: Name | None = Field(default=None, description="One of your saved views, by name")
     sort: SortKey = SortKey.CREATED_AT  # type: ignore[attr-defined]
     order: Literal["asc", "desc"] = "desc"
-    cursor: str | None = Field(default=None, max_length=1000, description="`next` from the previous page")
+    cursor: str | None = Field(
+        default=None, max_length=2000, pattern=r"^[A-Za-z0-9_-]+=*$", description="`next` from the previous page"
+    )
     limit: int = Field(default=50, ge=1, le=500)

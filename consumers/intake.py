@@ -14,15 +14,18 @@ import threading
 from datetime import UTC, datetime
 
 import orjson
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from pydantic import ValidationError
 
 from consumers.intake_commands import HANDLERS
 from consumers.ports import Message, MessageStream, Producer
+from domain import limits
 from domain.command_handling import BatchConflict
 from domain.contract.intake import INTAKE_TYPES, MESSAGES
 from domain.errors import DomainError
 from domain.service import LeadService
-from domain.values import Channel, EventMeta
+from domain.values import Channel, EventMeta, scoped_command_id
 
 log = logging.getLogger(__name__)
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source")
@@ -37,8 +40,16 @@ class Rejected(Exception):
         self.reason = reason
 
 
+INFRASTRUCTURE = (StoreOperationalError, StoreInterfaceError)
+"""Failures of the store, not of a message: the batch is applied again later."""
+
+
 def apply_message(service: LeadService, headers: list[tuple[str, bytes]], value: bytes | None) -> None:
     """Decode, validate and apply one intake message, or raise :class:`Rejected`."""
+    size = len(value or b"") + sum(len(k) + len(v) for k, v in headers or [])
+    most = limits.current().intake_message_bytes
+    if size > most:
+        raise Rejected("limit", f"the message has {size} bytes; intake takes at most {most} (intake_message_bytes)")
     h = {k: v.decode("utf-8", "replace") for k, v in headers or []}
     missing = [name for name in REQUIRED_HEADERS if name not in h]
     if missing:
@@ -55,20 +66,29 @@ def apply_message(service: LeadService, headers: list[tuple[str, bytes]], value:
     try:
         message = model.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "data"
-        raise Rejected("validate", f"{field}: {first['msg']}") from None
-    meta = EventMeta(
-        actor=h["ce_source"],
-        channel=Channel.INTAKE,
-        command_id=f"{h['ce_source']}/{h['ce_id']}",
-        correlation_id=h.get("ce_correlationid"),
-        causation_id=h["ce_id"],
-    )
+        raise Rejected("validate", first_error(e, "data")) from None
+    try:
+        meta = EventMeta(
+            actor=h["ce_source"],
+            channel=Channel.INTAKE,
+            command_id=scoped_command_id(h["ce_source"], h["ce_id"]),
+            correlation_id=h.get("ce_correlationid"),
+            causation_id=h["ce_id"],
+        )
+    except ValidationError as e:
+        raise Rejected("validate", "header " + first_error(e, "headers").replace("actor", "ce_source", 1)) from None
     try:
         handler(service, message, meta, time)
     except DomainError as e:
         raise Rejected("domain", f"{type(e).__name__}: {e}") from None
+    except ValidationError as e:
+        raise Rejected("validate", first_error(e, "data")) from None
+
+
+def first_error(error: ValidationError, default: str) -> str:
+    """``field.path: what is wrong`` of a validation failure's first error."""
+    first = error.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc']) or default}: {first['msg']}"
 
 
 class IntakeConsumer:
@@ -114,12 +134,18 @@ class IntakeConsumer:
             self.producer.close()
 
     def _process(self, batch: list[Message]) -> None:
-        """Apply the polled batch in ONE transaction; if that save loses a race, one by one."""
+        """Apply the polled batch in ONE transaction; if that save fails for any reason but the
+        store's own trouble (a lost race, an event that cannot be saved), one by one, so that
+        only the message at fault is dead-lettered."""
         try:
             try:
                 with self.service.batch(assume_new=True):
                     rejected = self._apply_each(batch)
-            except BatchConflict:
+            except INFRASTRUCTURE:
+                raise
+            except Exception as e:
+                if not isinstance(e, BatchConflict):
+                    log.warning("intake: a batch could not be saved (%s); applying it message by message", e)
                 rejected = self._apply_each(batch)
             dead = [
                 self.producer.send(
@@ -144,12 +170,19 @@ class IntakeConsumer:
         self.status = "running"
 
     def _apply_each(self, batch: list[Message]) -> list[tuple[Message, Rejected]]:
+        """Every message's effect, or why it was refused. A message that breaks the engine in a
+        way nobody foresaw is dead-lettered with the error rather than retried forever."""
         rejected = []
         for m in batch:
             try:
                 apply_message(self.service, list(m.headers), m.value)
             except Rejected as e:
                 rejected.append((m, e))
+            except INFRASTRUCTURE:
+                raise
+            except Exception as e:
+                log.exception("intake: message %s/%s@%s could not be applied", m.topic, m.partition, m.offset)
+                rejected.append((m, Rejected("error", f"{type(e).__name__}: {e}")))
         return rejected
 
     def _retry_later(self, reason: str) -> None:

@@ -64,5 +64,9 @@ class Quarantine:
         )
 
     def counts(self, cur: Any) -> dict[str, int]:
+        """Events set aside, per projection (none before the table exists)."""
+        cur.execute("SELECT to_regclass(%s)", (self.table,))
+        if cur.fetchone()[0] is None:
+            return {}
         cur.execute(f"SELECT projection, count(*) FROM {self.table} GROUP BY projection")
         return {p: int(n) for p, n in cur.fetchall()}

@@ -8,6 +8,7 @@ so the relay's marks translate the log position into the offsets that cover it.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +51,20 @@ class ReadConsistency:
             needed = self.marks.offsets_covering(cur, position)
             applied = self.positions.load(cur, consumer=projection, source=self.events_topic)
         return all(applied.get(partition, -1) >= offset for partition, offset in needed.items())
+
+    async def wait_async(self, projection: str, position: int, *, timeout_s: float) -> bool:
+        """:meth:`wait` for an HTTP request: no thread is parked for the wait. The database is
+        polled from a worker thread a moment at a time, unless the projection runs here."""
+        if self.events_topic is None and self.runs_here(projection):
+            return await self.board.until(projection, lambda p: p.get(0, 0) >= position, timeout_s=timeout_s)
+        deadline = time.monotonic() + timeout_s
+        pause = POLL_S[0]
+        while not await asyncio.to_thread(self.reached, projection, position):
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(pause)
+            pause = min(POLL_S[1], pause * 2)
+        return True
 
     def wait(self, projection: str, position: int, *, timeout_s: float) -> bool:
         """True once ``projection`` covers ``position``; False if ``timeout_s`` passed first.

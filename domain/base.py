@@ -16,20 +16,30 @@ from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggre
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import InvalidCommand
-from domain.values import EventMeta
+from domain.limits import unstorable
+from domain.values import EventMeta, validated
 
 
-def contains_nul(value: Any) -> bool:
-    """Whether any text inside ``value`` (nested models, dicts, lists) holds a NUL character."""
+def unstorable_at(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The first text inside ``value`` (nested models, dicts, lists) that cannot be stored, as
+    (where, why): NUL characters and lone surrogates, which PostgreSQL and UTF-8 cannot hold."""
     if isinstance(value, str):
-        return "\x00" in value
+        problem = unstorable(value)
+        return (path, problem) if problem else None
     if isinstance(value, BaseModel):
         value = value.__dict__
     if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+        for k, v in value.items():
+            where = f"{path}.{k}" if path else str(k)
+            found = unstorable_at(k, where) or unstorable_at(v, where)
+            if found:
+                return found
     if isinstance(value, list | tuple | set | frozenset):
-        return any(contains_nul(v) for v in value)
-    return False
+        for i, v in enumerate(value):
+            found = unstorable_at(v, f"{path}.{i}" if path else str(i))
+            if found:
+                return found
+    return None
 
 
 class DomainEvent(BaseModel):
@@ -67,12 +77,15 @@ def upcast(cls: type, state: dict[str, Any]) -> None:
         version += 1
 
 
-def refuse_nul(values: dict[str, Any]) -> None:
-    """No fact may carry a NUL character: read models (PostgreSQL text) cannot hold one, so
-    such an event would halt every projection. Checked where events are born, not on every
-    replay of stored ones."""
-    if contains_nul(values):
-        raise InvalidCommand("text must not contain NUL (0x00) characters")
+def refuse_unstorable(values: dict[str, Any]) -> None:
+    """No fact may carry text that cannot be stored (NUL, lone surrogates): read models
+    (PostgreSQL text) cannot hold it, so such an event would halt every projection. Checked
+    where events are born, not on every replay of stored ones; the entrances refuse it earlier,
+    naming the field, and this is the backstop for every path."""
+    found = unstorable_at(values)
+    if found:
+        where, why = found
+        raise InvalidCommand(f"{where}: {why}" if where else why, field=where or None)
 
 
 class Aggregate(BaseAggregate[UUID]):
@@ -86,12 +99,12 @@ class Aggregate(BaseAggregate[UUID]):
         id: UUID | None = None,
         **kwargs: Any,
     ) -> Self:
-        refuse_nul(kwargs)
-        return super()._create(event_class, id=id, **kwargs)
+        refuse_unstorable(kwargs)
+        return validated(lambda: super(Aggregate, cls)._create(event_class, id=id, **kwargs))
 
     def trigger_event(self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any) -> None:
-        refuse_nul(kwargs)
-        super().trigger_event(event_class, **kwargs)
+        refuse_unstorable(kwargs)
+        validated(lambda: super(Aggregate, self).trigger_event(event_class, **kwargs))
 
     class Event(DomainEvent, CanMutateAggregate[UUID]):
         pass

@@ -43,12 +43,12 @@ class ConversionRequirementsUnmet(DomainError):
 
 
 class NotFound(DomainError):
-    """The named aggregate does not exist."""
+    """The named thing (an aggregate, a version of one, a saved view...) does not exist."""
 
-    def __init__(self, kind: str, aggregate_id: UUID) -> None:
-        super().__init__(f"{kind} {aggregate_id} not found")
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key} not found")
         self.kind = kind
-        self.aggregate_id = aggregate_id
+        self.key = key
 
 
 class VersionConflict(DomainError):
@@ -72,3 +72,8 @@ class SubjectErased(DomainError):
     def __init__(self, subject: UUID) -> None:
         super().__init__(f"{subject} had its personal data erased; no personal data can be stored for it again")
         self.subject = subject
+
+
+class Unavailable(DomainError):
+    """The store did not answer in time (a lock or statement timeout) or is unreachable; the
+    command or query changed nothing and may be retried."""

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain import lead_events as ev
+from domain import limits
 from domain.base import Aggregate
 from domain.errors import ConversionRequirementsUnmet, InvalidCommand, LeadErased
 from domain.lead_state import LeadState
@@ -84,8 +85,15 @@ class Lead(Aggregate, LeadState):
         self.check_allowed(C.ADD_NOTE)
         self.trigger_event(ev.NoteAdded, note=note, meta=meta)
 
-    def add_attachment(self, *, attachment: Attachment, meta: EventMeta) -> None:
+    def check_can_attach(self) -> None:
+        """Whether a file may be attached now (asked before its content is stored)."""
         self.check_allowed(C.ADD_ATTACHMENT)
+        most = limits.current().attachments_per_lead
+        if len(self.attachments) >= most:
+            raise InvalidCommand(f"a lead holds at most {most} attachments", field="file")
+
+    def add_attachment(self, *, attachment: Attachment, meta: EventMeta) -> None:
+        self.check_can_attach()
         self.trigger_event(ev.AttachmentAdded, attachment=attachment, meta=meta)
 
     def follow(self, *, user: str, meta: EventMeta) -> None:

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from domain.base import Aggregate
 from domain.lead_state import LeadState as Lead
+from domain.limits import LongText, Name, ShortText
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
 from domain.values import ERASED, BantItem, DisqualifyReason, LeadDetails, LeadStatus
 
@@ -68,12 +69,12 @@ class DetailsUpdated(Aggregate.Event):
     changes: dict[str, Any]
 
     def apply(self, lead: Lead) -> None:
-        lead.details = lead.details.with_changes(self.changes)
+        lead.details = lead.details.with_changes(self.changes, trusted=True)
 
 
 class Assigned(Aggregate.Event):
-    owner: str
-    previous_owner: str | None = None
+    owner: Name
+    previous_owner: Name | None = None
 
     def apply(self, lead: Lead) -> None:
         lead.owner = self.owner
@@ -83,7 +84,7 @@ class Assigned(Aggregate.Event):
 class Contacted(Aggregate.Event):
     """Contact was made; a New lead becomes Contacted and the response-time clock stops."""
 
-    via: str = Field(description="call, email, meeting, chat...")
+    via: ShortText = Field(description="call, email, meeting, chat...")
 
     def apply(self, lead: Lead) -> None:
         if lead.first_contacted_at is None:
@@ -119,14 +120,14 @@ class AttachmentAdded(Aggregate.Event):
 
 
 class Followed(Aggregate.Event):
-    user: str
+    user: Name
 
     def apply(self, lead: Lead) -> None:
         lead.followers.add(self.user)
 
 
 class Unfollowed(Aggregate.Event):
-    user: str
+    user: Name
 
     def apply(self, lead: Lead) -> None:
         lead.followers.discard(self.user)
@@ -157,7 +158,7 @@ class ScoreAdjusted(Aggregate.Event):
     personal_data: ClassVar[dict[str, Any]] = {"reason": ERASED}
 
     points: int = Field(ge=-100, le=100)
-    reason: str
+    reason: LongText
 
     def apply(self, lead: Lead) -> None:
         lead.score_adjustment = max(0, min(100, lead.score + self.points)) - lead.rule_score
@@ -169,7 +170,7 @@ class BantUpdated(Aggregate.Event):
 
     personal_data: ClassVar[dict[str, Any]] = {"changes.*": None}
 
-    changes: dict[BantItem, str | None]
+    changes: dict[BantItem, LongText | None]
 
     def apply(self, lead: Lead) -> None:
         for item, value in self.changes.items():
@@ -187,7 +188,7 @@ class Qualified(Aggregate.Event):
 class Nurtured(Aggregate.Event):
     personal_data: ClassVar[dict[str, Any]] = {"reason": None}
 
-    reason: str | None = None
+    reason: LongText | None = None
     follow_up_on: date | None = None
 
     def apply(self, lead: Lead) -> None:
@@ -202,7 +203,7 @@ class Disqualified(Aggregate.Event):
     personal_data: ClassVar[dict[str, Any]] = {"reason_text": None}
 
     reason_code: DisqualifyReason
-    reason_text: str | None = None
+    reason_text: LongText | None = None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -224,7 +225,7 @@ class Reopened(Aggregate.Event):
 
 class MarkedDuplicate(Aggregate.Event):
     of_lead_id: UUID
-    matched_on: str
+    matched_on: ShortText
 
     def apply(self, lead: Lead) -> None:
         lead.duplicate_of = self.of_lead_id
@@ -254,7 +255,7 @@ class DuplicateAbsorbed(Aggregate.Event):
     followers: tuple[str, ...] = ()
 
     def apply(self, lead: Lead) -> None:
-        lead.details = lead.details.with_changes(self.fields_taken)
+        lead.details = lead.details.with_changes(self.fields_taken, trusted=True)
         lead.activities.extend(self.activities)
         lead.notes.extend(self.notes)
         lead.attachments.extend(self.attachments)
@@ -288,7 +289,7 @@ class PersonalDataErased(Aggregate.Event):
     fields of every earlier event read as erased, and read models forget them. The events
     themselves stay. The lead accepts no further changes."""
 
-    request: str | None = Field(default=None, description="The erasure request's reference, e.g. a ticket id")
+    request: ShortText | None = Field(default=None, description="The erasure request's reference, e.g. a ticket id")
     contact_id: UUID | None = Field(default=None, description="The contact its conversion created, erased with it")
 
     def apply(self, lead: Lead) -> None:

@@ -12,25 +12,27 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.values import ActivityKind, Frozen, NonBlank, SignalKind
+from domain import limits
+from domain.limits import LongText, Name
+from domain.values import ActivityKind, Frozen, NonBlankLong, NonBlankShort, SignalKind
 
 
 class Activity(Frozen):
     activity_id: UUID
     kind: ActivityKind
-    subject: NonBlank
-    outcome: str | None = None
-    next_step: str | None = None
+    subject: NonBlankShort
+    outcome: LongText | None = None
+    next_step: LongText | None = None
     due_at: datetime | None = None
     remind_at: datetime | None = None
-    logged_by: str
+    logged_by: Name
     logged_at: datetime
 
 
 class Note(Frozen):
     note_id: UUID
-    text: NonBlank
-    author: str
+    text: NonBlankLong
+    author: Name
     added_at: datetime
 
 
@@ -38,19 +40,27 @@ class Attachment(Frozen):
     """Metadata of a file; the content is stored once elsewhere, addressed by its SHA-256."""
 
     attachment_id: UUID
-    name: NonBlank
-    media_type: str = Field(pattern=r"^[\w.+-]+/[\w.+-]+$")
+    name: NonBlankShort
+    media_type: str = Field(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=127)
     size: int = Field(ge=0)
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    added_by: str
+    added_by: Name
     added_at: datetime
+
+
+def new_attachment_name(uploaded: str | None) -> str:
+    """The name an uploaded file is kept under: its base name, without control characters,
+    cut to the text limit (file names come from anyone's browser)."""
+    base = (uploaded or "").replace("\\", "/").rsplit("/", 1)[-1]
+    clean = "".join(c for c in base if c.isprintable()).strip()
+    return clean[: limits.current().short_text] or "unnamed"
 
 
 class Signal(Frozen):
     """An engagement signal: what happened, where (URL, campaign, asset), and when."""
 
     kind: SignalKind
-    detail: str | None = None
+    detail: LongText | None = None
     occurred_at: datetime
 
 
@@ -69,10 +79,10 @@ class ScoreBreakdown(Frozen):
 class OpportunityTerms(Frozen):
     """What the rep enters when converting a lead into an opportunity."""
 
-    name: NonBlank
-    deal_value: Decimal = Field(ge=0)
+    name: NonBlankShort
+    deal_value: Decimal = Field(ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2)
     expected_close: date
-    stage: NonBlank = "prospecting"
+    stage: NonBlankShort = "prospecting"
     probability: int = Field(ge=0, le=100)
 
 

@@ -333,7 +333,11 @@ class LeadService(CommandApplication):
     # -- reading the write side (history, replay) ---------------------------------------------
 
     def get_lead(self, lead_id: UUID, *, version: int | None = None) -> Lead:
-        return self._load(Lead, lead_id, None, version=version)
+        """The lead now, or as it was at ``version`` (which must exist: no version past the last)."""
+        lead = self._load(Lead, lead_id, None, version=version)
+        if version is not None and lead.version != version:
+            raise NotFound("version of lead", f"{lead_id} v{version}")
+        return lead
 
     def account_and_contact_of(self, lead_id: UUID) -> tuple[UUID | None, UUID | None]:
         """The account and contact a lead belongs to: its conversion's, or the ones it was linked to."""

@@ -10,13 +10,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
+from urllib.parse import quote
 from uuid import UUID
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.errors import InvalidCommand
+from domain.limits import TRUSTED, CustomValueRules, HeaderText, Items, Name, ShortText, Text
 
 
 class LeadStatus(StrEnum):
@@ -119,11 +122,18 @@ class Frozen(BaseModel):
 class EventMeta(Frozen):
     """Who did it, through which command, caused by what: stamped on every event."""
 
-    actor: str = Field(min_length=1)
+    actor: Name = Field(min_length=1)
     channel: Channel = Channel.API
     command_id: str | None = None
-    correlation_id: str | None = None
-    causation_id: str | None = None
+    correlation_id: HeaderText | None = None
+    causation_id: HeaderText | None = None
+
+
+def scoped_command_id(scope: str, key: str) -> str:
+    """A command id from a caller's idempotency key, scoped to the caller (a user, a form, a
+    publishing service) without ambiguity: the scope is percent-encoded, so the first ``/``
+    ends it and no two (scope, key) pairs make the same id."""
+    return f"{quote(scope, safe='')}/{key}"
 
 
 def _normalise_email(value: str) -> str:
@@ -133,37 +143,38 @@ def _normalise_email(value: str) -> str:
         raise ValueError(f"invalid email address: {e}") from None
 
 
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
+Email = Annotated[str, Text("email", format="email"), AfterValidator(_normalise_email)]
+NonBlankName = Annotated[str, Text("name", blank=False)]
+NonBlankShort = Annotated[str, Text("short_text", blank=False)]
+NonBlankLong = Annotated[str, Text("long_text", blank=False)]
 
 
-Email = Annotated[str, AfterValidator(_normalise_email)]
-NonBlank = Annotated[str, AfterValidator(_not_blank), Field(pattern=r"\S")]
+PHONE_HELP = "write it in international form (+44 20 7946 0958), or give address.country for a national number"
 
 
 def normalise_phone(value: str, *, region: str | None) -> str:
     """Parse a phone number (international, or national for ``region``) into E.164."""
     try:
         parsed = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as e:
-        raise ValueError(f"invalid phone number {value!r}: {e}") from None
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"is not a phone number; {PHONE_HELP}") from None
     if not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"invalid phone number {value!r}")
+        where = f" in {region}" if region else ""
+        raise ValueError(f"is not a valid phone number{where}; {PHONE_HELP}")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 class Address(Frozen):
-    street: str | None = None
-    city: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
+    street: ShortText | None = None
+    city: ShortText | None = None
+    region: ShortText | None = None
+    postal_code: ShortText | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
 
 
-CustomValue = str | int | float | bool | None
+CustomValue = Annotated[str | int | float | bool | None, CustomValueRules()]
+CustomFields = Annotated[dict[Annotated[str, Text("custom_field_key")], CustomValue], Items("custom_fields")]
+Tags = Annotated[tuple[Annotated[str, Text("tag")], ...], Items("tags")]
 
 
 ERASED = "[erased]"
@@ -175,27 +186,36 @@ class LeadDetails(Frozen):
     email or a phone (:meth:`check_reachable`); that is a rule of those commands, not of the
     value, because an erased lead's details legitimately have neither."""
 
-    contact_name: NonBlank
+    contact_name: NonBlankName
     email: Email | None = None
-    phone: str | None = Field(default=None, description="Normalised to E.164; national numbers need address.country")
-    company: str | None = None
+    phone: Annotated[str, Text("phone")] | None = Field(
+        default=None, description="Normalised to E.164; national numbers need address.country"
+    )
+    company: ShortText | None = None
     source: LeadSource | None = None
     priority: Priority = Priority.MEDIUM
-    job_title: str | None = None
-    industry: str | None = None
-    company_size: int | None = Field(default=None, ge=1)
-    annual_revenue: Decimal | None = Field(default=None, ge=0)
+    job_title: ShortText | None = None
+    industry: ShortText | None = None
+    company_size: int | None = Field(default=None, ge=1, le=100_000_000)
+    annual_revenue: Decimal | None = Field(default=None, ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2)
     address: Address | None = None
-    tags: tuple[str, ...] = ()
-    custom_fields: dict[str, CustomValue] = Field(default_factory=dict)
+    tags: Tags = ()
+    custom_fields: CustomFields = Field(default_factory=dict)
     account_id: UUID | None = Field(default=None, description="An existing account in the customer master")
     contact_id: UUID | None = Field(default=None, description="An existing contact in the customer master")
 
     @model_validator(mode="after")
     def _normalise_phone(self) -> Self:
+        """The phone needs the address's country, so it is read once the model is; a bad one is
+        still reported at ``phone``."""
         if self.phone:
             region = self.address.country if self.address else None
-            object.__setattr__(self, "phone", normalise_phone(self.phone, region=region))
+            try:
+                normalised = normalise_phone(self.phone, region=region)
+            except ValueError as e:
+                error = InitErrorDetails(type=PydanticCustomError("phone", str(e)), loc=("phone",), input=self.phone)
+                raise ValidationError.from_exception_data(type(self).__name__, [error]) from None
+            object.__setattr__(self, "phone", normalised)
         return self
 
     @property
@@ -207,9 +227,12 @@ class LeadDetails(Frozen):
         if self.unreachable:
             raise InvalidCommand(self.unreachable, field="email")
 
-    def with_changes(self, changes: dict[str, Any]) -> LeadDetails:
-        """A validated copy with ``changes`` applied (unknown fields are refused)."""
-        return LeadDetails.model_validate({**self.model_dump(mode="json"), **changes})
+    def with_changes(self, changes: dict[str, Any], *, trusted: bool = False) -> LeadDetails:
+        """A validated copy with ``changes`` applied (unknown fields are refused). ``trusted``:
+        the changes were recorded before (replaying an event), so today's limits do not apply."""
+        return LeadDetails.model_validate(
+            {**self.model_dump(mode="json"), **changes}, context=TRUSTED if trusted else None
+        )
 
     def changed_fields(self, other: LeadDetails) -> dict[str, Any]:
         """The fields of ``other`` that differ from this one, as JSON values."""

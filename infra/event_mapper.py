@@ -27,7 +27,10 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from domain import limits
 from domain.base import upcast
+from domain.errors import InvalidCommand
+from domain.limits import TRUSTED
 from infra.personal_data import PersonalData
 
 ENVELOPE_FIELDS = frozenset({"originator_id", "originator_version"})
@@ -55,6 +58,11 @@ class PydanticMapper(Mapper[Any]):
         if class_version > 1:
             state["class_version"] = class_version
         data = self.transcoder.encode(state)
+        most = limits.current().event_bytes
+        if len(data) > most:
+            raise InvalidCommand(
+                f"this change would record an event of {len(data)} bytes; events are limited to {most} (event_bytes)"
+            )
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -70,7 +78,7 @@ class PydanticMapper(Mapper[Any]):
         cls, state = self.decode_state(stored_event)
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
-        return cast(DomainEventProtocol[Any], cls.model_validate(state))
+        return cast(DomainEventProtocol[Any], cls.model_validate(state, context=TRUSTED))
 
     def decode_state(
         self, stored_event: StoredEvent, *, sealed: bool = False, keys: Mapping[UUID, bytes | None] | None = None

@@ -16,10 +16,20 @@ from infra.settings import Settings
 UNLIMITED = {"retention.ms": "-1", "retention.bytes": "-1"}
 
 
+HEADROOM = 64 * 1024
+"""Bytes of headers and record framing around the largest event."""
+
+
+def max_message_bytes(settings: Settings) -> int:
+    """The largest message the engine publishes: an event at its limit, with its headers."""
+    return settings.limits.event_bytes + HEADROOM
+
+
 def topic_specs(settings: Settings) -> dict[str, dict[str, object]]:
     n = settings.topic_partitions
+    events = UNLIMITED | {"max.message.bytes": str(max_message_bytes(settings))}
     return {
-        settings.events_topic: {"num_partitions": n, "replication_factor": -1, "configs": UNLIMITED},
+        settings.events_topic: {"num_partitions": n, "replication_factor": -1, "configs": events},
         settings.intake_topic: {"num_partitions": n, "replication_factor": -1, "configs": {}},
         settings.dlq_topic: {
             "num_partitions": 1,
@@ -79,6 +89,11 @@ def check_events_topic(admin: KafkaAdminClient, settings: Settings) -> None:
             f"Kafka topic {topic} would drop audit history ({shown}); it needs retention.ms=-1, "
             "retention.bytes=-1 and cleanup.policy=delete"
         )
+    if int(values.get("max.message.bytes") or 0) < max_message_bytes(settings):
+        raise StartupError(
+            f"Kafka topic {topic} takes messages of at most {values.get('max.message.bytes')} bytes; events may be "
+            f"{max_message_bytes(settings)} (event_bytes): raise the topic's max.message.bytes"
+        )
 
 
 def make_producer(settings: Settings, *, client_id: str = "leads-relay") -> KafkaProducer:
@@ -90,6 +105,7 @@ def make_producer(settings: Settings, *, client_id: str = "leads-relay") -> Kafk
         enable_idempotence=True,
         linger_ms=5,
         batch_size=256 * 1024,
+        max_request_size=max_message_bytes(settings),
         compression_type="gzip",
     )
 

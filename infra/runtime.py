@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 from fastapi import FastAPI
@@ -28,10 +30,11 @@ from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
+from domain import limits
 from infra.blobs import BlobStore
 from infra.errors import StartupError
 from infra.event_store import StoredEventLog, StoredLeadService
-from infra.health import health
+from infra.health import HealthMonitor
 from infra.kafka_bus import ensure_topics, make_consumer, make_producer
 from infra.kafka_source import KafkaSource
 from infra.kafka_stream import KafkaMessageStream
@@ -84,6 +87,7 @@ class Engine:
     @classmethod
     def open(cls, settings: Settings) -> Engine:
         """Connect to everything the mode needs, failing fast with a one-line StartupError."""
+        limits.configure(settings.limits)
         db = open_database(settings)
         if settings.mode is Mode.KAFKA:
             ensure_topics(settings)
@@ -103,6 +107,11 @@ class Engine:
     @property
     def projections(self) -> dict[str, Projection]:
         return projections(self.settings.read_schema)
+
+    @cached_property
+    def monitor(self) -> HealthMonitor:
+        """Keeps the health report current (started with the background workers)."""
+        return HealthMonitor(self, interval_s=self.settings.health_interval_s, stop=self.stop)
 
     @property
     def event_log(self) -> StoredEventLog:
@@ -131,14 +140,12 @@ class Engine:
             blobs=BlobStore(self.db, schema=s.event_schema),
             keys=self.service.keys,
             event_log=self.event_log,
-            wait_until_projected=lambda projection, position, timeout_s: consistency.wait(
+            wait_until_projected=lambda projection, position, timeout_s: consistency.wait_async(
                 projection, position, timeout_s=timeout_s
             ),
-            health=lambda: health(self),
-            metrics=lambda: render(health(self)),
-            config=ApiConfig(
-                signing_key=s.signing_key(), max_upload_bytes=s.max_upload_bytes, read_wait_s=s.read_wait_s
-            ),
+            health=self.monitor.current,
+            metrics=lambda: render(self.monitor.current()),
+            config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s),
         )
         return create_app(backend)
 
@@ -205,7 +212,7 @@ class Engine:
                 consumer=consumer, topic=s.events_topic, batch_size=s.batch_size, personal=self.service.personal
             )
         else:
-            wakeup = LogListener(self.db.dsn, self.service.recorder.channel_name)  # type: ignore[attr-defined]
+            wakeup = LogListener(self.db, self.service.recorder.channel_name)  # type: ignore[attr-defined]
             source = NotificationLogSource(
                 event_log=self.event_log, batch_size=s.batch_size, stop=self.stop, wakeup=wakeup
             )
@@ -264,6 +271,7 @@ class Engine:
         for name in self.projections:
             self._start(self.consumer(name))
         self._start(self.aging_monitor())
+        self._start(self.monitor)
 
     def _start(self, worker: Worker) -> None:
         thread = threading.Thread(target=_run_logged(worker), name=worker.name, daemon=True)
@@ -274,8 +282,11 @@ class Engine:
     def close(self) -> None:
         """Stop workers after their current batch (each batch commits whole or not at all)."""
         self.stop.set()
+        deadline = time.monotonic() + self.settings.shutdown_grace_s
         for thread in self.threads:
-            thread.join(timeout=30)
+            # Workers are daemon threads: one still busy at the deadline (a statement waiting on
+            # its timeout) rolls back when the process exits, which its batch survives.
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.service.close()
         self.db.close()
 

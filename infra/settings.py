@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, PositiveInt, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.limits import Limits
+
 
 class Mode(StrEnum):
     EMBEDDED = "embedded"
@@ -21,7 +23,7 @@ class Mode(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LEADS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="LEADS_", extra="ignore", env_nested_delimiter="__")
 
     mode: Mode = Mode.EMBEDDED
     home: Path = Field(default=Path(".leads"), description="Where embedded data lives")
@@ -50,11 +52,18 @@ class Settings(BaseSettings):
     auth_secret: SecretStr | None = Field(
         default=None, description="HS256 key for bearer tokens; unset = a random key kept in home/auth-secret"
     )
-    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
-    poison_policy: Literal["halt", "quarantine"] = Field(
-        default="halt", description="An event a projection cannot apply halts it, or is quarantined and skipped"
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="How large anything the engine accepts may be (domain.limits): LEADS_LIMITS__<NAME>",
     )
-    read_wait_s: float = Field(default=5.0, ge=0, description="Longest a query with ?after= waits for its projection")
+    poison_policy: Literal["halt", "quarantine"] = Field(
+        default="quarantine",
+        description="An event a projection cannot apply is quarantined and skipped (health says degraded and names "
+        "it), or halts the projection",
+    )
+    read_wait_s: float = Field(
+        default=5.0, ge=0, le=30, description="Longest a query with ?after= waits for its projection"
+    )
     aging_thresholds_days: dict[Literal["new", "contacted", "qualified", "nurture"], PositiveInt] = Field(
         default={"new": 2, "contacted": 7, "qualified": 14, "nurture": 30},
         description="Days a lead may stay in an open status before the aging monitor alerts its owner (JSON)",
@@ -66,9 +75,38 @@ class Settings(BaseSettings):
         description="How long a process keeps a subject's data key cached; after an erasure, "
         "other processes may read that subject's personal data for at most this long",
     )
+    db_statement_timeout_s: int = Field(
+        default=30, ge=1, le=3600, description="Longest any statement may run, on every database connection"
+    )
+    db_lock_timeout_s: int = Field(
+        default=10, ge=1, le=600, description="Longest a statement may wait for a lock (then the request gets a 503)"
+    )
+    db_idle_in_transaction_timeout_s: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="A connection idle inside a transaction this long is closed by the server",
+    )
+    shutdown_grace_s: float = Field(
+        default=3.0,
+        ge=0,
+        le=8,
+        description="On SIGTERM, how long requests in flight and workers get to finish; "
+        "the whole stop takes at most a few seconds more",
+    )
+    health_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often the health report (/health, /metrics) is brought up to date"
+    )
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)
+
+    def pg_options(self) -> str:
+        """libpq ``options`` bounding every wait of a connection (statement, lock, idle in transaction)."""
+        return (
+            f"-c statement_timeout={self.db_statement_timeout_s * 1000} -c lock_timeout={self.db_lock_timeout_s * 1000}"
+            f" -c idle_in_transaction_session_timeout={self.db_idle_in_transaction_timeout_s * 1000}"
+        )
 
     def signing_key(self) -> str:
         """The token key: configured, or generated once and kept (owner-only) under home."""

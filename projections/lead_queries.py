@@ -90,14 +90,39 @@ def encode_cursor(sort: str, row: dict[str, Any]) -> str:
 
 
 def decode_cursor(sort: str, cursor: str) -> tuple[Any, str]:
+    """The sort value and lead id a cursor points after; anything else is a :class:`BadCursor`
+    (a cursor is the client's to keep, so it may come back edited, or from elsewhere)."""
     try:
-        cursor_sort, value, lead_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        cursor_sort, value, lead_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
         UUID(lead_id)
-    except (ValueError, TypeError) as e:
-        raise BadCursor(f"not a cursor from this API: {e}") from None
-    if cursor_sort != sort:
-        raise BadCursor(f"the cursor is for sort={cursor_sort}, not sort={sort}")
-    return value, lead_id
+        if cursor_sort != sort:
+            raise BadCursor(f"the cursor is for sort={cursor_sort}, not sort={sort}")
+        return CURSOR_VALUES[SORTS[sort]](value), lead_id
+    except BadCursor:
+        raise
+    except (ValueError, TypeError, OverflowError, AttributeError, KeyError) as e:
+        raise BadCursor(f"not a cursor from this API ({type(e).__name__})") from None
+
+
+def _int4(value: Any) -> int:
+    if type(value) is not int or not -(2**31) <= value < 2**31:
+        raise ValueError("not a score")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("not a name")
+    value.encode("utf-8")
+    return value
+
+
+CURSOR_VALUES: dict[str, Any] = {
+    "timestamptz": lambda v: datetime.fromisoformat(v).isoformat(),
+    "integer": _int4,
+    "text": _text,
+}
+"""How a cursor's sort value is checked, by the sort column's SQL type."""
 
 
 def text_query(text: str) -> str | None:

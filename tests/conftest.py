@@ -112,3 +112,13 @@ def kafka_engine(kafka_settings: Settings) -> Iterator[Engine]:
     e = EngineClass.open(kafka_settings)
     yield e
     e.close()
+
+
+@pytest.fixture(autouse=True)
+def default_limits() -> Iterator[None]:
+    """Opening an engine installs its settings' limits for the process; put the defaults back
+    after each test, so no test sees another's limits."""
+    yield
+    from domain.limits import Limits, configure
+
+    configure(Limits())

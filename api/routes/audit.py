@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from api.auth import Permission as P
-from api.deps import BackendDep, PrincipalDep
+from api.deps import BackendDep, Moment, PrincipalDep, as_utc
 from domain.ports import EventLog
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -26,8 +26,8 @@ PAGE = 1000
 def export(
     backend: BackendDep,
     principal: PrincipalDep,
-    since: Annotated[datetime | None, Query(description="Events at or after this instant")] = None,
-    until: Annotated[datetime | None, Query(description="Events before this instant")] = None,
+    since: Annotated[Moment | None, Query(description="Events at or after this instant (UTC if no offset)")] = None,
+    until: Annotated[Moment | None, Query(description="Events before this instant (UTC if no offset)")] = None,
 ) -> StreamingResponse:
     principal.require(P.EXPORT)
     return StreamingResponse(lines(backend.event_log, since, until), media_type="application/x-ndjson")
@@ -35,8 +35,8 @@ def export(
 
 def lines(log: EventLog, since: datetime | None, until: datetime | None) -> Iterator[bytes]:
     """Pages through the log, so memory stays flat however long the history is."""
-    since = since.astimezone() if since and not since.tzinfo else since
-    until = until.astimezone() if until and not until.tzinfo else until
+    since = as_utc(since) if since else None
+    until = as_utc(until) if until else None
     start = 1
     while True:
         events, last = log.read(start=start, limit=PAGE)

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 
+from api import links
 from api.auth import Permission as P
 from api.command_models import (
     ActivityBody,
@@ -32,7 +33,7 @@ from api.models import CommandAccepted
 from domain.records import Activity, Note, OpportunityTerms
 from domain.service import CommandResult
 
-router = APIRouter(prefix="/leads/{lead_id}", tags=["lead commands"])
+router = APIRouter(prefix="/leads/{lead_id:uuid}", tags=["lead commands"])
 
 
 def accepted(result: CommandResult) -> CommandAccepted:
@@ -47,7 +48,7 @@ def update_details(lead_id: UUID, body: LeadUpdate, cmd: CommandDep) -> CommandA
         cmd.on_lead(
             lead_id,
             P.EDIT,
-            lambda s, meta, v: s.update_details(lead_id=lead_id, changes=body.changes, meta=meta, expected_version=v),
+            lambda s, meta, v: s.update_details(lead_id=lead_id, changes=body.given(), meta=meta, expected_version=v),
         )
     )
 
@@ -63,7 +64,7 @@ def assign(lead_id: UUID, body: AssignBody, cmd: CommandDep) -> CommandAccepted:
     )
 
 
-@router.post("/contact", response_model=CommandAccepted)
+@router.post("/contact", response_model=CommandAccepted, responses={200: {"links": links.AFTER_CONTACT}})
 def contact(lead_id: UUID, body: ContactBody, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
@@ -117,7 +118,7 @@ def unfollow(lead_id: UUID, user: str, cmd: CommandDep) -> CommandAccepted:
     )
 
 
-@router.put("/bant", response_model=CommandAccepted)
+@router.put("/bant", response_model=CommandAccepted, responses={200: {"links": links.AFTER_BANT}})
 def update_bant(lead_id: UUID, body: BantBody, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
@@ -128,7 +129,7 @@ def update_bant(lead_id: UUID, body: BantBody, cmd: CommandDep) -> CommandAccept
     )
 
 
-@router.post("/qualify", response_model=CommandAccepted)
+@router.post("/qualify", response_model=CommandAccepted, responses={200: {"links": links.AFTER_QUALIFY}})
 def qualify(lead_id: UUID, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.qualify(lead_id=lead_id, meta=meta, expected_version=v))

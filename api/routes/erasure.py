@@ -18,7 +18,7 @@ from api.models import CommandAccepted
 from api.routes.commands import accepted
 from domain.erasure import erase_lead
 
-router = APIRouter(prefix="/leads/{lead_id}", tags=["compliance"])
+router = APIRouter(prefix="/leads/{lead_id:uuid}", tags=["compliance"])
 
 
 class ErasureBody(BaseModel):

@@ -18,7 +18,7 @@ router = APIRouter(tags=["feeds"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-@router.get("/leads/{lead_id}/feed", response_model=list[FeedItem])
+@router.get("/leads/{lead_id:uuid}/feed", response_model=list[FeedItem])
 def lead_feed(
     lead_id: UUID, service: ServiceDep, queries: QueriesDep, principal: PrincipalDep, limit: Limit = 100
 ) -> list[FeedItem]:

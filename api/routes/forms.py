@@ -1,34 +1,47 @@
 """Website forms post here (form-encoded, no token): each post captures a lead.
 
 A double submit (the same form, the same contents, or the same ``submission_id``) creates one
-lead: the idempotency key is derived from the submission."""
+lead: the idempotency key is derived from the submission. Anyone may post, so the body has a
+small limit of its own (``LEADS_LIMITS__FORM_BYTES``) and every field is held to the limits."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Form, status
+from fastapi import APIRouter, Form, Path, status
 
 from api.deps import ServiceDep
 from api.models import CommandAccepted
 from api.routes.commands import accepted
-from domain.values import Channel, EventMeta, LeadDetails, LeadSource, validated
+from domain.limits import HeaderText, Name, ShortText, Text
+from domain.values import Channel, EventMeta, LeadDetails, LeadSource, scoped_command_id, validated
 
 router = APIRouter(prefix="/forms", tags=["web forms"])
+FormId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="The form's id (letters, digits, dot, dash, underscore), recorded with each lead it captures",
+    ),
+]
 
 
 @router.post("/{form_id}", status_code=status.HTTP_201_CREATED, response_model=CommandAccepted)
 def submit(
-    form_id: Annotated[str, "the form's id"],
+    form_id: FormId,
     service: ServiceDep,
-    name: Annotated[str, Form(min_length=1, examples=["Ada Lovelace"])],
-    email: Annotated[str | None, Form(examples=["ada@example.com"])] = None,
-    phone: Annotated[str | None, Form(examples=["+44 20 7946 0958"])] = None,
-    company: Annotated[str | None, Form(examples=["Analytical Engines Ltd"])] = None,
-    message: Annotated[str | None, Form(examples=["Please call me about pricing"])] = None,
+    name: Annotated[Name, Form(min_length=1, examples=["Ada Lovelace"])],
+    email: Annotated[Annotated[str, Text("email")] | None, Form(examples=["ada@example.com"])] = None,
+    phone: Annotated[Annotated[str, Text("phone")] | None, Form(examples=["+44 20 7946 0958"])] = None,
+    company: Annotated[ShortText | None, Form(examples=["Analytical Engines Ltd"])] = None,
+    message: Annotated[
+        Annotated[str, Text("custom_field_value")] | None, Form(examples=["Please call me about pricing"])
+    ] = None,
     submission_id: Annotated[
-        str | None, Form(description="Set by the form to make resubmits safe", examples=["3f6c1a2e-submit-1"])
+        HeaderText | None, Form(description="Set by the form to make resubmits safe", examples=["3f6c1a2e-submit-1"])
     ] = None,
 ) -> CommandAccepted:
     details = validated(
@@ -41,11 +54,8 @@ def submit(
             custom_fields={"form_id": form_id, "message": message},
         )
     )
-    key = (
-        submission_id
-        or hashlib.sha256(
-            "\x1f".join([form_id, name, email or "", phone or "", company or "", message or ""]).encode()
-        ).hexdigest()
-    )
-    meta = EventMeta(actor=f"form:{form_id}", channel=Channel.API, command_id=f"form:{form_id}/{key}")
+    contents = "\x1f".join([name, email or "", phone or "", company or "", message or ""])
+    key = submission_id or hashlib.sha256(contents.encode()).hexdigest()
+    actor = f"form:{form_id}"
+    meta = EventMeta(actor=actor, channel=Channel.API, command_id=scoped_command_id(actor, key))
     return accepted(service.capture_lead(details=details, meta=meta))

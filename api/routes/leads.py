@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
 from functools import partial
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from api import links
 from api.auth import Permission as P
 from api.auth import Role
 from api.command_models import TransferBody
-from api.deps import BackendDep, CommandDep, PrincipalDep, ServiceDep
+from api.deps import (
+    MAX_POSITION,
+    MAX_VERSION,
+    BackendDep,
+    CommandDep,
+    Moment,
+    PrincipalDep,
+    ServiceDep,
+    as_utc,
+)
 from api.models import (
     CommandAccepted,
     HistoryEntry,
@@ -29,7 +39,8 @@ from api.routes.commands import accepted
 from domain.base import DomainEvent
 from domain.contract.envelope import envelope_of
 from domain.duplicates import OnDuplicate, screen
-from domain.errors import InvalidCommand
+from domain.errors import NotFound
+from domain.limits import TRUSTED
 from domain.values import LeadDetails
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
@@ -38,7 +49,12 @@ from projections.lead_queries import merge_filters
 router = APIRouter(prefix="/leads", tags=["leads"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CommandAccepted)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CommandAccepted,
+    responses={201: {"links": links.AFTER_CAPTURE}},
+)
 def create_lead(
     body: LeadCreate,
     cmd: CommandDep,
@@ -61,37 +77,45 @@ def create_lead(
 AfterQuery = Annotated[
     int | None,
     Query(
-        ge=0, description="Read your writes: wait until the view includes this log position (a command's `position`)"
+        ge=0,
+        le=MAX_POSITION,
+        description="Read your writes: wait until the view includes this log position (a command's `position`)",
     ),
 ]
 
 
-def read_after(backend: BackendDep, response: Response, after: int | None, projection: str = LeadList.name) -> None:
-    """Wait (bounded) for the projection to reach ``after``; say in a header whether it did."""
-    if after is not None:
-        caught_up = backend.wait_until_projected(projection, after, backend.config.read_wait_s)
-        response.headers["X-Read-Consistent"] = "true" if caught_up else "false"
+def read_after(projection: str) -> Callable[..., Awaitable[None]]:
+    """A dependency that waits (bounded, asynchronously: no worker thread is parked) for the
+    projection to reach ``?after=``, and says in a header whether it did."""
+
+    async def wait(backend: BackendDep, response: Response, after: AfterQuery = None) -> None:
+        if after is not None:
+            caught_up = await backend.wait_until_projected(projection, after, backend.config.read_wait_s)
+            response.headers["X-Read-Consistent"] = "true" if caught_up else "false"
+
+    return wait
+
+
+ListAfter = Annotated[None, Depends(read_after(LeadList.name))]
+DetailAfter = Annotated[None, Depends(read_after(LeadDetail.name))]
 
 
 @router.get("", response_model=LeadPage)
 def list_leads(
     backend: BackendDep,
     principal: PrincipalDep,
-    response: Response,
     query: Annotated[ListQuery, Query()],
-    after: AfterQuery = None,
+    _: ListAfter,
 ) -> LeadPage:
     """Filter, search, sort and page through leads (keyset pagination: pass `next` back as `cursor`).
     `view` picks a system view; reps only ever see the leads they own."""
     principal.require(P.VIEW)
-    read_after(backend, response, after)
     queries = backend.queries
     base = query.to_filter()
     if query.saved is not None:
         views = dict(queries.saved_views(principal.user))
         if query.saved not in views:
-            saved = ", ".join(views) or "none"
-            raise InvalidCommand(f"you have no saved view {query.saved!r}; saved: {saved}", field="saved")
+            raise NotFound("saved view", repr(query.saved))
         base = merge_filters(LeadFilters.model_validate(views[query.saved]).to_filter(), base)
     if query.view is not None:
         base = merge_filters(queries.system_view(query.view.value, user=principal.user), base)
@@ -117,15 +141,18 @@ def transfer(body: TransferBody, cmd: CommandDep, backend: BackendDep) -> Transf
     return TransferResult(transferred=moved)
 
 
-@router.get("/{lead_id}", response_model=LeadDetailPublic | LeadState)
+@router.get("/{lead_id:uuid}", response_model=LeadDetailPublic | LeadState)
 def get_lead(
     lead_id: UUID,
     backend: BackendDep,
     principal: PrincipalDep,
-    response: Response,
-    after: AfterQuery = None,
-    as_of: Annotated[datetime | None, Query(description="Rebuild the lead as it was at this instant")] = None,
-    version: Annotated[int | None, Query(ge=1, description="Rebuild the lead as it was at this version")] = None,
+    _: DetailAfter,
+    as_of: Annotated[
+        Moment | None, Query(description="Rebuild the lead as it was at this instant (UTC if no offset is given)")
+    ] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_VERSION, description="Rebuild the lead as it was at this version")
+    ] = None,
 ) -> LeadDetailPublic | LeadState:
     """The projected lead document; with ``as_of`` or ``version``, the lead rebuilt from its events."""
     service = backend.service
@@ -133,13 +160,12 @@ def get_lead(
     if as_of is not None or version is not None:
         principal.require(P.REPLAY)
         if as_of is not None:
-            return LeadState.of(service.lead_as_of(lead_id, as_of if as_of.tzinfo else as_of.astimezone()))
+            return LeadState.of(service.lead_as_of(lead_id, as_utc(as_of)))
         return LeadState.of(service.get_lead(lead_id, version=version))
-    read_after(backend, response, after, LeadDetail.name)
-    return LeadDetailPublic.model_validate(backend.queries.lead_document(lead_id))
+    return LeadDetailPublic.model_validate(backend.queries.lead_document(lead_id), context=TRUSTED)
 
 
-@router.get("/{lead_id}/history", response_model=list[HistoryEntry])
+@router.get("/{lead_id:uuid}/history", response_model=list[HistoryEntry])
 def history(lead_id: UUID, service: ServiceDep, principal: PrincipalDep) -> list[HistoryEntry]:
     """Every event of the lead: type, version, time, who, why (command and cause), payload."""
     principal.require(P.REPLAY)

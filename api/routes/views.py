@@ -8,7 +8,7 @@ from api.auth import Permission as P
 from api.deps import PrincipalDep, QueriesDep
 from api.models import SavedView
 from api.query_models import LeadFilters, SystemView
-from domain.errors import InvalidCommand
+from domain.errors import InvalidCommand, NotFound
 
 router = APIRouter(prefix="/views", tags=["views"])
 
@@ -37,5 +37,5 @@ def save_view(name: str, body: LeadFilters, queries: QueriesDep, principal: Prin
 def delete_view(name: str, queries: QueriesDep, principal: PrincipalDep) -> Response:
     principal.require(P.VIEW)
     if not queries.delete_view(principal.user, name):
-        raise InvalidCommand(f"you have no saved view {name!r}", field="name")
+        raise NotFound("saved view", repr(name))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

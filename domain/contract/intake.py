@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.limits import LongText, Name, ShortText
 from domain.values import DisqualifyReason, LeadDetails, SignalKind
 
 
@@ -31,26 +32,26 @@ class OnLead(IntakeMessage):
 
 class RecordSignal(OnLead):
     kind: SignalKind
-    detail: str | None = None
+    detail: LongText | None = None
     occurred_at: datetime | None = Field(default=None, description="Defaults to the message's ce_time")
 
 
 class AssignLead(OnLead):
-    owner: str = Field(min_length=1)
+    owner: Name = Field(min_length=1)
 
 
 class ContactLead(OnLead):
-    via: str = Field(min_length=1)
+    via: ShortText = Field(min_length=1)
 
 
 class NurtureLead(OnLead):
-    reason: str | None = None
+    reason: LongText | None = None
     follow_up_on: date | None = None
 
 
 class DisqualifyLead(OnLead):
     reason: DisqualifyReason
-    text: str | None = None
+    text: LongText | None = None
 
 
 MESSAGES: dict[str, type[BaseModel]] = {

@@ -255,7 +255,7 @@ def test_attachments_are_stored_once_by_content_and_limited_in_size(api: TestCli
     with engine.db.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {engine.settings.event_schema}.attachment_blobs")
         assert cur.fetchone() == (1,)
-    big = b"x" * (engine.settings.max_upload_bytes + 1)
+    big = b"x" * (engine.settings.limits.attachment_bytes + 1)
     refused = api.post(f"/leads/{lead}/attachments", files={"file": ("big.bin", big, "application/octet-stream")})
     assert refused.status_code == 413
 

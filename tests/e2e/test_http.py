@@ -84,7 +84,8 @@ def test_the_same_idempotency_key_creates_one_lead(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"contact_name": "Ann"}, "body"),
+        ({"contact_name": "Ann"}, "email"),  # neither an email nor a phone: reported at email
+        ({"contact_name": "Ann", "address": {"postal_code": "p" * 201}}, "address.postal_code"),
         ({"contact_name": "Ann", "email": "nope"}, "email"),
         ({"contact_name": "Ann", "email": "a@example.com", "source": "tv"}, "source"),
         ({"email": "a@example.com"}, "contact_name"),

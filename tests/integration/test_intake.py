@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 
+from domain import limits
 from domain.contract.envelope import LEAD_TOPICS
 from infra.kafka_dlq import list_dead_letters
 from infra.runtime import Engine
@@ -160,3 +161,43 @@ def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(
     wait_for(lambda: intake.service.get_lead(uuid.UUID(lead_id)).owner == "rep-9", what="the replayed assignment")
     again = subprocess.run([LEADS, "dlq", "replay"], env=env, capture_output=True, text=True, timeout=60, check=True)
     assert "replayed 0 dead letters" in again.stdout
+
+
+def hostile_messages(lead: str) -> list[tuple[str, tuple[bytes, list[Any]]]]:
+    capture = "lead.intake.capture.v1"
+    ada = {"contact_name": "Ada", "email": "ada@example.com"}
+    return [
+        (lead, ce(capture, ada | {"lead_id": lead, "custom_fields": {"m": "x" * 700_000}})),
+        (lead, ce(capture, ada | {"contact_name": "c" * 10_000})),
+        (lead, ce(capture, b'{"contact_name": "Ada \\ud800", "email": "a@example.com"}')),
+        (lead, ce(capture, ada | {"contact_name": "Nul\u0000"})),
+        (lead, ce(capture, ada | {"company_size": 2**70})),
+        (lead, ce("lead.intake.assign.v1", {"lead_id": lead, "owner": "rep"}, source="s" * 5_000)),
+    ]
+
+
+def test_each_hostile_message_is_dead_lettered_with_its_reason_and_the_next_one_applied(
+    intake: Engine, producer: KafkaProducer
+) -> None:
+    s = intake.settings
+    messages: list[tuple[str, tuple[bytes, list[Any]]]] = []
+    after_each: list[uuid.UUID] = []
+    for i, message in enumerate(hostile_messages(str(uuid.uuid4()))):
+        messages.append(message)
+        lead = str(uuid.uuid4())
+        after_each.append(uuid.UUID(lead))
+        data = {"lead_id": lead, "contact_name": f"Next {i}", "email": f"next{i}@example.com"}
+        messages.append((lead, ce("lead.intake.capture.v1", data)))
+    send(producer, s, messages)
+    wait_for(lambda: intake_done(s, len(messages)), timeout=60, what="intake to commit every message")
+    dead = list_dead_letters(bootstrap_servers=s.kafka_bootstrap_servers, dlq_topic=s.dlq_topic)
+    reasons = [(d["stage"], d["reason"]) for d in dead]
+    assert len(reasons) == 6, reasons
+    assert reasons[0][0] == "limit" and str(limits.current().intake_message_bytes) in reasons[0][1], reasons
+    assert reasons[1][0] == "validate" and reasons[1][1].startswith("contact_name:") and "200" in reasons[1][1]
+    assert reasons[2][0] == "parse" and "surrogate" in reasons[2][1] and "column 23" in reasons[2][1]
+    assert reasons[3][0] == "validate" and "NUL" in reasons[3][1]
+    assert reasons[4][0] == "validate" and reasons[4][1].startswith("company_size:")
+    assert reasons[5][0] == "validate" and "ce_source" in reasons[5][1]
+    for lead_id in after_each:
+        assert intake.service.get_lead(lead_id).details.email

@@ -59,7 +59,8 @@ def test_a_restarted_consumer_resumes_and_applies_nothing_twice(settings: Settin
     second.close()
 
 
-def test_a_poison_event_halts_the_projection_naming_the_lead_and_version(engine: Engine) -> None:
+def test_where_configured_a_poison_event_halts_the_projection_naming_the_lead_and_version(settings: Settings) -> None:
+    engine = Engine.open(settings.model_copy(update={"poison_policy": "halt"}))
     lead = insert_poison(engine)
     runner = engine.consumer("lead_list")
     engine.workers.append(runner)
@@ -70,6 +71,7 @@ def test_a_poison_event_halts_the_projection_naming_the_lead_and_version(engine:
     assert report["status"] == "degraded"
     assert report["components"]["consumers"]["lead_list_v2"]["status"].startswith(f"halted at lead {lead} version 2")
     assert lead_rows(engine)[str(lead)]["version"] == 1, "the events before the poison one are kept"
+    engine.close()
 
 
 def test_stop_finishes_cleanly_between_batches(engine: Engine) -> None:
@@ -95,8 +97,10 @@ def insert_poison(engine: Engine) -> UUID:
     return lead
 
 
-def test_where_configured_a_poison_event_is_quarantined_and_the_projection_goes_on(settings: Settings) -> None:
-    engine = Engine.open(settings.model_copy(update={"poison_policy": "quarantine"}))
+def test_by_default_a_poison_event_is_quarantined_the_projection_goes_on_and_health_names_it(
+    settings: Settings,
+) -> None:
+    engine = Engine.open(settings)
     try:
         lead = insert_poison(engine)
         later = engine.service.capture_lead(details=LeadDetails(contact_name="Bo", email="b@example.com"), meta=META)
@@ -110,8 +114,10 @@ def test_where_configured_a_poison_event_is_quarantined_and_the_projection_goes_
             )
             ((q_lead, q_version, q_type, q_reason),) = cur.fetchall()
         assert (q_lead, q_version, q_type) == (lead, 2, "lead.details_updated.v1") and "null value" in q_reason
-        consumers = health(engine)["components"]["consumers"]
+        report = health(engine)
+        consumers = report["components"]["consumers"]
         assert consumers["lead_list_v2"]["quarantined"] == 1 and consumers["lead_list_v2"]["status"] == "running"
+        assert report["status"] == "degraded" and "lead_list_v2 quarantined 1 event(s)" in report["problems"]
         assert quarantined_payloads(engine) == [True]
         erasure = {"timestamp": "2026-11-02T00:00:00+00:00", "meta": {"actor": "admin"}, "request": None}
         engine.service.recorder.insert_events(

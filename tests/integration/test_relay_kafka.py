@@ -210,10 +210,14 @@ def test_an_existing_events_topic_that_would_drop_history_is_reported_not_used(k
         ensure_topics(kafka_settings)
 
 
-def test_an_undecodable_message_on_the_events_topic_halts_the_consumer_naming_where_it_is(kafka_engine: Engine) -> None:
+def test_where_configured_an_undecodable_message_halts_the_consumer_naming_where_it_is(
+    kafka_settings: Settings,
+) -> None:
     from kafka import KafkaProducer
 
     from infra.health import health
+
+    kafka_engine = Engine.open(kafka_settings.model_copy(update={"poison_policy": "halt"}))
 
     producer = KafkaProducer(bootstrap_servers=kafka_engine.settings.kafka_bootstrap_servers)
     producer.send(
@@ -232,6 +236,7 @@ def test_an_undecodable_message_on_the_events_topic_halts_the_consumer_naming_wh
     expected = f"halted at {kafka_engine.settings.events_topic}/0@0: missing header ce_id"
     assert runner.status == expected
     assert health(kafka_engine)["components"]["consumers"]["lead_list_v2"]["status"] == expected
+    kafka_engine.close()
 
 
 def test_relay_marks_turn_a_log_position_into_the_offsets_that_cover_it(kafka_engine: Engine) -> None:
