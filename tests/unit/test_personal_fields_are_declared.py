@@ -4,10 +4,12 @@ about them; never what reports count (company, industry, country, region)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.lead_events import DuplicateAbsorbed, LeadCaptured, whole_lead_personal
 from domain.values import ERASED
 
-DETAILS = {
+DETAILS: dict[str, Any] = {
     "contact_name": ERASED,
     "email": None,
     "phone": None,
