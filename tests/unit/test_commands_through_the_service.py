@@ -14,6 +14,7 @@ import pytest
 from domain.command_handling import CommandResult
 from domain.errors import IllegalTransition, InvalidCommand, NotFound, VersionConflict
 from domain.lead import Lead
+from domain.lead_events import Assigned, Nurtured
 from domain.records import Note, ScoreBreakdown, Signal
 from domain.service import LeadService
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus, SignalKind
@@ -332,17 +333,38 @@ def test_a_transfer_assigns_each_lead_once_per_command_id_and_stops_at_a_refused
     with pytest.raises(IllegalTransition):
         service.transfer(lead_ids=leads, to_owner="rep-9", meta=meta("move-1"), check=check)
     assert [service.get_lead(lead).owner for lead in leads] == ["rep-9", "rep-9", None]
-    moved = service.transfer(lead_ids=leads[:2], to_owner="rep-9", meta=meta("move-1"), check=lambda lead: None)
-    assert moved == leads[:2]
-    assert [service.get_lead(lead).version for lead in leads[:2]] == [2, 2], "the same command id moved them once"
-    service.transfer(lead_ids=leads[:1], to_owner="rep-3", meta=meta("move-2"), check=lambda lead: None)
-    assert service.get_lead(leads[0]).owner == "rep-3"
+    service.assign(lead_id=leads[0], owner="rep-3", meta=meta())
+    moved = service.transfer(lead_ids=leads, to_owner="rep-9", meta=meta("move-1"), check=lambda lead: None)
+    assert moved == leads
+    assert [service.get_lead(lead).owner for lead in leads] == ["rep-3", "rep-9", "rep-9"], "moved once per id"
 
 
-def test_a_transfer_without_a_command_id_moves_every_lead(service: LeadService) -> None:
+def test_a_transfer_without_a_command_id_moves_every_lead_each_time(service: LeadService) -> None:
     leads = [new(service) for _ in range(2)]
     assert service.transfer(lead_ids=leads, to_owner="rep-9", meta=meta(), check=lambda lead: None) == leads
+    service.assign(lead_id=leads[0], owner="rep-3", meta=meta())
+    service.transfer(lead_ids=leads, to_owner="rep-9", meta=meta(), check=lambda lead: None)
     assert [service.get_lead(lead).owner for lead in leads] == ["rep-9", "rep-9"]
+
+
+def test_nurturing_through_the_service_keeps_the_follow_up_date(service: LeadService) -> None:
+    lead = new(service)
+    service.nurture(lead_id=lead, reason=None, follow_up_on=FOLLOW_UP, meta=meta())
+    nurtured = service.history(lead)[-1]
+    assert isinstance(nurtured, Nurtured) and (nurtured.follow_up_on, nurtured.reason) == (FOLLOW_UP, None)
+
+
+def test_a_reassignment_records_the_previous_owner(service: LeadService) -> None:
+    lead = new(service)
+    service.assign(lead_id=lead, owner="rep-2", meta=meta())
+    service.assign(lead_id=lead, owner="rep-3", meta=meta())
+    first, second = service.history(lead)[1:]
+    assert isinstance(first, Assigned) and isinstance(second, Assigned)
+    assert [(first.owner, first.previous_owner), (second.owner, second.previous_owner)] == [
+        ("rep-2", None),
+        ("rep-3", "rep-2"),
+    ]
+    assert service.get_lead(lead).followers == {"rep-2", "rep-3"}
 
 
 def test_the_account_and_contact_of_a_lead_are_its_conversions_or_the_ones_it_was_linked_to(

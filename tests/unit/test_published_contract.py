@@ -18,23 +18,19 @@ PUBLISHED = [m for m, t in TYPES.items() if not t.startswith("lead.intake.")]
 INTAKE = [m for m, t in TYPES.items() if t.startswith("lead.intake.")]
 
 
-@pytest.fixture(scope="module")
-def doc() -> dict[str, Any]:
-    return asyncapi("acme.")
-
-
-def test_the_document_describes_cloudevents_over_kafka_in_json(doc: dict[str, Any]) -> None:
+def test_the_document_describes_cloudevents_over_kafka_in_json() -> None:
+    doc = asyncapi("acme.")
     assert doc["info"] == {
         "title": "Lead lifecycle engine events",
         "version": "1",
         "description": "CloudEvents 1.0 over Kafka (binary mode): ce_* headers, JSON payloads.",
     }
     assert doc["defaultContentType"] == "application/json"
+    assert asyncapi()["channels"]["leadEvents"]["address"] == "leads.lead-events", "the default topic prefix"
 
 
-def test_the_engine_sends_every_event_type_on_lead_events_and_receives_intake_on_lead_intake(
-    doc: dict[str, Any],
-) -> None:
+def test_the_engine_sends_every_event_type_on_lead_events_and_receives_intake_on_lead_intake() -> None:
+    doc = asyncapi("acme.")
     assert doc["channels"] == {
         "leadEvents": {
             "address": "acme.lead-events",
@@ -60,7 +56,8 @@ def test_the_engine_sends_every_event_type_on_lead_events_and_receives_intake_on
     assert TYPES["lead_qualified_v1"] == "lead.qualified.v1" and "lead_intake_capture_v1" in INTAKE
 
 
-def test_every_message_is_named_by_its_type_with_json_payload_and_cloudevents_headers(doc: dict[str, Any]) -> None:
+def test_every_message_is_named_by_its_type_with_json_payload_and_cloudevents_headers() -> None:
+    doc = asyncapi("acme.")
     messages = doc["components"]["messages"]
     assert list(messages) == PUBLISHED + INTAKE
     headers = {"type": "object", "properties": {h: {"type": "string", "description": d} for h, d in CE_HEADERS}}
@@ -73,7 +70,8 @@ def test_every_message_is_named_by_its_type_with_json_payload_and_cloudevents_he
     assert {"ce_id", "ce_type", "ce_subject", "ce_leadversion"} <= set(headers["properties"])
 
 
-def test_a_messages_summary_is_the_first_line_of_its_description(doc: dict[str, Any]) -> None:
+def test_a_messages_summary_is_the_first_line_of_its_description() -> None:
+    doc = asyncapi("acme.")
     messages = doc["components"]["messages"]
     absorbed = messages["lead_duplicate_absorbed_v1"]
     assert absorbed["summary"] == "On the master: which lead, which of its fields won, and the children re-linked here."
@@ -81,7 +79,8 @@ def test_a_messages_summary_is_the_first_line_of_its_description(doc: dict[str, 
     assert messages["lead_assigned_v1"]["summary"] == "", "no description, no summary"
 
 
-def test_shared_definitions_are_components_every_payload_refers_to(doc: dict[str, Any]) -> None:
+def test_shared_definitions_are_components_every_payload_refers_to() -> None:
+    doc = asyncapi("acme.")
     schemas = doc["components"]["schemas"]
     assert {"EventMeta", "LeadDetails", "Address", "DisqualifyReason"} <= set(schemas)
     captured = doc["components"]["messages"]["lead_captured_v1"]["payload"]
