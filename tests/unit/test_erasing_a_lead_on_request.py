@@ -3,6 +3,7 @@ lead's key destroyed, with the key of the contact its conversion made, and its f
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from uuid import UUID
 
@@ -48,8 +49,9 @@ def erase(service: StoredLeadService, files: Files, lead: UUID, expected_version
 
 
 def test_erasing_a_lead_records_the_request_destroys_its_key_and_releases_its_files(
-    service: StoredLeadService,
+    service: StoredLeadService, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="domain.erasure")
     lead, files = worked_lead(service), Files()
     version = service.get_lead(lead).version
     assert erase(service, files, lead, expected_version=version) == (version + 1, version + 1)
@@ -57,6 +59,7 @@ def test_erasing_a_lead_records_the_request_destroys_its_key_and_releases_its_fi
     assert isinstance(erased, PersonalDataErased) and (erased.request, erased.contact_id) == ("DSR-3", None)
     assert service.keys.key_for_reading(lead) is None
     assert files.released == [(lead, ["a" * 64], [], None)]
+    assert caplog.messages == [f"erased the personal data of lead {lead} (1 files deleted)"]
 
 
 def test_erasing_a_converted_lead_destroys_the_key_of_the_contact_its_conversion_made(

@@ -16,7 +16,7 @@ from domain.contract.cloudevents import ContractError, from_kafka, to_kafka
 from domain.contract.envelope import Envelope, envelope_of, event_id
 from domain.contract.notifications import headers as notification_headers
 from domain.contract.notifications import message as notification_message
-from domain.values import DisqualifyReason
+from domain.values import ERASED, DisqualifyReason
 from infra.event_store import StoredEventLog, StoredLeadService
 from tests.unit.test_commands_through_the_service import new
 from tests.unit.test_erasure import PERSON, SECRETS
@@ -64,6 +64,32 @@ def test_an_event_read_back_from_kafka_is_the_event_the_log_holds(service: Store
     read = [from_kafka(headers, value, service.personal) for _, value, headers in wire]
     assert read == opened
     assert read[0].lead_id == lead and read[0].payload["details"]["contact_name"] == PERSON.contact_name
+
+
+def test_an_erased_leads_message_reads_with_its_personal_fields_erased(service: StoredLeadService) -> None:
+    lead = worked(service)
+    sealed, _ = published(service)
+    service.keys.erase([lead])
+    _, value, headers = to_kafka(sealed[0])
+    details = from_kafka(headers, value, service.personal).payload["details"]
+    assert (details["contact_name"], details["email"], details["company"]) == (ERASED, None, PERSON.company)
+
+
+def test_a_batch_reads_its_messages_with_the_keys_fetched_for_it(service: StoredLeadService) -> None:
+    """A consumer fetches the keys of a whole batch at once; a key erased after that fetch still
+    opens the batch's messages, and one erased before it does not, whatever the store says now."""
+    lead = worked(service)
+    sealed, _ = published(service)
+    _, value, headers = to_kafka(sealed[0])
+    fetched = service.keys.keys_for_reading([lead])
+    service.keys.erase([lead])
+    assert from_kafka(headers, value, service.personal, fetched).payload["details"]["email"] == PERSON.email
+    assert from_kafka(headers, value, service.personal, {lead: None}).payload["details"]["email"] is None
+
+
+def test_a_header_that_is_not_utf_8_does_not_stop_a_message_being_read() -> None:
+    read = from_kafka([*message(), ("traceparent", b"\xff\xfe")], b"{}", NoSealedFields())
+    assert (read.lead_id, read.version) == (LEAD, 4)
 
 
 def test_a_message_is_keyed_by_its_lead_and_carries_cloudevents_headers(service: StoredLeadService) -> None:
