@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 SCALE ?= small
 
-.PHONY: run test bench install kafka-up kafka-down
+.PHONY: run test bench install mutate kafka-up kafka-down
 
 $(BIN)/leads: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: install
 
 bench: install
 	bash infra/scripts/bench.sh --scale $(SCALE)
+
+# Mutation testing of domain/ (docs/mutation.md): minutes, so not part of `make test` or CI.
+# One worker by default (MUTATE_JOBS=2 on a machine of your own); fails below MUTATE_MIN percent.
+mutate: install
+	bash infra/scripts/mutate.sh
 
 kafka-up:
 	infra/kafka/kafka.sh up

@@ -124,7 +124,7 @@ class CommandApplication(Application[UUID]):
             except VersionConflict:
                 if expected_version is not None or attempt == SAVE_ATTEMPTS - 1:
                     raise
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable")  # pragma: no mutate: the loop above always returns or raises
 
     def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None, *, version: int | None = None) -> A:
         uow = self._uow if version is None else None
