@@ -394,7 +394,7 @@ def test_an_unknown_lead_is_not_found_naming_the_lead(service: LeadService, read
     unknown = uuid4()
     with pytest.raises(NotFound) as missing:
         read(service, unknown)
-    assert (missing.value.kind, missing.value.aggregate_id) == ("lead", unknown)
+    assert (missing.value.kind, missing.value.key) == ("lead", unknown)
     assert str(missing.value) == f"lead {unknown} not found"
 
 
@@ -403,7 +403,7 @@ def test_a_lead_before_its_capture_is_not_found_naming_the_lead(service: LeadSer
     captured_at = service.history(lead)[0].timestamp
     with pytest.raises(NotFound) as missing:
         service.lead_as_of(lead, captured_at.replace(year=captured_at.year - 1))
-    assert (missing.value.kind, missing.value.aggregate_id) == ("lead", lead)
+    assert (missing.value.kind, missing.value.key) == ("lead", lead)
 
 
 def test_an_account_id_is_not_a_lead(service: LeadService) -> None:
@@ -412,5 +412,5 @@ def test_an_account_id_is_not_a_lead(service: LeadService) -> None:
     account = service.convert(lead_id=lead, terms=TERMS, meta=meta()).created["account_id"]
     with pytest.raises(NotFound) as missing:
         service.get_lead(account)
-    assert (missing.value.kind, missing.value.aggregate_id) == ("lead", account)
+    assert (missing.value.kind, missing.value.key) == ("lead", account)
     assert str(missing.value) == f"lead {account} not found"

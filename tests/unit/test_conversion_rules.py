@@ -96,7 +96,7 @@ def test_converting_into_an_account_or_contact_that_does_not_exist_is_refused(
     lead, unknown = qualified(service), uuid4()
     with pytest.raises(NotFound) as missing:
         service.convert(lead_id=lead, terms=TERMS, meta=meta(), **{argument: unknown})  # type: ignore[arg-type]
-    assert (missing.value.kind, missing.value.aggregate_id) == (kind, unknown)
+    assert (missing.value.kind, missing.value.key) == (kind, unknown)
     assert service.get_lead(lead).status is LeadStatus.QUALIFIED
 
 
