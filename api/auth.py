@@ -1,87 +1,25 @@
-"""Who is calling and what they may do: bearer tokens (JWT, HS256, signed with the configured
-key) carrying a user, a role and, for managers, the team they manage.
-
-Roles and permissions follow the product brief: reps see and change their own leads and the
-ones they follow, managers their team's, auditors read and replay, integrations create and
-change through the API like a service account.
-"""
+"""Who is calling: bearer tokens (JWT, HS256, signed with the configured key) carrying a user, a
+role and, for managers, the users of their team. What each role may do is the domain's one
+table (``domain.access``); routes declare the action they need with :func:`permission`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from typing import Annotated, Any
 
 import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from domain.lead import Lead
+from domain.access import Action, Principal, Role
 
+__all__ = ["Action", "Principal", "Role", "Unauthenticated", "issue_token", "permission", "principal_from"]
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    MANAGER = "manager"
-    REP = "rep"
-    AUDITOR = "auditor"
-    INTEGRATION = "integration"
-
-
-class Permission(StrEnum):
-    VIEW = "view"
-    CREATE = "create"
-    EDIT = "edit"
-    ARCHIVE = "archive"
-    EXPORT = "export"
-    REPLAY = "replay"
-    ERASE = "erase"
-
-
-P = Permission
-MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(P),
-    Role.MANAGER: frozenset({P.VIEW, P.CREATE, P.EDIT, P.ARCHIVE, P.EXPORT, P.REPLAY}),
-    Role.REP: frozenset({P.VIEW, P.CREATE, P.EDIT}),
-    Role.AUDITOR: frozenset({P.VIEW, P.EXPORT, P.REPLAY}),
-    Role.INTEGRATION: frozenset({P.VIEW, P.CREATE, P.EDIT}),
-}
+bearer = HTTPBearer(auto_error=False, description="JWT from `leads token`")
 
 
 class Unauthenticated(Exception):
     """No token, or one that is invalid or expired."""
-
-
-class Forbidden(Exception):
-    """The caller's role or scope does not allow this."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    user: str
-    role: Role
-    team: frozenset[str] = field(default_factory=frozenset)
-
-    def require(self, permission: Permission) -> None:
-        if permission not in MATRIX[self.role]:
-            raise Forbidden(f"role {self.role} may not {permission}")
-
-    def may_touch(self, lead: Lead) -> bool:
-        """Reps: their own leads, the ones they follow or captured unassigned; managers: also
-        their team's and unassigned ones; everyone else: all leads."""
-        if self.role is Role.REP:
-            return self.user in (lead.owner, *lead.followers) or (lead.owner is None and lead.captured_by == self.user)
-        if self.role is Role.MANAGER:
-            return (
-                lead.owner is None or lead.owner == self.user or lead.owner in self.team or self.user in lead.followers
-            )
-        return True
-
-    def require_lead(self, permission: Permission, load: Callable[[], Lead]) -> None:
-        """Check the role, then (only for roles limited to some leads) load the lead to check its scope."""
-        self.require(permission)
-        if self.role in (Role.REP, Role.MANAGER):
-            lead = load()
-            if not self.may_touch(lead):
-                raise Forbidden(f"lead {lead.id} is outside what {self.user} ({self.role}) may {permission}")
 
 
 def issue_token(*, key: str, user: str, role: Role, team: list[str] | None = None, hours: int = 12) -> str:
@@ -96,3 +34,27 @@ def principal_from(token: str, *, key: str) -> Principal:
         return Principal(user=str(claims["sub"]), role=Role(claims["role"]), team=frozenset(claims.get("team") or []))
     except (jwt.PyJWTError, ValueError) as e:
         raise Unauthenticated(f"invalid bearer token: {e}") from None
+
+
+def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("send a bearer token (Authorization: Bearer ...); `leads token` issues one")
+    return principal_from(credentials.credentials, key=request.app.state.backend.config.signing_key)
+
+
+PUBLIC = "public"
+
+
+def permission(action: Action | None) -> dict[str, Any]:
+    """Keyword arguments of a route: the action it needs, checked against the caller's role before
+    anything else is read (403), and shown in the OpenAPI document as ``x-permission``, from which
+    the role tests derive every case. ``None``: a public route (forms, health)."""
+    if action is None:
+        return {"openapi_extra": {"x-permission": PUBLIC}}
+
+    def role_may(principal: Annotated[Principal, Depends(get_principal)]) -> None:
+        principal.require(action)
+
+    return {"openapi_extra": {"x-permission": action.value}, "dependencies": [Depends(role_may)]}

@@ -63,6 +63,9 @@ class AssignBody(Body):
 class TransferBody(Body):
     from_owner: NonBlankName = Field(examples=["rep-leaving"])
     to_owner: NonBlankName = Field(examples=["rep-7"])
+    lead_ids: Ids | None = Field(
+        default=None, description="Only these leads (each still moves only if from_owner owns it); default: all open"
+    )
 
 
 class ContactBody(Body):
@@ -122,5 +125,11 @@ class ConvertBody(Body):
     expected_close: date
     stage: NonBlankShort = "prospecting"
     probability: int = Field(ge=0, le=100, examples=[40])
-    account_id: UUID | None = Field(default=None, description="Attach to this existing account")
-    contact_id: UUID | None = Field(default=None, description="Attach to this existing contact")
+    account_id: UUID | None = Field(
+        default=None, description="Attach to this existing account (default: the company's, if it has one)"
+    )
+    contact_id: UUID | None = Field(
+        default=None, description="Attach to this existing contact (default: the person's, found by email)"
+    )
+    new_account: bool = Field(default=False, description="Make a new account even if the company has one")
+    new_contact: bool = Field(default=False, description="Make a new contact even if the person has one")

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import Depends, Header, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 
-from api.auth import Permission, Principal, Unauthenticated, principal_from
+from api.auth import get_principal
 from api.context import Backend
+from domain.access import Action, Principal
 from domain.errors import InvalidCommand
 from domain.limits import HeaderText
 from domain.ports import Blobs
@@ -48,8 +48,6 @@ def as_utc(moment: datetime) -> datetime:
 VERSION_TAG = re.compile(r'(?:W/)?"?([0-9]{1,9})"?')
 """An entity tag holding a lead version (ASCII digits only)."""
 
-bearer = HTTPBearer(auto_error=False, description="JWT from `leads token`")
-
 
 def get_backend(request: Request) -> Backend:
     backend: Backend = request.app.state.backend
@@ -66,14 +64,6 @@ def get_queries(request: Request) -> ReadModels:
 
 def get_blobs(request: Request) -> Blobs:
     return get_backend(request).blobs
-
-
-def get_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
-    if credentials is None:
-        raise Unauthenticated("send a bearer token (Authorization: Bearer ...); `leads token` issues one")
-    return principal_from(credentials.credentials, key=get_backend(request).config.signing_key)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -118,10 +108,11 @@ class CommandContext:
     expected_version: int | None
 
     def on_lead(
-        self, lead_id: UUID, permission: Permission, call: Callable[[LeadService, EventMeta, int | None], CommandResult]
+        self, lead_id: UUID, action: Action, call: Callable[[LeadService, EventMeta, int | None], CommandResult]
     ) -> CommandResult:
-        """Check the caller may act on this lead, then run the command."""
-        self.principal.require_lead(permission, lambda: self.service.get_lead(lead_id))
+        """Check the caller may act on this lead (from its current state, not a read model),
+        then run the command."""
+        self.principal.require_lead(action, self.service.get_lead(lead_id))
         return call(self.service, self.meta, self.expected_version)
 
 

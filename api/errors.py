@@ -17,9 +17,10 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.auth import Forbidden, Unauthenticated
+from api.auth import Unauthenticated
 from api.body_limits import BodyLimits, PayloadTooLarge
 from api.models import DuplicateCandidate
+from domain.access import Forbidden
 from domain.duplicates import PossibleDuplicate
 from domain.errors import (
     ConversionRequirementsUnmet,
@@ -28,6 +29,7 @@ from domain.errors import (
     InvalidCommand,
     LeadErased,
     NotFound,
+    OwnerChanged,
     SubjectErased,
     Unavailable,
     VersionConflict,
@@ -35,6 +37,8 @@ from domain.errors import (
 
 STATUS: list[tuple[type[DomainError], int, str]] = [
     (InvalidCommand, 422, "invalid-command"),
+    (Forbidden, 403, "forbidden"),
+    (OwnerChanged, 409, "owner-changed"),
     (NotFound, 404, "not-found"),
     (VersionConflict, 409, "version-conflict"),
     (IllegalTransition, 409, "illegal-transition"),
@@ -140,10 +144,6 @@ def install(app: FastAPI) -> None:
         response = problem(401, "unauthenticated", "Unauthenticated", str(exc))
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return problem(403, "forbidden", "Forbidden", str(exc))
 
     @app.exception_handler(PossibleDuplicate)
     async def duplicate(_: Request, exc: PossibleDuplicate) -> JSONResponse:

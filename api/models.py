@@ -123,8 +123,22 @@ class HistoryEntry(BaseModel):
     payload: dict[str, Any]
 
 
+class ConversionSuggestion(BaseModel):
+    account_id: UUID | None = Field(description="The company's existing account, if any")
+    contact_id: UUID | None = Field(description="The person's existing contact, if any")
+    matched_on: list[str] = Field(description="account_name, account_domain and/or contact_email")
+
+
+class TransferRefusal(BaseModel):
+    lead_id: UUID
+    reason: str
+
+
 class TransferResult(BaseModel):
+    """Per lead: moved, or refused with the reason (each lead on its own)."""
+
     transferred: list[UUID]
+    refused: list[TransferRefusal] = Field(default_factory=list)
 
 
 class LeadPublic(BaseModel):

@@ -304,7 +304,7 @@ def queries(engine: Engine, client: Any, rows: int, rounds: int) -> tuple[float,
         for f, sort in zip(filters, ["created_at", "created_at", "score"], strict=True):
             LeadQueries(schema=engine.settings.read_schema).find(cur, f, sort=sort, limit=50)
             sql.append(cur.query)
-        Reports(schema=engine.settings.read_schema).sources(cur)
+        Reports(schema=engine.settings.read_schema).sources(cur, scope=None)
         sql.append(cur.query)
 
     def ours() -> None:

@@ -18,11 +18,12 @@ from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from pydantic import ValidationError
 
-from consumers.intake_commands import HANDLERS
+from consumers.intake_commands import HANDLERS, Context
 from consumers.ports import Message, MessageStream, Producer
 from domain import limits
 from domain.command_handling import BatchConflict
 from domain.contract.intake import INTAKE_TYPES, MESSAGES
+from domain.duplicates import Screen
 from domain.errors import DomainError
 from domain.service import LeadService
 from domain.values import Channel, EventMeta, scoped_command_id
@@ -44,7 +45,9 @@ INFRASTRUCTURE = (StoreOperationalError, StoreInterfaceError)
 """Failures of the store, not of a message: the batch is applied again later."""
 
 
-def apply_message(service: LeadService, headers: list[tuple[str, bytes]], value: bytes | None) -> None:
+def apply_message(
+    service: LeadService, headers: list[tuple[str, bytes]], value: bytes | None, screen: Screen | None = None
+) -> None:
     """Decode, validate and apply one intake message, or raise :class:`Rejected`."""
     size = len(value or b"") + sum(len(k) + len(v) for k, v in headers or [])
     most = limits.current().intake_message_bytes
@@ -78,7 +81,7 @@ def apply_message(service: LeadService, headers: list[tuple[str, bytes]], value:
     except ValidationError as e:
         raise Rejected("validate", "header " + first_error(e, "headers").replace("actor", "ce_source", 1)) from None
     try:
-        handler(service, message, meta, time)
+        handler(Context(service, meta, time, screen), message)
     except DomainError as e:
         raise Rejected("domain", f"{type(e).__name__}: {e}") from None
     except ValidationError as e:
@@ -105,7 +108,10 @@ class IntakeConsumer:
         stop: threading.Event,
         idle_wait_s: float,
         batch_size: int,
+        screen: Screen | None = None,
     ) -> None:
+        """``screen``: how captures are checked for duplicates (flagged, never refused)."""
+        self.screen = screen
         self.service = service
         self.stream = stream
         self.producer = producer
@@ -175,7 +181,7 @@ class IntakeConsumer:
         rejected = []
         for m in batch:
             try:
-                apply_message(self.service, list(m.headers), m.value)
+                apply_message(self.service, list(m.headers), m.value, self.screen)
             except Rejected as e:
                 rejected.append((m, e))
             except INFRASTRUCTURE:

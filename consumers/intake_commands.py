@@ -4,29 +4,46 @@ published contract: ``domain.contract.intake``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.command_handling import CommandResult
+from domain.duplicates import Screen
 from domain.records import Signal
 from domain.service import LeadService
 from domain.values import EventMeta, LeadDetails
 
-Handler = Callable[[LeadService, Any, EventMeta, datetime], CommandResult]
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler gets besides the message: the service, the metadata, the message's time,
+    and the duplicate screen (intake never loses a lead: a look-alike is captured and flagged)."""
+
+    service: LeadService
+    meta: EventMeta
+    time: datetime
+    screen: Screen | None
+
+
+Handler = Callable[[Context, Any], CommandResult]
 
 HANDLERS: dict[str, Handler] = {
-    "capture": lambda s, m, meta, _: s.capture_lead(
-        details=LeadDetails.model_validate(m.model_dump(exclude={"lead_id"})), meta=meta, lead_id=m.lead_id
+    "capture": lambda c, m: c.service.capture_lead(
+        details=LeadDetails.model_validate(m.model_dump(exclude={"lead_id"})),
+        meta=c.meta,
+        lead_id=m.lead_id,
+        screen=c.screen,
     ),
-    "signal": lambda s, m, meta, t: s.record_signal(
-        lead_id=m.lead_id, signal=Signal(kind=m.kind, detail=m.detail, occurred_at=m.occurred_at or t), meta=meta
+    "signal": lambda c, m: c.service.record_signal(
+        lead_id=m.lead_id, signal=Signal(kind=m.kind, detail=m.detail, occurred_at=m.occurred_at or c.time), meta=c.meta
     ),
-    "assign": lambda s, m, meta, _: s.assign(lead_id=m.lead_id, owner=m.owner, meta=meta),
-    "contact": lambda s, m, meta, _: s.contact(lead_id=m.lead_id, via=m.via, meta=meta),
-    "qualify": lambda s, m, meta, _: s.qualify(lead_id=m.lead_id, meta=meta),
-    "nurture": lambda s, m, meta, _: s.nurture(
-        lead_id=m.lead_id, reason=m.reason, follow_up_on=m.follow_up_on, meta=meta
+    "assign": lambda c, m: c.service.assign(lead_id=m.lead_id, owner=m.owner, meta=c.meta),
+    "contact": lambda c, m: c.service.contact(lead_id=m.lead_id, via=m.via, meta=c.meta),
+    "qualify": lambda c, m: c.service.qualify(lead_id=m.lead_id, meta=c.meta),
+    "nurture": lambda c, m: c.service.nurture(
+        lead_id=m.lead_id, reason=m.reason, follow_up_on=m.follow_up_on, meta=c.meta
     ),
-    "disqualify": lambda s, m, meta, _: s.disqualify(lead_id=m.lead_id, reason=m.reason, text=m.text, meta=meta),
-    "reopen": lambda s, m, meta, _: s.reopen(lead_id=m.lead_id, meta=meta),
+    "disqualify": lambda c, m: c.service.disqualify(lead_id=m.lead_id, reason=m.reason, text=m.text, meta=c.meta),
+    "reopen": lambda c, m: c.service.reopen(lead_id=m.lead_id, meta=c.meta),
 }

@@ -141,21 +141,86 @@ Links = Callable[[UUID], tuple[UUID | None, UUID | None]]
 """An existing lead's account and contact ids."""
 
 
-def screen(finder: DuplicateFinder, links: Links, choice: OnDuplicate | None) -> Callable[[LeadDetails], LeadDetails]:
-    """A ``screen`` for ``LeadService.capture_lead``: refuse a lead that looks like existing ones
-    (the default), let it through, or link it to the best match's account and contact."""
+@dataclass(frozen=True)
+class Screened:
+    """What a screen lets through: the details to capture, the look-alikes found (the lead is
+    recorded as a possible duplicate of the first), and whether its email and phone must be
+    new (claimed exclusively: the capture fails if another lead holds one)."""
 
-    def check(details: LeadDetails) -> LeadDetails:
-        if choice is OnDuplicate.CREATE:
-            return details
+    details: LeadDetails
+    suspects: tuple[Candidate, ...] = ()
+    exclusive: bool = False
+
+
+Screen = Callable[[LeadDetails], Screened]
+
+
+def screen(finder: DuplicateFinder, links: Links, choice: OnDuplicate | None) -> Screen:
+    """The caller's choice when a new lead looks like existing ones: refuse it (the default; its
+    email and phone are then claimed exclusively, so two racing captures cannot both get in),
+    capture it anyway as a possible duplicate, or link it to the best match's account and
+    contact."""
+
+    def check(details: LeadDetails) -> Screened:
         candidates = finder.candidates(details)
+        if choice is OnDuplicate.CREATE:
+            return Screened(details, tuple(candidates))
         if candidates and choice is OnDuplicate.ASSOCIATE:
-            return associated(details, candidates[0].lead_id, links)
+            return Screened(associated(details, candidates[0].lead_id, links))
         if candidates:
             raise PossibleDuplicate(candidates)
-        return details
+        return Screened(details, exclusive=True)
 
     return check
+
+
+def flag(finder: DuplicateFinder) -> Screen:
+    """Entrances that must never lose a lead (web forms, intake, imports): capture it, flagged as
+    a possible duplicate of what it looks like, for a person to decide."""
+    return lambda details: Screened(details, tuple(finder.candidates(details)))
+
+
+@dataclass(frozen=True)
+class IdentityKey:
+    """What identifies a person across leads: a normalised email or an E.164 phone."""
+
+    kind: str
+    value: str
+
+
+def identity_keys(details: LeadDetails) -> tuple[IdentityKey, ...]:
+    keys = keys_of(details.model_dump(mode="json"))
+    found = [IdentityKey("email", keys["email_key"]), IdentityKey("phone", keys["phone_key"])]
+    return tuple(k for k in found if k.value)
+
+
+class IdentityTaken(DomainError):
+    """Another lead holds this email or phone (a claim made in the same transaction as that
+    lead's events, so no read model's lag can let two leads take it)."""
+
+    def __init__(self, key: IdentityKey, holder: UUID) -> None:
+        super().__init__(f"lead {holder} already has this {key.kind}")
+        self.key = key
+        self.holder = holder
+
+
+class IdentityClaims(Protocol):
+    """Which lead holds which email and phone, kept with the events: claims staged for a save
+    are written in its transaction, or not at all."""
+
+    def holders(self, keys: Iterable[IdentityKey]) -> dict[IdentityKey, UUID]:
+        """The leads holding ``keys`` now (committed claims)."""
+        ...
+
+    def stage(self, lead_id: UUID, keys: Iterable[IdentityKey], *, exclusive: bool) -> None:
+        """Claim ``keys`` for ``lead_id`` in the next save: ``exclusive`` fails that save with
+        :class:`IdentityTaken` if another lead holds one; otherwise a held key stays its holder's."""
+        ...
+
+    def stage_release(self, lead_id: UUID) -> None:
+        """Drop every claim of ``lead_id`` in the next save (it was merged away or erased, or its
+        email or phone changed: it then claims its new ones)."""
+        ...
 
 
 def associated(details: LeadDetails, existing_id: UUID, links: Links) -> LeadDetails:

@@ -77,3 +77,13 @@ class SubjectErased(DomainError):
 class Unavailable(DomainError):
     """The store did not answer in time (a lock or statement timeout) or is unreachable; the
     command or query changed nothing and may be retried."""
+
+
+class OwnerChanged(DomainError):
+    """The lead is no longer owned by the owner the command named."""
+
+    def __init__(self, *, lead_id: UUID, owner: str | None, expected: str) -> None:
+        super().__init__(f"lead {lead_id} is owned by {owner or 'no one'} now, not by {expected}")
+        self.lead_id = lead_id
+        self.owner = owner
+        self.expected = expected

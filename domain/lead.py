@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from domain import lead_events as ev
 from domain import limits
 from domain.base import Aggregate
-from domain.errors import ConversionRequirementsUnmet, InvalidCommand, LeadErased
+from domain.errors import ConversionRequirementsUnmet, InvalidCommand, LeadErased, OwnerChanged
 from domain.lead_state import LeadState
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
@@ -70,6 +70,13 @@ class Lead(Aggregate, LeadState):
             raise InvalidCommand("owner must not be blank", field="owner")
         if owner != self.owner:
             self.trigger_event(ev.Assigned, owner=owner, previous_owner=self.owner, meta=meta)
+
+    def transfer(self, *, from_owner: str, to_owner: str, meta: EventMeta) -> None:
+        """Assign the lead to ``to_owner`` if ``from_owner`` still owns it (a mass transfer works
+        from a list that may be out of date; it must never take a lead from someone else)."""
+        if self.owner != from_owner:
+            raise OwnerChanged(lead_id=self.id, owner=self.owner, expected=from_owner)
+        self.assign(owner=to_owner, meta=meta)
 
     def contact(self, *, via: str, meta: EventMeta) -> None:
         self.check_allowed(C.CONTACT)

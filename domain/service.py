@@ -8,22 +8,38 @@ the environment selects; this module performs no I/O of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from domain.base import DomainEvent
-from domain.command_handling import CommandApplication, CommandResult
-from domain.customers import Account, Contact, Opportunity
-from domain.errors import InvalidCommand, NotFound
+from domain.command_handling import CommandResult
+from domain.conversion import ConvertsLeads
+from domain.duplicates import (
+    Candidate,
+    IdentityTaken,
+    PossibleDuplicate,
+    Screen,
+    Screened,
+    identity_keys,
+)
+from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.lead import Lead
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
+from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
 
 __all__ = ["CommandResult", "LeadService"]
 
 
-class LeadService(CommandApplication):
+@dataclass(frozen=True)
+class TransferOutcome:
+    lead_id: UUID
+    moved: bool
+    reason: str | None = None
+
+
+class LeadService(ConvertsLeads):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
@@ -34,29 +50,49 @@ class LeadService(CommandApplication):
         details: LeadDetails,
         meta: EventMeta,
         lead_id: UUID | None = None,
-        screen: Callable[[LeadDetails], LeadDetails] | None = None,
+        screen: Screen | None = None,
     ) -> CommandResult:
-        """``screen`` runs only for a command not already done (so a repeat with the same
-        idempotency key returns the first result): it may refuse the lead (a suspected
-        duplicate) or return the details to capture instead (linked to an existing account)."""
+        """Capture a lead, screened for duplicates (``domain.duplicates``): ``screen`` runs only
+        for a command not already done (so a repeat with the same idempotency key returns the
+        first result) and may refuse the lead, link it to an existing account, or let it through
+        with the look-alikes it found. A lead let through that looks like another (in the read
+        model, or by the email and phone claims of the write side) is recorded as its possible
+        duplicate; without a screen nothing is checked. Its email and phone are claimed in the same
+        transaction; exclusively when the screen asks, so that of racing captures of one person
+        exactly one gets in."""
         done = self._previous_result("capture", meta)
         if done:
             return done
-        if screen is not None:
-            details = screen(details)
-        lead = Lead.capture(details=details, meta=meta, lead_id=lead_id)
-        return self._save("capture", meta, lead, lead)
+        screened = screen(details) if screen is not None else Screened(details)
+        lead = Lead.capture(details=screened.details, meta=meta, lead_id=lead_id)
+        keys = identity_keys(lead.details)
+        suspect = screened.suspects[0] if screened.suspects else None
+        if suspect is None and screen is not None and not screened.exclusive:
+            held = next(iter(self.claims.holders(keys).items()), None)
+            suspect = Candidate(held[1], "", (held[0].kind,)) if held else None
+        if suspect is not None:
+            lead.mark_duplicate(of_lead_id=suspect.lead_id, matched_on=",".join(suspect.matched_on), meta=meta)
+        self.claims.stage(lead.id, keys, exclusive=screened.exclusive)
+        try:
+            return self._save("capture", meta, lead, lead)
+        except IdentityTaken as taken:
+            holder = self.get_lead(taken.holder)
+            raise PossibleDuplicate([Candidate(taken.holder, holder.details.contact_name, (taken.key.kind,))]) from None
 
     def update_details(
         self, *, lead_id: UUID, changes: dict[str, Any], meta: EventMeta, expected_version: int | None = None
     ) -> CommandResult:
-        return self._change(
-            "update_details",
-            lead_id,
-            meta,
-            expected_version,
-            lambda lead: lead.update_details(changes=changes, meta=meta),
-        )
+        """A new email or phone is claimed (if free) and the old ones released, with the change."""
+
+        def act(lead: Lead) -> None:
+            before = identity_keys(lead.details)
+            lead.update_details(changes=changes, meta=meta)
+            after = identity_keys(lead.details)
+            if after != before:
+                self.claims.stage_release(lead.id)
+                self.claims.stage(lead.id, after, exclusive=False)
+
+        return self._change("update_details", lead_id, meta, expected_version, act)
 
     def assign(
         self, *, lead_id: UUID, owner: str, meta: EventMeta, expected_version: int | None = None
@@ -64,18 +100,35 @@ class LeadService(CommandApplication):
         return self._change("assign", lead_id, meta, expected_version, lambda lead: lead.assign(owner=owner, meta=meta))
 
     def transfer(
-        self, *, lead_ids: Sequence[UUID], to_owner: str, meta: EventMeta, check: Callable[[Lead], None]
-    ) -> list[UUID]:
-        """Assign each lead to ``to_owner``, one idempotent command each (the command id gets the
-        lead's id appended). ``check`` may refuse a lead by raising; the leads before it stay
-        moved."""
-        moved = []
+        self,
+        *,
+        lead_ids: Sequence[UUID],
+        from_owner: str,
+        to_owner: str,
+        meta: EventMeta,
+        check: Callable[[Lead], None],
+    ) -> list[TransferOutcome]:
+        """Move each lead from ``from_owner`` to ``to_owner``, one idempotent command each (the
+        command id gets the lead's id appended), each on its own: a lead ``check`` refuses (by
+        raising), or that someone else owns by the time it is saved, stays where it is and the
+        outcome says why. Both are judged on the lead as loaded for the save, and a save that
+        loses a race to another writer is judged again, so a lead is never taken from an owner
+        the caller did not name."""
+        outcomes = []
         for lead_id in lead_ids:
-            check(self.get_lead(lead_id))
             key = f"{meta.command_id}/{lead_id}" if meta.command_id else None
-            self.assign(lead_id=lead_id, owner=to_owner, meta=meta.model_copy(update={"command_id": key}))
-            moved.append(lead_id)
-        return moved
+            one = meta.model_copy(update={"command_id": key})
+
+            def act(lead: Lead, one: EventMeta = one) -> None:
+                check(lead)
+                lead.transfer(from_owner=from_owner, to_owner=to_owner, meta=one)
+
+            try:
+                self._change("transfer", lead_id, one, None, act)
+                outcomes.append(TransferOutcome(lead_id, moved=True))
+            except DomainError as e:
+                outcomes.append(TransferOutcome(lead_id, moved=False, reason=str(e)))
+        return outcomes
 
     def contact(
         self, *, lead_id: UUID, via: str, meta: EventMeta, expected_version: int | None = None
@@ -240,82 +293,24 @@ class LeadService(CommandApplication):
         duplicates = [self._load(Lead, d, None) for d in duplicate_ids]
         for dup in duplicates:
             master.absorb(dup, take_fields=(take_fields or {}).get(dup.id, []), meta=meta)
+            self.claims.stage_release(dup.id)
+        keys = identity_keys(master.details)
+        self.claims.stage(master.id, keys, exclusive=False)
         return self._save("merge", meta, master, master, *duplicates)
-
-    def convert(
-        self,
-        *,
-        lead_id: UUID,
-        terms: OpportunityTerms,
-        meta: EventMeta,
-        account_id: UUID | None = None,
-        contact_id: UUID | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """Open an opportunity and link (or create) the account and contact, in ONE save."""
-        done = self._previous_result("convert", meta)
-        if done:
-            return done
-        lead = self._load(Lead, lead_id, expected_version)
-        account_id = account_id or lead.details.account_id
-        contact_id = contact_id or lead.details.contact_id
-        account = self._load(Account, account_id, None) if account_id else None
-        contact = self._load(Contact, contact_id, None) if contact_id else None
-        links = ConversionLinks(
-            opportunity_id=uuid4(),
-            account_id=account.id if account else uuid4(),
-            contact_id=contact.id if contact else uuid4(),
-            created_account=account is None,
-            created_contact=contact is None,
-        )
-        lead.convert(terms=terms, links=links, meta=meta)
-        d = lead.details
-        if account is None:
-            account = Account.register(
-                name=d.company or d.contact_name,
-                industry=d.industry,
-                address=d.address,
-                meta=meta,
-                account_id=links.account_id,
-            )
-        if contact is None:
-            contact = Contact.register(
-                account_id=links.account_id,
-                name=d.contact_name,
-                email=d.email,
-                phone=d.phone,
-                job_title=d.job_title,
-                meta=meta,
-                contact_id=links.contact_id,
-            )
-        account.link_lead(lead_id=lead.id, opportunity_id=links.opportunity_id, meta=meta)
-        contact.link_lead(lead_id=lead.id, meta=meta)
-        opportunity = Opportunity.open(
-            lead_id=lead.id,
-            account_id=links.account_id,
-            contact_id=links.contact_id,
-            terms=terms,
-            meta=meta,
-            opportunity_id=links.opportunity_id,
-        )
-        created = {
-            "opportunity_id": links.opportunity_id,
-            "account_id": links.account_id,
-            "contact_id": links.contact_id,
-        }
-        return self._save("convert", meta, lead, lead, account, contact, opportunity, created=created)
 
     def erase_personal_data(
         self, *, lead_id: UUID, meta: EventMeta, request: str | None = None, expected_version: int | None = None
     ) -> CommandResult:
-        """Records the erasure; destroying the keys is the event store's part (``infra.erasure``)."""
-        return self._change(
-            "erase_personal_data",
-            lead_id,
-            meta,
-            expected_version,
-            lambda lead: lead.erase_personal_data(request=request, meta=meta),
-        )
+        """Records the erasure and releases the lead's email and phone; destroying the keys is the
+        event store's part (``domain.erasure``)."""
+
+        def act(lead: Lead) -> None:
+            lead.erase_personal_data(request=request, meta=meta)
+            self.claims.stage_release(lead.id)
+            if lead.conversion and lead.conversion.created_contact:
+                self.claims.stage_release(lead.conversion.contact_id)
+
+        return self._change("erase_personal_data", lead_id, meta, expected_version, act)
 
     def raise_aging_alert(
         self, *, lead_id: UUID, status: LeadStatus, days_in_status: int, threshold_days: int, meta: EventMeta
@@ -338,13 +333,6 @@ class LeadService(CommandApplication):
         if version is not None and lead.version != version:
             raise NotFound("version of lead", f"{lead_id} v{version}")
         return lead
-
-    def account_and_contact_of(self, lead_id: UUID) -> tuple[UUID | None, UUID | None]:
-        """The account and contact a lead belongs to: its conversion's, or the ones it was linked to."""
-        lead = self.get_lead(lead_id)
-        if lead.conversion:
-            return lead.conversion.account_id, lead.conversion.contact_id
-        return lead.details.account_id, lead.details.contact_id
 
     def lead_as_of(self, lead_id: UUID, at: datetime) -> Lead:
         """The lead as it was at ``at``: rebuilt up to its last event recorded at or before then."""

@@ -18,15 +18,19 @@ from eventsourcing.utils import get_topic
 from domain.contract.envelope import LEAD_TOPICS, Envelope, envelope_from_state
 from domain.service import LeadService
 from infra.event_mapper import OrjsonTranscoder, PydanticMapper
+from infra.identity_claims import MemoryIdentityClaims, PostgresIdentityClaims, StagedClaims
 from infra.keyed_recorder import KeyedApplicationRecorder
 from infra.personal_data import PersonalData
 from infra.subject_keys import KeyStore, PostgresKeyStore
 
 
 class StoredLeadService(LeadService):
-    def __init__(self, *, env: dict[str, str], keys: KeyStore) -> None:
-        """With keys in PostgreSQL, the recorder writes new keys in the events' transaction."""
+    def __init__(self, *, env: dict[str, str], keys: KeyStore, claims: StagedClaims | None = None) -> None:
+        """With keys and identity claims in PostgreSQL, the recorder writes new keys and staged
+        claims in the events' transaction."""
         self.personal = PersonalData(keys)
+        self.identity: StagedClaims = claims or MemoryIdentityClaims()
+        self.claims = self.identity
         if isinstance(keys, PostgresKeyStore):
             env = env | {"APPLICATION_RECORDER_TOPIC": get_topic(KeyedApplicationRecorder)}
         super().__init__(env=env)
@@ -39,16 +43,21 @@ class StoredLeadService(LeadService):
         recorder = super().construct_recorder()
         if isinstance(recorder, KeyedApplicationRecorder) and isinstance(self.keys, PostgresKeyStore):
             recorder.keys = self.keys
+            if isinstance(self.identity, PostgresIdentityClaims):
+                recorder.claims = self.identity
         return recorder
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Tells the key store whether the keys created for this save were committed."""
+        """Tells the key store and the identity claims whether what this save created was committed."""
         try:
+            self.identity.before_save()
             recordings = super().save(*objs, **kwargs)
         except BaseException:
             self.keys.settle(committed=False)
+            self.identity.settle(committed=False)
             raise
         self.keys.settle(committed=True)
+        self.identity.settle(committed=True)
         return recordings
 
     def construct_mapper(self) -> Mapper[Any]:

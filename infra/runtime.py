@@ -31,10 +31,12 @@ from consumers.relay import Relay
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
 from domain import limits
+from domain.duplicates import flag
 from infra.blobs import BlobStore
 from infra.errors import StartupError
 from infra.event_store import StoredEventLog, StoredLeadService
 from infra.health import HealthMonitor
+from infra.identity_claims import PostgresIdentityClaims
 from infra.kafka_bus import ensure_topics, make_consumer, make_producer
 from infra.kafka_source import KafkaSource
 from infra.kafka_stream import KafkaMessageStream
@@ -95,7 +97,9 @@ class Engine:
             with db.ddl_lock():
                 keys = PostgresKeyStore(db, schema=settings.event_schema, cache_s=settings.key_cache_s)
                 keys.create()
-                service = StoredLeadService(env=eventsourcing_env(db, settings), keys=keys)
+                claims = PostgresIdentityClaims(db, schema=settings.event_schema)
+                claims.create()
+                service = StoredLeadService(env=eventsourcing_env(db, settings), keys=keys, claims=claims)
         except Exception as e:
             raise StartupError(f"event store at {db.describe()} is not usable: {e}") from None
         return cls(settings, db, service)
@@ -168,6 +172,7 @@ class Engine:
         return IntakeConsumer(
             service=self.service,
             stream=KafkaMessageStream(consumer, s.intake_topic),
+            screen=flag(self.queries),
             producer=make_producer(s, client_id="leads-dlq"),
             topic=s.intake_topic,
             dlq_topic=s.dlq_topic,

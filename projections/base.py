@@ -14,7 +14,7 @@ from domain.lifecycle import status_after
 
 class Projection(Protocol):
     name: str
-    """Versioned by name (``lead_list_v2``) so a rebuild can run beside the live copy."""
+    """Versioned by name (``lead_list_v3``) so a rebuild can run beside the live copy."""
 
     tables: list[str]
     """Qualified names of the tables it owns (a rebuild copies, checksums and swaps them)."""

@@ -32,6 +32,8 @@ CREATE TABLE {t} (
     priority           text        NOT NULL,
     status             text        NOT NULL,
     owner              text,
+    created_by         text        NOT NULL,
+    followers          text[]      NOT NULL DEFAULT '{{}}',
     score_base         integer     NOT NULL DEFAULT 0,
     score_adjustment   integer     NOT NULL DEFAULT 0,
     score              integer GENERATED ALWAYS AS (GREATEST(0, LEAST(100, score_base + score_adjustment))) STORED,
@@ -51,25 +53,32 @@ CREATE TABLE {t} (
 CREATE INDEX ON {t} (status, updated_at DESC);
 CREATE INDEX ON {t} (owner, updated_at DESC);
 CREATE INDEX ON {t} (created_at DESC, lead_id);
+CREATE INDEX ON {t} (created_by);
+CREATE INDEX ON {t} USING gin (followers);
 CREATE INDEX ON {t} (source);
-CREATE INDEX ON {t} (country, region);
+CREATE INDEX ON {t} (lower(industry));
+CREATE INDEX ON {t} (country, lower(region));
 CREATE INDEX ON {t} USING gin (search);
 """
 
 INSERT = """
 INSERT INTO {t} (lead_id, version, contact_name, email, phone, company, industry, country, region, source,
-                 priority, status, created_at, updated_at)
+                 priority, status, created_by, created_at, updated_at)
 VALUES %s ON CONFLICT (lead_id) DO NOTHING
 """
 INSERT_TEMPLATE = (
     "(%(lead_id)s, %(version)s, %(contact_name)s, %(email)s, %(phone)s, %(company)s, %(industry)s, "
-    "%(country)s, %(region)s, %(source)s, %(priority)s, %(status)s, %(time)s, %(time)s)"
+    "%(country)s, %(region)s, %(source)s, %(priority)s, %(status)s, %(actor)s, %(time)s, %(time)s)"
 )
 
 DETAIL_COLUMNS = ("contact_name", "email", "phone", "company", "industry", "source", "priority")
 INSERT_COLUMNS = (*DETAIL_COLUMNS, "country", "region")
 ACTIVITY_EVENTS = ("contacted", "activity_logged")
 """What counts as working the lead, for ``last_activity_at``."""
+
+
+FOLLOWED_BY = "followers = ARRAY(SELECT DISTINCT u FROM unnest(followers || %(users)s::text[]) AS u ORDER BY u)"
+"""Adds ``users`` to the followers, kept sorted so a rebuild writes the very same array."""
 
 
 def detail_values(changed: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +92,7 @@ def detail_values(changed: dict[str, Any]) -> dict[str, Any]:
 
 class LeadList(OneTable):
     ddl = DDL
-    name = "lead_list_v2"
+    name = "lead_list_v3"
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         """Captures first, in one statement (a lead's capture always precedes its other events),
@@ -91,7 +100,8 @@ class LeadList(OneTable):
         captured = [
             dict.fromkeys(INSERT_COLUMNS)
             | detail_values(e.payload["details"])
-            | {"lead_id": e.lead_id, "version": e.version, "time": e.time, "status": MOVES_TO["captured"].value}
+            | {"lead_id": e.lead_id, "version": e.version, "time": e.time, "actor": e.actor}
+            | {"status": MOVES_TO["captured"].value}
             for e in events
             if e.name == "captured"
         ]
@@ -122,9 +132,16 @@ class LeadList(OneTable):
         p = e.payload
         if e.name in ("details_updated", "duplicate_absorbed"):
             values = detail_values(p["changes"] if e.name == "details_updated" else p["fields_taken"])
-            return [f"{c} = %({c})s" for c in values], values
+            sets = [f"{c} = %({c})s" for c in values]
+            if e.name == "duplicate_absorbed":
+                return [*sets, FOLLOWED_BY], values | {"users": list(p["followers"])}
+            return sets, values
         if e.name == "assigned":
-            return ["owner = %(owner)s"], {"owner": p["owner"]}
+            return ["owner = %(owner)s", FOLLOWED_BY], {"owner": p["owner"], "users": [p["owner"]]}
+        if e.name == "followed":
+            return [FOLLOWED_BY], {"users": [p["user"]]}
+        if e.name == "unfollowed":
+            return ["followers = array_remove(followers, %(user)s)"], {"user": p["user"]}
         if e.name == "personal_data_erased":
             return ["contact_name = %(erased)s", "email = NULL", "phone = NULL"], {"erased": ERASED}
         if e.name == "contacted":

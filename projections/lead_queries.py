@@ -15,9 +15,11 @@ from uuid import UUID
 
 import orjson
 
+from domain.access import LeadScope
 from domain.lifecycle import TERMINAL
 from projections.base import fetch_dicts
 from projections.lead_list import LeadList
+from projections.user_state import UserState
 
 SORTS = {"created_at": "timestamptz", "updated_at": "timestamptz", "score": "integer", "contact_name": "text"}
 """Sortable columns (never null, so keyset comparisons hold) and their SQL types."""
@@ -45,7 +47,12 @@ PUBLIC_COLUMNS = (
     "updated_at",
 )
 
-EQUALS = ("status", "owner", "source", "priority", "temperature", "industry", "country", "region", "unread")
+EQUALS = ("status", "owner", "source", "priority", "temperature")
+"""Filters compared as given (their values are canonical)."""
+CASE_BLIND = ("industry", "country", "region")
+"""Filters on what people type in their own way: ``industry=software`` finds "Software"."""
+UNREAD = "(l.unread AND coalesce(r.version, 0) < l.version)"
+"""Changed by someone other than its owner since the owner last opened it or acted on it."""
 
 
 def merge_filters(base: LeadFilter, override: LeadFilter) -> LeadFilter:
@@ -76,6 +83,8 @@ class LeadFilter:
     created_after: datetime | None = None
     open_only: bool = False
     lead_ids: tuple[UUID, ...] | None = field(default=None)
+    scope: LeadScope | None = None
+    """The leads the caller may see (None: every lead)."""
 
 
 @dataclass(frozen=True)
@@ -131,9 +140,23 @@ def text_query(text: str) -> str | None:
     return " & ".join(f"{w}:*" for w in words) or None
 
 
+def scope_sql(scope: LeadScope, alias: str = "l") -> tuple[str, dict[str, Any]]:
+    """A WHERE clause (over ``lead_list`` as ``alias``) for the leads ``scope`` covers."""
+    params: dict[str, Any] = {"scope_users": sorted(scope.users)}
+    if scope.created_only:
+        return f"{alias}.created_by = ANY(%(scope_users)s)", params
+    unassigned = f" OR {alias}.owner IS NULL" if scope.unassigned else ""
+    return (
+        f"({alias}.owner = ANY(%(scope_users)s) OR {alias}.created_by = ANY(%(scope_users)s)"
+        f" OR {alias}.followers && %(scope_users)s::text[]{unassigned})",
+        params,
+    )
+
+
 class LeadQueries:
     def __init__(self, *, schema: str) -> None:
         self.table = LeadList(schema=schema).table
+        self.reads = UserState(schema=schema).lead_reads
 
     def find(
         self,
@@ -148,19 +171,28 @@ class LeadQueries:
         where, params = self._where(f)
         if cursor:
             value, lead_id = decode_cursor(sort, cursor)
-            where.append(f"({sort}, lead_id) {'<' if descending else '>'} (%(c_value)s::{SORTS[sort]}, %(c_id)s::uuid)")
+            where.append(
+                f"(l.{sort}, l.lead_id) {'<' if descending else '>'} (%(c_value)s::{SORTS[sort]}, %(c_id)s::uuid)"
+            )
             params |= {"c_value": value, "c_id": lead_id}
         order = "DESC" if descending else "ASC"
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         cur.execute(
-            f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM {self.table} {clause} "
-            f"ORDER BY {sort} {order}, lead_id {order} LIMIT %(limit)s",
+            f"SELECT {self._columns()} FROM {self._joined()} {clause} "
+            f"ORDER BY l.{sort} {order}, l.lead_id {order} LIMIT %(limit)s",
             params | {"limit": limit + 1},
         )
         rows = fetch_dicts(cur)
         more = len(rows) > limit
         rows = rows[:limit]
         return Page(rows, encode_cursor(sort, rows[-1]) if more else None)
+
+    def _joined(self) -> str:
+        return f"{self.table} l LEFT JOIN {self.reads} r ON r.lead_id = l.lead_id AND r.user_id = l.owner"
+
+    @staticmethod
+    def _columns() -> str:
+        return ", ".join(UNREAD + " AS unread" if c == "unread" else f"l.{c}" for c in PUBLIC_COLUMNS)
 
     @staticmethod
     def _where(f: LeadFilter) -> tuple[list[str], dict[str, Any]]:
@@ -169,32 +201,53 @@ class LeadQueries:
         for name in EQUALS:
             value = getattr(f, name)
             if value is not None:
-                where.append(f"{name} = %({name})s")
+                where.append(f"l.{name} = %({name})s")
                 params[name] = value
+        for name in CASE_BLIND:
+            value = getattr(f, name)
+            if value is not None:
+                where.append(f"lower(l.{name}) = lower(%({name})s)")
+                params[name] = value
+        if f.unread is not None:
+            where.append(f"{UNREAD} = %(unread)s")
+            params["unread"] = f.unread
+        if f.scope is not None:
+            clause, scope_params = scope_sql(f.scope)
+            where.append(clause)
+            params |= scope_params
         tsquery = text_query(f.text) if f.text else None
         if f.text and not tsquery:
             where.append("false")
         if tsquery:
-            where.append("search @@ to_tsquery('simple', %(tsquery)s)")
+            where.append("l.search @@ to_tsquery('simple', %(tsquery)s)")
             params["tsquery"] = tsquery
         if f.min_score is not None:
-            where.append("score >= %(min_score)s")
+            where.append("l.score >= %(min_score)s")
             params["min_score"] = f.min_score
         if f.created_after is not None:
-            where.append("created_at >= %(created_after)s")
+            where.append("l.created_at >= %(created_after)s")
             params["created_after"] = f.created_after
         if f.open_only:
-            where.append("status <> ALL(%(terminal)s)")
+            where.append("l.status <> ALL(%(terminal)s)")
             params["terminal"] = sorted(s.value for s in TERMINAL)
         if f.lead_ids is not None:
-            where.append("lead_id = ANY(%(lead_ids)s::uuid[])")
+            where.append("l.lead_id = ANY(%(lead_ids)s::uuid[])")
             params["lead_ids"] = [str(i) for i in f.lead_ids]
         return where, params
 
     def get(self, cur: Any, lead_id: UUID) -> dict[str, Any] | None:
-        cur.execute(f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM {self.table} WHERE lead_id = %s", (lead_id,))
+        cur.execute(f"SELECT {self._columns()} FROM {self._joined()} WHERE l.lead_id = %s", (lead_id,))
         rows = fetch_dicts(cur)
         return rows[0] if rows else None
+
+    def in_scope(self, cur: Any, lead_ids: set[UUID], scope: LeadScope) -> set[UUID]:
+        """Those of ``lead_ids`` that ``scope`` covers."""
+        clause, params = scope_sql(scope)
+        cur.execute(
+            f"SELECT l.lead_id FROM {self.table} l WHERE l.lead_id = ANY(%(ids)s::uuid[]) AND {clause}",
+            params | {"ids": [str(i) for i in lead_ids]},
+        )
+        return {row[0] for row in cur.fetchall()}
 
     def open_leads_of(self, cur: Any, owner: str) -> list[UUID]:
         """Every lead of ``owner`` not yet converted or merged (no page limit: for mass transfers)."""

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from domain.access import LeadScope
 from domain.duplicates import Candidate
 from domain.errors import InvalidCommand, NotFound
 from domain.values import LeadDetails
@@ -28,10 +29,6 @@ class Cursors(Protocol):
     def cursor(self) -> AbstractContextManager[Any]:
         """A cursor in one transaction on a pooled connection, committed on exit."""
         ...
-
-
-class NotYours(Exception):
-    """The caller asked for something of another user's (a notification)."""
 
 
 class ReadModels:
@@ -72,6 +69,15 @@ class ReadModels:
             raise NotFound("lead", lead_id)
         return doc
 
+    def mark_lead_read(self, user: str, lead_id: UUID, version: int) -> None:
+        """The lead's owner opened it: it is no longer unread for them (until someone else acts)."""
+        with self.db.cursor() as cur:
+            self.user_state.mark_lead_read(cur, user=user, lead_id=lead_id, version=version)
+
+    def leads_in_scope(self, lead_ids: set[UUID], *, scope: LeadScope) -> set[UUID]:
+        with self.db.cursor() as cur:
+            return self.leads.in_scope(cur, lead_ids, scope)
+
     def open_leads_of(self, owner: str) -> list[UUID]:
         with self.db.cursor() as cur:
             return self.leads.open_leads_of(cur, owner)
@@ -95,10 +101,8 @@ class ReadModels:
     def mark_read(self, user: str, notification_id: UUID) -> None:
         with self.db.cursor() as cur:
             recipient = self.feeds.recipient_of(cur, notification_id)
-            if recipient is None:
+            if recipient != user:  # someone else's is as good as none: its existence is not told
                 raise NotFound("notification", notification_id)
-            if recipient != user:
-                raise NotYours(f"notification {notification_id} is not addressed to {user}")
             self.user_state.mark_read(cur, user=user, notification_id=notification_id)
 
     # -- saved views ----------------------------------------------------------------------------
@@ -117,9 +121,10 @@ class ReadModels:
 
     # -- reports and the duplicate index --------------------------------------------------------
 
-    def report(self, name: str, **kwargs: Any) -> list[dict[str, Any]]:
+    def report(self, name: str, *, scope: LeadScope | None, **kwargs: Any) -> list[dict[str, Any]]:
+        """A report over the leads ``scope`` covers (None: all)."""
         with self.db.cursor() as cur:
-            rows: list[dict[str, Any]] = getattr(self.reports, name)(cur, **kwargs)
+            rows: list[dict[str, Any]] = getattr(self.reports, name)(cur, scope=scope, **kwargs)
         return rows
 
     def candidates(self, details: LeadDetails) -> list[Candidate]:

@@ -15,7 +15,8 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from api.auth import Permission as P
+from api.auth import Action as A
+from api.auth import permission
 from api.body_limits import PayloadTooLarge
 from api.deps import BackendDep, BlobsDep, CommandDep, PrincipalDep
 from api.models import CommandAccepted
@@ -33,7 +34,7 @@ SAFE_TYPES = frozenset(
 MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 
 
-@router.post("", response_model=CommandAccepted)
+@router.post("", response_model=CommandAccepted, **permission(A.EDIT))
 async def upload(
     lead_id: UUID,
     file: Annotated[UploadFile, File(description="The file; stored once by its SHA-256")],
@@ -41,7 +42,7 @@ async def upload(
     blobs: BlobsDep,
 ) -> CommandAccepted:
     lead = cmd.service.get_lead(lead_id)
-    cmd.principal.require_lead(P.EDIT, lambda: lead)
+    cmd.principal.require_lead(A.EDIT, lead)
     lead.check_can_attach()  # before the content is stored
     limit = limits.current().attachment_bytes
     content = bytearray()
@@ -71,12 +72,13 @@ async def upload(
     "/{attachment_id}",
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+    **permission(A.VIEW),
 )
 def download(
     lead_id: UUID, attachment_id: UUID, backend: BackendDep, principal: PrincipalDep, blobs: BlobsDep
 ) -> Response:
     lead = backend.service.get_lead(lead_id)
-    principal.require_lead(P.VIEW, lambda: lead)
+    principal.require_lead(A.VIEW, lead)
     found = next((a for a in lead.attachments if a.attachment_id == attachment_id), None)
     blob = blobs.get(found.content_hash) if found else None
     if found is None or blob is None:

@@ -7,13 +7,14 @@ query may wait for."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import partial
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from api import links
-from api.auth import Permission as P
+from api.auth import Action as A
+from api.auth import permission
 from api.command_models import (
     ActivityBody,
     AssignBody,
@@ -32,6 +33,7 @@ from api.deps import CommandDep
 from api.models import CommandAccepted
 from domain.records import Activity, Note, OpportunityTerms
 from domain.service import CommandResult
+from domain.values import NonBlankName
 
 router = APIRouter(prefix="/leads/{lead_id:uuid}", tags=["lead commands"])
 
@@ -42,106 +44,110 @@ def accepted(result: CommandResult) -> CommandAccepted:
     )
 
 
-@router.patch("", response_model=CommandAccepted)
+@router.patch("", response_model=CommandAccepted, **permission(A.EDIT))
 def update_details(lead_id: UUID, body: LeadUpdate, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.update_details(lead_id=lead_id, changes=body.given(), meta=meta, expected_version=v),
         )
     )
 
 
-@router.post("/assign", response_model=CommandAccepted)
+@router.post("/assign", response_model=CommandAccepted, **permission(A.EDIT))
 def assign(lead_id: UUID, body: AssignBody, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.assign(lead_id=lead_id, owner=body.owner, meta=meta, expected_version=v),
         )
     )
 
 
-@router.post("/contact", response_model=CommandAccepted, responses={200: {"links": links.AFTER_CONTACT}})
+@router.post(
+    "/contact", response_model=CommandAccepted, responses={200: {"links": links.AFTER_CONTACT}}, **permission(A.EDIT)
+)
 def contact(lead_id: UUID, body: ContactBody, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
-            lead_id, P.EDIT, lambda s, meta, v: s.contact(lead_id=lead_id, via=body.via, meta=meta, expected_version=v)
+            lead_id, A.EDIT, lambda s, meta, v: s.contact(lead_id=lead_id, via=body.via, meta=meta, expected_version=v)
         )
     )
 
 
-@router.post("/activities", response_model=CommandAccepted)
+@router.post("/activities", response_model=CommandAccepted, **permission(A.EDIT))
 def log_activity(lead_id: UUID, body: ActivityBody, cmd: CommandDep) -> CommandAccepted:
     activity = Activity(activity_id=uuid4(), logged_by=cmd.principal.user, logged_at=now(), **body.model_dump())
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.log_activity(lead_id=lead_id, activity=activity, meta=meta, expected_version=v),
         )
     )
 
 
-@router.post("/notes", response_model=CommandAccepted)
+@router.post("/notes", response_model=CommandAccepted, **permission(A.EDIT))
 def add_note(lead_id: UUID, body: NoteBody, cmd: CommandDep) -> CommandAccepted:
     note = Note(note_id=uuid4(), text=body.text, author=cmd.principal.user, added_at=now())
     return accepted(
         cmd.on_lead(
-            lead_id, P.EDIT, lambda s, meta, v: s.add_note(lead_id=lead_id, note=note, meta=meta, expected_version=v)
+            lead_id, A.EDIT, lambda s, meta, v: s.add_note(lead_id=lead_id, note=note, meta=meta, expected_version=v)
         )
     )
 
 
-@router.post("/followers", response_model=CommandAccepted)
+@router.post("/followers", response_model=CommandAccepted, **permission(A.EDIT))
 def follow(lead_id: UUID, body: FollowBody, cmd: CommandDep) -> CommandAccepted:
     user = body.user or cmd.principal.user
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.VIEW if user == cmd.principal.user else P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.follow(lead_id=lead_id, user=user, meta=meta, expected_version=v),
         )
     )
 
 
-@router.delete("/followers/{user}", response_model=CommandAccepted)
-def unfollow(lead_id: UUID, user: str, cmd: CommandDep) -> CommandAccepted:
+@router.delete("/followers/{user}", response_model=CommandAccepted, **permission(A.EDIT))
+def unfollow(lead_id: UUID, user: Annotated[NonBlankName, Path()], cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.VIEW if user == cmd.principal.user else P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.unfollow(lead_id=lead_id, user=user, meta=meta, expected_version=v),
         )
     )
 
 
-@router.put("/bant", response_model=CommandAccepted, responses={200: {"links": links.AFTER_BANT}})
+@router.put("/bant", response_model=CommandAccepted, responses={200: {"links": links.AFTER_BANT}}, **permission(A.EDIT))
 def update_bant(lead_id: UUID, body: BantBody, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.update_bant(lead_id=lead_id, changes=body.changes, meta=meta, expected_version=v),
         )
     )
 
 
-@router.post("/qualify", response_model=CommandAccepted, responses={200: {"links": links.AFTER_QUALIFY}})
+@router.post(
+    "/qualify", response_model=CommandAccepted, responses={200: {"links": links.AFTER_QUALIFY}}, **permission(A.EDIT)
+)
 def qualify(lead_id: UUID, cmd: CommandDep) -> CommandAccepted:
     return accepted(
-        cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.qualify(lead_id=lead_id, meta=meta, expected_version=v))
+        cmd.on_lead(lead_id, A.EDIT, lambda s, meta, v: s.qualify(lead_id=lead_id, meta=meta, expected_version=v))
     )
 
 
-@router.post("/nurture", response_model=CommandAccepted)
+@router.post("/nurture", response_model=CommandAccepted, **permission(A.EDIT))
 def nurture(lead_id: UUID, body: NurtureBody, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.nurture(
                 lead_id=lead_id, reason=body.reason, follow_up_on=body.follow_up_on, meta=meta, expected_version=v
             ),
@@ -149,12 +155,12 @@ def nurture(lead_id: UUID, body: NurtureBody, cmd: CommandDep) -> CommandAccepte
     )
 
 
-@router.post("/disqualify", response_model=CommandAccepted)
+@router.post("/disqualify", response_model=CommandAccepted, **permission(A.ARCHIVE))
 def disqualify(lead_id: UUID, body: DisqualifyBody, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.ARCHIVE,
+            A.ARCHIVE,
             lambda s, meta, v: s.disqualify(
                 lead_id=lead_id, reason=body.reason, text=body.text, meta=meta, expected_version=v
             ),
@@ -162,19 +168,19 @@ def disqualify(lead_id: UUID, body: DisqualifyBody, cmd: CommandDep) -> CommandA
     )
 
 
-@router.post("/reopen", response_model=CommandAccepted)
+@router.post("/reopen", response_model=CommandAccepted, **permission(A.EDIT))
 def reopen(lead_id: UUID, cmd: CommandDep) -> CommandAccepted:
     return accepted(
-        cmd.on_lead(lead_id, P.EDIT, lambda s, meta, v: s.reopen(lead_id=lead_id, meta=meta, expected_version=v))
+        cmd.on_lead(lead_id, A.EDIT, lambda s, meta, v: s.reopen(lead_id=lead_id, meta=meta, expected_version=v))
     )
 
 
-@router.post("/score-adjustments", response_model=CommandAccepted)
+@router.post("/score-adjustments", response_model=CommandAccepted, **permission(A.EDIT))
 def adjust_score(lead_id: UUID, body: ScoreAdjustmentBody, cmd: CommandDep) -> CommandAccepted:
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.adjust_score(
                 lead_id=lead_id, points=body.points, reason=body.reason, meta=meta, expected_version=v
             ),
@@ -182,15 +188,15 @@ def adjust_score(lead_id: UUID, body: ScoreAdjustmentBody, cmd: CommandDep) -> C
     )
 
 
-@router.post("/merge", response_model=CommandAccepted)
+@router.post("/merge", response_model=CommandAccepted, **permission(A.ARCHIVE))
 def merge(lead_id: UUID, body: MergeBody, cmd: CommandDep) -> CommandAccepted:
     """Merge the duplicates into this lead (the master); all commit together."""
     for duplicate in body.duplicate_ids:
-        cmd.principal.require_lead(P.ARCHIVE, partial(cmd.service.get_lead, duplicate))
+        cmd.principal.require_lead(A.ARCHIVE, cmd.service.get_lead(duplicate))
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.merge(
                 master_id=lead_id,
                 duplicate_ids=body.duplicate_ids,
@@ -202,7 +208,7 @@ def merge(lead_id: UUID, body: MergeBody, cmd: CommandDep) -> CommandAccepted:
     )
 
 
-@router.post("/convert", response_model=CommandAccepted)
+@router.post("/convert", response_model=CommandAccepted, **permission(A.EDIT))
 def convert(lead_id: UUID, body: ConvertBody, cmd: CommandDep) -> CommandAccepted:
     terms = OpportunityTerms(
         name=body.opportunity_name,
@@ -214,12 +220,14 @@ def convert(lead_id: UUID, body: ConvertBody, cmd: CommandDep) -> CommandAccepte
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.EDIT,
+            A.EDIT,
             lambda s, meta, v: s.convert(
                 lead_id=lead_id,
                 terms=terms,
                 account_id=body.account_id,
                 contact_id=body.contact_id,
+                new_account=body.new_account,
+                new_contact=body.new_contact,
                 meta=meta,
                 expected_version=v,
             ),

@@ -12,7 +12,8 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import Permission as P
+from api.auth import Action as A
+from api.auth import permission
 from api.deps import BackendDep, CommandDep
 from api.models import CommandAccepted
 from api.routes.commands import accepted
@@ -32,14 +33,14 @@ class ErasureBody(BaseModel):
     )
 
 
-@router.post("/erase", response_model=CommandAccepted)
+@router.post("/erase", response_model=CommandAccepted, **permission(A.ERASE))
 def erase(lead_id: UUID, body: ErasureBody, cmd: CommandDep, backend: BackendDep) -> CommandAccepted:
     """Erase the lead's personal data (and the contact its conversion created). Repeating it
     is harmless. Afterwards the lead accepts no changes (409 ``lead-erased``)."""
     return accepted(
         cmd.on_lead(
             lead_id,
-            P.ERASE,
+            A.ERASE,
             lambda s, meta, v: erase_lead(
                 service=s,
                 keys=backend.keys,

@@ -11,9 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, status
 
-from api.deps import ServiceDep
+from api.auth import permission
+from api.deps import QueriesDep, ServiceDep
 from api.models import CommandAccepted
 from api.routes.commands import accepted
+from domain.duplicates import flag
 from domain.limits import HeaderText, Name, ShortText, Text
 from domain.values import Channel, EventMeta, LeadDetails, LeadSource, scoped_command_id, validated
 
@@ -29,10 +31,11 @@ FormId = Annotated[
 ]
 
 
-@router.post("/{form_id}", status_code=status.HTTP_201_CREATED, response_model=CommandAccepted)
+@router.post("/{form_id}", status_code=status.HTTP_201_CREATED, response_model=CommandAccepted, **permission(None))
 def submit(
     form_id: FormId,
     service: ServiceDep,
+    queries: QueriesDep,
     name: Annotated[Name, Form(min_length=1, examples=["Ada Lovelace"])],
     email: Annotated[Annotated[str, Text("email")] | None, Form(examples=["ada@example.com"])] = None,
     phone: Annotated[Annotated[str, Text("phone")] | None, Form(examples=["+44 20 7946 0958"])] = None,
@@ -58,4 +61,4 @@ def submit(
     key = submission_id or hashlib.sha256(contents.encode()).hexdigest()
     actor = f"form:{form_id}"
     meta = EventMeta(actor=actor, channel=Channel.API, command_id=scoped_command_id(actor, key))
-    return accepted(service.capture_lead(details=details, meta=meta))
+    return accepted(service.capture_lead(details=details, meta=meta, screen=flag(queries)))

@@ -8,12 +8,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from api.auth import permission
 from api.deps import BackendDep
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health")
+@router.get("/health", **permission(None))
 def get_health(backend: BackendDep) -> JSONResponse:
     report: dict[str, Any] = backend.health()
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
@@ -23,6 +24,7 @@ def get_health(backend: BackendDep) -> JSONResponse:
     "/metrics",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    **permission(None),
 )
 def metrics(backend: BackendDep) -> Response:
     """Consumer positions, lag and state for Prometheus (unauthenticated, like /health)."""

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from functools import partial
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from api import links
-from api.auth import Permission as P
-from api.auth import Role
+from api.auth import Action as A
+from api.auth import permission
 from api.command_models import TransferBody
 from api.deps import (
     MAX_POSITION,
@@ -26,12 +25,14 @@ from api.deps import (
 )
 from api.models import (
     CommandAccepted,
+    ConversionSuggestion,
     HistoryEntry,
     LeadCreate,
     LeadDetailPublic,
     LeadPage,
     LeadPublic,
     LeadState,
+    TransferRefusal,
     TransferResult,
 )
 from api.query_models import LeadFilters, ListQuery
@@ -54,6 +55,7 @@ router = APIRouter(prefix="/leads", tags=["leads"])
     status_code=status.HTTP_201_CREATED,
     response_model=CommandAccepted,
     responses={201: {"links": links.AFTER_CAPTURE}},
+    **permission(A.CREATE),
 )
 def create_lead(
     body: LeadCreate,
@@ -68,7 +70,6 @@ def create_lead(
     ] = None,
 ) -> CommandAccepted:
     """Capture a lead, after checking for leads with the same email, phone or person."""
-    cmd.principal.require(P.CREATE)
     details = LeadDetails.model_validate(body.model_dump())
     check = screen(backend.queries, cmd.service.account_and_contact_of, on_duplicate)
     return accepted(cmd.service.capture_lead(details=details, meta=cmd.meta, screen=check))
@@ -100,7 +101,7 @@ ListAfter = Annotated[None, Depends(read_after(LeadList.name))]
 DetailAfter = Annotated[None, Depends(read_after(LeadDetail.name))]
 
 
-@router.get("", response_model=LeadPage)
+@router.get("", response_model=LeadPage, **permission(A.VIEW))
 def list_leads(
     backend: BackendDep,
     principal: PrincipalDep,
@@ -108,8 +109,7 @@ def list_leads(
     _: ListAfter,
 ) -> LeadPage:
     """Filter, search, sort and page through leads (keyset pagination: pass `next` back as `cursor`).
-    `view` picks a system view; reps only ever see the leads they own."""
-    principal.require(P.VIEW)
+    `view` picks a system view; everyone sees only the leads their role's scope covers."""
     queries = backend.queries
     base = query.to_filter()
     if query.saved is not None:
@@ -119,29 +119,34 @@ def list_leads(
         base = merge_filters(LeadFilters.model_validate(views[query.saved]).to_filter(), base)
     if query.view is not None:
         base = merge_filters(queries.system_view(query.view.value, user=principal.user), base)
-    if principal.role is Role.REP:
-        base = replace(base, owner=principal.user)
+    base = replace(base, scope=principal.scope(A.VIEW))
     page = queries.find_leads(
         base, sort=query.sort.value, descending=query.order == "desc", cursor=query.cursor, limit=query.limit
     )
     return LeadPage(items=[LeadPublic.model_validate(r) for r in page.rows], next=page.next_cursor)
 
 
-@router.post("/transfer", response_model=TransferResult)
+@router.post("/transfer", response_model=TransferResult, **permission(A.ARCHIVE))
 def transfer(body: TransferBody, cmd: CommandDep, backend: BackendDep) -> TransferResult:
-    """Mass transfer: every open lead of one owner to another, one idempotent command each."""
-    cmd.principal.require(P.ARCHIVE)
-    lead_ids = backend.queries.open_leads_of(body.from_owner)
-    moved = cmd.service.transfer(
+    """Mass transfer from one owner to another: the leads named, or else every open lead of
+    ``from_owner``. Each lead is moved, or refused with its reason, on its own: a lead the caller
+    may not edit, or whose owner is no longer ``from_owner`` (checked on the lead itself, at the
+    moment it moves), stays where it is."""
+    lead_ids = body.lead_ids if body.lead_ids is not None else backend.queries.open_leads_of(body.from_owner)
+    outcomes = cmd.service.transfer(
         lead_ids=lead_ids,
+        from_owner=body.from_owner,
         to_owner=body.to_owner,
         meta=cmd.meta,
-        check=lambda lead: cmd.principal.require_lead(P.EDIT, lambda: lead),
+        check=lambda lead: cmd.principal.require_lead(A.EDIT, lead),
     )
-    return TransferResult(transferred=moved)
+    return TransferResult(
+        transferred=[o.lead_id for o in outcomes if o.moved],
+        refused=[TransferRefusal(lead_id=o.lead_id, reason=o.reason) for o in outcomes if not o.moved],
+    )
 
 
-@router.get("/{lead_id:uuid}", response_model=LeadDetailPublic | LeadState)
+@router.get("/{lead_id:uuid}", response_model=LeadDetailPublic | LeadState, **permission(A.VIEW))
 def get_lead(
     lead_id: UUID,
     backend: BackendDep,
@@ -156,19 +161,34 @@ def get_lead(
 ) -> LeadDetailPublic | LeadState:
     """The projected lead document; with ``as_of`` or ``version``, the lead rebuilt from its events."""
     service = backend.service
-    principal.require_lead(P.VIEW, partial(service.get_lead, lead_id))
+    lead = service.get_lead(lead_id)
+    principal.require_lead(A.VIEW, lead)
     if as_of is not None or version is not None:
-        principal.require(P.REPLAY)
+        principal.require_lead(A.REPLAY, lead)
         if as_of is not None:
             return LeadState.of(service.lead_as_of(lead_id, as_utc(as_of)))
         return LeadState.of(service.get_lead(lead_id, version=version))
-    return LeadDetailPublic.model_validate(backend.queries.lead_document(lead_id), context=TRUSTED)
+    document = LeadDetailPublic.model_validate(backend.queries.lead_document(lead_id), context=TRUSTED)
+    if document.owner == principal.user:
+        backend.queries.mark_lead_read(principal.user, lead_id, document.version)
+    return document
 
 
-@router.get("/{lead_id:uuid}/history", response_model=list[HistoryEntry])
+@router.get("/{lead_id:uuid}/conversion", response_model=ConversionSuggestion, **permission(A.VIEW))
+def conversion(lead_id: UUID, service: ServiceDep, principal: PrincipalDep) -> ConversionSuggestion:
+    """The existing account and contact converting this lead would link (the company's, found by
+    its name however written or its email domain; the person's, by email), and what matched."""
+    principal.require_lead(A.VIEW, service.get_lead(lead_id))
+    found = service.conversion_suggestion(lead_id)
+    return ConversionSuggestion(
+        account_id=found.account_id, contact_id=found.contact_id, matched_on=list(found.matched_on)
+    )
+
+
+@router.get("/{lead_id:uuid}/history", response_model=list[HistoryEntry], **permission(A.REPLAY))
 def history(lead_id: UUID, service: ServiceDep, principal: PrincipalDep) -> list[HistoryEntry]:
     """Every event of the lead: type, version, time, who, why (command and cause), payload."""
-    principal.require(P.REPLAY)
+    principal.require_lead(A.REPLAY, service.get_lead(lead_id))
     return [history_entry(e) for e in service.history(lead_id)]
 
 

@@ -8,6 +8,7 @@ import base64
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,8 +31,13 @@ def api(engine: Engine) -> Iterator[TestClient]:
         yield client
 
 
+def unique(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` as another person: an email of its own."""
+    return body | {"email": f"{uuid.uuid4().hex[:12]}@example.com"}
+
+
 def create(api: TestClient, body: dict[str, Any] | None = None) -> str:
-    response = api.post("/leads", json=body or ADA, params={"on_duplicate": "create"})
+    response = api.post("/leads", json=body or unique(ADA))
     assert response.status_code == 201, response.text
     return str(response.json()["lead_id"])
 

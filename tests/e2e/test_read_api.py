@@ -154,7 +154,7 @@ def test_feeds_and_the_inbox_tell_followers_about_changes_made_by_others(api: Te
     assert [(n["kind"], n["read"]) for n in inbox] == [("note_added", False), ("assigned", False)], (
         "the rep's own contact is not news to the rep"
     )
-    assert api.post(f"/notifications/{inbox[0]['notification_id']}/read").status_code == 403, "not the admin's"
+    assert api.post(f"/notifications/{inbox[0]['notification_id']}/read").status_code == 404, "not the admin's"
     assert api.post(f"/notifications/{inbox[0]['notification_id']}/read", headers=rep).status_code == 204
     assert [n["kind"] for n in api.get("/notifications", params={"unread": True}, headers=rep).json()] == ["assigned"]
 
@@ -196,7 +196,7 @@ def test_reports_and_metrics(api: TestClient) -> None:
     for path in ("/reports/reps", "/reports/time-in-status", "/reports/geography"):
         assert api.get(path).status_code == 200
     metrics = api.get("/metrics").text
-    assert 'leads_consumer_lag{consumer="lead_list_v2"} 0.0' in metrics
+    assert 'leads_consumer_lag{consumer="lead_list_v3"} 0.0' in metrics
     assert 'leads_consumer_running{consumer="feeds_v1"} 1.0' in metrics
 
 
@@ -213,7 +213,7 @@ def test_a_rep_reads_the_feed_of_their_own_leads_only(api: TestClient, engine: E
     theirs = capture(api, {"contact_name": "Theirs", "email": "theirs@example.com"})["lead_id"]
     api.post(f"/leads/{theirs}/assign", json={"owner": "rep-2"})
     rep = bearer(engine.settings, user="rep-1", role=Role.REP)
-    assert api.get(f"/leads/{theirs}/feed", headers=rep).status_code == 403
+    assert api.get(f"/leads/{theirs}/feed", headers=rep).status_code == 404
     assert (
         api.get(f"/leads/{theirs}/feed", headers=bearer(engine.settings, user="rep-2", role=Role.REP)).status_code
         == 200

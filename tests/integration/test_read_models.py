@@ -203,7 +203,7 @@ def test_lead_list_holds_each_leads_status_owner_score_and_place(
         r[0]: r[1:]
         for r in rows(
             any_engine,
-            "SELECT lead_id, contact_name, status, owner, score, source, country, version FROM {s}.lead_list_v2",
+            "SELECT lead_id, contact_name, status, owner, score, source, country, version FROM {s}.lead_list_v3",
         )
     }
     assert got == {
@@ -321,11 +321,12 @@ def test_the_reports_count_what_the_script_did(any_engine: Engine, history: dict
     reports = Reports(schema=any_engine.settings.read_schema)
     live = [x for x in history.values() if x.status != "merged"]
     with any_engine.db.cursor() as cur:
-        funnel = {r["stage"]: r["reached"] for r in reports.funnel(cur)}
-        sources = {r["source"]: (r["leads"], r["converted"]) for r in reports.sources(cur)}
-        geography = {r["country"]: r["leads"] for r in reports.geography(cur)}
+        funnel = {r["stage"]: r["reached"] for r in reports.funnel(cur, scope=None)}
+        sources = {r["source"]: (r["leads"], r["converted"]) for r in reports.sources(cur, scope=None)}
+        geography = {r["country"]: r["leads"] for r in reports.geography(cur, scope=None)}
         time_in_status = {
-            r["status"]: r["stays"] for r in reports.time_in_status(cur, now=datetime.now(UTC) + timedelta(days=1))
+            r["status"]: r["stays"]
+            for r in reports.time_in_status(cur, scope=None, now=datetime.now(UTC) + timedelta(days=1))
         }
     assert funnel == {
         stage: sum(1 for x in history.values() if stage in x.statuses)

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.command_handling import CommandResult
+from domain.duplicates import Screened
 from domain.errors import IllegalTransition, InvalidCommand, NotFound, VersionConflict
 from domain.lead import Lead
 from domain.lead_events import Assigned, Nurtured
@@ -300,9 +301,9 @@ def test_each_command_with_the_current_expected_version_is_accepted(service: Lea
 def test_a_capture_repeated_with_its_command_id_does_not_screen_the_lead_again(service: LeadService) -> None:
     screened: list[LeadDetails] = []
 
-    def screen(details: LeadDetails) -> LeadDetails:
+    def screen(details: LeadDetails) -> Screened:
         screened.append(details)
-        return details.model_copy(update={"company": "Engines (screened)"})
+        return Screened(details.model_copy(update={"company": "Engines (screened)"}))
 
     first = service.capture_lead(details=ADA, meta=meta("form-1"), screen=screen)
     again = service.capture_lead(details=ADA, meta=meta("form-1"), screen=screen)
@@ -322,29 +323,42 @@ def test_a_capture_records_who_captured_the_lead(service: LeadService) -> None:
     assert service.get_lead(lead).captured_by == "web-form"
 
 
-def test_a_transfer_assigns_each_lead_once_per_command_id_and_stops_at_a_refused_one(service: LeadService) -> None:
-    leads = [new(service) for _ in range(3)]
+def owned_by(service: LeadService, owner: str, count: int) -> list[UUID]:
+    leads = [new(service) for _ in range(count)]
+    for lead in leads:
+        service.assign(lead_id=lead, owner=owner, meta=meta())
+    return leads
+
+
+def test_a_transfer_moves_each_lead_on_its_own_once_per_command_id(service: LeadService) -> None:
+    leads = owned_by(service, "rep-1", 3)
     refused = leads[2]
 
     def check(lead: Lead) -> None:
         if lead.id == refused:
             raise IllegalTransition(command="transfer", status=lead.status.value)
 
-    with pytest.raises(IllegalTransition):
-        service.transfer(lead_ids=leads, to_owner="rep-9", meta=meta("move-1"), check=check)
-    assert [service.get_lead(lead).owner for lead in leads] == ["rep-9", "rep-9", None]
+    outcomes = service.transfer(lead_ids=leads, from_owner="rep-1", to_owner="rep-9", meta=meta("move-1"), check=check)
+    assert [(o.lead_id, o.moved) for o in outcomes] == [(leads[0], True), (leads[1], True), (refused, False)]
+    assert outcomes[2].reason == "cannot transfer a lead whose status is new"
+    assert [service.get_lead(lead).owner for lead in leads] == ["rep-9", "rep-9", "rep-1"]
     service.assign(lead_id=leads[0], owner="rep-3", meta=meta())
-    moved = service.transfer(lead_ids=leads, to_owner="rep-9", meta=meta("move-1"), check=lambda lead: None)
-    assert moved == leads
+    again = service.transfer(
+        lead_ids=leads, from_owner="rep-1", to_owner="rep-9", meta=meta("move-1"), check=lambda lead: None
+    )
+    assert all(o.moved for o in again)
     assert [service.get_lead(lead).owner for lead in leads] == ["rep-3", "rep-9", "rep-9"], "moved once per id"
 
 
-def test_a_transfer_without_a_command_id_moves_every_lead_each_time(service: LeadService) -> None:
-    leads = [new(service) for _ in range(2)]
-    assert service.transfer(lead_ids=leads, to_owner="rep-9", meta=meta(), check=lambda lead: None) == leads
+def test_a_transfer_never_takes_a_lead_from_an_owner_the_caller_did_not_name(service: LeadService) -> None:
+    leads = owned_by(service, "rep-1", 2)
     service.assign(lead_id=leads[0], owner="rep-3", meta=meta())
-    service.transfer(lead_ids=leads, to_owner="rep-9", meta=meta(), check=lambda lead: None)
-    assert [service.get_lead(lead).owner for lead in leads] == ["rep-9", "rep-9"]
+    outcomes = service.transfer(
+        lead_ids=leads, from_owner="rep-1", to_owner="rep-9", meta=meta(), check=lambda lead: None
+    )
+    assert [o.moved for o in outcomes] == [False, True]
+    assert outcomes[0].reason == f"lead {leads[0]} is owned by rep-3 now, not by rep-1"
+    assert [service.get_lead(lead).owner for lead in leads] == ["rep-3", "rep-9"]
 
 
 def test_nurturing_through_the_service_keeps_the_follow_up_date(service: LeadService) -> None:

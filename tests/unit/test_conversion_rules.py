@@ -74,7 +74,7 @@ def test_converting_into_an_existing_contact_links_it_and_makes_no_new_one(servi
     assert count(service, Contact) == contacts_before
     links = service.get_lead(lead).conversion
     assert links is not None and (links.contact_id, links.created_contact) == (first["contact_id"], False)
-    assert links.created_account, "no account was named, so one was made"
+    assert (links.account_id, links.created_account) == (first["account_id"], False), "the company's account"
     contact = get(service, Contact, first["contact_id"])
     assert isinstance(contact, Contact) and len(contact.lead_ids) == 2 and contact.lead_ids[-1] == lead
 
@@ -129,3 +129,46 @@ def count(service: LeadService, kind: type) -> int:
     """How many aggregates of ``kind`` were ever registered."""
     registered = f"{kind.__module__}:{kind.__qualname__}.Registered"
     return sum(1 for n in service.recorder.select_notifications(start=1, limit=10_000) if n.topic == registered)
+
+
+def company(name: str, email: str) -> LeadDetails:
+    return FULL.model_copy(update={"company": name, "email": email, "phone": None})
+
+
+def test_two_leads_of_one_company_however_written_convert_into_one_account(service: LeadService) -> None:
+    first = service.convert(
+        lead_id=qualified(service, company("ACME Corp.", "a@acme.example")), terms=TERMS, meta=meta()
+    )
+    second = service.convert(
+        lead_id=qualified(service, company("Acme Corp", "b@acme.example")), terms=TERMS, meta=meta()
+    )
+    assert second.created["account_id"] == first.created["account_id"]
+    assert second.created["contact_id"] != first.created["contact_id"], "two people, two contacts"
+    assert count(service, Account) == 1
+
+
+def test_a_company_is_also_found_by_its_email_domain_but_never_by_a_free_mail_one(service: LeadService) -> None:
+    first = service.convert(lead_id=qualified(service, company("Acme", "a@acme.example")), terms=TERMS, meta=meta())
+    by_domain = qualified(service, company("ACME Europe GmbH", "c@acme.example"))
+    assert service.conversion_suggestion(by_domain).account_id == first.created["account_id"]
+    gmail = service.convert(lead_id=qualified(service, company("Zeta", "z@gmail.com")), terms=TERMS, meta=meta())
+    other_gmail = qualified(service, company("Omega", "o@gmail.com"))
+    assert service.conversion_suggestion(other_gmail).account_id is None
+    assert gmail.created["account_id"] != first.created["account_id"]
+
+
+def test_the_same_person_converts_into_their_existing_contact(service: LeadService) -> None:
+    first = service.convert(lead_id=qualified(service, company("Acme", "ada@acme.example")), terms=TERMS, meta=meta())
+    again = qualified(service, company("Acme", "ADA@acme.example"))
+    suggestion = service.conversion_suggestion(again)
+    assert (suggestion.account_id, suggestion.contact_id) == (first.created["account_id"], first.created["contact_id"])
+    assert set(suggestion.matched_on) == {"account_name", "account_domain", "contact_email"}
+
+
+def test_asking_for_a_new_account_makes_one_even_when_the_company_has_one(service: LeadService) -> None:
+    first = service.convert(lead_id=qualified(service, company("Acme", "a@acme.example")), terms=TERMS, meta=meta())
+    lead = qualified(service, company("Acme", "b@acme.example"))
+    separate = service.convert(lead_id=lead, terms=TERMS, meta=meta(), new_account=True)
+    assert separate.created["account_id"] != first.created["account_id"]
+    links = service.get_lead(lead).conversion
+    assert links is not None and links.created_account

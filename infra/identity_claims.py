@@ -1,0 +1,145 @@
+"""Which lead holds which email and phone: the reservation the duplicate check relies on, kept
+beside the event store and written in the same transaction as the events that claim or release
+(``KeyedApplicationRecorder`` calls :meth:`PostgresIdentityClaims.write_staged`).
+
+Only digests are kept (SHA-256 of the normalised value), so the table holds no address or
+number in the clear; an erased lead's claims are released with its erasure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from domain.duplicates import IdentityKey, IdentityTaken
+from infra.postgres import Database
+
+DDL = """
+CREATE TABLE IF NOT EXISTS {table} (
+    kind    text  NOT NULL,
+    digest  bytea NOT NULL,
+    lead_id uuid  NOT NULL,
+    PRIMARY KEY (kind, digest)
+);
+CREATE INDEX IF NOT EXISTS identity_claims_by_lead ON {table} (lead_id);
+"""
+
+
+def digest(key: IdentityKey) -> bytes:
+    return hashlib.sha256(f"{key.kind}:{key.value}".encode()).digest()
+
+
+@dataclass(frozen=True)
+class Staged:
+    lead_id: UUID
+    keys: tuple[IdentityKey, ...] = ()
+    exclusive: bool = False
+    release: bool = False
+
+
+class StagedClaims:
+    """Claims and releases staged by this thread for its next save."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+
+    def staged(self) -> list[Staged]:
+        if not hasattr(self.local, "staged"):
+            self.local.staged = []
+        staged: list[Staged] = self.local.staged
+        return staged
+
+    def stage(self, lead_id: UUID, keys: Iterable[IdentityKey], *, exclusive: bool) -> None:
+        self.staged().append(Staged(lead_id, tuple(keys), exclusive))
+
+    def stage_release(self, lead_id: UUID) -> None:
+        self.staged().append(Staged(lead_id, release=True))
+
+    def holders(self, keys: Iterable[IdentityKey]) -> dict[IdentityKey, UUID]:
+        raise NotImplementedError
+
+    def before_save(self) -> None:
+        """Just before a save (the PostgreSQL claims are written by the recorder, inside it)."""
+
+    def settle(self, *, committed: bool) -> None:
+        """After a save: what was staged is written (or was not); either way it is done with."""
+        self.staged().clear()
+
+
+class PostgresIdentityClaims(StagedClaims):
+    def __init__(self, db: Database, *, schema: str) -> None:
+        super().__init__()
+        self.db = db
+        self.table = f"{schema}.identity_claims"
+
+    def create(self) -> None:
+        with self.db.cursor() as cur:
+            cur.execute(DDL.format(table=self.table))
+
+    def holders(self, keys: Iterable[IdentityKey]) -> dict[IdentityKey, UUID]:
+        wanted = {digest(k): k for k in keys}
+        if not wanted:
+            return {}
+        with self.db.cursor() as cur:
+            cur.execute(f"SELECT digest, lead_id FROM {self.table} WHERE digest = ANY(%s)", (list(wanted),))
+            return {wanted[bytes(d)]: UUID(str(lead)) for d, lead in cur.fetchall() if bytes(d) in wanted}
+
+    def write_staged(self, cursor: Any) -> None:
+        """Apply this thread's staged claims with ``cursor``, inside the save's transaction."""
+        for op in self.staged():
+            if op.release:
+                cursor.execute(f"DELETE FROM {self.table} WHERE lead_id = %s", (op.lead_id,))
+                continue
+            for key in op.keys:
+                cursor.execute(
+                    f"INSERT INTO {self.table} (kind, digest, lead_id) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (kind, digest) DO NOTHING RETURNING lead_id",
+                    (key.kind, digest(key), op.lead_id),
+                )
+                if cursor.fetchone() is None and op.exclusive:
+                    cursor.execute(
+                        f"SELECT lead_id FROM {self.table} WHERE kind = %s AND digest = %s", (key.kind, digest(key))
+                    )
+                    row = cursor.fetchone()
+                    holder = UUID(str(row["lead_id"] if isinstance(row, dict) else row[0]))
+                    if holder != op.lead_id:
+                        raise IdentityTaken(key, holder)
+
+    def erase(self, lead_id: UUID) -> None:
+        with self.db.cursor() as cur:
+            cur.execute(f"DELETE FROM {self.table} WHERE lead_id = %s", (lead_id,))
+
+
+class MemoryIdentityClaims(StagedClaims):
+    """Claims in a dict, for the in-memory event store of unit tests: applied when the save
+    starts (the in-memory store saves whole or not at all in one call)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claims: dict[IdentityKey, UUID] = {}
+
+    def holders(self, keys: Iterable[IdentityKey]) -> dict[IdentityKey, UUID]:
+        return {k: self.claims[k] for k in keys if k in self.claims}
+
+    def before_save(self) -> None:
+        claims = dict(self.claims)
+        for op in self.staged():
+            if op.release:
+                claims = {k: v for k, v in claims.items() if v != op.lead_id}
+                continue
+            for key in op.keys:
+                holder = claims.setdefault(key, op.lead_id)
+                if holder != op.lead_id and op.exclusive:
+                    raise IdentityTaken(key, holder)
+        self.local.pending = claims
+
+    def settle(self, *, committed: bool) -> None:
+        pending = getattr(self.local, "pending", None)
+        if committed and pending is not None:
+            self.claims = pending
+        self.local.pending = None
+        super().settle(committed=committed)
