@@ -116,6 +116,19 @@ def test_lists_filter_search_and_page_with_a_cursor_that_never_skips_or_repeats(
     assert api.get("/leads", params={"cursor": "not-a-cursor"}).status_code == 422
 
 
+def test_picklist_values_are_accepted_as_people_write_them_and_kept_canonical(api: TestClient) -> None:
+    lead = capture(api, {"contact_name": "Ada", "email": "ada@example.com", "source": "Trade Show", "priority": "HIGH"})
+    seen(api, lead["position"])
+    found = api.get("/leads", params={"source": "trade-show", "priority": "High", "status": "New"}).json()["items"]
+    assert [(i["lead_id"], i["source"], i["priority"]) for i in found] == [(lead["lead_id"], "trade_show", "high")]
+    logged = api.post(f"/leads/{lead['lead_id']}/activities", json={"kind": "Meeting", "subject": "Demo"})
+    assert logged.status_code == 200, logged.text
+    refused = api.get("/leads", params={"source": "Television"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "source"
+    assert "must be one of: website, email_campaign" in refused.json()["detail"]
+
+
 def test_saved_and_system_views(api: TestClient, engine: Engine) -> None:
     rep = bearer(engine.settings, user="rep-7", role=Role.REP)
     mine = capture(api, {"contact_name": "Mine", "email": "mine@example.com"})["lead_id"]
