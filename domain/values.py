@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
+from domain import phone_region
 from domain.errors import InvalidCommand
 from domain.limits import TRUSTED, CustomValueRules, HeaderText, Items, Name, ShortText, Text
 
@@ -207,7 +208,9 @@ PHONE_HELP = "write it in international form (+44 20 7946 0958), or give address
 
 
 def normalise_phone(value: str, *, region: str | None) -> str:
-    """Parse a phone number (international, or national for ``region``) into E.164."""
+    """Parse a phone number into E.164: international, or national for ``region`` (the lead's
+    country), or else for the operator's default region (:mod:`domain.phone_region`)."""
+    region = region or phone_region.current()
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -243,7 +246,9 @@ class LeadDetails(Frozen):
     contact_name: NonBlankName
     email: Email | None = None
     phone: Annotated[str, Text("phone")] | None = Field(
-        default=None, description="Normalised to E.164; national numbers need address.country"
+        default=None,
+        description="Normalised to E.164; a national number is read in address.country, or else in the "
+        "engine's default phone region",
     )
     company: ShortText | None = None
     source: LeadSource | None = None
