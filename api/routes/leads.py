@@ -34,7 +34,7 @@ from api.models import (
     LeadState,
     TransferResult,
 )
-from api.query_models import LeadFilters, ListQuery
+from api.query_models import ListQuery, SavedViewQuery
 from api.routes.commands import accepted
 from domain.base import DomainEvent
 from domain.contract.envelope import envelope_of
@@ -108,22 +108,27 @@ def list_leads(
     _: ListAfter,
 ) -> LeadPage:
     """Filter, search, sort and page through leads (keyset pagination: pass `next` back as `cursor`).
-    `view` picks a system view; reps only ever see the leads they own."""
+    `view` picks a system view, `saved` one of yours (its sort and order apply unless the request
+    names its own); reps only ever see the leads they own."""
     principal.require(P.VIEW)
     queries = backend.queries
     base = query.to_filter()
+    sort, order = query.sort.value, query.order
     if query.saved is not None:
         views = dict(queries.saved_views(principal.user))
         if query.saved not in views:
             raise NotFound("saved view", repr(query.saved))
-        base = merge_filters(LeadFilters.model_validate(views[query.saved]).to_filter(), base)
+        saved = SavedViewQuery.model_validate(views[query.saved], context=TRUSTED)
+        base = merge_filters(saved.to_filter(), base)
+        if saved.sort is not None and "sort" not in query.model_fields_set:
+            sort = saved.sort.value
+        if saved.order is not None and "order" not in query.model_fields_set:
+            order = saved.order
     if query.view is not None:
         base = merge_filters(queries.system_view(query.view.value, user=principal.user), base)
     if principal.role is Role.REP:
         base = replace(base, owner=principal.user)
-    page = queries.find_leads(
-        base, sort=query.sort.value, descending=query.order == "desc", cursor=query.cursor, limit=query.limit
-    )
+    page = queries.find_leads(base, sort=sort, descending=order == "desc", cursor=query.cursor, limit=query.limit)
     return LeadPage(items=[LeadPublic.model_validate(r) for r in page.rows], next=page.next_cursor)
 
 
