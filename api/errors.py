@@ -13,7 +13,7 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,6 +30,7 @@ from domain.errors import (
     LeadErased,
     NotFound,
     OwnerChanged,
+    QualificationRequirementsUnmet,
     SubjectErased,
     Unavailable,
     VersionConflict,
@@ -42,6 +43,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (NotFound, 404, "not-found"),
     (VersionConflict, 409, "version-conflict"),
     (IllegalTransition, 409, "illegal-transition"),
+    (QualificationRequirementsUnmet, 409, "qualification-requirements-unmet"),
     (ConversionRequirementsUnmet, 409, "conversion-requirements-unmet"),
     (LeadErased, 409, "lead-erased"),
     (SubjectErased, 409, "lead-erased"),
@@ -63,6 +65,9 @@ class Problem(BaseModel):
     errors: list[dict[str, str]] | None = None
     candidates: list[DuplicateCandidate] | None = None
     limit: int | None = None
+    missing: list[str] | None = Field(
+        default=None, description="What a refused qualification or conversion still needs (BANT items)"
+    )
 
 
 PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
@@ -73,7 +78,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {**PROBLEM, "description": "No such lead (or account, contact, attachment)"},
     409: {
         **PROBLEM,
-        "description": "Version conflict, illegal transition, possible duplicate, erased lead or unmet precondition",
+        "description": "Version conflict, illegal transition, possible duplicate, erased lead or unmet precondition "
+        "(BANT incomplete for qualification or conversion: `missing` names the items)",
     },
     413: {**PROBLEM, "description": "Request body or upload over its size limit; the limit is named"},
     422: {**PROBLEM, "description": "Invalid input; the field and the reason are named"},
@@ -128,6 +134,8 @@ def install(app: FastAPI) -> None:
             extra["field"] = exc.field
         if isinstance(exc, IllegalTransition):
             extra["current_status"] = exc.status
+        if isinstance(exc, QualificationRequirementsUnmet | ConversionRequirementsUnmet):
+            extra["missing"] = exc.missing
         response = problem(status, kind, type(exc).__name__, str(exc), **extra)
         if status == 503:
             response.headers["Retry-After"] = str(RETRY_AFTER_S)

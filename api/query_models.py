@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.limits import Name, ShortText
 from domain.values import LeadSource, LeadStatus, Priority, Temperature
@@ -55,13 +56,55 @@ class LeadFilters(BaseModel):
         return LeadFilter(**values, text=self.q)
 
 
+Order = Literal["asc", "desc"]
+
+
+class SavedViewQuery(LeadFilters):
+    """What a saved view keeps: the filters of a list and how it is sorted. Unknown keys are
+    refused, each named: a misspelt filter dropped in silence would save a view that shows
+    more than its owner meant."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "qualified", "country": "DE", "sort": "score", "order": "desc"}]},
+    )
+
+    sort: SortKey | None = Field(default=None, description="How the view is sorted unless the request says `sort`")
+    order: Order | None = Field(default=None, description="The order it is sorted in unless the request says `order`")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in cls.model_fields]
+            if unknown:
+                accepted = ", ".join(cls.model_fields)
+                errors = [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "unknown_key",
+                            "is not something a saved view keeps; it keeps: {accepted}",
+                            {"accepted": accepted},
+                        ),
+                        loc=(str(key),),
+                        input=data[key],
+                    )
+                    for key in unknown
+                ]
+                raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
 class ListQuery(LeadFilters):
     view: SystemView | None = Field(
         default=None, description="A system view: my_leads, unread, recently_created, converted, aging"
     )
     saved: Name | None = Field(default=None, description="One of your saved views, by name")
-    sort: SortKey = SortKey.CREATED_AT  # type: ignore[attr-defined]
-    order: Literal["asc", "desc"] = "desc"
+    sort: SortKey = Field(
+        default=SortKey.CREATED_AT,  # type: ignore[attr-defined]
+        description="Wins over the sort of a `saved` view",
+    )
+    order: Order = Field(default="desc", description="Wins over the order of a `saved` view")
     cursor: str | None = Field(
         default=None, max_length=2000, pattern=r"^[A-Za-z0-9_-]+=*$", description="`next` from the previous page"
     )

@@ -34,6 +34,17 @@ class LeadErased(DomainError):
         self.lead_id = lead_id
 
 
+class QualificationRequirementsUnmet(DomainError):
+    """Qualified means the lead meets the BANT criteria (the product brief's status table), so
+    qualifying needs every BANT item recorded; ``missing`` names the items still to record."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            "a lead is qualified when it meets the BANT criteria; record these BANT items first: " + ", ".join(missing)
+        )
+        self.missing = missing
+
+
 class ConversionRequirementsUnmet(DomainError):
     """Conversion needs a qualified lead with every BANT item recorded."""
 

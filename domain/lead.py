@@ -13,7 +13,13 @@ from uuid import UUID, uuid4
 from domain import lead_events as ev
 from domain import limits
 from domain.base import Aggregate
-from domain.errors import ConversionRequirementsUnmet, InvalidCommand, LeadErased, OwnerChanged
+from domain.errors import (
+    ConversionRequirementsUnmet,
+    InvalidCommand,
+    LeadErased,
+    OwnerChanged,
+    QualificationRequirementsUnmet,
+)
 from domain.lead_state import LeadState
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
@@ -138,7 +144,11 @@ class Lead(Aggregate, LeadState):
             self.trigger_event(ev.BantUpdated, changes=real, meta=meta)
 
     def qualify(self, *, meta: EventMeta) -> None:
+        """Qualified means meeting the BANT criteria: refused, naming what is missing, until
+        budget, authority, need and timeline are all recorded."""
         self.check_allowed(C.QUALIFY)
+        if self.missing_bant:
+            raise QualificationRequirementsUnmet(self.missing_bant)
         self.trigger_event(ev.Qualified, meta=meta)
 
     def nurture(self, *, reason: str | None, follow_up_on: date | None, meta: EventMeta) -> None:

@@ -6,6 +6,7 @@ only ever carry values that passed these models.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
@@ -15,14 +16,68 @@ from uuid import UUID
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
+from domain import phone_region
 from domain.errors import InvalidCommand
 from domain.limits import TRUSTED, CustomValueRules, HeaderText, Items, Name, ShortText, Text
 
 
-class LeadStatus(StrEnum):
+def picklist_key(text: str) -> str:
+    """The canonical spelling of a picklist value as people write it: ``"Trade Show"``,
+    ``"trade-show"`` and ``"TRADE_SHOW"`` all read ``"trade_show"``."""
+    return re.sub(r"[\s_-]+", "_", text.strip()).lower()
+
+
+class Picklist(StrEnum):
+    """A closed list of values that people type: any case, and spaces or dashes for the
+    underscores, is read as the canonical value (the product brief itself writes ``Website``),
+    while events, read models and the published JSON Schemas only ever hold the canonical,
+    lowercase value. Every field typed with a subclass gets this, at every entrance (JSON
+    bodies, query strings, forms, intake messages), because the rule lives on the type."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Picklist | None:
+        if isinstance(value, str):
+            key = picklist_key(value)
+            return next((member for member in cls if member.value == key), None)
+        return None
+
+    @classmethod
+    def accepted(cls) -> str:
+        return ", ".join(member.value for member in cls)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        """The enum's own schema (so its JSON Schema stays the canonical ``enum``), after a step
+        that reads a written variant as its member and refuses an unknown one listing them all."""
+
+        def read(value: Any, enum: ValidatorFunctionWrapHandler) -> Any:
+            if isinstance(value, str) and not isinstance(value, cls):
+                try:
+                    value = cls(value)
+                except ValueError:
+                    raise PydanticCustomError(
+                        "picklist",
+                        "must be one of: {accepted} (any case; spaces or dashes may stand for underscores)",
+                        {"accepted": cls.accepted()},
+                    ) from None
+            return enum(value)
+
+        return core_schema.no_info_wrap_validator_function(read, handler(source))
+
+
+class LeadStatus(Picklist):
     NEW = "new"
     CONTACTED = "contacted"
     QUALIFIED = "qualified"
@@ -32,7 +87,7 @@ class LeadStatus(StrEnum):
     MERGED = "merged"
 
 
-class LeadSource(StrEnum):
+class LeadSource(Picklist):
     WEBSITE = "website"
     EMAIL_CAMPAIGN = "email_campaign"
     SOCIAL_MEDIA = "social_media"
@@ -47,14 +102,14 @@ class LeadSource(StrEnum):
     OTHER = "other"
 
 
-class Priority(StrEnum):
+class Priority(Picklist):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
 
 
-class DisqualifyReason(StrEnum):
+class DisqualifyReason(Picklist):
     JUNK = "junk"
     NO_BUDGET = "no_budget"
     NO_NEED = "no_need"
@@ -64,7 +119,7 @@ class DisqualifyReason(StrEnum):
     OTHER = "other"
 
 
-class SignalKind(StrEnum):
+class SignalKind(Picklist):
     """Engagement signals other services report (marketing email, website, content)."""
 
     EMAIL_OPENED = "email_opened"
@@ -74,7 +129,7 @@ class SignalKind(StrEnum):
     FORM_SUBMITTED = "form_submitted"
 
 
-class ActivityKind(StrEnum):
+class ActivityKind(Picklist):
     CALL = "call"
     EMAIL = "email"
     MEETING = "meeting"
@@ -91,14 +146,14 @@ class Channel(StrEnum):
     SYSTEM = "system"
 
 
-class BantItem(StrEnum):
+class BantItem(Picklist):
     BUDGET = "budget"
     AUTHORITY = "authority"
     NEED = "need"
     TIMELINE = "timeline"
 
 
-class Temperature(StrEnum):
+class Temperature(Picklist):
     COLD = "cold"
     WARM = "warm"
     HOT = "hot"
@@ -153,7 +208,9 @@ PHONE_HELP = "write it in international form (+44 20 7946 0958), or give address
 
 
 def normalise_phone(value: str, *, region: str | None) -> str:
-    """Parse a phone number (international, or national for ``region``) into E.164."""
+    """Parse a phone number into E.164: international, or national for ``region`` (the lead's
+    country), or else for the operator's default region (:mod:`domain.phone_region`)."""
+    region = region or phone_region.current()
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -189,7 +246,9 @@ class LeadDetails(Frozen):
     contact_name: NonBlankName
     email: Email | None = None
     phone: Annotated[str, Text("phone")] | None = Field(
-        default=None, description="Normalised to E.164; national numbers need address.country"
+        default=None,
+        description="Normalised to E.164; a national number is read in address.country, or else in the "
+        "engine's default phone region",
     )
     company: ShortText | None = None
     source: LeadSource | None = None

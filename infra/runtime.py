@@ -30,7 +30,7 @@ from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
-from domain import limits
+from domain import limits, phone_region
 from domain.duplicates import flag
 from infra.blobs import BlobStore
 from infra.errors import StartupError
@@ -90,6 +90,7 @@ class Engine:
     def open(cls, settings: Settings) -> Engine:
         """Connect to everything the mode needs, failing fast with a one-line StartupError."""
         limits.configure(settings.limits)
+        phone_region.configure(settings.default_phone_region)
         db = open_database(settings)
         if settings.mode is Mode.KAFKA:
             ensure_topics(settings)

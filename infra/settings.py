@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, SecretStr
+from pydantic import AfterValidator, Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.limits import Limits
+from domain.phone_region import check_region
 
 
 class Mode(StrEnum):
@@ -55,6 +56,12 @@ class Settings(BaseSettings):
     limits: Limits = Field(
         default_factory=Limits,
         description="How large anything the engine accepts may be (domain.limits): LEADS_LIMITS__<NAME>",
+    )
+    default_phone_region: Annotated[str, AfterValidator(check_region)] | None = Field(
+        default=None,
+        description="ISO 3166-1 alpha-2 country a national phone number is read in when its lead has no "
+        "address.country (domain.phone_region); unset = such numbers are refused",
+        examples=["US"],
     )
     poison_policy: Literal["halt", "quarantine"] = Field(
         default="quarantine",
@@ -100,6 +107,12 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)
+
+    @field_validator("default_phone_region", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """``LEADS_DEFAULT_PHONE_REGION=`` (set but empty) means no default, as unset does."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     def pg_options(self) -> str:
         """libpq ``options`` bounding every wait of a connection (statement, lock, idle in transaction)."""

@@ -115,10 +115,11 @@ def kafka_engine(kafka_settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture(autouse=True)
-def default_limits() -> Iterator[None]:
-    """Opening an engine installs its settings' limits for the process; put the defaults back
-    after each test, so no test sees another's limits."""
+def default_domain_configuration() -> Iterator[None]:
+    """Opening an engine installs its settings' limits and default phone region for the
+    process; put the defaults back after each test, so no test sees another's configuration."""
     yield
-    from domain.limits import Limits, configure
+    from domain import limits, phone_region
 
-    configure(Limits())
+    limits.configure(limits.Limits())
+    phone_region.configure(None)

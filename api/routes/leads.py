@@ -35,7 +35,7 @@ from api.models import (
     TransferRefusal,
     TransferResult,
 )
-from api.query_models import LeadFilters, ListQuery
+from api.query_models import ListQuery, SavedViewQuery
 from api.routes.commands import accepted
 from domain.base import DomainEvent
 from domain.contract.envelope import envelope_of
@@ -109,20 +109,25 @@ def list_leads(
     _: ListAfter,
 ) -> LeadPage:
     """Filter, search, sort and page through leads (keyset pagination: pass `next` back as `cursor`).
-    `view` picks a system view; everyone sees only the leads their role's scope covers."""
+    `view` picks a system view, `saved` one of yours (its sort and order apply unless the request
+    names its own); everyone sees only the leads their role's scope covers."""
     queries = backend.queries
     base = query.to_filter()
+    sort, order = query.sort.value, query.order
     if query.saved is not None:
         views = dict(queries.saved_views(principal.user))
         if query.saved not in views:
             raise NotFound("saved view", repr(query.saved))
-        base = merge_filters(LeadFilters.model_validate(views[query.saved]).to_filter(), base)
+        saved = SavedViewQuery.model_validate(views[query.saved], context=TRUSTED)
+        base = merge_filters(saved.to_filter(), base)
+        if saved.sort is not None and "sort" not in query.model_fields_set:
+            sort = saved.sort.value
+        if saved.order is not None and "order" not in query.model_fields_set:
+            order = saved.order
     if query.view is not None:
         base = merge_filters(queries.system_view(query.view.value, user=principal.user), base)
     base = replace(base, scope=principal.scope(A.VIEW))
-    page = queries.find_leads(
-        base, sort=query.sort.value, descending=query.order == "desc", cursor=query.cursor, limit=query.limit
-    )
+    page = queries.find_leads(base, sort=sort, descending=order == "desc", cursor=query.cursor, limit=query.limit)
     return LeadPage(items=[LeadPublic.model_validate(r) for r in page.rows], next=page.next_cursor)
 
 

@@ -1,4 +1,4 @@
-"""Saved list views, per user: a name for a set of `GET /leads` filters."""
+"""Saved list views, per user: a name for a set of `GET /leads` filters and its sort."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from api.auth import Action as A
 from api.auth import permission
 from api.deps import PrincipalDep, QueriesDep
 from api.models import SavedView
-from api.query_models import LeadFilters, SystemView
+from api.query_models import SavedViewQuery, SystemView
 from domain.errors import InvalidCommand, NotFound
 
 router = APIRouter(prefix="/views", tags=["views"])
@@ -23,8 +23,10 @@ def list_views(queries: QueriesDep, principal: PrincipalDep) -> list[SavedView]:
 
 
 @router.put("/{name}", response_model=SavedView, **permission(A.VIEW))
-def save_view(name: str, body: LeadFilters, queries: QueriesDep, principal: PrincipalDep) -> SavedView:
-    """Save (or replace) a view; use it as `GET /leads?saved=<name>`."""
+def save_view(name: str, body: SavedViewQuery, queries: QueriesDep, principal: PrincipalDep) -> SavedView:
+    """Save (or replace) a view: filters, and optionally `sort` and `order`; use it as
+    `GET /leads?saved=<name>` (a `sort` or `order` in that request wins). Unknown keys are a 422
+    naming each."""
     view = SavedView(name=name, filters=body.model_dump(mode="json", exclude_none=True))
     if name in {v.value for v in SystemView}:
         raise InvalidCommand(f"{name} is a system view; pick another name", field="name")

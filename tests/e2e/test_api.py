@@ -113,15 +113,34 @@ def test_an_illegal_transition_is_a_409_naming_the_current_status(api: TestClien
     assert refused.json()["current_status"] == "new" and "cannot qualify" in refused.json()["detail"]
 
 
+def test_qualifying_without_complete_bant_is_a_409_listing_what_is_missing(api: TestClient) -> None:
+    lead = create(api)
+    ok(api.post(f"/leads/{lead}/contact", json={"via": "call"}))
+    ok(api.put(f"/leads/{lead}/bant", json={"changes": {"budget": "50k", "need": "CRM"}}))
+    refused = api.post(f"/leads/{lead}/qualify")
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["type"].endswith("qualification-requirements-unmet")
+    assert problem["missing"] == ["authority", "timeline"] and "authority, timeline" in problem["detail"]
+    assert ok(api.get(f"/leads/{lead}", params={"version": 3}))["status"] == "contacted"
+    assert len(ok_list(api.get(f"/leads/{lead}/history"))) == 3, "the refusal recorded nothing"
+    ok(api.put(f"/leads/{lead}/bant", json={"changes": {"authority": "CTO", "timeline": "Q3"}}))
+    ok(api.post(f"/leads/{lead}/qualify"))
+
+
 def test_conversion_without_bant_is_a_409_listing_what_is_missing(api: TestClient) -> None:
     lead = create(api)
-    api.post(f"/leads/{lead}/contact", json={"via": "call"})
-    api.post(f"/leads/{lead}/qualify")
+    ok(api.post(f"/leads/{lead}/contact", json={"via": "call"}))
+    bant = {"budget": "50k", "authority": "CTO", "need": "CRM", "timeline": "Q3"}
+    ok(api.put(f"/leads/{lead}/bant", json={"changes": bant}))
+    ok(api.post(f"/leads/{lead}/qualify"))
+    ok(api.put(f"/leads/{lead}/bant", json={"changes": {"budget": None}}))
     refused = api.post(
         f"/leads/{lead}/convert",
         json={"opportunity_name": "x", "deal_value": "1", "expected_close": "2027-01-01", "probability": 5},
     )
     assert refused.status_code == 409 and "budget" in refused.json()["detail"]
+    assert refused.json()["missing"] == ["budget"]
 
 
 def test_merge_through_http_archives_the_duplicate(api: TestClient) -> None:

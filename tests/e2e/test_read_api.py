@@ -116,6 +116,19 @@ def test_lists_filter_search_and_page_with_a_cursor_that_never_skips_or_repeats(
     assert api.get("/leads", params={"cursor": "not-a-cursor"}).status_code == 422
 
 
+def test_picklist_values_are_accepted_as_people_write_them_and_kept_canonical(api: TestClient) -> None:
+    lead = capture(api, {"contact_name": "Ada", "email": "ada@example.com", "source": "Trade Show", "priority": "HIGH"})
+    seen(api, lead["position"])
+    found = api.get("/leads", params={"source": "trade-show", "priority": "High", "status": "New"}).json()["items"]
+    assert [(i["lead_id"], i["source"], i["priority"]) for i in found] == [(lead["lead_id"], "trade_show", "high")]
+    logged = api.post(f"/leads/{lead['lead_id']}/activities", json={"kind": "Meeting", "subject": "Demo"})
+    assert logged.status_code == 200, logged.text
+    refused = api.get("/leads", params={"source": "Television"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "source"
+    assert "must be one of: website, email_campaign" in refused.json()["detail"]
+
+
 def test_saved_and_system_views(api: TestClient, engine: Engine) -> None:
     rep = bearer(engine.settings, user="rep-7", role=Role.REP)
     mine = capture(api, {"contact_name": "Mine", "email": "mine@example.com"})["lead_id"]
@@ -133,6 +146,42 @@ def test_saved_and_system_views(api: TestClient, engine: Engine) -> None:
     assert [i["lead_id"] for i in unread] == [mine], "assigned by someone else: unread for its owner"
     assert api.get("/leads", params={"saved": "nope"}).status_code == 404
     assert api.delete("/views/trade-shows", headers=rep).status_code == 204
+
+
+def test_a_saved_view_with_unknown_keys_is_refused_naming_each_and_saves_nothing(api: TestClient) -> None:
+    refused = api.put("/views/mine", json={"source": "website", "colour": "red", "sortt": "score"})
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["colour", "sortt"]
+    assert "it keeps: status, owner, source" in refused.json()["detail"]
+    assert "mine" not in [v["name"] for v in api.get("/views").json()]
+
+
+def test_a_saved_view_keeps_its_sort_and_order_and_the_request_may_override_them(api: TestClient) -> None:
+    position = 0
+    for name, points in [("Abe", 30), ("Bea", 10), ("Cleo", 20)]:
+        lead = capture(api, {"contact_name": name, "email": f"{name}@example.com", "source": "referral"})
+        adjusted = api.post(f"/leads/{lead['lead_id']}/score-adjustments", json={"points": points, "reason": "test"})
+        position = adjusted.json()["position"]
+    other = capture(api, {"contact_name": "Dan", "email": "dan@example.com", "source": "website"})
+    seen(api, max(position, other["position"]))
+    saved = api.put("/views/by-score", json={"source": "Referral", "sort": "score", "order": "asc"})
+    assert saved.status_code == 200, saved.text
+    kept = {"source": "referral", "sort": "score", "order": "asc"}
+    assert saved.json()["filters"] == kept
+    assert [v["filters"] for v in api.get("/views").json() if v["name"] == "by-score"] == [kept]
+
+    def names(**params: str) -> list[str]:
+        response = api.get("/leads", params={"saved": "by-score"} | params)
+        assert response.status_code == 200, response.text
+        return [i["contact_name"] for i in response.json()["items"]]
+
+    assert names() == ["Bea", "Cleo", "Abe"]
+    assert names(order="desc") == ["Abe", "Cleo", "Bea"]
+    assert names(sort="contact_name") == ["Abe", "Bea", "Cleo"], "the request's sort, the view's order"
+    unsorted = api.put("/views/referrals", json={"source": "referral"})
+    assert unsorted.json()["filters"] == {"source": "referral"}
+    listed = api.get("/leads", params={"saved": "referrals"}).json()["items"]
+    assert [i["contact_name"] for i in listed] == ["Cleo", "Bea", "Abe"], "no sort saved: newest first"
 
 
 def test_feeds_and_the_inbox_tell_followers_about_changes_made_by_others(api: TestClient, engine: Engine) -> None:

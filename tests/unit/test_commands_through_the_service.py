@@ -44,6 +44,13 @@ def prepare_contacted(service: LeadService, lead: UUID) -> UUID | None:
     return None
 
 
+def prepare_bant_complete(service: LeadService, lead: UUID) -> UUID | None:
+    """Contacted, with every BANT item recorded: what qualifying needs."""
+    service.contact(lead_id=lead, via="call", meta=meta())
+    service.update_bant(lead_id=lead, changes=BANT, meta=meta())
+    return None
+
+
 def prepare_qualified(service: LeadService, lead: UUID) -> UUID | None:
     service.contact(lead_id=lead, via="call", meta=meta())
     service.update_bant(lead_id=lead, changes=BANT, meta=meta())
@@ -161,7 +168,7 @@ COMMANDS: dict[str, Command] = {
         lambda lead, _: lead.bant == {BantItem.BUDGET: "50k"},
     ),
     "qualify": Command(
-        prepare_contacted,
+        prepare_bant_complete,
         lambda s, lead, _, m, v: s.qualify(lead_id=lead, meta=m, expected_version=v),
         "Qualified",
         lambda lead, _: lead.status is LeadStatus.QUALIFIED,

@@ -12,7 +12,7 @@ from domain.errors import ConversionRequirementsUnmet, NotFound
 from domain.lead_events import PersonalDataErased
 from domain.service import LeadService
 from domain.values import BantItem, LeadDetails, LeadStatus
-from tests.unit.test_commands_through_the_service import new, prepare_contacted, prepare_qualified
+from tests.unit.test_commands_through_the_service import new, prepare_qualified
 from tests.unit.test_service import ADA, TERMS, meta
 
 FULL = LeadDetails.model_validate(
@@ -101,10 +101,9 @@ def test_converting_into_an_account_or_contact_that_does_not_exist_is_refused(
 
 
 def test_a_conversion_names_every_bant_item_still_missing(service: LeadService) -> None:
-    lead = new(service)
-    prepare_contacted(service, lead)
-    service.update_bant(lead_id=lead, changes={BantItem.BUDGET: "10k", BantItem.NEED: "CRM"}, meta=meta())
-    service.qualify(lead_id=lead, meta=meta())
+    """A qualified lead can lose BANT answers afterwards; conversion checks them again."""
+    lead = qualified(service)
+    service.update_bant(lead_id=lead, changes={BantItem.AUTHORITY: None, BantItem.TIMELINE: None}, meta=meta())
     with pytest.raises(ConversionRequirementsUnmet) as refused:
         service.convert(lead_id=lead, terms=TERMS, meta=meta())
     assert refused.value.missing == ["authority", "timeline"]

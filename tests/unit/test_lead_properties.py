@@ -1,12 +1,13 @@
-"""Random command sequences against one lead: after every step the lifecycle invariants hold,
-and the lead rebuilt from its stored events equals the lead in memory."""
+"""Random command sequences against one lead: after every step the lifecycle invariants hold
+(a lead only becomes Qualified with its BANT checklist complete), and the lead rebuilt from its
+stored events equals the lead in memory."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.errors import DomainError, IllegalTransition
+from domain.errors import DomainError, IllegalTransition, QualificationRequirementsUnmet
 from domain.lifecycle import ALLOWED, LeadCommand
 from domain.values import LeadStatus
 from tests.unit.conftest import in_memory_service, new_lead
@@ -44,10 +45,15 @@ def test_any_command_sequence_keeps_the_invariants_and_replays_to_the_same_state
             INVOKE[command](lead)
         except IllegalTransition:
             assert status not in ALLOWED[command]
+        except QualificationRequirementsUnmet as refused:
+            assert refused.missing == lead.missing_bant != []
+            assert (lead.status, lead.version) == (status, version)
         except DomainError:
             pass
         else:
             assert status in ALLOWED[command]
+            if command is LeadCommand.QUALIFY:
+                assert lead.status is LeadStatus.QUALIFIED and not lead.missing_bant, "qualified means BANT met"
         service.save(lead)
         if status in TERMINAL:
             assert (lead.status, lead.version) == (status, version), "terminal leads never change"

@@ -96,9 +96,8 @@ def test_conversion_can_attach_to_an_existing_account_instead_of_creating_one(se
 
 
 def test_a_refused_conversion_saves_nothing(service: LeadService) -> None:
-    lead_id = service.capture_lead(details=ADA, meta=meta()).lead_id
-    service.contact(lead_id=lead_id, via="call", meta=meta())
-    service.qualify(lead_id=lead_id, meta=meta())
+    lead_id = qualified(service)
+    service.update_bant(lead_id=lead_id, changes={BantItem.BUDGET: None}, meta=meta())
     before = service.recorder.max_notification_id()
     with pytest.raises(ConversionRequirementsUnmet):
         service.convert(lead_id=lead_id, terms=TERMS, meta=meta())

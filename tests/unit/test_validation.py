@@ -23,8 +23,14 @@ from tests.unit.conftest import META, new_lead
         ({"contact_name": "Ann", "email": "not-an-email"}, "invalid email address"),
         ({"contact_name": "Ann", "phone": "12"}, "is not a phone number"),
         ({"contact_name": "Ann", "phone": "020 7946 0958"}, "national number"),
-        ({"contact_name": "Ann", "email": "a@example.com", "source": "television"}, "Input should be"),
-        ({"contact_name": "Ann", "email": "a@example.com", "priority": "urgent"}, "Input should be"),
+        (
+            {"contact_name": "Ann", "email": "a@example.com", "source": "television"},
+            "must be one of: website, email_campaign",
+        ),
+        (
+            {"contact_name": "Ann", "email": "a@example.com", "priority": "urgent"},
+            "must be one of: low, medium, high, critical",
+        ),
         ({"contact_name": "Ann", "email": "a@example.com", "company_size": 0}, "greater than or equal to 1"),
         ({"contact_name": "Ann", "email": "a@example.com", "annual_revenue": -5}, "greater than or equal to 0"),
         ({"contact_name": "Ann", "email": "a@example.com", "address": {"country": "England"}}, "pattern"),
