@@ -169,12 +169,10 @@ def consumer_rss(s: Settings, events: int) -> tuple[float, float]:
                     ]
                 )
             head = engine.service.recorder.max_notification_id() or 0
-            while not _projected(engine, head):
-                time.sleep(0.05)
+            stages.until(lambda: _projected(engine, head), "lead_list to project the load")
 
         engine.service.save(Lead.capture(details=stages.details(-1), meta=stages.META))
-        while not _projected(engine, 1):
-            time.sleep(0.05)
+        stages.until(lambda: _projected(engine, 1), "lead_list to project its first event")
         return stages.rss_growth(lambda: proc.memory_info().rss / 2**20, load)
     finally:
         consumer.send_signal(signal.SIGTERM)

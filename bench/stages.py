@@ -29,6 +29,16 @@ from projections.reports import Reports
 META = EventMeta(actor="bench")
 
 
+def until(condition: Callable[[], bool], what: str, *, timeout_s: float = 600) -> None:
+    """Wait for ``condition``; a stage whose work never finishes fails saying what it waited for,
+    instead of hanging the run."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"bench: waited {timeout_s:.0f} s for {what}")
+        time.sleep(0.01)
+
+
 def rate(count: int, work: Callable[[], None]) -> float:
     started = time.perf_counter()
     work()
@@ -74,8 +84,8 @@ def intake(engine: Engine, messages: int) -> tuple[float, float]:
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     assert isinstance(worker.stream, KafkaMessageStream)
-    while not worker.stream.consumer.assignment():  # joined the group: the clock starts with the first message
-        time.sleep(0.01)
+    # joined the group: the clock starts with the first message
+    until(lambda: bool(worker.stream.consumer.assignment()), "the intake consumer to join its group")
     started = time.perf_counter()
     producer = KafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, linger_ms=5)
     for i in range(messages):
@@ -90,8 +100,10 @@ def intake(engine: Engine, messages: int) -> tuple[float, float]:
     producer.flush()
     producer.close()
     # Each capture records the lead's event and its idempotency record: two log entries.
-    while (engine.service.recorder.max_notification_id() or 0) < head + 2 * messages:
-        time.sleep(0.01)
+    until(
+        lambda: (engine.service.recorder.max_notification_id() or 0) >= head + 2 * messages,
+        f"{messages} intake messages to be applied (dead-lettered ones never are)",
+    )
     ours = messages / (time.perf_counter() - started)
     plain = PlainApp(env=eventsourcing_env(engine.db, engine.settings))
 
@@ -126,8 +138,7 @@ def relay(engine: Engine, events: int) -> tuple[float, float]:
     thread = threading.Thread(target=worker.run, daemon=True)
     started = time.perf_counter()
     thread.start()
-    while _relay_position(engine) < head:
-        time.sleep(0.01)
+    until(lambda: _relay_position(engine) >= head, "the relay to publish every event")
     ours = events / (time.perf_counter() - started)
     envelopes, _ = engine.event_log.read(start=1, limit=events, sealed=True)
     encoded = [to_kafka(e) for e in envelopes]
@@ -225,8 +236,7 @@ def rebuild_from_kafka(engine: Engine, events: int) -> tuple[float, float]:
     started = time.perf_counter()
     for t in threads:
         t.start()
-    while not all(_reached(fresh, r.name, ends) for r in runners):
-        time.sleep(0.02)
+    until(lambda: all(_reached(fresh, r.name, ends) for r in runners), "every projection to rebuild")
     ours = events / (time.perf_counter() - started)
     fresh.stop.set()
     for t in threads:
@@ -282,12 +292,12 @@ def queries(engine: Engine, client: Any, rows: int, rounds: int) -> tuple[float,
         cur.execute(
             f"""
             INSERT INTO {table} (lead_id, version, contact_name, email, company, industry, country, region, source,
-                                 priority, status, owner, score_base, created_at, updated_at)
+                                 priority, status, owner, created_by, score_base, created_at, updated_at)
             SELECT gen_random_uuid(), 1, 'Lead ' || i, 'lead' || i || '@example.com', 'Company ' || (i %% 5000),
                    'industry ' || (i %% 20), (ARRAY['GB','US','DE','FR'])[1 + i %% 4], 'region ' || (i %% 10),
                    (ARRAY['website','referral','trade_show','partner'])[1 + i %% 4], 'medium',
                    (ARRAY['new','contacted','qualified','nurture','unqualified','converted'])[1 + i %% 6],
-                   'rep-' || (i %% 50), i %% 90, now() - (i || ' minutes')::interval, now()
+                   'rep-' || (i %% 50), 'web-form', i %% 90, now() - (i || ' minutes')::interval, now()
             FROM generate_series(1, %s) AS i""",
             (rows,),
         )

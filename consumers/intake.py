@@ -24,7 +24,7 @@ from domain import limits
 from domain.command_handling import BatchConflict
 from domain.contract.intake import INTAKE_TYPES, MESSAGES
 from domain.duplicates import Screen
-from domain.errors import DomainError
+from domain.errors import DomainError, Unavailable
 from domain.service import LeadService
 from domain.values import Channel, EventMeta, scoped_command_id
 
@@ -41,8 +41,9 @@ class Rejected(Exception):
         self.reason = reason
 
 
-INFRASTRUCTURE = (StoreOperationalError, StoreInterfaceError)
-"""Failures of the store, not of a message: the batch is applied again later."""
+INFRASTRUCTURE = (StoreOperationalError, StoreInterfaceError, Unavailable)
+"""Failures of the stores (the events', or the read store the duplicate screen asks), not of a
+message: the batch is applied again later."""
 
 
 def apply_message(
@@ -82,6 +83,8 @@ def apply_message(
         raise Rejected("validate", "header " + first_error(e, "headers").replace("actor", "ce_source", 1)) from None
     try:
         handler(Context(service, meta, time, screen), message)
+    except Unavailable:
+        raise
     except DomainError as e:
         raise Rejected("domain", f"{type(e).__name__}: {e}") from None
     except ValidationError as e:

@@ -168,7 +168,10 @@ class Engine:
         )
 
     def intake(self) -> IntakeConsumer:
+        """The intake consumer; its duplicate screen reads the read store, so that is prepared
+        first (intake may be the first process of a new deployment)."""
         s = self.settings
+        self.prepare_read_store()
         consumer = make_consumer(s, group_id=f"{s.consumer_group}.intake", client_id="leads-intake")
         return IntakeConsumer(
             service=self.service,
