@@ -11,7 +11,20 @@ from fastapi.openapi.utils import get_openapi
 from api import errors
 from api.context import Backend
 from api.deps import VERSION_TAG
-from api.routes import attachments, audit, commands, erasure, feeds, forms, health, leads, reports, views
+from api.routes import (
+    attachments,
+    audit,
+    commands,
+    directory,
+    erasure,
+    feeds,
+    forms,
+    health,
+    leads,
+    reports,
+    routing,
+    views,
+)
 
 
 def create_app(backend: Backend) -> FastAPI:
@@ -23,7 +36,20 @@ def create_app(backend: Backend) -> FastAPI:
     )
     app.state.backend = backend
     errors.install(app)
-    for module in (leads, commands, attachments, erasure, feeds, views, reports, forms, audit, health):
+    for module in (
+        leads,
+        commands,
+        attachments,
+        erasure,
+        feeds,
+        views,
+        reports,
+        forms,
+        audit,
+        directory,
+        routing,
+        health,
+    ):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

@@ -1,6 +1,8 @@
-"""Who is calling: bearer tokens (JWT, HS256, signed with the configured key) carrying a user, a
-role and, for managers, the users of their team. What each role may do is the domain's one
-table (``domain.access``); routes declare the action they need with :func:`permission`."""
+"""Who is calling: bearer tokens (JWT, HS256, signed with the configured key) naming a user of
+the directory and one of their roles. The directory says the rest: an inactive user's token is
+refused, and a manager's team and a member's queues come from it. What each role may do is the
+domain's one table (``domain.access``); routes declare the action they need with
+:func:`permission`."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.access import Action, Principal, Role
+from domain.directory import Directory, UserStatus
 
 __all__ = ["Action", "Principal", "Role", "Unauthenticated", "issue_token", "permission", "principal_from"]
 
@@ -22,18 +25,27 @@ class Unauthenticated(Exception):
     """No token, or one that is invalid or expired."""
 
 
-def issue_token(*, key: str, user: str, role: Role, team: list[str] | None = None, hours: int = 12) -> str:
+def issue_token(*, key: str, user: str, role: Role, hours: int = 12) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": user, "role": role.value, "team": team or [], "iat": now, "exp": now + timedelta(hours=hours)}
+    claims = {"sub": user, "role": role.value, "iat": now, "exp": now + timedelta(hours=hours)}
     return jwt.encode(claims, key, algorithm="HS256")
 
 
-def principal_from(token: str, *, key: str) -> Principal:
+def principal_from(token: str, *, key: str, directory: Directory) -> Principal:
     try:
         claims = jwt.decode(token, key, algorithms=["HS256"], options={"require": ["sub", "role", "exp"]})
-        return Principal(user=str(claims["sub"]), role=Role(claims["role"]), team=frozenset(claims.get("team") or []))
+        name, role = str(claims["sub"]), Role(claims["role"])
     except (jwt.PyJWTError, ValueError) as e:
         raise Unauthenticated(f"invalid bearer token: {e}") from None
+    user = directory.users.get(name)
+    if user is None:
+        raise Unauthenticated(f"the token names {name}, who is not in the directory (an admin adds users: POST /users)")
+    if user.status is UserStatus.INACTIVE:
+        raise Unauthenticated(f"{name} is inactive")
+    if role not in user.profile.roles:
+        raise Unauthenticated(f"{name} does not have the role {role}")
+    queues = frozenset(directory.teams_of(name)) | frozenset(directory.managed_by(name))
+    return Principal(user=name, role=role, team=directory.team_users(name), queues=queues)
 
 
 def get_principal(
@@ -41,7 +53,10 @@ def get_principal(
 ) -> Principal:
     if credentials is None:
         raise Unauthenticated("send a bearer token (Authorization: Bearer ...); `leads token` issues one")
-    return principal_from(credentials.credentials, key=request.app.state.backend.config.signing_key)
+    backend = request.app.state.backend
+    return principal_from(
+        credentials.credentials, key=backend.config.signing_key, directory=backend.service.directory()
+    )
 
 
 PUBLIC = "public"

@@ -21,8 +21,11 @@ from api.auth import Unauthenticated
 from api.body_limits import BodyLimits, PayloadTooLarge
 from api.models import DuplicateCandidate
 from domain.access import Forbidden
+from domain.assignment import RulesRefused
 from domain.duplicates import PossibleDuplicate
 from domain.errors import (
+    AlreadyClaimed,
+    CapacityReached,
     ConversionRequirementsUnmet,
     DomainError,
     IllegalTransition,
@@ -35,11 +38,15 @@ from domain.errors import (
     Unavailable,
     VersionConflict,
 )
+from domain.routing import Problem as RuleProblem
 
 STATUS: list[tuple[type[DomainError], int, str]] = [
+    (RulesRefused, 422, "rules-refused"),
     (InvalidCommand, 422, "invalid-command"),
     (Forbidden, 403, "forbidden"),
     (OwnerChanged, 409, "owner-changed"),
+    (AlreadyClaimed, 409, "already-claimed"),
+    (CapacityReached, 409, "capacity-reached"),
     (NotFound, 404, "not-found"),
     (VersionConflict, 409, "version-conflict"),
     (IllegalTransition, 409, "illegal-transition"),
@@ -67,6 +74,9 @@ class Problem(BaseModel):
     limit: int | None = None
     missing: list[str] | None = Field(
         default=None, description="What a refused qualification or conversion still needs (BANT items)"
+    )
+    problems: list[RuleProblem] | None = Field(
+        default=None, description="Every problem of a refused rule list: the rule, the field and the reason"
     )
 
 
@@ -136,6 +146,8 @@ def install(app: FastAPI) -> None:
             extra["current_status"] = exc.status
         if isinstance(exc, QualificationRequirementsUnmet | ConversionRequirementsUnmet):
             extra["missing"] = exc.missing
+        if isinstance(exc, RulesRefused):
+            extra["problems"] = [p.model_dump() for p in exc.problems]
         response = problem(status, kind, type(exc).__name__, str(exc), **extra)
         if status == 503:
             response.headers["Retry-After"] = str(RETRY_AFTER_S)

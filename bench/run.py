@@ -33,6 +33,7 @@ from infra.settings import Mode, Settings
 SCALES: dict[str, dict[str, int]] = {
     "small": {
         "leads": 100,
+        "routed": 100,
         "intake": 1_000,
         "relay": 2_000,
         "e2e_seconds": 3,
@@ -42,6 +43,7 @@ SCALES: dict[str, dict[str, int]] = {
     },
     "full": {
         "leads": 1_000,
+        "routed": 2_000,
         "intake": 20_000,
         "relay": 50_000,
         "e2e_seconds": 30,
@@ -184,7 +186,9 @@ def query_stage(engine: Engine, rows: int, rounds: int) -> tuple[float, float]:
     from fastapi.testclient import TestClient
 
     from api.auth import Role, issue_token
+    from domain.directory import UserProfile
 
+    engine.service.add_user(name="bench", profile=UserProfile(roles=(Role.ADMIN,)), meta=stages.META)
     token = issue_token(key=engine.settings.signing_key(), user="bench", role=Role.ADMIN)
     with TestClient(engine.app(), headers={"Authorization": f"Bearer {token}"}) as client:
         return stages.queries(engine, client, rows, rounds)
@@ -211,6 +215,13 @@ def main(argv: list[str] | None = None) -> list[Row]:
 
         ours, base = with_engine(settings(Mode.EMBEDDED), lambda e: stages.command_path(e, n["leads"]))
         rows.append(Row("command path (4 events/lead, 1 command/transaction)", ours, base, "events/s", "≥ 0.8"))
+        ours, base = with_engine(
+            settings(Mode.EMBEDDED),
+            lambda plain: with_engine(
+                settings(Mode.EMBEDDED), lambda routed: stages.routing(plain, routed, n["routed"])
+            ),
+        )
+        rows.append(Row("capture with 100 assignment rules vs none", ours, base, "leads/s", "≥ 0.9"))
         ours, base = with_engine(settings(Mode.KAFKA), lambda e: stages.intake(e, n["intake"]))
         rows.append(Row("intake (Kafka → applied) vs batched saves", ours, base, "messages/s", "≥ 0.8"))
         (ours, base), (rebuilt, raw) = with_engine(

@@ -15,8 +15,11 @@ import httpx
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.baseline import PlainApp, PlainLead
+from domain.access import Role
 from domain.contract.cloudevents import to_kafka
+from domain.directory import TeamRoster, UserProfile
 from domain.lead import Lead
+from domain.routing import ActionKind, Condition, Operator, Rule, RuleAction
 from domain.values import EventMeta, LeadDetails
 from infra.kafka_bus import admin_client, make_producer
 from infra.kafka_stream import KafkaMessageStream
@@ -76,6 +79,45 @@ def command_path(engine: Engine, leads: int) -> tuple[float, float]:
     return result
 
 
+def hundred_rules(engine: Engine) -> None:
+    """A directory of 7 reps in one team, and 100 rules of which only the last matches the
+    leads the bench captures: every capture evaluates all 100, then takes a round-robin turn."""
+    s, team = engine.service, [f"rep-{i}" for i in range(7)]
+    for name in team:
+        s.add_user(name=name, profile=UserProfile(roles=(Role.REP,), capacity=100_000), meta=META)
+    s.set_team(name="inbound", roster=TeamRoster(members=tuple(team)), meta=META)
+    misses = [
+        Rule(
+            id=f"territory-{i}",
+            name=f"Territory {i}",
+            conditions=(
+                Condition(field="country", op=Operator.IN, value=[f"X{i % 10}", f"Y{i % 10}"]),
+                Condition(
+                    field="postal_code", op=Operator.RANGE, value={"min": str(i * 100), "max": str(i * 100 + 99)}
+                ),
+            ),
+            action=RuleAction(kind=ActionKind.ROUND_ROBIN, target="inbound"),
+        )
+        for i in range(99)
+    ]
+    everyone = Rule(id="everyone", name="Everyone", action=RuleAction(kind=ActionKind.ROUND_ROBIN, target="inbound"))
+    s.publish_rules(rules=(*misses, everyone), meta=META)
+
+
+def routing(plain: Engine, routed: Engine, leads: int) -> tuple[float, float]:
+    """Captures/s with 100 assignment rules (all evaluated, then a round-robin turn), vs the same
+    captures with none, alternating blocks of 25 between the two engines so drift hits both."""
+    hundred_rules(routed)
+    spent = {"plain": 0.0, "routed": 0.0}
+    for start in range(0, leads, 25):
+        for name, engine in (("plain", plain), ("routed", routed)):
+            began = time.perf_counter()
+            for i in range(start, min(leads, start + 25)):
+                engine.service.capture_lead(details=details(i), meta=META)
+            spent[name] += time.perf_counter() - began
+    return leads / spent["routed"], leads / spent["plain"]
+
+
 def intake(engine: Engine, messages: int) -> tuple[float, float]:
     """Messages/s from the intake topic applied, vs saves of plain aggregates in batches of the same size."""
     s = engine.settings
@@ -83,9 +125,10 @@ def intake(engine: Engine, messages: int) -> tuple[float, float]:
     worker = engine.intake()
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
-    assert isinstance(worker.stream, KafkaMessageStream)
+    stream = worker.stream
+    assert isinstance(stream, KafkaMessageStream)
     # joined the group: the clock starts with the first message
-    until(lambda: bool(worker.stream.consumer.assignment()), "the intake consumer to join its group")
+    until(lambda: bool(stream.consumer.assignment()), "the intake consumer to join its group")
     started = time.perf_counter()
     producer = KafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, linger_ms=5)
     for i in range(messages):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from consumers.periodic import Periodic
 from domain.errors import DomainError
 from domain.service import LeadService
 from domain.values import Channel, EventMeta, LeadStatus
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 ACTOR = "system:aging-monitor"
 
 
-class AgingMonitor:
+class AgingMonitor(Periodic):
     name = "aging-monitor"
 
     def __init__(
@@ -41,21 +42,7 @@ class AgingMonitor:
         self.aging = aging
         self.cursor = cursor
         self.thresholds = thresholds
-        self.interval_s = interval_s
-        self.stop = stop
-        self.status = "starting"
-
-    def run(self) -> None:
-        self.status = "running"
-        while not self.stop.is_set():
-            try:
-                self.sweep(now=datetime.now(UTC))
-                self.status = "running"
-            except Exception as e:
-                self.status = f"retrying: {e}"
-                log.exception("aging monitor sweep failed; trying again next interval")
-            self.stop.wait(self.interval_s)
-        self.status = "stopped"
+        super().__init__(interval_s=interval_s, stop=stop)
 
     def sweep(self, *, now: datetime) -> int:
         """Alert on every overdue lead; returns how many alerts were raised."""

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from domain.errors import DomainError, NotFound
-from domain.lead import Lead
 from domain.lead_state import LeadState
+
+if TYPE_CHECKING:
+    from domain.lead import Lead
 
 
 class Role(StrEnum):
@@ -41,6 +44,8 @@ class Action(StrEnum):
     """A lead's history and the lead as it was at a moment or version."""
     ERASE = "erase"
     """Erase a lead's personal data on request."""
+    ADMINISTER = "administer"
+    """Manage the directory of users and teams, and the assignment rules."""
 
 
 class Scope(StrEnum):
@@ -100,11 +105,13 @@ class LeadScope:
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller: a user, their role, and for managers the users of their team."""
+    """The caller: a user, their role, for managers the users of the teams they manage, and
+    the queues (teams' queues) they work: those of their teams and of the teams they manage."""
 
     user: str
     role: Role
     team: frozenset[str] = field(default_factory=frozenset)
+    queues: frozenset[str] = field(default_factory=frozenset)
 
     def may(self, action: Action) -> bool:
         return action in PERMISSIONS[self.role]
@@ -127,4 +134,16 @@ class Principal:
         """403 if the role may not ``action`` at all; 404 if this lead is outside its scope."""
         scope = self.scope(action)
         if scope is not None and not scope.covers(lead):
+            raise NotFound("lead", lead.id)
+
+    def require_queue(self, queue: str) -> None:
+        """A queue is seen by the members and managers of its team, and by whoever sees every lead."""
+        if self.scope(Action.VIEW) is not None and queue not in self.queues:
+            raise NotFound("queue", queue)
+
+    def require_claim(self, lead: Lead) -> None:
+        """A queued lead is claimed by a member (or manager) of its queue's team, or by whoever
+        may edit it anyway; to anyone else it does not exist."""
+        scope = self.scope(Action.EDIT)
+        if scope is not None and lead.queue not in self.queues and not scope.covers(lead):
             raise NotFound("lead", lead.id)

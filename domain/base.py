@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
-from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate, CanSnapshotAggregate
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import InvalidCommand
@@ -111,3 +111,26 @@ class Aggregate(BaseAggregate[UUID]):
 
     class Created(Event, CanInitAggregate[UUID]):
         originator_topic: str
+
+
+class Snapshot(BaseModel, CanSnapshotAggregate[UUID]):
+    """An aggregate's state at a version, so loading it replays only the events since. Stored by
+    the same mapper as events; used for aggregates whose history grows with every lead (a
+    team's rotation), not for leads."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    topic: str
+    state: dict[str, Any]
+
+    def mutate(self, _: None) -> Any:
+        """The library's reconstruction, with its own timestamps read back from their JSON form."""
+        aggregate = super().mutate(_)
+        for name in ("_created_on", "_modified_on"):
+            value = aggregate.__dict__.get(name)
+            if isinstance(value, str):
+                aggregate.__dict__[name] = datetime.fromisoformat(value)
+        return aggregate

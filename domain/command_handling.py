@@ -9,7 +9,7 @@ many commands in memory and saves them in ONE transaction, for consumers of high
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -103,6 +103,7 @@ class CommandApplication(Application[UUID]):
             self.save(*uow.aggregates.values(), *uow.records.values())
         except IntegrityError as e:
             raise BatchConflict(str(e)) from None
+        self._after_save(list(uow.aggregates.values()))
         uow.records.clear()
         uow.pending = 0
 
@@ -128,14 +129,14 @@ class CommandApplication(Application[UUID]):
 
     def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None, *, version: int | None = None) -> A:
         uow = self._uow if version is None else None
-        try:
-            aggregate: Aggregate = (
-                uow.aggregates[aggregate_id]
-                if uow and aggregate_id in uow.aggregates
-                else self.repository.get(aggregate_id, version=version)
-            )
-        except AggregateNotFoundError:
-            raise NotFound(cls.__name__.lower(), aggregate_id) from None
+        if uow and aggregate_id in uow.aggregates:
+            aggregate: Aggregate = uow.aggregates[aggregate_id]
+        else:
+            try:
+                aggregate = self.repository.get(aggregate_id, version=version)
+            except AggregateNotFoundError:
+                raise NotFound(cls.__name__.lower(), aggregate_id) from None
+            self._after_load(aggregate)
         if uow:
             uow.aggregates[aggregate_id] = aggregate
         if not isinstance(aggregate, cls):
@@ -144,14 +145,24 @@ class CommandApplication(Application[UUID]):
             raise VersionConflict(aggregate_id=aggregate_id, expected=expected_version, actual=aggregate.version)
         return aggregate
 
+    def _after_load(self, aggregate: Aggregate) -> None:
+        """Note what the save of a change will compare against (a lead's holder, say)."""
+
+    def _before_save(self, aggregates: Sequence[Aggregate]) -> None:
+        """Stage what must be written with these aggregates, in their transaction."""
+
+    def _after_save(self, aggregates: Sequence[Aggregate]) -> None:
+        """These aggregates were committed as they are now."""
+
     def _save(
         self,
         command: str,
         meta: EventMeta,
-        primary: Lead,
+        primary: Aggregate,
         *aggregates: Aggregate,
         created: dict[str, UUID] | None = None,
     ) -> CommandResult:
+        self._before_save(aggregates)
         result = CommandResult(primary.id, primary.version, created=created or {})
         record = None
         if meta.command_id:
@@ -175,6 +186,7 @@ class CommandApplication(Application[UUID]):
             if done:
                 return done
             raise VersionConflict(aggregate_id=primary.id, expected=None, actual=None) from None
+        self._after_save(aggregates)
         position = max((r.notification.id for r in recordings), default=None)
         return CommandResult(primary.id, primary.version, position, created or {})
 

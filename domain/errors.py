@@ -98,3 +98,23 @@ class OwnerChanged(DomainError):
         self.lead_id = lead_id
         self.owner = owner
         self.expected = expected
+
+
+class CapacityReached(DomainError):
+    """Routing chose a user who, by the time the lead was saved, was full, away or inactive;
+    the lead is routed again without them."""
+
+    def __init__(self, user: str) -> None:
+        super().__init__(f"{user} takes no more routed leads now (away, inactive or at capacity)")
+        self.user = user
+
+
+class AlreadyClaimed(DomainError):
+    """The lead is not waiting in a queue (anymore): someone claimed or was given it first."""
+
+    def __init__(self, *, lead_id: UUID, owner: str | None) -> None:
+        super().__init__(
+            f"lead {lead_id} is owned by {owner} now" if owner else f"lead {lead_id} is not waiting in a queue"
+        )
+        self.lead_id = lead_id
+        self.owner = owner

@@ -6,14 +6,16 @@ command leaves no trace; ``apply`` methods on the events are the only code that 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from domain import lead_events as ev
 from domain import limits
 from domain.base import Aggregate
+from domain.decision import Decision
 from domain.errors import (
+    AlreadyClaimed,
     ConversionRequirementsUnmet,
     InvalidCommand,
     LeadErased,
@@ -30,6 +32,7 @@ from domain.values import (
     EventMeta,
     LeadDetails,
     LeadStatus,
+    Strategy,
     validated,
 )
 
@@ -71,11 +74,69 @@ class Lead(Aggregate, LeadState):
             self.trigger_event(ev.DetailsUpdated, changes=changed, meta=meta)
 
     def assign(self, *, owner: str, meta: EventMeta) -> None:
+        """A person's choice of owner: always wins over the rules, and is recorded as manual."""
         self.check_allowed(C.ASSIGN)
         if not owner.strip():
             raise InvalidCommand("owner must not be blank", field="owner")
         if owner != self.owner:
             self.trigger_event(ev.Assigned, owner=owner, previous_owner=self.owner, meta=meta)
+
+    def route(self, *, decision: Decision, meta: EventMeta) -> None:
+        """Follow the assignment rules' decision (``domain.assignment``): to an owner, or into a
+        queue. Going where it already is records nothing."""
+        self.check_allowed(C.ROUTE)
+        rule = decision.rule_id
+        if decision.owner is not None:
+            if decision.owner != self.owner or self.queue is not None:
+                self.trigger_event(
+                    ev.Assigned,
+                    owner=decision.owner,
+                    previous_owner=self.owner,
+                    strategy=decision.strategy,
+                    reason=decision.reason,
+                    rule_id=rule,
+                    rule_revision=decision.revision,
+                    team=decision.team,
+                    respond_by=decision.respond_by,
+                    meta=meta,
+                )
+        elif decision.queue is not None and (decision.queue != self.queue or self.owner is not None):
+            self.trigger_event(
+                ev.Queued,
+                queue=decision.queue,
+                previous_owner=self.owner,
+                strategy=decision.strategy,
+                reason=decision.reason,
+                rule_id=rule,
+                rule_revision=decision.revision,
+                meta=meta,
+            )
+
+    def claim(self, *, user: str, meta: EventMeta) -> None:
+        """Take the lead from its queue. Of two racing claims, the one saved second finds the
+        lead owned and is refused."""
+        self.check_allowed(C.CLAIM)
+        if self.queue is None or self.owner is not None:
+            raise AlreadyClaimed(lead_id=self.id, owner=self.owner)
+        self.trigger_event(
+            ev.Assigned,
+            owner=user,
+            strategy=Strategy.CLAIM,
+            reason=f"claimed from queue {self.queue}",
+            meta=meta,
+        )
+
+    def escalate_overdue(self, *, due: datetime, managers: tuple[str, ...], meta: EventMeta) -> None:
+        """Once per lead and target: refused if the lead was contacted, changed owner or target
+        since the monitor looked; recording it again for the same target records nothing."""
+        self.check_allowed(C.ESCALATE)
+        if self.overdue_since == due:
+            return
+        if self.owner is None or self.respond_by != due or self.first_contacted_at is not None:
+            raise InvalidCommand("the lead has no overdue response target now", field="due")
+        self.trigger_event(
+            ev.ResponseOverdue, owner=self.owner, due=due, rule_id=self.assigned_by_rule, managers=managers, meta=meta
+        )
 
     def transfer(self, *, from_owner: str, to_owner: str, meta: EventMeta) -> None:
         """Assign the lead to ``to_owner`` if ``from_owner`` still owns it (a mass transfer works

@@ -6,7 +6,7 @@ upcaster must not move one: add a new field instead.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from domain.base import Aggregate
 from domain.lead_state import LeadState as Lead
 from domain.limits import LongText, Name, ShortText
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
-from domain.values import ERASED, BantItem, DisqualifyReason, LeadDetails, LeadStatus
+from domain.values import ERASED, ROUTED, BantItem, DisqualifyReason, LeadDetails, LeadStatus, Strategy
 
 
 def details_personal(prefix: str) -> dict[str, Any]:
@@ -73,12 +73,62 @@ class DetailsUpdated(Aggregate.Event):
 
 
 class Assigned(Aggregate.Event):
+    """v2 says why: the strategy, and for a rule's choice the rule, its revision and the team.
+    Every v1 assignment was made by hand, so it is upcast as ``manual``."""
+
+    class_version: ClassVar[int] = 2
+
     owner: Name
     previous_owner: Name | None = None
+    strategy: Strategy = Strategy.MANUAL
+    reason: LongText | None = Field(default=None, description="Why this owner, in words")
+    rule_id: Name | None = Field(default=None, description="The assignment rule that chose the owner")
+    rule_revision: int | None = Field(default=None, description="The revision of the rule list it belonged to")
+    team: Name | None = None
+    respond_by: datetime | None = Field(default=None, description="Contact the lead by then (the rule's target)")
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["strategy"] = Strategy.MANUAL.value
 
     def apply(self, lead: Lead) -> None:
         lead.owner = self.owner
+        lead.owned_by_rule = self.strategy in ROUTED
+        lead.assigned_by_rule = self.rule_id
+        lead.queue = None
+        lead.respond_by = self.respond_by
         lead.followers.add(self.owner)
+
+
+class Queued(Aggregate.Event):
+    """No one owns the lead now: it waits in a team's queue for a member to claim it."""
+
+    queue: Name
+    previous_owner: Name | None = None
+    strategy: Strategy
+    reason: LongText | None = None
+    rule_id: Name | None = None
+    rule_revision: int | None = None
+
+    def apply(self, lead: Lead) -> None:
+        lead.owner = None
+        lead.owned_by_rule = False
+        lead.assigned_by_rule = None
+        lead.queue = self.queue
+        lead.respond_by = None
+
+
+class ResponseOverdue(Aggregate.Event):
+    """Speed to lead: the owner did not contact the lead by the rule's target. The owner and
+    the managers named are told; the rule may route the lead again."""
+
+    owner: Name
+    due: datetime
+    rule_id: Name | None = None
+    managers: tuple[Name, ...] = ()
+
+    def apply(self, lead: Lead) -> None:
+        lead.overdue_since = self.due
 
 
 class Contacted(Aggregate.Event):
@@ -300,6 +350,8 @@ LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     LeadCaptured,
     DetailsUpdated,
     Assigned,
+    Queued,
+    ResponseOverdue,
     Contacted,
     ActivityLogged,
     NoteAdded,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from domain.lifecycle import status_after
+from domain.lifecycle import IN_PROGRESS, status_after
 from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal
 from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
 
@@ -21,6 +21,13 @@ class LeadState:
         self.status_reason: str | None = None
         self.captured_by: str | None = None
         self.owner: str | None = None
+        self.owned_by_rule = False
+        self.saved_holder: str | None = None
+        """Who held it as last loaded or saved: a save stages the change (``domain.routes_leads``)."""
+        self.assigned_by_rule: str | None = None
+        self.queue: str | None = None
+        self.respond_by: datetime | None = None
+        self.overdue_since: datetime | None = None
         self.followers: set[str] = set()
         self.first_contacted_at: datetime | None = None
         self.activities: list[Activity] = []
@@ -40,6 +47,11 @@ class LeadState:
     def move(self, event: str, *, reopened_to: str | None = None) -> None:
         """Follow the status machine (``domain.lifecycle``) for an event of this type name."""
         self.status = status_after(event, self.status, reopened_to=reopened_to) or LeadStatus.NEW
+
+    @property
+    def holder(self) -> str | None:
+        """Who holds the lead in progress (counts toward their capacity): its owner while it is being worked."""
+        return self.owner if self.status in IN_PROGRESS else None
 
     @property
     def rule_score(self) -> int:

@@ -18,6 +18,9 @@ S = LeadStatus
 class LeadCommand(StrEnum):
     UPDATE_DETAILS = "update details of"
     ASSIGN = "assign"
+    ROUTE = "route"
+    CLAIM = "claim"
+    ESCALATE = "escalate an overdue response on"
     CONTACT = "contact"
     LOG_ACTIVITY = "log an activity on"
     ADD_NOTE = "add a note to"
@@ -59,6 +62,7 @@ ALLOWED: dict[LeadCommand, frozenset[LeadStatus]] = {
     LeadCommand.REOPEN: frozenset({S.NURTURE, S.UNQUALIFIED}),
     LeadCommand.CONVERT: frozenset({S.QUALIFIED}),
     LeadCommand.RAISE_AGING_ALERT: IN_PROGRESS,
+    LeadCommand.ESCALATE: IN_PROGRESS,
 }
 
 MOVES_TO: dict[str, LeadStatus] = {

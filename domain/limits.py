@@ -50,6 +50,8 @@ class Limits(BaseModel):
     list_items: int = Field(
         default=1_000, ge=1, le=100_000, description="Ids in one request: merge duplicates, transfers, bulk selections"
     )
+    routing_rules: int = Field(default=500, ge=1, le=10_000, description="Assignment rules in the published list")
+    rule_conditions: int = Field(default=20, ge=1, le=1_000, description="Conditions of one assignment rule")
     attachments_per_lead: int = Field(default=100, ge=0, le=10_000, description="Files attached to one lead")
     attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="One attached file")
     request_bytes: int = Field(default=1024 * 1024, ge=1024, description="The body of one JSON request")

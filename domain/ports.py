@@ -46,3 +46,27 @@ class Blobs(Protocol):
     def release(self, *, lead_id: UUID, hashes: Iterable[str], absorbed: Iterable[UUID], heir: UUID | None) -> int:
         """Drop an erased lead's references; delete contents no lead refers to; return how many."""
         ...
+
+
+class Workloads(Protocol):
+    """Who holds which leads in progress, and who routing may give one to: kept with the events
+    (changes staged for a save are written in its transaction), so a capacity is never exceeded
+    and an away or inactive user never gets a routed lead, whatever runs concurrently."""
+
+    def stage_holder(self, lead_id: UUID, owner: str | None, *, routed: bool) -> None:
+        """In the next save, ``owner`` holds the lead in progress (None: nobody). ``routed``:
+        the rules chose them, so the save fails with ``CapacityReached`` if they are away,
+        inactive or at capacity."""
+        ...
+
+    def stage_gate(self, user: str, *, capacity: int, routable: bool) -> None:
+        """In the next save, the user's capacity and whether routing may give them leads."""
+        ...
+
+    def loads(self, users: Iterable[str]) -> dict[str, float]:
+        """Leads in progress over capacity, per user (committed)."""
+        ...
+
+    def held_by(self, user: str) -> list[UUID]:
+        """The leads in progress ``user`` holds (committed)."""
+        ...

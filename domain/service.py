@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.base import DomainEvent
 from domain.command_handling import CommandResult
@@ -27,6 +27,7 @@ from domain.duplicates import (
 from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
+from domain.routes_leads import RoutesLeads
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
 
 __all__ = ["CommandResult", "LeadService"]
@@ -39,7 +40,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(ConvertsLeads):
+class LeadService(RoutesLeads, ConvertsLeads):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
@@ -51,33 +52,51 @@ class LeadService(ConvertsLeads):
         meta: EventMeta,
         lead_id: UUID | None = None,
         screen: Screen | None = None,
+        owner: str | None = None,
     ) -> CommandResult:
-        """Capture a lead, screened for duplicates (``domain.duplicates``): ``screen`` runs only
-        for a command not already done (so a repeat with the same idempotency key returns the
-        first result) and may refuse the lead, link it to an existing account, or let it through
-        with the look-alikes it found. A lead let through that looks like another (in the read
-        model, or by the email and phone claims of the write side) is recorded as its possible
-        duplicate; without a screen nothing is checked. Its email and phone are claimed in the same
-        transaction; exclusively when the screen asks, so that of racing captures of one person
-        exactly one gets in."""
+        """Capture a lead, screened for duplicates (``domain.duplicates``), and route it.
+
+        ``screen`` runs only for a command not already done (so a repeat with the same
+        idempotency key returns the first result) and may refuse the lead, link it to an existing
+        account, or let it through with the look-alikes it found. A lead let through that looks
+        like another (in the read model, or by the email and phone claims of the write side) is
+        recorded as its possible duplicate; without a screen nothing is checked. Its email and
+        phone are claimed in the same transaction; exclusively when the screen asks, so that of
+        racing captures of one person exactly one gets in.
+
+        ``owner``, when given, is a person's choice and wins; otherwise the assignment rules
+        decide (``domain.assignment``), in the same transaction."""
         done = self._previous_result("capture", meta)
         if done:
             return done
         screened = screen(details) if screen is not None else Screened(details)
-        lead = Lead.capture(details=screened.details, meta=meta, lead_id=lead_id)
-        keys = identity_keys(lead.details)
-        suspect = screened.suspects[0] if screened.suspects else None
-        if suspect is None and screen is not None and not screened.exclusive:
-            held = next(iter(self.claims.holders(keys).items()), None)
-            suspect = Candidate(held[1], "", (held[0].kind,)) if held else None
-        if suspect is not None:
-            lead.mark_duplicate(of_lead_id=suspect.lead_id, matched_on=",".join(suspect.matched_on), meta=meta)
-        self.claims.stage(lead.id, keys, exclusive=screened.exclusive)
+        if owner is not None:
+            self.check_owner(owner)
+        new_id = lead_id or uuid4()
+
+        def build(excluded: frozenset[str] | None) -> Lead:
+            lead = Lead.capture(details=screened.details, meta=meta, lead_id=new_id)
+            keys = identity_keys(lead.details)
+            suspect = screened.suspects[0] if screened.suspects else None
+            if suspect is None and screen is not None and not screened.exclusive:
+                held = next(iter(self.claims.holders(keys).items()), None)
+                suspect = Candidate(held[1], "", (held[0].kind,)) if held else None
+            if suspect is not None:
+                lead.mark_duplicate(of_lead_id=suspect.lead_id, matched_on=",".join(suspect.matched_on), meta=meta)
+            self.claims.stage(lead.id, keys, exclusive=screened.exclusive)
+            if owner is not None:
+                lead.assign(owner=owner, meta=meta)
+            else:
+                self.route_lead(lead, meta=meta, excluded=excluded)
+            return lead
+
         try:
-            return self._save("capture", meta, lead, lead)
+            result = self._routed("capture", meta, build)
         except IdentityTaken as taken:
             holder = self.get_lead(taken.holder)
             raise PossibleDuplicate([Candidate(taken.holder, holder.details.contact_name, (taken.key.kind,))]) from None
+        assert result is not None
+        return result
 
     def update_details(
         self, *, lead_id: UUID, changes: dict[str, Any], meta: EventMeta, expected_version: int | None = None
@@ -97,6 +116,7 @@ class LeadService(ConvertsLeads):
     def assign(
         self, *, lead_id: UUID, owner: str, meta: EventMeta, expected_version: int | None = None
     ) -> CommandResult:
+        self.check_owner(owner)
         return self._change("assign", lead_id, meta, expected_version, lambda lead: lead.assign(owner=owner, meta=meta))
 
     def transfer(
@@ -261,7 +281,17 @@ class LeadService(ConvertsLeads):
         )
 
     def reopen(self, *, lead_id: UUID, meta: EventMeta, expected_version: int | None = None) -> CommandResult:
-        return self._change("reopen", lead_id, meta, expected_version, lambda lead: lead.reopen(meta=meta))
+        """A reopened lead is routed again by the rules in force (its owner may stay)."""
+
+        def build(excluded: frozenset[str] | None) -> Lead:
+            lead = self._load(Lead, lead_id, expected_version)
+            lead.reopen(meta=meta)
+            self.route_lead(lead, meta=meta, excluded=excluded)
+            return lead
+
+        result = self._routed("reopen", meta, build)
+        assert result is not None
+        return result
 
     def mark_duplicate(
         self, *, lead_id: UUID, of_lead_id: UUID, matched_on: str, meta: EventMeta, expected_version: int | None = None

@@ -168,6 +168,23 @@ class Temperature(Picklist):
         return cls.HOT
 
 
+class Strategy(Picklist):
+    """How an owner (or queue) was chosen: the "why" on the lead and in its history."""
+
+    MANUAL = "manual"
+    USER = "user"
+    ROUND_ROBIN = "round_robin"
+    LOAD_BALANCE = "load_balance"
+    QUEUE = "queue"
+    CREATOR = "creator"
+    FALLBACK = "fallback"
+    CLAIM = "claim"
+
+
+ROUTED = frozenset({Strategy.USER, Strategy.ROUND_ROBIN, Strategy.LOAD_BALANCE})
+"""Strategies where the rules chose a person: capacity and availability bind them."""
+
+
 class Frozen(BaseModel):
     """Immutable, strict-shape base for values carried by events."""
 

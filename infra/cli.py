@@ -94,19 +94,38 @@ def serve() -> None:
 def token(
     user: Annotated[str, typer.Option(help="The user the token speaks for")],
     role: Annotated[str, typer.Option(help="admin, manager, rep, auditor or integration")],
-    team: Annotated[str, typer.Option(help="Managers: comma-separated users of the team")] = "",
     hours: Annotated[int, typer.Option(help="Lifetime")] = 12,
 ) -> None:
-    """Print a bearer token signed with this engine's key (LEADS_AUTH_SECRET or home/auth-secret)."""
+    """Print a bearer token signed with this engine's key (LEADS_AUTH_SECRET or home/auth-secret).
+    A user not yet in the directory is added with that role (how the first admin gets in);
+    an existing user must have the role, and an inactive one gets no token."""
     from api.auth import Role, issue_token
+    from domain.directory import UserProfile, UserStatus
+    from domain.errors import DomainError
+    from domain.values import Channel, EventMeta
 
     try:
         parsed = Role(role)
     except ValueError:
         typer.echo(f"leads: unknown role {role!r}; one of: {', '.join(r.value for r in Role)}", err=True)
         raise typer.Exit(2) from None
-    members = [m for m in team.split(",") if m]
-    typer.echo(issue_token(key=_settings().signing_key(), user=user, role=parsed, team=members, hours=hours))
+    settings = _settings()
+    engine = _open(settings)
+    try:
+        known = engine.service.directory(fresh=True).users.get(user)
+        if known is None:
+            meta = EventMeta(actor="cli:leads-token", channel=Channel.SYSTEM)
+            engine.service.add_user(name=user, profile=UserProfile(roles=(parsed,)), meta=meta)
+            typer.echo(f"leads: added {user} to the directory as {parsed}", err=True)
+        elif known.status is UserStatus.INACTIVE or parsed not in known.profile.roles:
+            typer.echo(f"leads: {user} is inactive or lacks the role {parsed}; an admin changes that", err=True)
+            raise typer.Exit(2)
+    except DomainError as e:
+        typer.echo(f"leads: {e}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.close()
+    typer.echo(issue_token(key=settings.signing_key(), user=user, role=parsed, hours=hours))
 
 
 @app.command()
@@ -131,10 +150,16 @@ def consume(
     intake: Annotated[bool, typer.Option("--intake", help="Run the intake consumer instead (kafka mode)")] = False,
     notifier: Annotated[bool, typer.Option("--notifier", help="Publish notifications to Kafka (kafka mode)")] = False,
     aging: Annotated[bool, typer.Option("--aging-monitor", help="Run the aging monitor")] = False,
+    response: Annotated[
+        bool, typer.Option("--response-monitor", help="Run the speed-to-lead monitor (escalates overdue leads)")
+    ] = False,
 ) -> None:
     """Run one worker until SIGTERM/SIGINT (scale out: several projection processes share the partitions)."""
-    if [projection is not None, intake, notifier, aging].count(True) != 1:
-        typer.echo("leads: name one of --projection NAME, --intake, --notifier or --aging-monitor", err=True)
+    if [projection is not None, intake, notifier, aging, response].count(True) != 1:
+        typer.echo(
+            "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor or --response-monitor",
+            err=True,
+        )
         raise typer.Exit(2)
     _configure_logging()
     settings = _settings()
@@ -150,6 +175,8 @@ def consume(
         if notifier
         else engine.aging_monitor
         if aging
+        else engine.response_monitor
+        if response
         else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
     )
     worker = _or_exit(make)

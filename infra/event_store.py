@@ -21,16 +21,27 @@ from infra.event_mapper import OrjsonTranscoder, PydanticMapper
 from infra.identity_claims import MemoryIdentityClaims, PostgresIdentityClaims, StagedClaims
 from infra.keyed_recorder import KeyedApplicationRecorder
 from infra.personal_data import PersonalData
+from infra.staged_writes import StagedWrites
 from infra.subject_keys import KeyStore, PostgresKeyStore
+from infra.workloads import MemoryWorkloads, PostgresWorkloads, StagedWorkloads
 
 
 class StoredLeadService(LeadService):
-    def __init__(self, *, env: dict[str, str], keys: KeyStore, claims: StagedClaims | None = None) -> None:
-        """With keys and identity claims in PostgreSQL, the recorder writes new keys and staged
-        claims in the events' transaction."""
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        keys: KeyStore,
+        claims: StagedClaims | None = None,
+        workloads: StagedWorkloads | None = None,
+    ) -> None:
+        """With keys, identity claims and workloads in PostgreSQL, the recorder writes new keys
+        and what was staged in the events' transaction."""
         self.personal = PersonalData(keys)
         self.identity: StagedClaims = claims or MemoryIdentityClaims()
         self.claims = self.identity
+        self.staged_workloads: StagedWorkloads = workloads or MemoryWorkloads()
+        self.workloads = self.staged_workloads
         if isinstance(keys, PostgresKeyStore):
             env = env | {"APPLICATION_RECORDER_TOPIC": get_topic(KeyedApplicationRecorder)}
         super().__init__(env=env)
@@ -39,25 +50,33 @@ class StoredLeadService(LeadService):
     def keys(self) -> KeyStore:
         return self.personal.keys
 
+    @property
+    def staged_writes(self) -> list[StagedWrites[Any]]:
+        return [self.identity, self.staged_workloads]
+
     def construct_recorder(self) -> ApplicationRecorder:
         recorder = super().construct_recorder()
         if isinstance(recorder, KeyedApplicationRecorder) and isinstance(self.keys, PostgresKeyStore):
             recorder.keys = self.keys
-            if isinstance(self.identity, PostgresIdentityClaims):
-                recorder.claims = self.identity
+            recorder.staged = [
+                w for w in self.staged_writes if isinstance(w, PostgresIdentityClaims | PostgresWorkloads)
+            ]
         return recorder
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Tells the key store and the identity claims whether what this save created was committed."""
+        """Tells the key store and the staged writes whether what this save staged was committed."""
         try:
-            self.identity.before_save()
+            for writes in self.staged_writes:
+                writes.before_save()
             recordings = super().save(*objs, **kwargs)
         except BaseException:
             self.keys.settle(committed=False)
-            self.identity.settle(committed=False)
+            for writes in self.staged_writes:
+                writes.settle(committed=False)
             raise
         self.keys.settle(committed=True)
-        self.identity.settle(committed=True)
+        for writes in self.staged_writes:
+            writes.settle(committed=True)
         return recordings
 
     def construct_mapper(self) -> Mapper[Any]:

@@ -32,6 +32,7 @@ class Engine(Protocol):
     settings: Settings
     db: Database
     workers: list[Any]
+    service: Any
 
     @property
     def positions(self) -> Positions: ...
@@ -99,17 +100,24 @@ def health(engine: Engine, offsets: KafkaOffsets | None = None) -> dict[str, Any
 
 def with_workers(engine: Engine, report: dict[str, Any]) -> dict[str, Any]:
     """The report with the live state of this process's workers, and its verdict: degraded when
-    a component is in error, a worker halted or failed, or a projection quarantined events."""
+    a component is in error, a worker halted or failed, a projection quarantined events, or
+    routing failed and sent leads to the fallback queue (a rule never fails a capture)."""
     components = dict(report["components"])
     consumers = {name: dict(c) for name, c in components.get("consumers", {}).items()}
     for worker in engine.workers:
         consumers.setdefault(worker.name, {"positions": {}, "lag": None})["status"] = worker.status
     components["consumers"] = consumers
+    failures, last = engine.service.routing_fallbacks, engine.service.routing_last_failure
+    components["routing"] = {"status": "ok" if not failures else "degraded", "fallbacks_after_failure": failures}
+    if last:
+        components["routing"]["last_failure"] = last
     failing = [n for n, c in components.items() if str(c.get("status", "ok")).startswith("error")]
     halted = [n for n, c in consumers.items() if str(c.get("status", "running")).startswith(("halted", "failed"))]
     quarantined = [n for n, c in consumers.items() if c.get("quarantined")]
     problems = [f"{n} is in error" for n in failing] + [f"{n} has halted" for n in halted]
     problems += [f"{n} quarantined {consumers[n]['quarantined']} event(s)" for n in quarantined]
+    if failures:
+        problems.append(f"routing sent {failures} lead(s) to the fallback queue after failing (last: {last})")
     verdict: dict[str, Any] = {"status": "degraded" if problems else "ok"}
     if problems:
         verdict["problems"] = problems

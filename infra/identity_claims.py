@@ -9,7 +9,6 @@ number in the clear; an erased lead's claims are released with its erasure.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from uuid import UUID
 
 from domain.duplicates import IdentityKey, IdentityTaken
 from infra.postgres import Database
+from infra.staged_writes import StagedWrites
 
 DDL = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -41,17 +41,8 @@ class Staged:
     release: bool = False
 
 
-class StagedClaims:
+class StagedClaims(StagedWrites[Staged]):
     """Claims and releases staged by this thread for its next save."""
-
-    def __init__(self) -> None:
-        self.local = threading.local()
-
-    def staged(self) -> list[Staged]:
-        if not hasattr(self.local, "staged"):
-            self.local.staged = []
-        staged: list[Staged] = self.local.staged
-        return staged
 
     def stage(self, lead_id: UUID, keys: Iterable[IdentityKey], *, exclusive: bool) -> None:
         self.staged().append(Staged(lead_id, tuple(keys), exclusive))
@@ -61,13 +52,6 @@ class StagedClaims:
 
     def holders(self, keys: Iterable[IdentityKey]) -> dict[IdentityKey, UUID]:
         raise NotImplementedError
-
-    def before_save(self) -> None:
-        """Just before a save (the PostgreSQL claims are written by the recorder, inside it)."""
-
-    def settle(self, *, committed: bool) -> None:
-        """After a save: what was staged is written (or was not); either way it is done with."""
-        self.staged().clear()
 
 
 class PostgresIdentityClaims(StagedClaims):

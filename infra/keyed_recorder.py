@@ -26,13 +26,14 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from infra.identity_claims import PostgresIdentityClaims
 from infra.subject_keys import PostgresKeyStore
+from infra.workloads import PostgresWorkloads
 
 
 class KeyedApplicationRecorder(PostgresApplicationRecorder):
     keys: PostgresKeyStore | None = None
     """Set by the application once built (the library constructs recorders from the environment)."""
-    claims: PostgresIdentityClaims | None = None
-    """Likewise: the identity claims staged for a save are written in its transaction."""
+    staged: Sequence[PostgresIdentityClaims | PostgresWorkloads] = ()
+    """Likewise: what was staged for a save (identity claims, workloads) is written in its transaction."""
 
     @retry(InterfaceError, max_attempts=3, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -57,5 +58,5 @@ class KeyedApplicationRecorder(PostgresApplicationRecorder):
         if self.keys is None:
             raise RuntimeError("KeyedApplicationRecorder.keys is not set; build the service with StoredLeadService")
         self.keys.write_new(curs, {UUID(str(e.originator_id)) for e in stored_events})
-        if self.claims is not None:
-            self.claims.write_staged(curs)
+        for writes in self.staged:
+            writes.write_staged(curs)

@@ -30,6 +30,11 @@ def render(report: dict[str, Any]) -> bytes:
         "leads_consumer_quarantined", "Events set aside by the quarantine policy", ["consumer"], registry=registry
     )
     Gauge("leads_up", "1 when every component is healthy", registry=registry).set(report["status"] == "ok")
+    Gauge(
+        "leads_routing_fallbacks_after_failure",
+        "Leads sent to the fallback queue because routing failed (since this process started)",
+        registry=registry,
+    ).set(report["components"].get("routing", {}).get("fallbacks_after_failure", 0))
     for name, c in report["components"].get("consumers", {}).items():
         for partition, value in c.get("positions", {}).items():
             position.labels(name, partition).set(value)

@@ -28,6 +28,7 @@ from consumers.read_consistency import ReadConsistency
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
+from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
 from domain import limits, phone_region
@@ -44,6 +45,7 @@ from infra.metrics import render
 from infra.postgres import Database, LogListener, eventsourcing_env, open_database
 from infra.settings import Mode, Settings
 from infra.subject_keys import PostgresKeyStore
+from infra.workloads import PostgresWorkloads
 from projections.aging import Aging
 from projections.base import Projection, lock_ddl
 from projections.dedupe_index import DedupeIndex
@@ -51,6 +53,7 @@ from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
 from projections.queries import ReadModels
+from projections.routing import Routing
 from projections.user_state import UserState
 
 log = logging.getLogger(__name__)
@@ -73,6 +76,7 @@ def projections(schema: str, *, suffix: str = "") -> dict[str, Projection]:
         "feeds": Feeds(schema=schema, suffix=suffix),
         "aging": Aging(schema=schema, suffix=suffix),
         "dedupe_index": DedupeIndex(schema=schema, suffix=suffix),
+        "routing": Routing(schema=schema, suffix=suffix),
     }
 
 
@@ -100,7 +104,12 @@ class Engine:
                 keys.create()
                 claims = PostgresIdentityClaims(db, schema=settings.event_schema)
                 claims.create()
-                service = StoredLeadService(env=eventsourcing_env(db, settings), keys=keys, claims=claims)
+                workloads = PostgresWorkloads(db, schema=settings.event_schema)
+                workloads.create()
+                service = StoredLeadService(
+                    env=eventsourcing_env(db, settings), keys=keys, claims=claims, workloads=workloads
+                )
+                service.routing_settings = settings.routing
         except Exception as e:
             raise StartupError(f"event store at {db.describe()} is not usable: {e}") from None
         return cls(settings, db, service)
@@ -196,6 +205,16 @@ class Engine:
             stop=self.stop,
         )
 
+    def response_monitor(self) -> ResponseMonitor:
+        s = self.settings
+        return ResponseMonitor(
+            service=self.service,
+            routing=Routing(schema=s.read_schema),
+            cursor=self.db.cursor,
+            interval_s=s.response_check_interval_s,
+            stop=self.stop,
+        )
+
     def notifier(self) -> Notifier:
         s = self.settings
         return Notifier(
@@ -280,6 +299,7 @@ class Engine:
         for name in self.projections:
             self._start(self.consumer(name))
         self._start(self.aging_monitor())
+        self._start(self.response_monitor())
         self._start(self.monitor)
 
     def _start(self, worker: Worker) -> None:

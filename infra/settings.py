@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.directory_service import RoutingSettings
 from domain.limits import Limits
 from domain.phone_region import check_region
 
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
         default_factory=Limits,
         description="How large anything the engine accepts may be (domain.limits): LEADS_LIMITS__<NAME>",
     )
+    routing: RoutingSettings = Field(
+        default_factory=RoutingSettings,
+        description="Assignment rules at work (domain.directory_service): LEADS_ROUTING__<NAME>",
+    )
     default_phone_region: Annotated[str, AfterValidator(check_region)] | None = Field(
         default=None,
         description="ISO 3166-1 alpha-2 country a national phone number is read in when its lead has no "
@@ -76,6 +81,9 @@ class Settings(BaseSettings):
         description="Days a lead may stay in an open status before the aging monitor alerts its owner (JSON)",
     )
     aging_check_interval_s: float = Field(default=300.0, gt=0, description="How often the aging monitor looks")
+    response_check_interval_s: float = Field(
+        default=30.0, gt=0, description="How often the speed-to-lead monitor looks for overdue responses"
+    )
     key_cache_s: float = Field(
         default=60.0,
         ge=0,

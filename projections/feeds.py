@@ -50,7 +50,9 @@ def summary(e: Envelope) -> str | None:
     lines = {
         "captured": lambda: f"captured {p['details']['contact_name']}",
         "details_updated": lambda: f"updated {', '.join(sorted(p['changes']))}",
-        "assigned": lambda: f"assigned to {p['owner']}",
+        "assigned": lambda: f"assigned to {p['owner']}" + (f": {p['reason']}" if p.get("reason") else ""),
+        "queued": lambda: f"queued in {p['queue']}" + (f": {p['reason']}" if p.get("reason") else ""),
+        "response_overdue": lambda: f"not contacted by {p['due']}: {p['owner']} and their managers are told",
         "contacted": lambda: f"contacted by {p['via']}",
         "activity_logged": lambda: f"logged a {p['activity']['kind']}: {p['activity']['subject']}",
         "note_added": lambda: "added a note",
@@ -141,6 +143,8 @@ class Feeds:
                 continue
             feed.append((e.lead_id, e.version, e.name, line, e.actor, e.time))
             audience = people | ({state[1]} if state[1] else set())
+            if e.name == "response_overdue":
+                audience |= {e.payload["owner"], *e.payload["managers"]}
             home += [(user, e.lead_id, e.version, e.time) for user in audience]
             notes += [
                 (notification_id(e.lead_id, e.version, user), user, e.lead_id, e.version, e.name, line, e.actor, e.time)
@@ -159,6 +163,8 @@ class Feeds:
         if e.name == "assigned":
             state[1] = p["owner"]
             people.add(p["owner"])
+        elif e.name == "queued":
+            state[1] = None
         elif e.name == "followed":
             people.add(p["user"])
         elif e.name == "unfollowed":

@@ -22,6 +22,7 @@ from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
 from projections.lead_queries import BadCursor, LeadFilter, LeadQueries, Page, system_view
 from projections.reports import Reports
+from projections.routing import Routing
 from projections.user_state import UserState
 
 
@@ -40,6 +41,7 @@ class ReadModels:
         self.aging = Aging(schema=schema)
         self.dedupe = DedupeIndex(schema=schema)
         self.reports = Reports(schema=schema)
+        self.routing = Routing(schema=schema)
         self.user_state = UserState(schema=schema)
         self.aging_thresholds = aging_thresholds
 
@@ -118,6 +120,12 @@ class ReadModels:
     def delete_view(self, user: str, name: str) -> bool:
         with self.db.cursor() as cur:
             return self.user_state.delete_view(cur, user=user, name=name)
+
+    # -- queues ---------------------------------------------------------------------------------
+
+    def queue(self, name: str, *, limit: int) -> list[dict[str, Any]]:
+        with self.db.cursor() as cur:
+            return self.routing.queue(cur, name, limit=limit)
 
     # -- reports and the duplicate index --------------------------------------------------------
 

@@ -18,6 +18,7 @@ from projections.base import fetch_dicts
 from projections.feeds import Feeds
 from projections.lead_list import LeadList
 from projections.lead_queries import scope_sql
+from projections.routing import RESPONSE, Routing
 
 FUNNEL = ("new", "contacted", "qualified", "converted")
 PERIODS = ("day", "week", "month")
@@ -29,6 +30,7 @@ class Reports:
         aging = Aging(schema=schema)
         self.ages, self.intervals = aging.aging, aging.intervals
         self.feed = Feeds(schema=schema).lead_feed
+        self.routing = Routing(schema=schema).table
 
     def _leads(self, scope: LeadScope | None, where: str = "true") -> tuple[str, dict[str, Any]]:
         """``lead_list AS l`` narrowed to ``scope``, with ``where`` (a subquery for FROM)."""
@@ -138,5 +140,39 @@ class Reports:
                 FROM {self.ages} a JOIN {leads} USING (lead_id) WHERE a.status = ANY(%(in_progress)s)) t
             GROUP BY 1, 2 ORDER BY 1, 2""",
             params | {"now": now, "in_progress": sorted(s.value for s in IN_PROGRESS)},
+        )
+        return fetch_dicts(cur)
+
+    def response_times(self, cur: Any, *, scope: LeadScope | None, by: str) -> list[dict[str, Any]]:
+        """Speed to lead: minutes from assignment to first contact, per ``lead``, ``rep`` (the
+        owner at first contact) or ``team`` (of the rule that routed it), with how many met
+        their target and how many were escalated."""
+        leads, params = self._leads(scope, "l.status <> 'merged'")
+        if by == "lead":
+            cur.execute(
+                f"""
+                SELECT r.lead_id, r.owner, r.team, r.rule_id, r.strategy, r.assigned_at, r.respond_by,
+                       r.contacted_at, round(({RESPONSE})::numeric, 2)::float AS response_minutes,
+                       r.escalated_for IS NOT NULL AS escalated
+                FROM {leads} JOIN {self.routing} r USING (lead_id)
+                WHERE r.owner IS NOT NULL OR r.contacted_at IS NOT NULL
+                ORDER BY r.assigned_at DESC NULLS LAST, r.lead_id LIMIT 1000""",
+                params,
+            )
+            return fetch_dicts(cur)
+        group = "r.owner" if by == "rep" else "coalesce(r.team, '(no team)')"
+        cur.execute(
+            f"""
+            SELECT {group} AS {by}, count(*) AS leads, count(r.contacted_at) AS contacted,
+                   round((percentile_cont(0.5) WITHIN GROUP (ORDER BY {RESPONSE}))::numeric, 2)::float
+                       AS median_response_minutes,
+                   round((percentile_cont(0.9) WITHIN GROUP (ORDER BY {RESPONSE}))::numeric, 2)::float
+                       AS p90_response_minutes,
+                   count(*) FILTER (WHERE r.respond_by IS NOT NULL AND r.contacted_at <= r.respond_by) AS within_target,
+                   count(*) FILTER (WHERE r.escalated_for IS NOT NULL) AS escalated
+            FROM {leads} JOIN {self.routing} r USING (lead_id)
+            WHERE r.owner IS NOT NULL
+            GROUP BY 1 ORDER BY 1""",
+            params,
         )
         return fetch_dicts(cur)

@@ -61,3 +61,10 @@ def aging(queries: QueriesDep, principal: PrincipalDep) -> Rows:
     """Open leads per status and age bucket (0-7, 8-14, 15-30, 30+ days in the status), with the
     average days since each was last worked."""
     return run(queries, principal, "aging", now=datetime.now(UTC))
+
+
+@router.get("/response-times", **permission(A.EXPORT))
+def response_times(queries: QueriesDep, principal: PrincipalDep, by: Literal["lead", "rep", "team"] = "rep") -> Rows:
+    """Speed to lead: minutes from assignment to first contact, per lead, rep or team, with how
+    many met their rule's target and how many were escalated."""
+    return run(queries, principal, "response_times", by=by)

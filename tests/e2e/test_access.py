@@ -29,7 +29,7 @@ WRITES = {"post", "put", "patch", "delete"}
 @pytest.fixture
 def admin(engine: Engine) -> Iterator[TestClient]:
     engine.start_background()
-    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine)) as client:
         yield client
 
 
@@ -180,7 +180,7 @@ def fresh(world: World, path: str) -> str:
 def test_every_route_gives_each_role_the_answer_the_table_says(engine: Engine, admin: TestClient, role: Role) -> None:
     user = f"{role.value}-1"
     team = ["teammate"] if role is Role.MANAGER else None
-    world = World(admin, engine, user, role, bearer(engine.settings, user, role, team=team)).setup()
+    world = World(admin, engine, user, role, bearer(engine, user, role, team=team)).setup()
     spec = admin.get("/openapi.json").json()
     allowed = PERMISSIONS[role]
     wrong: list[str] = []
@@ -212,7 +212,7 @@ def test_every_route_gives_each_role_the_answer_the_table_says(engine: Engine, a
 def test_a_manager_sees_their_teams_leads_and_gets_404_for_another_teams_on_every_read(
     engine: Engine, admin: TestClient
 ) -> None:
-    world = World(admin, engine, "mgr-a", Role.MANAGER, bearer(engine.settings, "mgr-a", Role.MANAGER, team=["rep-a"]))
+    world = World(admin, engine, "mgr-a", Role.MANAGER, bearer(engine, "mgr-a", Role.MANAGER, team=["rep-a"]))
     ours, theirs = world.lead("rep-a"), world.lead("rep-b")
     manager = world.caller
     head = world.events()
@@ -237,7 +237,7 @@ def test_a_manager_sees_their_teams_leads_and_gets_404_for_another_teams_on_ever
 def test_each_role_lists_exactly_the_leads_its_scope_covers(
     engine: Engine, admin: TestClient, role: Role, sees: set[str] | None
 ) -> None:
-    caller = bearer(engine.settings, "caller", role)
+    caller = bearer(engine, "caller", role)
     world = World(admin, engine, "caller", role, caller)
     leads = {
         "owned": world.lead("caller"),

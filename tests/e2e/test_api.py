@@ -21,7 +21,7 @@ ADA = {"contact_name": "Ada Lovelace", "email": "ada@example.com", "company": "E
 
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
-    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine)) as client:
         yield client
 
 
@@ -87,7 +87,7 @@ def ok_list(response: Any) -> list[dict[str, Any]]:
 
 def test_history_names_who_did_what_and_through_which_command(api: TestClient, engine: Engine) -> None:
     lead = create(api, **{"Idempotency-Key": "k-1", "X-Request-ID": "req-9"})
-    api.post(f"/leads/{lead}/assign", json={"owner": "rep-1"}, headers=bearer(engine.settings, "mgr", Role.MANAGER))
+    api.post(f"/leads/{lead}/assign", json={"owner": "rep-1"}, headers=bearer(engine, "mgr", Role.MANAGER))
     first, second = ok_list(api.get(f"/leads/{lead}/history"))
     assert (first["actor"], first["channel"], first["command_id"], first["correlation_id"]) == (
         "admin-1",
@@ -167,7 +167,7 @@ def test_reps_act_only_on_their_own_and_followed_leads(api: TestClient, engine: 
     api.post(f"/leads/{theirs}/assign", json={"owner": "rep-2"})
     api.post(f"/leads/{followed}/assign", json={"owner": "rep-2"})
     api.post(f"/leads/{followed}/followers", json={"user": "rep-1"})
-    rep = bearer(engine.settings, "rep-1", Role.REP)
+    rep = bearer(engine, "rep-1", Role.REP)
     assert api.post(f"/leads/{mine}/contact", json={"via": "call"}, headers=rep).status_code == 200
     assert api.post(f"/leads/{followed}/contact", json={"via": "call"}, headers=rep).status_code == 200
     assert api.post(f"/leads/{theirs}/contact", json={"via": "call"}, headers=rep).status_code == 404
@@ -178,7 +178,7 @@ def test_managers_act_on_their_teams_leads_only(api: TestClient, engine: Engine)
     team_lead, other_lead = create(api), create(api)
     api.post(f"/leads/{team_lead}/assign", json={"owner": "rep-1"})
     api.post(f"/leads/{other_lead}/assign", json={"owner": "rep-9"})
-    manager = bearer(engine.settings, "mgr-1", Role.MANAGER, team=["rep-1", "rep-2"])
+    manager = bearer(engine, "mgr-1", Role.MANAGER, team=["rep-1", "rep-2"])
     assert api.post(f"/leads/{team_lead}/assign", json={"owner": "rep-2"}, headers=manager).status_code == 200
     assert api.post(f"/leads/{other_lead}/assign", json={"owner": "rep-2"}, headers=manager).status_code == 404
 

@@ -22,7 +22,7 @@ def us_engine(settings: Settings) -> Iterator[Engine]:
 
 def test_a_national_phone_number_is_read_in_the_configured_default_region(us_engine: Engine) -> None:
     assert phone_region.current() == "US"
-    with TestClient(us_engine.app(), headers=bearer(us_engine.settings)) as api:
+    with TestClient(us_engine.app(), headers=bearer(us_engine)) as api:
         created = api.post("/leads", json={"contact_name": "Ann", "phone": "6465550123"})
         assert created.status_code == 201, created.text
         lead = api.get(f"/leads/{created.json()['lead_id']}", params={"version": 1}).json()

@@ -28,7 +28,7 @@ SECRETS = ("Ada Lovelace", "ada@example.com", "+442079460958", "Countess", "St J
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
     engine.start_background()
-    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine)) as client:
         yield client
 
 

@@ -27,7 +27,7 @@ ADA = {"contact_name": "Ada Lovelace", "email": "ada@example.com"}
 
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
-    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine)) as client:
         yield client
 
 
@@ -175,12 +175,16 @@ def test_any_file_name_downloads_safely_with_rfc_6266_and_nosniff(api: TestClien
 
 
 def test_two_callers_idempotency_keys_never_collide(engine: Engine) -> None:
+    """Keys are scoped by user (``user/key``), and no user name holds the separator."""
     with (
-        TestClient(engine.app(), headers=bearer(engine.settings, user="a", role=Role.REP)) as a,
-        TestClient(engine.app(), headers=bearer(engine.settings, user="a/b", role=Role.REP)) as ab,
+        TestClient(engine.app(), headers=bearer(engine)) as admin,
+        TestClient(engine.app(), headers=bearer(engine, user="a", role=Role.REP)) as a,
+        TestClient(engine.app(), headers=bearer(engine, user="a.b", role=Role.REP)) as ab,
     ):
+        refused = admin.post("/users", json={"name": "a/b", "roles": ["rep"]})
         first = a.post("/leads", json=ADA, params={"on_duplicate": "create"}, headers={"Idempotency-Key": "b/c"})
         second = ab.post("/leads", json=ADA | {"email": "other@example.com"}, headers={"Idempotency-Key": "c"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "name"
     assert first.status_code == second.status_code == 201
     assert first.json()["lead_id"] != second.json()["lead_id"]
 
@@ -190,7 +194,7 @@ def test_waiting_reads_park_no_worker_thread(engine: Engine) -> None:
     at once (the thread pool has 40 threads: parked waits would starve it)."""
     engine.settings = engine.settings.model_copy(update={"read_wait_s": 3.0})
     app = engine.app()
-    headers = bearer(engine.settings)
+    headers = bearer(engine)
 
     async def scenario() -> float:
         transport = httpx.ASGITransport(app=app)

@@ -20,7 +20,7 @@ NOT_A_DUPLICATE = {"on_duplicate": "create"}
 
 def serve(engine: Engine) -> Iterator[TestClient]:
     engine.start_background()
-    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine)) as client:
         yield client
 
 
@@ -112,7 +112,8 @@ def test_health_reports_every_component(client: TestClient) -> None:
         what="lead_list to catch up",
     )
     assert report["status"] == "ok"
-    assert set(report["components"]) == {"event_store", "read_store", "kafka", "consumers"}
+    assert set(report["components"]) == {"event_store", "read_store", "kafka", "consumers", "routing"}
+    assert report["components"]["routing"] == {"status": "ok", "fallbacks_after_failure": 0}
 
 
 def test_a_query_with_after_sees_the_callers_own_write(client: TestClient) -> None:
@@ -128,7 +129,7 @@ def test_a_query_with_after_sees_the_callers_own_write(client: TestClient) -> No
 def test_a_query_that_cannot_catch_up_in_time_says_so(settings: Settings) -> None:
     engine = Engine.open(settings.model_copy(update={"read_wait_s": 0.2}))
     try:
-        with TestClient(engine.app(), headers=bearer(settings)) as client:  # no consumers running
+        with TestClient(engine.app(), headers=bearer(engine)) as client:  # no consumers running
             created = client.post("/leads", json=ADA).json()
             listed = client.get("/leads", params={"after": created["position"]})
             assert listed.status_code == 200 and listed.headers["X-Read-Consistent"] == "false"

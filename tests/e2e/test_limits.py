@@ -42,7 +42,7 @@ SMALL = Limits(
 def api(settings: Settings) -> Iterator[TestClient]:
     engine = Engine.open(settings.model_copy(update={"limits": SMALL}))
     try:
-        with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
+        with TestClient(engine.app(), headers=bearer(engine)) as client:
             yield client
     finally:
         engine.close()

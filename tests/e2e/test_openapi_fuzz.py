@@ -197,7 +197,7 @@ def run(engine: Engine) -> tuple[list[Finding], list[str], dict[str, Any]]:
             "seed": SEED,
             "cache": {"enabled": False},  # else it keeps what it learned in ./.schemathesis and replays it
             "dictionaries": {"edges": {"values": EDGES}},
-            "headers": bearer(engine.settings),
+            "headers": bearer(engine),
             "continue-on-failure": True,  # record every failing case, not only an operation's first
             "max-time": SECONDS,  # fuzzing and stateful take turns until this budget is spent
             "generation": {"mode": "all", "max-examples": EXAMPLES, "dictionaries": edges},

@@ -20,7 +20,7 @@ from tests.e2e.auth import bearer
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
     engine.start_background()
-    with TestClient(engine.app(), headers=bearer(engine.settings)) as client:
+    with TestClient(engine.app(), headers=bearer(engine)) as client:
         yield client
 
 
@@ -130,7 +130,7 @@ def test_picklist_values_are_accepted_as_people_write_them_and_kept_canonical(ap
 
 
 def test_saved_and_system_views(api: TestClient, engine: Engine) -> None:
-    rep = bearer(engine.settings, user="rep-7", role=Role.REP)
+    rep = bearer(engine, user="rep-7", role=Role.REP)
     mine = capture(api, {"contact_name": "Mine", "email": "mine@example.com"})["lead_id"]
     api.post(f"/leads/{mine}/assign", json={"owner": "rep-7"})
     hot = capture(api, {"contact_name": "Hot", "email": "hot@example.com", "source": "trade_show"})
@@ -185,7 +185,7 @@ def test_a_saved_view_keeps_its_sort_and_order_and_the_request_may_override_them
 
 
 def test_feeds_and_the_inbox_tell_followers_about_changes_made_by_others(api: TestClient, engine: Engine) -> None:
-    rep = bearer(engine.settings, user="rep-1", role=Role.REP)
+    rep = bearer(engine, user="rep-1", role=Role.REP)
     lead = capture(api, {"contact_name": "Ada", "email": "ada@example.com"})["lead_id"]
     api.post(f"/leads/{lead}/assign", json={"owner": "rep-1"})
     api.post(f"/leads/{lead}/contact", json={"via": "call"}, headers=rep)
@@ -209,7 +209,7 @@ def test_feeds_and_the_inbox_tell_followers_about_changes_made_by_others(api: Te
 
 
 def test_the_aging_monitor_alerts_the_owner_once_per_stay(api: TestClient, engine: Engine) -> None:
-    rep = bearer(engine.settings, user="rep-1", role=Role.REP)
+    rep = bearer(engine, user="rep-1", role=Role.REP)
     lead = capture(api, {"contact_name": "Slow", "email": "slow@example.com"})["lead_id"]
     done = api.post(f"/leads/{lead}/assign", json={"owner": "rep-1"}).json()
     seen(api, done["position"])
@@ -254,16 +254,13 @@ def test_reports_and_metrics(api: TestClient) -> None:
     [(Role.ADMIN, True), (Role.MANAGER, True), (Role.AUDITOR, True), (Role.REP, False), (Role.INTEGRATION, False)],
 )
 def test_reports_need_the_export_permission(api: TestClient, engine: Engine, role: Role, allowed: bool) -> None:
-    response = api.get("/reports/funnel", headers=bearer(engine.settings, user="someone", role=role))
+    response = api.get("/reports/funnel", headers=bearer(engine, user="someone", role=role))
     assert response.status_code == (200 if allowed else 403)
 
 
 def test_a_rep_reads_the_feed_of_their_own_leads_only(api: TestClient, engine: Engine) -> None:
     theirs = capture(api, {"contact_name": "Theirs", "email": "theirs@example.com"})["lead_id"]
     api.post(f"/leads/{theirs}/assign", json={"owner": "rep-2"})
-    rep = bearer(engine.settings, user="rep-1", role=Role.REP)
+    rep = bearer(engine, user="rep-1", role=Role.REP)
     assert api.get(f"/leads/{theirs}/feed", headers=rep).status_code == 404
-    assert (
-        api.get(f"/leads/{theirs}/feed", headers=bearer(engine.settings, user="rep-2", role=Role.REP)).status_code
-        == 200
-    )
+    assert api.get(f"/leads/{theirs}/feed", headers=bearer(engine, user="rep-2", role=Role.REP)).status_code == 200

@@ -61,7 +61,7 @@ def test_fifty_concurrent_creates_of_one_email_make_one_lead_and_49_conflicts_na
     engine: Engine, served: str
 ) -> None:
     bodies = [{"contact_name": f"Ada {i}", "email": "ada@example.com", "company": f"Co {i}"} for i in range(50)]
-    answers = creates(served, bearer(engine.settings), bodies)
+    answers = creates(served, bearer(engine), bodies)
     assert Counter(a.status_code for a in answers) == {201: 1, 409: 49}, [
         a.text for a in answers if a.status_code >= 500
     ]
@@ -77,7 +77,7 @@ def test_one_phone_written_five_ways_by_fifty_concurrent_creates_makes_one_lead(
         {"contact_name": f"Bo {i}", "phone": forms[i % 5], "address": {"country": "GB"}, "company": f"Co {i}"}
         for i in range(50)
     ]
-    answers = creates(served, bearer(engine.settings), bodies)
+    answers = creates(served, bearer(engine), bodies)
     assert Counter(a.status_code for a in answers) == {201: 1, 409: 49}
     winner = next(a.json()["lead_id"] for a in answers if a.status_code == 201)
     assert {c["lead_id"] for a in answers if a.status_code == 409 for c in a.json()["candidates"]} == {winner}
@@ -114,7 +114,8 @@ def test_a_transfer_racing_a_reassignment_never_takes_a_lead_from_an_owner_it_di
     ]
     assert taken_by_transfer and set(taken_by_transfer) == {"rep-leaving"}, "never taken from the new hire"
     moved = {o.lead_id for o in outcomes if o.moved}
-    assert all(s.get_lead(lead).owner == ("rep-7" if lead in moved else "rep-new-hire") for lead in ids[::2])
+    # a lead the transfer moved may have been reassigned after it; one it left must be the new hire's
+    assert all(s.get_lead(lead).owner == "rep-new-hire" for lead in ids[::2] if lead not in moved)
     assert all(s.get_lead(lead).owner == "rep-7" for lead in ids[1::2]), "the leads nobody else touched all moved"
     refused = [o for o in outcomes if not o.moved]
     assert all("owned by rep-new-hire now, not by rep-leaving" in (o.reason or "") for o in refused)

@@ -69,7 +69,7 @@ def test_each_event_is_published_once_keyed_by_lead_in_order_with_cloudevents_he
     assert all(v == [1, 2, 3] for v in versions.values()), versions
     assert all(len(p) == 1 for p in partitions.values())
     types = [from_kafka(r.headers, r.value, s.personal).type for r in records if r.key == str(leads[0]).encode()]
-    assert types == ["lead.captured.v1", "lead.contacted.v1", "lead.assigned.v1"]
+    assert types == ["lead.captured.v1", "lead.contacted.v1", "lead.assigned.v2"]
 
 
 def test_published_events_carry_personal_data_sealed_and_erasure_reaches_the_topic(kafka_engine: Engine) -> None:

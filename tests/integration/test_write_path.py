@@ -68,7 +68,7 @@ def test_a_query_that_waits_too_long_for_a_lock_is_a_503_to_retry(settings: Sett
     engine = Engine.open(settings.model_copy(update={"db_lock_timeout_s": 1}))
     holder = engine.db.connect()
     try:
-        with TestClient(engine.app(), headers=bearer(engine.settings)) as api:
+        with TestClient(engine.app(), headers=bearer(engine)) as api:
             table = engine.projections["lead_list"].tables[0]
             with holder.cursor() as cur:
                 cur.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")

@@ -4,16 +4,19 @@ the status and the command named) everywhere else."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
 
+from domain.decision import Decision
 from domain.errors import ConversionRequirementsUnmet, IllegalTransition, InvalidCommand
 from domain.lead import Lead
+from domain.lifecycle import IN_PROGRESS
 from domain.lifecycle import LeadCommand as C
 from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
-from domain.values import ActivityKind, BantItem, DisqualifyReason, SignalKind
+from domain.values import ActivityKind, BantItem, DisqualifyReason, SignalKind, Strategy
 from domain.values import LeadStatus as S
 from tests.unit.conftest import META, new_lead
 
@@ -77,9 +80,29 @@ def attachment() -> Attachment:
     )
 
 
+def claim_from_queue(lead: Lead) -> None:
+    """Queue the lead (where its status allows), then claim it."""
+    with suppress(IllegalTransition):
+        lead.route(decision=Decision(Strategy.FALLBACK, "no rule matched", queue="triage"), meta=META)
+    lead.claim(user="rep-2", meta=META)
+
+
+def escalate_overdue(lead: Lead) -> None:
+    """Give the lead a response target already due (where escalating is allowed), then escalate."""
+    if lead.status in IN_PROGRESS:
+        lead.route(decision=Decision(Strategy.USER, "rule r1", owner="rep-3", respond_by=NOW), meta=META)
+    with suppress(InvalidCommand):  # a lead contacted before has no overdue response
+        lead.escalate_overdue(due=NOW, managers=("mgr-1",), meta=META)
+
+
 INVOKE: dict[C, Callable[[Lead], None]] = {
     C.UPDATE_DETAILS: lambda lead: lead.update_details(changes={"company": "Acme"}, meta=META),
     C.ASSIGN: lambda lead: lead.assign(owner="rep-2", meta=META),
+    C.ROUTE: lambda lead: lead.route(
+        decision=Decision(Strategy.FALLBACK, "no rule matched", queue="triage"), meta=META
+    ),
+    C.CLAIM: lambda lead: claim_from_queue(lead),
+    C.ESCALATE: lambda lead: escalate_overdue(lead),
     C.CONTACT: lambda lead: lead.contact(via="email", meta=META),
     C.LOG_ACTIVITY: lambda lead: lead.log_activity(activity=activity(), meta=META),
     C.ADD_NOTE: lambda lead: lead.add_note(note=Note(note_id=uuid4(), text="x", author="a", added_at=NOW), meta=META),
@@ -116,6 +139,7 @@ EXPECTED_ALLOWED: dict[C, set[S]] = dict.fromkeys(C, OPEN) | {
     C.REOPEN: {S.NURTURE, S.UNQUALIFIED},
     C.CONVERT: {S.QUALIFIED},
     C.RAISE_AGING_ALERT: {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE},
+    C.ESCALATE: {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE},
 }
 
 CASES = [(c, s, s in EXPECTED_ALLOWED[c]) for c in C for s in S]

@@ -76,7 +76,7 @@ def test_a_messages_summary_is_the_first_line_of_its_description() -> None:
     absorbed = messages["lead_duplicate_absorbed_v1"]
     assert absorbed["summary"] == "On the master: which lead, which of its fields won, and the children re-linked here."
     assert "\n" in absorbed["payload"]["description"]
-    assert messages["lead_assigned_v1"]["summary"] == "", "no description, no summary"
+    assert messages["lead_followed_v1"]["summary"] == "", "no description, no summary"
 
 
 def test_shared_definitions_are_components_every_payload_refers_to() -> None:
