@@ -79,9 +79,9 @@ def command_path(engine: Engine, leads: int) -> tuple[float, float]:
     return result
 
 
-def hundred_rules(engine: Engine) -> None:
-    """A directory of 7 reps in one team, and 100 rules of which only the last matches the
-    leads the bench captures: every capture evaluates all 100, then takes a round-robin turn."""
+def rules(engine: Engine, count: int) -> None:
+    """A directory of 7 reps in one team, and ``count`` rules of which only the last matches the
+    leads the bench captures: every capture evaluates all of them, then takes a round-robin turn."""
     s, team = engine.service, [f"rep-{i}" for i in range(7)]
     for name in team:
         s.add_user(name=name, profile=UserProfile(roles=(Role.REP,), capacity=100_000), meta=META)
@@ -98,24 +98,26 @@ def hundred_rules(engine: Engine) -> None:
             ),
             action=RuleAction(kind=ActionKind.ROUND_ROBIN, target="inbound"),
         )
-        for i in range(99)
+        for i in range(count - 1)
     ]
     everyone = Rule(id="everyone", name="Everyone", action=RuleAction(kind=ActionKind.ROUND_ROBIN, target="inbound"))
     s.publish_rules(rules=(*misses, everyone), meta=META)
 
 
-def routing(plain: Engine, routed: Engine, leads: int) -> tuple[float, float]:
-    """Captures/s with 100 assignment rules (all evaluated, then a round-robin turn), vs the same
-    captures with none, alternating blocks of 25 between the two engines so drift hits both."""
-    hundred_rules(routed)
-    spent = {"plain": 0.0, "routed": 0.0}
+def routing(engines: dict[str, Engine], leads: int) -> dict[str, float]:
+    """Captures/s of each engine: ``none`` has no rules (leads stay unassigned), ``one`` a single
+    catch-all round-robin rule, ``hundred`` 100 rules (all evaluated, then a round-robin turn).
+    Blocks of 25 alternate between the engines so drift hits all of them."""
+    rules(engines["one"], 1)
+    rules(engines["hundred"], 100)
+    spent = dict.fromkeys(engines, 0.0)
     for start in range(0, leads, 25):
-        for name, engine in (("plain", plain), ("routed", routed)):
+        for name, engine in engines.items():
             began = time.perf_counter()
             for i in range(start, min(leads, start + 25)):
                 engine.service.capture_lead(details=details(i), meta=META)
             spent[name] += time.perf_counter() - began
-    return leads / spent["routed"], leads / spent["plain"]
+    return {name: leads / seconds for name, seconds in spent.items()}
 
 
 def intake(engine: Engine, messages: int) -> tuple[float, float]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -93,40 +94,55 @@ class Condition(Frozen):
     def holds(self, lead: LeadState) -> bool:
         """Whether the lead's field satisfies the condition; a value of another kind than the
         condition's (text against a number range) simply does not."""
-        found = _values_of(self.field, lead)
+        return self.holds_for(_present(self.field, lead))
+
+    def holds_for(self, present: list[Any]) -> bool:
+        """:meth:`holds`, given the field's values that are present (read once per capture)."""
+        test = self.test
         try:
-            return any(self._matches(v) for v in found if v is not None)
+            return any(test(v) for v in present)
         except (ArithmeticError, TypeError, ValueError):
             return False
 
-    def _matches(self, actual: Any) -> bool:
+    @cached_property
+    def test(self) -> Callable[[Any], bool]:
+        """The comparison, prepared once per published rule: a capture evaluates every rule,
+        so what can be folded, keyed or parsed ahead of it is."""
         if self.op is Operator.RANGE:
             assert isinstance(self.value, Bounds)
             low, high = self.value.min, self.value.max
-            return (low is None or _order(actual, low) >= 0) and (high is None or _order(actual, high) <= 0)
+            return lambda actual: (
+                (low is None or _order(actual, low) >= 0) and (high is None or _order(actual, high) <= 0)
+            )
         wanted = self.value if isinstance(self.value, list) else [self.value]
         if self.op is Operator.PREFIX:
-            return any(_fold(actual).startswith(_fold(w)) for w in wanted)
-        return any(_same(actual, w) for w in wanted)
+            prefixes = tuple(_fold(w) for w in wanted)
+            return lambda actual: _fold(actual).startswith(prefixes)
+        folded = frozenset(_fold(w) for w in wanted)
+        keys = frozenset(picklist_key(str(w)) for w in wanted)
+        numbers = frozenset(Decimal(w) for w in wanted if isinstance(w, int | float) and not isinstance(w, bool))
+
+        def same(actual: Any) -> bool:
+            if isinstance(actual, int | float | Decimal) and not isinstance(actual, bool):
+                return Decimal(actual) in numbers
+            return _fold(actual) in folded or picklist_key(str(actual)) in keys
+
+        return same
 
 
-def _values_of(field: str, lead: LeadState) -> list[Any]:
+def _present(field: str, lead: LeadState) -> list[Any]:
+    """The field's values on the lead, leaving out those not set."""
     if field == "tags":
         return list(lead.details.tags)
     if field.startswith("custom."):
-        return [lead.details.custom_fields.get(field.removeprefix("custom."))]
-    read = TEXT_FIELDS.get(field) or NUMBER_FIELDS[field]
-    return [read(lead)]
+        found = lead.details.custom_fields.get(field.removeprefix("custom."))
+    else:
+        found = (TEXT_FIELDS.get(field) or NUMBER_FIELDS[field])(lead)
+    return [] if found is None else [found]
 
 
 def _fold(value: Any) -> str:
     return str(value).casefold().strip()
-
-
-def _same(actual: Any, wanted: Any) -> bool:
-    if isinstance(actual, int | float | Decimal) and not isinstance(actual, bool):
-        return isinstance(wanted, int | float) and not isinstance(wanted, bool) and Decimal(actual) == Decimal(wanted)
-    return _fold(actual) == _fold(wanted) or picklist_key(str(actual)) == picklist_key(str(wanted))
 
 
 def _order(actual: Any, bound: Any) -> int:
@@ -161,9 +177,6 @@ class Rule(Frozen):
     )
     enabled: bool = Field(default=True, strict=True)
 
-    def matches(self, lead: LeadState) -> bool:
-        return self.enabled and all(c.holds(lead) for c in self.conditions)
-
 
 class Problem(Frozen):
     rule: str
@@ -172,7 +185,22 @@ class Problem(Frozen):
 
 
 def first_match(rules: tuple[Rule, ...], lead: LeadState) -> Rule | None:
-    return next((rule for rule in rules if rule.matches(lead)), None)
+    """The first enabled rule whose conditions all hold. Each field is read once however many
+    rules test it, and a rule stops at its first condition on a field the lead leaves empty:
+    a capture evaluates every rule before the one that matches."""
+    present: dict[str, list[Any]] = {}
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        for condition in rule.conditions:
+            values = present.get(condition.field)
+            if values is None:
+                values = present[condition.field] = _present(condition.field, lead)
+            if not values or not condition.holds_for(values):
+                break
+        else:
+            return rule
+    return None
 
 
 def problems(rules: tuple[Rule, ...], *, users: dict[str, bool], teams: dict[str, int]) -> list[Problem]:
