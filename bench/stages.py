@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import io
-import statistics
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.baseline import PlainApp, PlainLead
@@ -203,43 +200,6 @@ def relay(engine: Engine, events: int) -> tuple[float, float]:
 def _relay_position(engine: Engine) -> int:
     with engine.db.cursor() as cur:
         return engine.positions.load(cur, consumer="relay", source="log").get(0, 0)
-
-
-def end_to_end(url: str, headers: dict[str, str], *, rate_per_s: int, seconds: float) -> dict[str, float]:
-    """Command accepted → visible in GET /leads/{id}?after=<its position> (read-your-writes), at
-    a fixed offered rate; latency percentiles in ms."""
-    latencies: list[float] = []
-    failures: list[str] = []
-    lock = threading.Lock()
-    client = httpx.Client(base_url=url, headers=headers, timeout=10, limits=httpx.Limits(max_connections=64))
-
-    def one(i: int) -> None:
-        started = time.perf_counter()
-        try:
-            lead = client.post("/leads", json={"contact_name": f"E2E {i}", "email": f"e2e{i}@example.com"}).json()
-            seen = client.get(f"/leads/{lead['lead_id']}", params={"after": lead["position"]})
-            if seen.status_code != 200 or seen.headers.get("X-Read-Consistent") != "true":
-                raise RuntimeError(f"lead {lead['lead_id']} not visible: {seen.status_code}")
-        except Exception as e:
-            with lock:
-                failures.append(repr(e))
-            return
-        with lock:
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    total = int(rate_per_s * seconds)
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        begin = time.perf_counter()
-        for i in range(total):
-            delay = begin + i / rate_per_s - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(one, i)
-    client.close()
-    if failures:
-        raise RuntimeError(f"{len(failures)} of {total} commands failed, e.g. {failures[0]}")
-    q = statistics.quantiles(latencies, n=100)
-    return {"p50": q[49], "p95": q[94], "p99": q[98], "requests": float(len(latencies))}
 
 
 def rss_growth(sample: Callable[[], Any], load: Callable[[], None]) -> tuple[float, float]:
