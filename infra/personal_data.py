@@ -13,14 +13,15 @@ from __future__ import annotations
 import base64
 import copy
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from jsonpath_ng import JSONPath, parse
+from jsonpath_ng import Fields, Index, JSONPath, parse
 
 from domain.contract.cloudevents import SEALED_FIELD
 from infra.subject_keys import KeyStore
@@ -31,6 +32,75 @@ FIELD = SEALED_FIELD
 @lru_cache(maxsize=1024)
 def path(expression: str) -> JSONPath:
     return parse(expression)
+
+
+@lru_cache(maxsize=256)
+def steps(expression: str) -> tuple[str, ...]:
+    """The declared expressions are plain dotted paths with ``*`` and ``[*]``: compiled once,
+    walked without JSONPath's parser and match objects on every event stored (profiling put
+    that walk at about a tenth of a capture)."""
+    compiled: list[str] = []
+    for part in expression.split("."):
+        # JSONPath reads ``name[*]`` as ``name.*``: every item of a list, every value of an object
+        compiled += [part[:-3], "*"] if part.endswith("[*]") else [part]
+    return tuple(compiled)
+
+
+@lru_cache(maxsize=4096)
+def _rendered(key: str) -> str:
+    return str(Fields(key))
+
+
+def found(expression: str, state: Any) -> Iterator[tuple[str, Any, Any]]:
+    """(concrete path as JSONPath writes it, container, key) of each value the expression
+    reaches in ``state``: the same matches, in the same order, as ``parse(expression).find``."""
+    yield from _walk(steps(expression), 0, state, ())
+
+
+def _walk(compiled: tuple[str, ...], at: int, node: Any, trail: tuple[str, ...]) -> Iterator[tuple[str, Any, Any]]:
+    step = compiled[at]
+    last = at == len(compiled) - 1
+    if step == "*" and isinstance(node, list):
+        named: list[tuple[Any, str]] = [(i, str(Index(i))) for i in range(len(node))]
+    elif not isinstance(node, dict):
+        return
+    elif step == "*":
+        named = [(k, _rendered(k)) for k in node]
+    elif step in node:
+        named = [(step, _rendered(step))]
+    else:
+        return
+    for key, text in named:
+        if last:
+            yield ".".join((*trail, text)), node, key
+        else:
+            yield from _walk(compiled, at + 1, node[key], (*trail, text))
+
+
+_PLAIN = re.compile(r"^(?:@?[A-Za-z_][A-Za-z0-9_@-]*|\[\d+\])(?:\.(?:@?[A-Za-z_][A-Za-z0-9_@-]*|\[\d+\]))*$")
+
+
+def put(concrete: str, state: Any, value: Any) -> None:
+    """Sets the value at a concrete path written by :func:`found` (or by JSONPath, in events
+    sealed before), only where the path exists, as JSONPath's ``update`` does; paths with
+    quoted keys go through JSONPath itself."""
+    if not _PLAIN.match(concrete):
+        path(concrete).update(state, value)
+        return
+    node = state
+    parts = concrete.split(".")
+    for i, part in enumerate(parts):
+        key: Any = int(part[1:-1]) if part.startswith("[") else part
+        if isinstance(key, int) != isinstance(node, list) or (
+            isinstance(key, int) and not -len(node) <= key < len(node)
+        ):
+            return
+        if not isinstance(key, int) and key not in node:
+            return
+        if i == len(parts) - 1:
+            node[key] = value
+        else:
+            node = node[key]
 
 
 def present(value: Any) -> bool:
@@ -48,11 +118,11 @@ class PersonalData:
         paths: list[str] = []
         values: list[Any] = []
         for expression in declared:
-            for match in path(expression).find(state):
-                if present(match.value):
-                    paths.append(str(match.full_path))
-                    values.append(match.value)
-                    match.full_path.update(state, None)
+            for concrete, container, key in found(expression, state):
+                if present(container[key]):
+                    paths.append(concrete)
+                    values.append(container[key])
+                    container[key] = None
         if not paths:
             return
         key = self.keys.key_for_writing(subject, first_event=first_event)
@@ -76,12 +146,12 @@ class PersonalData:
             raw = base64.b64decode(block["sealed"])
             values = orjson.loads(AESGCM(key).decrypt(raw[:12], raw[12:], subject.bytes))
         for concrete, value in zip(paths, values, strict=True):
-            path(concrete).update(state, value)
+            put(concrete, state, value)
 
 
 def erased_values(cls: type, state: dict[str, Any], paths: list[str]) -> list[Any]:
     """What each sealed path reads once erased: the value its class declares for the
     expression that matches it (null when the class no longer declares one)."""
     declared: dict[str, Any] = getattr(cls, "personal_data", {})
-    erased = {str(m.full_path): value for expression, value in declared.items() for m in path(expression).find(state)}
+    erased = {concrete: value for expression, value in declared.items() for concrete, _, _ in found(expression, state)}
     return [copy.deepcopy(erased.get(concrete)) for concrete in paths]
