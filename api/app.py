@@ -10,7 +10,8 @@ from fastapi.openapi.utils import get_openapi
 
 from api import errors
 from api.context import Backend
-from api.deps import VERSION_TAG
+from api.deps import IF_MATCH_PATTERN
+from api.idempotency import RequestFingerprint
 from api.routes import (
     attachments,
     audit,
@@ -36,6 +37,7 @@ def create_app(backend: Backend) -> FastAPI:
     )
     app.state.backend = backend
     errors.install(app)
+    app.add_middleware(RequestFingerprint)
     for module in (
         leads,
         commands,
@@ -82,5 +84,5 @@ def with_header_schemas(spec: dict[str, Any]) -> dict[str, Any]:
                     schema.pop("anyOf")
                     schema.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
                 if parameter["name"].lower() == "if-match":
-                    schema["pattern"] = "^" + VERSION_TAG.pattern + "$"
+                    schema["pattern"] = IF_MATCH_PATTERN
     return spec

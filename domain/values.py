@@ -26,6 +26,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 from domain import phone_region
@@ -199,6 +200,10 @@ class EventMeta(Frozen):
     command_id: str | None = None
     correlation_id: HeaderText | None = None
     causation_id: HeaderText | None = None
+    request_fingerprint: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
+    """What the command's request was (method, path, body hashed), so a reused idempotency key
+    with another request is refused rather than answered with the first result. Kept in the
+    command's idempotency record, never in its events."""
 
 
 def scoped_command_id(scope: str, key: str) -> str:
