@@ -12,6 +12,7 @@ from api import errors
 from api.context import Backend
 from api.deps import IF_MATCH_PATTERN
 from api.idempotency import RequestFingerprint
+from api.rate_limits import RateLimits
 from api.routes import (
     attachments,
     audit,
@@ -38,6 +39,7 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.backend = backend
     errors.install(app)
     app.add_middleware(RequestFingerprint)
+    app.add_middleware(RateLimits, settings=backend.config.rate_limits)
     for module in (
         leads,
         commands,

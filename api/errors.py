@@ -101,6 +101,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Invalid input; the field and the reason are named (or an Idempotency-Key reused "
         "for a different request)",
     },
+    429: {
+        **PROBLEM,
+        "description": "Over a rate limit (RateLimit-Policy names them); retry after the Retry-After seconds",
+    },
     503: {**PROBLEM, "description": "Busy: a database wait ran out; retry after the Retry-After seconds"},
 }
 """Documented on every route, so clients (and schemathesis) know every answer they may get."""

@@ -159,7 +159,7 @@ class Engine:
             ),
             health=self.monitor.current,
             metrics=lambda: render(self.monitor.current()),
-            config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s),
+            config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s, rate_limits=s.rate_limits),
         )
         return create_app(backend)
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.rate_limits import RateLimitSettings
 from domain.directory_service import RoutingSettings
 from domain.limits import Limits
 from domain.phone_region import check_region
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(
         default_factory=RoutingSettings,
         description="Assignment rules at work (domain.directory_service): LEADS_ROUTING__<NAME>",
+    )
+    rate_limits: RateLimitSettings = Field(
+        default_factory=RateLimitSettings,
+        description="Requests per client and per form on POST /forms/{id}, per token on the API "
+        "(api.rate_limits): LEADS_RATE_LIMITS__<NAME>",
     )
     default_phone_region: Annotated[str, AfterValidator(check_region)] | None = Field(
         default=None,
