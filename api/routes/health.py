@@ -1,4 +1,9 @@
-"""Liveness and the state of every component."""
+"""Liveness, readiness and the state of every component.
+
+``/livez`` says the process runs (a liveness probe restarts it only when it does not answer);
+``/readyz`` says it can serve (the stores answer, no projection has halted: a readiness probe
+takes it out of the load balancer instead of restarting it in a loop over one bad event);
+``/health`` is the full report, 503 whenever anything is degraded."""
 
 from __future__ import annotations
 
@@ -18,6 +23,22 @@ router = APIRouter(tags=["operations"])
 def get_health(backend: BackendDep) -> JSONResponse:
     report: dict[str, Any] = backend.health()
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+
+@router.get("/livez", **permission(None))
+def livez() -> JSONResponse:
+    """The process runs and answers HTTP."""
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz", **permission(None))
+def readyz(backend: BackendDep) -> JSONResponse:
+    """The engine can serve: 503 naming why not (a store in error, a halted projection)."""
+    report: dict[str, Any] = backend.health()
+    body: dict[str, Any] = {"status": "ready" if report["ready"] else "not ready"}
+    if not report["ready"]:
+        body["problems"] = report["not_ready"]
+    return JSONResponse(body, status_code=200 if report["ready"] else 503)
 
 
 @router.get(
