@@ -12,6 +12,7 @@ from api import errors
 from api.context import Backend
 from api.deps import IF_MATCH_PATTERN
 from api.idempotency import RequestFingerprint
+from api.observability import HttpMetrics, HttpObservability
 from api.rate_limits import RateLimits
 from api.routes import (
     attachments,
@@ -40,6 +41,8 @@ def create_app(backend: Backend) -> FastAPI:
     errors.install(app)
     app.add_middleware(RequestFingerprint)
     app.add_middleware(RateLimits, settings=backend.config.rate_limits)
+    app.state.http_metrics = HttpMetrics()
+    app.add_middleware(HttpObservability, metrics=app.state.http_metrics)
     for module in (
         leads,
         commands,

@@ -19,6 +19,7 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from pydantic import ValidationError
 
 from consumers.intake_commands import HANDLERS, Context
+from consumers.log_context import handling
 from consumers.ports import Message, MessageStream, Producer
 from domain import limits
 from domain.command_handling import BatchConflict
@@ -156,12 +157,15 @@ class IntakeConsumer:
                 if not isinstance(e, BatchConflict):
                     log.warning("intake: a batch could not be saved (%s); applying it message by message", e)
                 rejected = self._apply_each(batch)
-            dead = [
-                self.producer.send(
-                    self.dlq_topic, key=m.key, value=m.value, headers=[*m.headers, *dead_letter_headers(m, e)]
+            dead = []
+            for m, refusal in rejected:
+                with handling(ce_id_of(m)):
+                    log.warning("intake: dead-lettered at %s: %s", refusal.stage, refusal.reason)
+                dead.append(
+                    self.producer.send(
+                        self.dlq_topic, key=m.key, value=m.value, headers=[*m.headers, *dead_letter_headers(m, refusal)]
+                    )
                 )
-                for m, e in rejected
-            ]
             self.producer.flush()
             for future in dead:
                 future.get(timeout=30)
@@ -183,21 +187,28 @@ class IntakeConsumer:
         way nobody foresaw is dead-lettered with the error rather than retried forever."""
         rejected = []
         for m in batch:
-            try:
-                apply_message(self.service, list(m.headers), m.value, self.screen)
-            except Rejected as e:
-                rejected.append((m, e))
-            except INFRASTRUCTURE:
-                raise
-            except Exception as e:
-                log.exception("intake: message %s/%s@%s could not be applied", m.topic, m.partition, m.offset)
-                rejected.append((m, Rejected("error", f"{type(e).__name__}: {e}")))
+            with handling(ce_id_of(m)):
+                try:
+                    apply_message(self.service, list(m.headers), m.value, self.screen)
+                except Rejected as e:
+                    rejected.append((m, e))
+                except INFRASTRUCTURE:
+                    raise
+                except Exception as e:
+                    log.exception("intake: message %s/%s@%s could not be applied", m.topic, m.partition, m.offset)
+                    rejected.append((m, Rejected("error", f"{type(e).__name__}: {e}")))
         return rejected
 
     def _retry_later(self, reason: str) -> None:
         self.status = f"retrying: {reason}"
         log.warning("intake: %s", self.status)
         self.stop.wait(1.0)
+
+
+def ce_id_of(record: Message) -> str | None:
+    """The message's CloudEvents id, for its log lines (binary mode: the ``ce_id`` header)."""
+    found = next((v for k, v in record.headers or [] if k == "ce_id"), None)
+    return found.decode("utf-8", "replace") if found is not None else None
 
 
 def dead_letter_headers(record: Message, error: Rejected) -> list[tuple[str, bytes]]:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from consumers.log_context import handling
 from consumers.ports import Batch, Source
 from consumers.positions import Positions
 from consumers.progress import ProgressBoard
@@ -92,9 +93,10 @@ class ProjectionRunner:
                 with conn, conn.cursor() as cur:
                     self._apply_events(cur, [event])
             except Exception as e:
-                if not self.quarantine:
-                    return self._halt(f"halted at lead {event.lead_id} version {event.version}: {e}")
-                log.error("%s: quarantined lead %s version %s: %s", self.name, event.lead_id, event.version, e)
+                with handling(event.event_id):
+                    if not self.quarantine:
+                        return self._halt(f"halted at lead {event.lead_id} version {event.version}: {e}")
+                    log.error("%s: quarantined lead %s version %s: %s", self.name, event.lead_id, event.version, e)
                 with conn, conn.cursor() as cur:
                     self.quarantine.put(
                         cur,

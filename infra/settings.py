@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     health_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="How often the health report (/health, /metrics) is brought up to date"
     )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="Log lines as JSON objects (with request and CloudEvents ids) or plain text"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.auth import permission
 from api.deps import BackendDep
@@ -47,6 +47,8 @@ def readyz(backend: BackendDep) -> JSONResponse:
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
     **permission(None),
 )
-def metrics(backend: BackendDep) -> Response:
-    """Consumer positions, lag and state for Prometheus (unauthenticated, like /health)."""
-    return Response(backend.metrics(), media_type=CONTENT_TYPE_LATEST)
+def metrics(backend: BackendDep, request: Request) -> Response:
+    """Consumer positions, lag and state, HTTP requests by route and status, and the process's
+    CPU, memory and file descriptors, for Prometheus (unauthenticated, like /health)."""
+    http = generate_latest(request.app.state.http_metrics.registry)
+    return Response(backend.metrics() + http, media_type=CONTENT_TYPE_LATEST)
