@@ -1,10 +1,11 @@
 """The intake consumer: applies what other services publish to ``<prefix>lead-intake``.
 
-Each message is decoded, validated against its model and applied through the application
-service with ``ce_id`` as the idempotency key, so redelivery changes nothing. A message that
-cannot be parsed, fails validation or is refused by the domain goes to the dead-letter topic
-with its original bytes and headers plus the reason; the consumer never stalls on it. Offsets
-are committed only after every effect of the batch (and every dead letter) is durable.
+Each message is read with the ``cloudevents`` SDK (binary or structured mode), validated
+against its model and applied through the application service with its CloudEvents id as the
+idempotency key, so redelivery changes nothing. A message that cannot be parsed, fails
+validation or is refused by the domain goes to the dead-letter topic with its original bytes
+and headers plus the reason; the consumer never stalls on it. Offsets are committed only after
+every effect of the batch (and every dead letter) is durable.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import logging
 import threading
 from datetime import UTC, datetime
 
-import orjson
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from pydantic import ValidationError
 
 from consumers.intake_commands import HANDLERS, Context
+from consumers.intake_parsing import IntakeEvent, Unreadable, read_event, text
 from consumers.log_context import handling
 from consumers.ports import Message, MessageStream, Producer
 from domain import limits
@@ -30,7 +31,6 @@ from domain.service import LeadService
 from domain.values import Channel, EventMeta, scoped_command_id
 
 log = logging.getLogger(__name__)
-REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source")
 
 
 class Rejected(Exception):
@@ -55,18 +55,24 @@ def apply_message(
     most = limits.current().intake_message_bytes
     if size > most:
         raise Rejected("limit", f"the message has {size} bytes; intake takes at most {most} (intake_message_bytes)")
-    h = {k: v.decode("utf-8", "replace") for k, v in headers or []}
-    missing = [name for name in REQUIRED_HEADERS if name not in h]
-    if missing:
-        raise Rejected("parse", f"missing CloudEvents headers: {', '.join(missing)}")
-    if h["ce_type"] not in INTAKE_TYPES:
-        raise Rejected("parse", f"unknown ce_type {h['ce_type']!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
     try:
-        data = orjson.loads(value or b"")
-        time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
-    except (orjson.JSONDecodeError, ValueError) as e:
-        raise Rejected("parse", f"not valid JSON or time: {e}") from None
-    command = INTAKE_TYPES[h["ce_type"]]
+        event = read_event(headers, None, value)
+    except Unreadable as e:
+        raise Rejected("parse", str(e)) from None
+    with handling(str(event["id"])):
+        apply_event(service, event, screen)
+
+
+def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None) -> None:
+    ce_type, source = str(event["type"]), str(event["source"])
+    if ce_type not in INTAKE_TYPES:
+        raise Rejected("parse", f"unknown ce_type {ce_type!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
+    data = event.get_data()
+    try:
+        time = datetime.fromisoformat(str(event["time"])) if event.get("time") else datetime.now(UTC)
+    except ValueError as e:
+        raise Rejected("parse", f"not a valid time: {e}") from None
+    command = INTAKE_TYPES[ce_type]
     model, handler = MESSAGES[command], HANDLERS[command]
     try:
         message = model.model_validate(data)
@@ -74,11 +80,11 @@ def apply_message(
         raise Rejected("validate", first_error(e, "data")) from None
     try:
         meta = EventMeta(
-            actor=h["ce_source"],
+            actor=source,
             channel=Channel.INTAKE,
-            command_id=scoped_command_id(h["ce_source"], h["ce_id"]),
-            correlation_id=h.get("ce_correlationid"),
-            causation_id=h["ce_id"],
+            command_id=scoped_command_id(source, str(event["id"])),
+            correlation_id=text(event, "correlationid"),
+            causation_id=str(event["id"]),
         )
     except ValidationError as e:
         raise Rejected("validate", "header " + first_error(e, "headers").replace("actor", "ce_source", 1)) from None
