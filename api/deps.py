@@ -17,7 +17,7 @@ from api.auth import get_principal
 from api.conditional import PreconditionFailed
 from api.context import Backend
 from api.idempotency import fingerprint_of
-from api.observability import current_request_id
+from api.observability import current_request_id, current_traceparent
 from domain.access import Action, Principal
 from domain.errors import InvalidCommand
 from domain.limits import HeaderText
@@ -90,6 +90,7 @@ def get_meta(
         command_id=scoped_command_id(principal.user, idempotency_key) if idempotency_key else None,
         correlation_id=x_request_id or current_request_id() or str(uuid4()),
         request_fingerprint=fingerprint_of(request) if idempotency_key else None,
+        traceparent=current_traceparent(),
     )
 
 

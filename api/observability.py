@@ -13,6 +13,8 @@ import time
 from contextvars import ContextVar
 from uuid import uuid4
 
+from opentelemetry import trace
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.process_collector import ProcessCollector
 from starlette.datastructures import Headers
@@ -22,10 +24,22 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 GOOD_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
 """A request id we pass on: visible ASCII, short (it lands in logs and events)."""
 access_log = logging.getLogger("leads.access")
+PROPAGATOR = TraceContextTextMapPropagator()
 
 
 def current_request_id() -> str | None:
     return REQUEST_ID.get()
+
+
+def current_traceparent() -> str | None:
+    """The W3C trace context of the span serving this request, when one is being recorded
+    (FastAPI opens the HTTP server span itself when a tracer provider is installed)."""
+    span = trace.get_current_span()
+    if not span.get_span_context().is_valid:
+        return None
+    carrier: dict[str, str] = {}
+    PROPAGATOR.inject(carrier)
+    return carrier.get("traceparent")
 
 
 class HttpMetrics:
@@ -79,6 +93,7 @@ class HttpObservability:
             took = time.perf_counter() - started
             route = getattr(scope.get("route"), "path_format", None) or "unmatched"
             labels = (scope["method"], route, str(status))
+
             self.metrics.requests.labels(*labels).inc()
             self.metrics.duration.labels(*labels).observe(took)
             access_log.info(

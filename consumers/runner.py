@@ -16,6 +16,7 @@ from consumers.ports import Batch, Source
 from consumers.positions import Positions
 from consumers.progress import ProgressBoard
 from consumers.quarantine import Quarantine
+from consumers.tracing import applying
 from domain.contract.envelope import Envelope
 from projections.base import Projection, lock_ddl
 
@@ -112,8 +113,10 @@ class ProjectionRunner:
         return True
 
     def _apply_events(self, cur: Any, events: list[Envelope]) -> None:
-        """Quarantined events keep their payload for diagnosis, so an erasure blanks those too."""
-        self.projection.apply(cur, events)
+        """Quarantined events keep their payload for diagnosis, so an erasure blanks those too.
+        Each traced event gets an ``apply`` span in its trace, covering the batch it went in."""
+        with applying(self.name, events):
+            self.projection.apply(cur, events)
         erased = [e.lead_id for e in events if e.name == "personal_data_erased"]
         if erased and self.quarantine:
             self.quarantine.forget(cur, erased)

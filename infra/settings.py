@@ -19,6 +19,7 @@ from api.rate_limits import RateLimitSettings
 from domain.directory_service import RoutingSettings
 from domain.limits import Limits
 from domain.phone_region import check_region
+from infra.tracing import TracingSettings
 
 
 class Mode(StrEnum):
@@ -70,6 +71,10 @@ class Settings(BaseSettings):
         default_factory=RateLimitSettings,
         description="Requests per client and per form on POST /forms/{id}, per token on the API "
         "(api.rate_limits): LEADS_RATE_LIMITS__<NAME>",
+    )
+    tracing: TracingSettings = Field(
+        default_factory=TracingSettings,
+        description="OpenTelemetry traces, off by default (infra.tracing): LEADS_TRACING__<NAME>",
     )
     default_phone_region: Annotated[str, AfterValidator(check_region)] | None = Field(
         default=None,
