@@ -10,7 +10,10 @@ from fastapi.openapi.utils import get_openapi
 
 from api import errors
 from api.context import Backend
-from api.deps import VERSION_TAG
+from api.deps import IF_MATCH_PATTERN
+from api.idempotency import RequestFingerprint
+from api.observability import HttpMetrics, HttpObservability
+from api.rate_limits import RateLimits
 from api.routes import (
     attachments,
     audit,
@@ -36,6 +39,10 @@ def create_app(backend: Backend) -> FastAPI:
     )
     app.state.backend = backend
     errors.install(app)
+    app.add_middleware(RequestFingerprint)
+    app.add_middleware(RateLimits, settings=backend.config.rate_limits)
+    app.state.http_metrics = HttpMetrics()
+    app.add_middleware(HttpObservability, metrics=app.state.http_metrics)
     for module in (
         leads,
         commands,
@@ -82,5 +89,5 @@ def with_header_schemas(spec: dict[str, Any]) -> dict[str, Any]:
                     schema.pop("anyOf")
                     schema.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
                 if parameter["name"].lower() == "if-match":
-                    schema["pattern"] = "^" + VERSION_TAG.pattern + "$"
+                    schema["pattern"] = IF_MATCH_PATTERN
     return spec

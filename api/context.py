@@ -4,9 +4,10 @@ the read side's facade and the few ports a route needs. Routes reach nothing els
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from api.rate_limits import RateLimitSettings
 from domain.ports import Blobs, DataKeys, EventLog
 from domain.service import LeadService
 from projections.queries import ReadModels
@@ -16,6 +17,7 @@ from projections.queries import ReadModels
 class ApiConfig:
     signing_key: str
     read_wait_s: float
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
 
 
 @dataclass(frozen=True)

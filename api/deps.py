@@ -14,7 +14,10 @@ from fastapi import Depends, Header, Request
 from pydantic import BeforeValidator
 
 from api.auth import get_principal
+from api.conditional import PreconditionFailed
 from api.context import Backend
+from api.idempotency import fingerprint_of
+from api.observability import current_request_id, current_traceparent
 from domain.access import Action, Principal
 from domain.errors import InvalidCommand
 from domain.limits import HeaderText
@@ -45,8 +48,10 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-VERSION_TAG = re.compile(r'(?:W/)?"?([0-9]{1,9})"?')
+VERSION_TAG = re.compile(r'(W/)?"?([0-9]{1,9})"?')
 """An entity tag holding a lead version (ASCII digits only)."""
+IF_MATCH_PATTERN = r'^(?:\*|(?:W/)?"?[0-9]{1,9}"?)$'
+"""What ``If-Match`` may hold, as the OpenAPI document states it."""
 
 
 def get_backend(request: Request) -> Backend:
@@ -70,32 +75,44 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def get_meta(
+    request: Request,
     principal: PrincipalDep,
     idempotency_key: Annotated[
         HeaderText | None, Header(description="Repeat a command safely: same key, one effect")
     ] = None,
     x_request_id: Annotated[HeaderText | None, Header(description="Correlation id; generated when absent")] = None,
 ) -> EventMeta:
-    """Idempotency keys are the caller's own: scoped by user, so two users' keys never meet."""
+    """Idempotency keys are the caller's own: scoped by user, so two users' keys never meet;
+    each names one request (its fingerprint), so reusing one for another request is a 422."""
     return EventMeta(
         actor=principal.user,
         channel=Channel.API,
         command_id=scoped_command_id(principal.user, idempotency_key) if idempotency_key else None,
-        correlation_id=x_request_id or str(uuid4()),
+        correlation_id=x_request_id or current_request_id() or str(uuid4()),
+        request_fingerprint=fingerprint_of(request) if idempotency_key else None,
+        traceparent=current_traceparent(),
     )
 
 
 def get_expected_version(
     if_match: Annotated[
-        HeaderText | None, Header(description="The version you last saw (ETag); refused with 409 if stale")
+        HeaderText | None,
+        Header(description='The version you last saw (the ETag of GET, e.g. "3"); refused with 412 if stale'),
     ] = None,
 ) -> int | None:
-    if if_match is None:
+    """The version the command needs (None: any). ``If-Match`` compares strongly (RFC 9110
+    13.1.1), so a weak tag can never match: 412 rather than a guess."""
+    if if_match is None or if_match.strip() == "*":
         return None
     version = VERSION_TAG.fullmatch(if_match.strip())
     if version is None:
         raise InvalidCommand('If-Match must be a lead version, e.g. "3"', field="If-Match")
-    return int(version.group(1))
+    if version.group(1):
+        raise PreconditionFailed(
+            f"If-Match {if_match.strip()} is a weak entity tag; it never matches by the strong comparison "
+            f'If-Match uses (RFC 9110 13.1.1): send "{version.group(2)}"'
+        )
+    return int(version.group(2))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Unauthenticated
 from api.body_limits import BodyLimits, PayloadTooLarge
+from api.conditional import PreconditionFailed
 from api.models import DuplicateCandidate
 from domain.access import Forbidden
 from domain.assignment import RulesRefused
@@ -28,6 +29,7 @@ from domain.errors import (
     CapacityReached,
     ConversionRequirementsUnmet,
     DomainError,
+    IdempotencyKeyReused,
     IllegalTransition,
     InvalidCommand,
     LeadErased,
@@ -42,6 +44,7 @@ from domain.routing import Problem as RuleProblem
 
 STATUS: list[tuple[type[DomainError], int, str]] = [
     (RulesRefused, 422, "rules-refused"),
+    (IdempotencyKeyReused, 422, "idempotency-key-reused"),
     (InvalidCommand, 422, "invalid-command"),
     (Forbidden, 403, "forbidden"),
     (OwnerChanged, 409, "owner-changed"),
@@ -91,8 +94,17 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Version conflict, illegal transition, possible duplicate, erased lead or unmet precondition "
         "(BANT incomplete for qualification or conversion: `missing` names the items)",
     },
+    412: {**PROBLEM, "description": "If-Match did not name the lead's current version (or was a weak W/ tag)"},
     413: {**PROBLEM, "description": "Request body or upload over its size limit; the limit is named"},
-    422: {**PROBLEM, "description": "Invalid input; the field and the reason are named"},
+    422: {
+        **PROBLEM,
+        "description": "Invalid input; the field and the reason are named (or an Idempotency-Key reused "
+        "for a different request)",
+    },
+    429: {
+        **PROBLEM,
+        "description": "Over a rate limit (RateLimit-Policy names them); retry after the Retry-After seconds",
+    },
     503: {**PROBLEM, "description": "Busy: a database wait ran out; retry after the Retry-After seconds"},
 }
 """Documented on every route, so clients (and schemathesis) know every answer they may get."""
@@ -136,8 +148,14 @@ def install(app: FastAPI) -> None:
     app.add_middleware(BodyLimits)
     app.add_middleware(RefuseNul)
 
+    @app.exception_handler(PreconditionFailed)
+    async def precondition_failed(_: Request, exc: PreconditionFailed) -> JSONResponse:
+        return problem(412, "precondition-failed", "Precondition failed", exc.detail)
+
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, VersionConflict) and request.headers.get("if-match", "*").strip() != "*":
+            return problem(412, "precondition-failed", "Precondition failed", str(exc))
         status, kind = next(((s, k) for cls, s, k in STATUS if isinstance(exc, cls)), (400, "refused"))
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidCommand) and exc.field:

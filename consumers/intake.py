@@ -1,10 +1,11 @@
 """The intake consumer: applies what other services publish to ``<prefix>lead-intake``.
 
-Each message is decoded, validated against its model and applied through the application
-service with ``ce_id`` as the idempotency key, so redelivery changes nothing. A message that
-cannot be parsed, fails validation or is refused by the domain goes to the dead-letter topic
-with its original bytes and headers plus the reason; the consumer never stalls on it. Offsets
-are committed only after every effect of the batch (and every dead letter) is durable.
+Each message is read with the ``cloudevents`` SDK (binary or structured mode), validated
+against its model and applied through the application service with its CloudEvents id as the
+idempotency key, so redelivery changes nothing. A message that cannot be parsed, fails
+validation or is refused by the domain goes to the dead-letter topic with its original bytes
+and headers plus the reason; the consumer never stalls on it. Offsets are committed only after
+every effect of the batch (and every dead letter) is durable.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import logging
 import threading
 from datetime import UTC, datetime
 
-import orjson
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from pydantic import ValidationError
 
 from consumers.intake_commands import HANDLERS, Context
+from consumers.intake_parsing import IntakeEvent, Unreadable, read_event, text
+from consumers.log_context import handling
 from consumers.ports import Message, MessageStream, Producer
 from domain import limits
 from domain.command_handling import BatchConflict
@@ -29,7 +31,6 @@ from domain.service import LeadService
 from domain.values import Channel, EventMeta, scoped_command_id
 
 log = logging.getLogger(__name__)
-REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source")
 
 
 class Rejected(Exception):
@@ -54,18 +55,24 @@ def apply_message(
     most = limits.current().intake_message_bytes
     if size > most:
         raise Rejected("limit", f"the message has {size} bytes; intake takes at most {most} (intake_message_bytes)")
-    h = {k: v.decode("utf-8", "replace") for k, v in headers or []}
-    missing = [name for name in REQUIRED_HEADERS if name not in h]
-    if missing:
-        raise Rejected("parse", f"missing CloudEvents headers: {', '.join(missing)}")
-    if h["ce_type"] not in INTAKE_TYPES:
-        raise Rejected("parse", f"unknown ce_type {h['ce_type']!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
     try:
-        data = orjson.loads(value or b"")
-        time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
-    except (orjson.JSONDecodeError, ValueError) as e:
-        raise Rejected("parse", f"not valid JSON or time: {e}") from None
-    command = INTAKE_TYPES[h["ce_type"]]
+        event = read_event(headers, None, value)
+    except Unreadable as e:
+        raise Rejected("parse", str(e)) from None
+    with handling(str(event["id"])):
+        apply_event(service, event, screen)
+
+
+def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None) -> None:
+    ce_type, source = str(event["type"]), str(event["source"])
+    if ce_type not in INTAKE_TYPES:
+        raise Rejected("parse", f"unknown ce_type {ce_type!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
+    data = event.get_data()
+    try:
+        time = datetime.fromisoformat(str(event["time"])) if event.get("time") else datetime.now(UTC)
+    except ValueError as e:
+        raise Rejected("parse", f"not a valid time: {e}") from None
+    command = INTAKE_TYPES[ce_type]
     model, handler = MESSAGES[command], HANDLERS[command]
     try:
         message = model.model_validate(data)
@@ -73,11 +80,11 @@ def apply_message(
         raise Rejected("validate", first_error(e, "data")) from None
     try:
         meta = EventMeta(
-            actor=h["ce_source"],
+            actor=source,
             channel=Channel.INTAKE,
-            command_id=scoped_command_id(h["ce_source"], h["ce_id"]),
-            correlation_id=h.get("ce_correlationid"),
-            causation_id=h["ce_id"],
+            command_id=scoped_command_id(source, str(event["id"])),
+            correlation_id=text(event, "correlationid"),
+            causation_id=str(event["id"]),
         )
     except ValidationError as e:
         raise Rejected("validate", "header " + first_error(e, "headers").replace("actor", "ce_source", 1)) from None
@@ -156,12 +163,15 @@ class IntakeConsumer:
                 if not isinstance(e, BatchConflict):
                     log.warning("intake: a batch could not be saved (%s); applying it message by message", e)
                 rejected = self._apply_each(batch)
-            dead = [
-                self.producer.send(
-                    self.dlq_topic, key=m.key, value=m.value, headers=[*m.headers, *dead_letter_headers(m, e)]
+            dead = []
+            for m, refusal in rejected:
+                with handling(ce_id_of(m)):
+                    log.warning("intake: dead-lettered at %s: %s", refusal.stage, refusal.reason)
+                dead.append(
+                    self.producer.send(
+                        self.dlq_topic, key=m.key, value=m.value, headers=[*m.headers, *dead_letter_headers(m, refusal)]
+                    )
                 )
-                for m, e in rejected
-            ]
             self.producer.flush()
             for future in dead:
                 future.get(timeout=30)
@@ -183,21 +193,28 @@ class IntakeConsumer:
         way nobody foresaw is dead-lettered with the error rather than retried forever."""
         rejected = []
         for m in batch:
-            try:
-                apply_message(self.service, list(m.headers), m.value, self.screen)
-            except Rejected as e:
-                rejected.append((m, e))
-            except INFRASTRUCTURE:
-                raise
-            except Exception as e:
-                log.exception("intake: message %s/%s@%s could not be applied", m.topic, m.partition, m.offset)
-                rejected.append((m, Rejected("error", f"{type(e).__name__}: {e}")))
+            with handling(ce_id_of(m)):
+                try:
+                    apply_message(self.service, list(m.headers), m.value, self.screen)
+                except Rejected as e:
+                    rejected.append((m, e))
+                except INFRASTRUCTURE:
+                    raise
+                except Exception as e:
+                    log.exception("intake: message %s/%s@%s could not be applied", m.topic, m.partition, m.offset)
+                    rejected.append((m, Rejected("error", f"{type(e).__name__}: {e}")))
         return rejected
 
     def _retry_later(self, reason: str) -> None:
         self.status = f"retrying: {reason}"
         log.warning("intake: %s", self.status)
         self.stop.wait(1.0)
+
+
+def ce_id_of(record: Message) -> str | None:
+    """The message's CloudEvents id, for its log lines (binary mode: the ``ce_id`` header)."""
+    found = next((v for k, v in record.headers or [] if k == "ce_id"), None)
+    return found.decode("utf-8", "replace") if found is not None else None
 
 
 def dead_letter_headers(record: Message, error: Rejected) -> list[tuple[str, bytes]]:

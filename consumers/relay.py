@@ -12,9 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
+
+from opentelemetry.trace import SpanKind
 
 from consumers.ports import Connect, Producer
 from consumers.positions import Mark, Positions, RelayMarks
+from consumers.tracing import span, traceparent_of
 from domain.contract.cloudevents import to_kafka
 from domain.contract.envelope import Envelope
 from domain.ports import EventLog
@@ -81,8 +85,10 @@ class Relay:
         retries the same batch. Returns, per partition, where this batch's messages landed."""
         sent = []
         for e in events:
-            key, value, headers = to_kafka(e)
-            sent.append((e.notification_id or 0, self.producer.send(self.topic, key=key, value=value, headers=headers)))
+            with span(f"publish {self.topic}", e.traceparent, SpanKind.PRODUCER, lead_version=e.version) as publish:
+                key, value, headers = to_kafka(replace(e, traceparent=traceparent_of(publish) or e.traceparent))
+                future = self.producer.send(self.topic, key=key, value=value, headers=headers)
+            sent.append((e.notification_id or 0, future))
         self.producer.flush()
         marks: dict[int, Mark] = {}
         try:

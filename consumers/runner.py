@@ -11,10 +11,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from consumers.log_context import handling
 from consumers.ports import Batch, Source
 from consumers.positions import Positions
 from consumers.progress import ProgressBoard
 from consumers.quarantine import Quarantine
+from consumers.tracing import applying
 from domain.contract.envelope import Envelope
 from projections.base import Projection, lock_ddl
 
@@ -92,9 +94,10 @@ class ProjectionRunner:
                 with conn, conn.cursor() as cur:
                     self._apply_events(cur, [event])
             except Exception as e:
-                if not self.quarantine:
-                    return self._halt(f"halted at lead {event.lead_id} version {event.version}: {e}")
-                log.error("%s: quarantined lead %s version %s: %s", self.name, event.lead_id, event.version, e)
+                with handling(event.event_id):
+                    if not self.quarantine:
+                        return self._halt(f"halted at lead {event.lead_id} version {event.version}: {e}")
+                    log.error("%s: quarantined lead %s version %s: %s", self.name, event.lead_id, event.version, e)
                 with conn, conn.cursor() as cur:
                     self.quarantine.put(
                         cur,
@@ -110,8 +113,10 @@ class ProjectionRunner:
         return True
 
     def _apply_events(self, cur: Any, events: list[Envelope]) -> None:
-        """Quarantined events keep their payload for diagnosis, so an erasure blanks those too."""
-        self.projection.apply(cur, events)
+        """Quarantined events keep their payload for diagnosis, so an erasure blanks those too.
+        Each traced event gets an ``apply`` span in its trace, covering the batch it went in."""
+        with applying(self.name, events):
+            self.projection.apply(cur, events)
         erased = [e.lead_id for e in events if e.name == "personal_data_erased"]
         if erased and self.quarantine:
             self.quarantine.forget(cur, erased)

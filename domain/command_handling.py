@@ -204,8 +204,7 @@ class CommandApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
         assert isinstance(record, CommandRecord)
-        if record.command != command:
-            raise InvalidCommand(f"idempotency key already used for {record.command}", field="Idempotency-Key")
+        record.check_same_request(command=command, meta=meta)
         return CommandResult.from_record(record.result)
 
     @staticmethod

@@ -17,6 +17,17 @@ class InvalidCommand(DomainError):
         self.field = field
 
 
+class IdempotencyKeyReused(InvalidCommand):
+    """An idempotency key already used for a different request (another body, path or method):
+    answering with the first result would hide that the second request was never carried out."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key was already used for a different request; use a new key for a new request",
+            field="Idempotency-Key",
+        )
+
+
 class IllegalTransition(DomainError):
     """The command is not allowed in the lead's current status."""
 

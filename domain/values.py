@@ -22,10 +22,13 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    SerializerFunctionWrapHandler,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    model_serializer,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 from domain import phone_region
@@ -199,6 +202,22 @@ class EventMeta(Frozen):
     command_id: str | None = None
     correlation_id: HeaderText | None = None
     causation_id: HeaderText | None = None
+    traceparent: SkipJsonSchema[str | None] = None
+    """The W3C trace context of the request that caused the event, when tracing is on: stored
+    with the event so the relay and projections continue its trace; never published in the
+    payload (the relay sends it as the ``traceparent`` header)."""
+    request_fingerprint: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
+    """What the command's request was (method, path, body hashed), so a reused idempotency key
+    with another request is refused rather than answered with the first result. Kept in the
+    command's idempotency record, never in its events."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_trace(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No ``traceparent`` key at all when tracing is off: events stay as they were."""
+        data: dict[str, Any] = handler(self)
+        if data.get("traceparent", "") is None:
+            del data["traceparent"]
+        return data
 
 
 def scoped_command_id(scope: str, key: str) -> str:

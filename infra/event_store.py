@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.application import Recording
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from eventsourcing.utils import get_topic
+from opentelemetry import trace
 
 from domain.contract.envelope import LEAD_TOPICS, Envelope, envelope_from_state
 from domain.service import LeadService
@@ -68,7 +69,8 @@ class StoredLeadService(LeadService):
         try:
             for writes in self.staged_writes:
                 writes.before_save()
-            recordings = super().save(*objs, **kwargs)
+            with trace.get_tracer("leads.store").start_as_current_span("store events"):
+                recordings = super().save(*objs, **kwargs)
         except BaseException:
             self.keys.settle(committed=False)
             for writes in self.staged_writes:

@@ -24,6 +24,9 @@ from infra.postgres import Database
 from infra.settings import Mode, Settings
 
 BROKER_CHECK_S = 1.0
+SERVING = ("event_store", "read_store", "kafka")
+"""What serving needs (``/readyz``): the stores and, in kafka mode, the broker. A quarantined
+event or a routing fallback degrade ``/health`` but the engine still serves."""
 
 
 class Engine(Protocol):
@@ -121,9 +124,13 @@ def with_workers(engine: Engine, report: dict[str, Any]) -> dict[str, Any]:
     verdict: dict[str, Any] = {"status": "degraded" if problems else "ok"}
     if problems:
         verdict["problems"] = problems
+    not_ready = [f"{n} is in error" for n in failing if n in SERVING] + [f"{n} has halted" for n in halted]
+    verdict["ready"] = not not_ready
+    if not_ready:
+        verdict["not_ready"] = not_ready
     return (
         verdict
-        | {k: v for k, v in report.items() if k not in ("status", "problems", "components")}
+        | {k: v for k, v in report.items() if k not in ("status", "problems", "ready", "not_ready", "components")}
         | {"components": components}
     )
 

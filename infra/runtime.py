@@ -33,6 +33,7 @@ from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
 from domain import limits, phone_region
 from domain.duplicates import flag
+from infra import tracing
 from infra.blobs import BlobStore
 from infra.errors import StartupError
 from infra.event_store import StoredEventLog, StoredLeadService
@@ -95,6 +96,7 @@ class Engine:
         """Connect to everything the mode needs, failing fast with a one-line StartupError."""
         limits.configure(settings.limits)
         phone_region.configure(settings.default_phone_region)
+        tracing.configure(settings.tracing)
         db = open_database(settings)
         if settings.mode is Mode.KAFKA:
             ensure_topics(settings)
@@ -159,7 +161,7 @@ class Engine:
             ),
             health=self.monitor.current,
             metrics=lambda: render(self.monitor.current()),
-            config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s),
+            config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s, rate_limits=s.rate_limits),
         )
         return create_app(backend)
 

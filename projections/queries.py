@@ -7,7 +7,8 @@ tables, whose SQL lives beside its projection.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -32,6 +33,15 @@ class Cursors(Protocol):
         ...
 
 
+@contextmanager
+def paged() -> Iterator[None]:
+    """A cursor the client edited or brought from another list is its input error, named."""
+    try:
+        yield
+    except BadCursor as e:
+        raise InvalidCommand(str(e), field="cursor") from None
+
+
 class ReadModels:
     def __init__(self, *, db: Cursors, schema: str, aging_thresholds: dict[str, int]) -> None:
         self.db = db
@@ -48,11 +58,8 @@ class ReadModels:
     # -- leads ----------------------------------------------------------------------------------
 
     def find_leads(self, f: LeadFilter, *, sort: str, descending: bool, cursor: str | None, limit: int) -> Page:
-        with self.db.cursor() as cur:
-            try:
-                return self.leads.find(cur, f, sort=sort, descending=descending, cursor=cursor, limit=limit)
-            except BadCursor as e:
-                raise InvalidCommand(str(e), field="cursor") from None
+        with self.db.cursor() as cur, paged():
+            return self.leads.find(cur, f, sort=sort, descending=descending, cursor=cursor, limit=limit)
 
     def system_view(self, name: str, *, user: str) -> LeadFilter:
         """``aging`` lists the user's open leads over their status threshold, alerted or not."""
@@ -86,18 +93,18 @@ class ReadModels:
 
     # -- feeds and the inbox --------------------------------------------------------------------
 
-    def lead_feed(self, lead_id: UUID, *, limit: int) -> list[dict[str, Any]]:
-        with self.db.cursor() as cur:
-            return self.feeds.lead_items(cur, lead_id, limit=limit)
+    def lead_feed(self, lead_id: UUID, *, limit: int, cursor: str | None = None) -> Page:
+        with self.db.cursor() as cur, paged():
+            return self.feeds.lead_items(cur, lead_id, limit=limit, cursor=cursor)
 
-    def home_feed(self, user: str, *, limit: int) -> list[dict[str, Any]]:
-        with self.db.cursor() as cur:
-            return self.feeds.home_items(cur, user, limit=limit)
+    def home_feed(self, user: str, *, limit: int, cursor: str | None = None) -> Page:
+        with self.db.cursor() as cur, paged():
+            return self.feeds.home_items(cur, user, limit=limit, cursor=cursor)
 
-    def inbox(self, user: str, *, unread_only: bool, limit: int) -> list[dict[str, Any]]:
-        with self.db.cursor() as cur:
+    def inbox(self, user: str, *, unread_only: bool, limit: int, cursor: str | None = None) -> Page:
+        with self.db.cursor() as cur, paged():
             return self.feeds.inbox(
-                cur, user, reads_table=self.user_state.reads_table, unread_only=unread_only, limit=limit
+                cur, user, reads_table=self.user_state.reads_table, unread_only=unread_only, limit=limit, cursor=cursor
             )
 
     def mark_read(self, user: str, notification_id: UUID) -> None:
@@ -123,9 +130,9 @@ class ReadModels:
 
     # -- queues ---------------------------------------------------------------------------------
 
-    def queue(self, name: str, *, limit: int) -> list[dict[str, Any]]:
-        with self.db.cursor() as cur:
-            return self.routing.queue(cur, name, limit=limit)
+    def queue(self, name: str, *, limit: int, cursor: str | None = None) -> Page:
+        with self.db.cursor() as cur, paged():
+            return self.routing.queue(cur, name, limit=limit, cursor=cursor)
 
     # -- reports and the duplicate index --------------------------------------------------------
 

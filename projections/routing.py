@@ -14,7 +14,9 @@ from typing import Any
 
 from domain.contract.envelope import Envelope
 from domain.lifecycle import IN_PROGRESS
+from projections import keyset
 from projections.base import create_once, fetch_dicts, next_status, rows_by_lead, save_rows
+from projections.lead_queries import Page
 
 DDL = """
 CREATE TABLE {t} (
@@ -110,14 +112,17 @@ class Routing:
 
     # -- queries ---------------------------------------------------------------------------------
 
-    def queue(self, cur: Any, name: str, *, limit: int) -> list[dict[str, Any]]:
+    def queue(self, cur: Any, name: str, *, limit: int, cursor: str | None = None) -> Page:
         """The leads waiting in queue ``name``, oldest first."""
+        past, params = "", []
+        if cursor:
+            past, params = "AND (queued_at, lead_id) > (%s, %s)", keyset.decode("queue", cursor, ("moment", "uuid"))
         cur.execute(
             f"SELECT lead_id, version, status, queued_at, rule_id, strategy FROM {self.table} "
-            f"WHERE queue = %s AND status = ANY(%s) ORDER BY queued_at, lead_id LIMIT %s",
-            (name, sorted(s.value for s in IN_PROGRESS), limit),
+            f"WHERE queue = %s AND status = ANY(%s) {past} ORDER BY queued_at, lead_id LIMIT %s",
+            (name, sorted(s.value for s in IN_PROGRESS), *params, limit + 1),
         )
-        return fetch_dicts(cur)
+        return keyset.page("queue", fetch_dicts(cur), limit, ("queued_at", "lead_id"))
 
     def overdue(self, cur: Any, *, now: datetime, limit: int) -> list[dict[str, Any]]:
         """Leads owned, not contacted, past their response target and not escalated for it."""

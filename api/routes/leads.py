@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from api import links
 from api.auth import Action as A
 from api.auth import permission
 from api.command_models import TransferBody
+from api.conditional import entity_tag, none_match, not_modified
 from api.deps import (
     MAX_POSITION,
     MAX_VERSION,
@@ -41,7 +42,7 @@ from domain.base import DomainEvent
 from domain.contract.envelope import envelope_of
 from domain.duplicates import OnDuplicate, screen
 from domain.errors import NotFound
-from domain.limits import TRUSTED
+from domain.limits import TRUSTED, HeaderText
 from domain.values import LeadDetails
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
@@ -151,32 +152,60 @@ def transfer(body: TransferBody, cmd: CommandDep, backend: BackendDep) -> Transf
     )
 
 
-@router.get("/{lead_id:uuid}", response_model=LeadDetailPublic | LeadState, **permission(A.VIEW))
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "The lead is still at the version `If-None-Match` names"}
+}
+IfNoneMatch = Annotated[
+    HeaderText | None,
+    Header(description='The ETag you hold (e.g. "3"); 304 Not Modified while the lead is still at that version'),
+]
+
+
+@router.get(
+    "/{lead_id:uuid}", response_model=LeadDetailPublic | LeadState, responses=NOT_MODIFIED, **permission(A.VIEW)
+)
 def get_lead(
     lead_id: UUID,
     backend: BackendDep,
     principal: PrincipalDep,
+    response: Response,
     _: DetailAfter,
+    if_none_match: IfNoneMatch = None,
     as_of: Annotated[
         Moment | None, Query(description="Rebuild the lead as it was at this instant (UTC if no offset is given)")
     ] = None,
     version: Annotated[
         int | None, Query(ge=1, le=MAX_VERSION, description="Rebuild the lead as it was at this version")
     ] = None,
-) -> LeadDetailPublic | LeadState:
-    """The projected lead document; with ``as_of`` or ``version``, the lead rebuilt from its events."""
+) -> LeadDetailPublic | LeadState | Response:
+    """The projected lead document; with ``as_of`` or ``version``, the lead rebuilt from its events.
+    Its ``ETag`` is the version it shows: send it back as ``If-Match`` on a command, or as
+    ``If-None-Match`` here for a 304 while nothing changed."""
     service = backend.service
     lead = service.get_lead(lead_id)
     principal.require_lead(A.VIEW, lead)
     if as_of is not None or version is not None:
         principal.require_lead(A.REPLAY, lead)
-        if as_of is not None:
-            return LeadState.of(service.lead_as_of(lead_id, as_utc(as_of)))
-        return LeadState.of(service.get_lead(lead_id, version=version))
+        state = LeadState.of(
+            service.lead_as_of(lead_id, as_utc(as_of))
+            if as_of is not None
+            else service.get_lead(lead_id, version=version)
+        )
+        return conditional(state, response, if_none_match)
     document = LeadDetailPublic.model_validate(backend.queries.lead_document(lead_id), context=TRUSTED)
     if document.owner == principal.user:
         backend.queries.mark_lead_read(principal.user, lead_id, document.version)
-    return document
+    return conditional(document, response, if_none_match)
+
+
+def conditional(
+    shown: LeadDetailPublic | LeadState, response: Response, if_none_match: str | None
+) -> LeadDetailPublic | LeadState | Response:
+    """``shown`` with its strong ETag, or 304 when the client already holds that version."""
+    if none_match(if_none_match, shown.version):
+        return not_modified(shown.version)
+    response.headers["ETag"] = entity_tag(shown.version)
+    return shown
 
 
 @router.get("/{lead_id:uuid}/conversion", response_model=ConversionSuggestion, **permission(A.VIEW))
@@ -191,10 +220,14 @@ def conversion(lead_id: UUID, service: ServiceDep, principal: PrincipalDep) -> C
 
 
 @router.get("/{lead_id:uuid}/history", response_model=list[HistoryEntry], **permission(A.REPLAY))
-def history(lead_id: UUID, service: ServiceDep, principal: PrincipalDep) -> list[HistoryEntry]:
-    """Every event of the lead: type, version, time, who, why (command and cause), payload."""
+def history(lead_id: UUID, service: ServiceDep, principal: PrincipalDep, response: Response) -> list[HistoryEntry]:
+    """Every event of the lead: type, version, time, who, why (command and cause), payload.
+    Its ``ETag`` is the lead's version the history ends at."""
     principal.require_lead(A.REPLAY, service.get_lead(lead_id))
-    return [history_entry(e) for e in service.history(lead_id)]
+    entries = [history_entry(e) for e in service.history(lead_id)]
+    if entries:
+        response.headers["ETag"] = entity_tag(entries[-1].version)
+    return entries
 
 
 def history_entry(event: DomainEvent) -> HistoryEntry:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request, Response
 
 from api.auth import Action as A
 from api.auth import permission
 from api.deps import MetaDep, PrincipalDep, QueriesDep, ServiceDep
 from api.models import CommandAccepted
+from api.paging import LINKED, Cursor, Limit, linked
 from api.routes.commands import accepted
 from api.routes.directory import HandlePath, route_result
 from api.routing_models import QueuedLead, RouteBody, RouteResult, RulesBody, RulesPublic, RulesRevision
@@ -48,17 +48,21 @@ def rules_history(service: ServiceDep) -> list[RulesRevision]:
     ]
 
 
-@router.get("/queues/{name}/leads", response_model=list[QueuedLead], **permission(A.VIEW))
+@router.get("/queues/{name}/leads", response_model=list[QueuedLead], responses=LINKED, **permission(A.VIEW))
 def queue(
     name: HandlePath,
     queries: QueriesDep,
     principal: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    request: Request,
+    response: Response,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> list[QueuedLead]:
     """The leads waiting in a team's queue, oldest first: for its members and managers (and
     whoever sees every lead). The fallback queue is the team named by `LEADS_ROUTING__FALLBACK_QUEUE`."""
     principal.require_queue(name)
-    return [QueuedLead.model_validate(row) for row in queries.queue(name, limit=limit)]
+    page = queries.queue(name, limit=limit, cursor=cursor)
+    return [QueuedLead.model_validate(row) for row in linked(page, request, response)]
 
 
 @router.post("/leads/{lead_id:uuid}/claim", response_model=CommandAccepted, **permission(A.EDIT))

@@ -50,6 +50,8 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
     }
     if envelope.notification_id is not None:
         headers["ce_notificationid"] = str(envelope.notification_id)
+    if envelope.traceparent:
+        headers["traceparent"] = envelope.traceparent
     return (
         str(envelope.lead_id).encode(),
         orjson.dumps(envelope.payload),
@@ -95,4 +97,5 @@ def from_kafka(
         time=time,
         payload=payload,
         notification_id=int(h["ce_notificationid"]) if "ce_notificationid" in h else None,
+        traceparent=h.get("traceparent"),
     )

@@ -34,6 +34,8 @@ class Envelope:
     time: datetime
     payload: dict[str, Any]
     notification_id: int | None = None
+    traceparent: str | None = None
+    """The trace the event continues (W3C trace context); travels as a header, never in the payload."""
 
     @property
     def name(self) -> str:
@@ -64,6 +66,7 @@ def event_id(lead_id: UUID, version: int) -> str:
 def envelope_of(event: DomainEvent, notification_id: int | None = None) -> Envelope:
     """A domain event object as the contract shows it (history, tests)."""
     payload = event.model_dump(mode="json", exclude=ENVELOPE_FIELDS)
+    traceparent = payload.get("meta", {}).pop("traceparent", None)
     return Envelope(
         event_id=event_id(event.originator_id, event.originator_version),
         type=event_type(type(event)),
@@ -72,6 +75,7 @@ def envelope_of(event: DomainEvent, notification_id: int | None = None) -> Envel
         time=event.timestamp,
         payload=payload,
         notification_id=notification_id,
+        traceparent=traceparent,
     )
 
 
@@ -82,6 +86,8 @@ def envelope_from_state(
     what was validated when it was recorded; validating again cost them half their time)."""
     time = datetime.fromisoformat(state.pop("timestamp"))
     state.pop("originator_topic", None)
+    meta = state.get("meta")
+    traceparent = meta.pop("traceparent", None) if isinstance(meta, dict) else None
     return Envelope(
         event_id=event_id(lead_id, version),
         type=event_type(cls),
@@ -90,4 +96,5 @@ def envelope_from_state(
         time=time,
         payload=state,
         notification_id=notification_id,
+        traceparent=traceparent,
     )

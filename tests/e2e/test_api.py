@@ -98,11 +98,11 @@ def test_history_names_who_did_what_and_through_which_command(api: TestClient, e
     assert second["actor"] == "mgr" and second["payload"]["owner"] == "rep-1"
 
 
-def test_a_stale_if_match_is_a_409_and_changes_nothing(api: TestClient) -> None:
+def test_a_stale_if_match_is_a_412_and_changes_nothing(api: TestClient) -> None:
     lead = create(api)
     ok(api.post(f"/leads/{lead}/assign", json={"owner": "rep-1"}, headers={"If-Match": '"1"'}))
     stale = api.post(f"/leads/{lead}/assign", json={"owner": "rep-2"}, headers={"If-Match": '"1"'})
-    assert stale.status_code == 409 and stale.json()["type"].endswith("version-conflict")
+    assert stale.status_code == 412 and stale.json()["type"].endswith("precondition-failed")
     assert api.post(f"/leads/{lead}/assign", json={"owner": "rep-2"}, headers={"If-Match": "soon"}).status_code == 422
 
 

@@ -201,3 +201,87 @@ def test_each_hostile_message_is_dead_lettered_with_its_reason_and_the_next_one_
     assert reasons[5][0] == "validate" and "ce_source" in reasons[5][1]
     for lead_id in after_each:
         assert intake.service.get_lead(lead_id).details.email
+
+
+def structured(ce_type: str, data: Any, *, ce_id: str | None = None) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """A CloudEvents structured-mode message: the whole event as JSON, one content-type header."""
+    event = {
+        "specversion": "1.0",
+        "id": ce_id or str(uuid.uuid4()),
+        "type": ce_type,
+        "source": "urn:partner:structured",
+        "time": "2026-11-20T10:00:00+00:00",
+        "datacontenttype": "application/json",
+        "correlationid": "corr-7",
+        "data": data,
+    }
+    if ce_id == "":
+        del event["id"]
+    return json.dumps(event).encode(), [("content-type", b"application/cloudevents+json; charset=utf-8")]
+
+
+def test_a_structured_mode_cloudevent_is_captured_and_one_without_an_id_dead_lettered(
+    intake: Engine, producer: KafkaProducer
+) -> None:
+    lead_id, twice = str(uuid.uuid4()), str(uuid.uuid4())
+    data = {"lead_id": lead_id, "contact_name": "Grace Hopper", "email": "grace@example.com"}
+    no_id = structured("lead.intake.capture.v1", data | {"lead_id": str(uuid.uuid4())}, ce_id="")
+    once = structured("lead.intake.capture.v1", data | {"lead_id": twice, "email": "twice@example.com"})
+    binary = ce("lead.intake.assign.v1", {"lead_id": lead_id, "owner": "rep-3"})
+    messages = [(lead_id, structured("lead.intake.capture.v1", data)), (lead_id, no_id), (twice, once), (twice, once)]
+    send(producer, intake.settings, [*messages, (lead_id, binary)])
+    wait_for(lambda: intake_done(intake.settings, 5), timeout=60, what="intake to commit every message")
+    lead = intake.service.get_lead(uuid.UUID(lead_id))
+    assert (lead.details.email, lead.owner) == ("grace@example.com", "rep-3")
+    first = intake.service.history(lead.id)[0]
+    assert (first.meta.actor, first.meta.correlation_id) == ("urn:partner:structured", "corr-7")
+    assert intake.service.get_lead(uuid.UUID(twice)).version == 1, "a redelivered structured event applies once"
+    s = intake.settings
+    dead = list_dead_letters(bootstrap_servers=s.kafka_bootstrap_servers, dlq_topic=s.dlq_topic)
+    assert [(d["stage"], d["reason"]) for d in dead] == [("parse", "missing CloudEvents attributes: id")]
+
+
+def lead_or_none(engine: Engine, lead_id: str) -> Any:
+    from domain.errors import NotFound
+
+    try:
+        return engine.service.get_lead(uuid.UUID(lead_id))
+    except NotFound:
+        return None
+
+
+def test_a_structured_mode_cloudevent_sent_by_kafkas_console_producer_is_captured(intake: Engine) -> None:
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    classpath = subprocess.run(
+        [str(root / "infra/kafka/kafka.sh"), "classpath"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    lead_id = str(uuid.uuid4())
+    value, _ = structured("lead.intake.capture.v1", {"lead_id": lead_id, "contact_name": "Console", "email": "c@x.io"})
+    line = f"content-type:application/cloudevents+json\t{lead_id}\t{value.decode()}\n"
+    subprocess.run(
+        [
+            shutil.which("java") or "java",
+            "-cp",
+            classpath,
+            "org.apache.kafka.tools.ConsoleProducer",
+            "--bootstrap-server",
+            intake.settings.kafka_bootstrap_servers,
+            "--topic",
+            intake.settings.intake_topic,
+            "--reader-property",
+            "parse.headers=true",
+            "--reader-property",
+            "parse.key=true",
+        ],
+        input=line,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+    )
+    lead = wait_for(lambda: lead_or_none(intake, lead_id), timeout=60, what="the console's lead")
+    assert lead.details.contact_name == "Console"

@@ -1,0 +1,140 @@
+"""Rate limits on the HTTP edge, with the ``limits`` library: per client address and per form
+on ``POST /forms/{id}`` (anyone may post there), per bearer token on the rest of the API.
+
+Every limited answer carries the IETF ratelimit-headers draft's fields (``RateLimit-Policy``:
+each policy's quota ``q`` per window ``w`` seconds; ``RateLimit``: the nearest policy's
+remaining ``r`` and the seconds ``t`` until its window frees up). A request over a limit gets a
+429 problem with ``Retry-After`` before the engine reads its body or its token."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import problem
+
+
+def _a_limit(value: str) -> str:
+    try:
+        parse(value)
+    except ValueError as e:
+        raise ValueError(f"{e}; write a rate as `limits` does, e.g. 60/minute or 5 per second") from None
+    return value
+
+
+Rate = Annotated[str, AfterValidator(_a_limit)]
+
+
+class RateLimitSettings(BaseModel):
+    """``LEADS_RATE_LIMITS__<NAME>``. Generous by default: they stop a flood, not a busy client."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    form_per_client: Rate = Field(
+        default="120/minute", description="POST /forms/{id} from one client address (the anonymous entrance)"
+    )
+    form_per_form: Rate = Field(default="6000/minute", description="POST /forms/{id} to one form, from everyone")
+    api_per_token: Rate = Field(default="60000/minute", description="Requests with one bearer token")
+    storage_uri: str = Field(
+        default="memory://",
+        description="Where counts are kept (a `limits` storage URI); memory:// counts per process, "
+        "redis://host:6379 shares them between processes (needs the redis package)",
+    )
+
+
+FORM = re.compile(r"^/forms/([^/]+)/?$")
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    rate: RateLimitItem
+    key: str
+
+
+class RateLimits:
+    """Plain ASGI middleware (no ``BaseHTTPMiddleware``), outermost but for NUL refusal."""
+
+    def __init__(self, app: ASGIApp, settings: RateLimitSettings) -> None:
+        self.app = app
+        self.settings = settings
+        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.storage_uri))
+        self.rates = {
+            "client": parse(settings.form_per_client),
+            "form": parse(settings.form_per_form),
+            "token": parse(settings.api_per_token),
+        }
+
+    def policies(self, scope: Scope) -> list[Policy]:
+        """The limits a request counts against (none for health, metrics and the docs)."""
+        form = FORM.match(scope["path"])
+        if form and scope["method"] == "POST":
+            client = (scope.get("client") or ("unknown", 0))[0]
+            return [
+                Policy("client", self.rates["client"], f"client:{client}"),
+                Policy("form", self.rates["form"], f"form:{form.group(1)}"),
+            ]
+        authorization = Headers(scope=scope).get("authorization")
+        if authorization:
+            token = hashlib.sha256(authorization.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+            return [Policy("token", self.rates["token"], f"token:{token}")]
+        return []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.settings.enabled:
+            await self.app(scope, receive, send)
+            return
+        policies = self.policies(scope)
+        if not policies:
+            await self.app(scope, receive, send)
+            return
+        refused = [p for p in policies if not self.limiter.hit(p.rate, p.key)]
+        headers = self.headers(policies)
+        if refused:
+            await self.too_many(scope, receive, send, refused[0], headers)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *headers]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+    def headers(self, policies: list[Policy]) -> list[tuple[bytes, bytes]]:
+        now = time.time()
+        stats = [(p, self.limiter.get_window_stats(p.rate, p.key)) for p in policies]
+        policy = ", ".join(f'"{p.name}";q={p.rate.amount};w={p.rate.get_expiry()}' for p in policies)
+        nearest, s = min(stats, key=lambda ps: ps[1].remaining)
+        current = f'"{nearest.name}";r={s.remaining};t={max(0, math.ceil(s.reset_time - now))}'
+        return [(b"ratelimit-policy", policy.encode()), (b"ratelimit", current.encode())]
+
+    async def too_many(
+        self, scope: Scope, receive: Receive, send: Send, policy: Policy, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        reset = self.limiter.get_window_stats(policy.rate, policy.key).reset_time
+        wait = max(1, math.ceil(reset - time.time()))
+        response = problem(
+            429,
+            "too-many-requests",
+            "Too many requests",
+            f"over the {policy.name} limit of {policy.rate.amount} per {policy.rate.get_expiry()} s; "
+            f"retry after {wait} s",
+            limit=policy.rate.amount,
+        )
+        response.headers["Retry-After"] = str(wait)
+        for name, value in headers:
+            response.headers[name.decode()] = value.decode()
+        await response(scope, receive, send)

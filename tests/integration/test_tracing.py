@@ -1,0 +1,91 @@
+"""One trace follows a request across the engine: the HTTP span, the store's save, the relay's
+publish (its context carried to Kafka in ``traceparent``) and each projection's apply, collected
+here with the OpenTelemetry SDK's in-memory exporter. Off by default: no context is stored then."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.util._once import Once
+
+from domain.contract.envelope import envelope_of
+from infra.runtime import Engine
+from infra.settings import Settings
+from infra.tracing import TracingSettings
+from tests.conftest import wait_for
+from tests.e2e.auth import bearer
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """The process's tracer provider, recording in memory for this test only (the SDK allows one
+    provider per process; its own tests reset the globals the same way)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    yield exporter
+    provider.shutdown()
+    trace._TRACER_PROVIDER = None  # type: ignore[attr-defined]
+    trace._TRACER_PROVIDER_SET_ONCE = Once()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def traced_settings(kafka_settings: Settings) -> Settings:
+    return kafka_settings.model_copy(update={"tracing": TracingSettings(enabled=True)})
+
+
+def named(spans: list[ReadableSpan], prefix: str) -> list[ReadableSpan]:
+    return [s for s in spans if s.name.startswith(prefix)]
+
+
+def test_a_post_of_a_lead_is_one_trace_from_http_through_kafka_to_the_projections(
+    spans: InMemorySpanExporter, traced_settings: Settings
+) -> None:
+    engine = Engine.open(traced_settings)
+    try:
+        engine.start_background()
+        with TestClient(engine.app(), headers=bearer(engine)) as client:
+            created = client.post("/leads", json={"contact_name": "Ada", "email": "ada@example.com"})
+            assert created.status_code == 201, created.text
+            lead = created.json()
+            seen = client.get(f"/leads/{lead['lead_id']}", params={"after": lead["position"]})
+            assert seen.headers["x-read-consistent"] == "true"
+        wanted = {"apply lead_list_v3", "apply lead_detail_v1", "apply feeds_v1"}
+        wait_for(lambda: wanted <= {s.name for s in spans.get_finished_spans()}, timeout=30, what="the apply spans")
+        stored = envelope_of(engine.service.history(UUID(lead["lead_id"]))[0])
+    finally:
+        engine.close()
+    finished = list(spans.get_finished_spans())
+    by_id = {s.context.span_id: s for s in finished}
+
+    def ancestors(span: ReadableSpan) -> list[str]:
+        chain = []
+        while span.parent is not None and span.parent.span_id in by_id:
+            span = by_id[span.parent.span_id]
+            chain.append(span.name)
+        return chain
+
+    (publish,) = named(finished, f"publish {traced_settings.events_topic}")
+    assert ancestors(publish)[-1] == "POST /leads", ancestors(publish)
+    http = next(s for s in finished if s.name == "POST /leads" and s.context.trace_id == publish.context.trace_id)
+    in_trace = [s for s in finished if s.context.trace_id == http.context.trace_id]
+    assert any(s.name == "store events" and "POST /leads" in ancestors(s) for s in in_trace)
+    applied = named(in_trace, "apply ")
+    assert wanted <= {s.name for s in applied}
+    assert all(s.parent is not None and s.parent.span_id == publish.context.span_id for s in applied)
+    assert stored.traceparent and "traceparent" not in stored.payload["meta"], "a header, never in the payload"
+
+
+def test_with_tracing_off_no_trace_context_is_stored(engine: Engine) -> None:
+    with TestClient(engine.app(), headers=bearer(engine)) as client:
+        lead = client.post("/leads", json={"contact_name": "Ada", "email": "ada@example.com"}).json()["lead_id"]
+    event = engine.service.history(UUID(lead))[0]
+    assert event.meta.traceparent is None and "traceparent" not in event.model_dump(mode="json")["meta"]
