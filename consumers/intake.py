@@ -22,6 +22,7 @@ from consumers.intake_commands import HANDLERS, Context
 from consumers.ports import Message, MessageStream, Producer
 from domain import limits
 from domain.command_handling import BatchConflict
+from domain.contract.cloudevents import SPEC_VERSION
 from domain.contract.intake import INTAKE_TYPES, MESSAGES
 from domain.duplicates import Screen
 from domain.errors import DomainError, Unavailable
@@ -58,13 +59,18 @@ def apply_message(
     missing = [name for name in REQUIRED_HEADERS if name not in h]
     if missing:
         raise Rejected("parse", f"missing CloudEvents headers: {', '.join(missing)}")
+    if h["ce_specversion"] != SPEC_VERSION:
+        raise Rejected(
+            "parse",
+            f"header ce_specversion: {h['ce_specversion']!r} is not supported; intake takes CloudEvents 1.0 only",
+        )
     if h["ce_type"] not in INTAKE_TYPES:
         raise Rejected("parse", f"unknown ce_type {h['ce_type']!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
+    time = message_time(h.get("ce_time"))
     try:
         data = orjson.loads(value or b"")
-        time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
-    except (orjson.JSONDecodeError, ValueError) as e:
-        raise Rejected("parse", f"not valid JSON or time: {e}") from None
+    except orjson.JSONDecodeError as e:
+        raise Rejected("parse", f"value: not valid JSON: {e}") from None
     command = INTAKE_TYPES[h["ce_type"]]
     model, handler = MESSAGES[command], HANDLERS[command]
     try:
@@ -89,6 +95,19 @@ def apply_message(
         raise Rejected("domain", f"{type(e).__name__}: {e}") from None
     except ValidationError as e:
         raise Rejected("validate", first_error(e, "data")) from None
+
+
+def message_time(value: str | None) -> datetime:
+    """``ce_time`` (RFC 3339, with its offset), or now when the message has none."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        time = datetime.fromisoformat(value)
+    except ValueError:
+        raise Rejected("parse", f"header ce_time: {value[:64]!r} is not an RFC 3339 time") from None
+    if time.tzinfo is None:
+        raise Rejected("parse", f"header ce_time: {value[:64]!r} has no timezone; add its offset (such as +00:00 or Z)")
+    return time
 
 
 def first_error(error: ValidationError, default: str) -> str:
