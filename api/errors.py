@@ -33,6 +33,7 @@ from domain.errors import (
     IllegalTransition,
     InvalidCommand,
     LeadErased,
+    LeadExists,
     NotFound,
     OwnerChanged,
     QualificationRequirementsUnmet,
@@ -51,6 +52,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (AlreadyClaimed, 409, "already-claimed"),
     (CapacityReached, 409, "capacity-reached"),
     (NotFound, 404, "not-found"),
+    (LeadExists, 409, "lead-exists"),
     (VersionConflict, 409, "version-conflict"),
     (IllegalTransition, 409, "illegal-transition"),
     (QualificationRequirementsUnmet, 409, "qualification-requirements-unmet"),
@@ -158,7 +160,7 @@ def install(app: FastAPI) -> None:
             return problem(412, "precondition-failed", "Precondition failed", str(exc))
         status, kind = next(((s, k) for cls, s, k in STATUS if isinstance(exc, cls)), (400, "refused"))
         extra: dict[str, Any] = {}
-        if isinstance(exc, InvalidCommand) and exc.field:
+        if isinstance(exc, InvalidCommand | LeadExists) and exc.field:
             extra["field"] = exc.field
         if isinstance(exc, IllegalTransition):
             extra["current_status"] = exc.status

@@ -19,11 +19,12 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from pydantic import ValidationError
 
 from consumers.intake_commands import HANDLERS, Context
-from consumers.intake_parsing import IntakeEvent, Unreadable, read_event, text
+from consumers.intake_parsing import IntakeEvent, Unreadable, is_structured, read_event, text
 from consumers.log_context import handling
 from consumers.ports import Message, MessageStream, Producer
 from domain import limits
 from domain.command_handling import BatchConflict
+from domain.contract.cloudevents import SPEC_VERSION
 from domain.contract.intake import INTAKE_TYPES, MESSAGES
 from domain.duplicates import Screen
 from domain.errors import DomainError, Unavailable
@@ -60,18 +61,22 @@ def apply_message(
     except Unreadable as e:
         raise Rejected("parse", str(e)) from None
     with handling(str(event["id"])):
-        apply_event(service, event, screen)
+        apply_event(service, event, screen, structured=is_structured(dict(headers or [])))
 
 
-def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None) -> None:
+def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None, *, structured: bool) -> None:
+    def named(attribute: str) -> str:
+        """Where the sender put it: a ``ce_`` header (binary mode) or the envelope (structured)."""
+        return f"attribute {attribute}" if structured else f"header ce_{attribute}"
+
+    version = str(event["specversion"])
+    if version != SPEC_VERSION:
+        raise Rejected("parse", f"{named('specversion')}: {version!r} is not supported; intake takes CloudEvents 1.0 only")
     ce_type, source = str(event["type"]), str(event["source"])
     if ce_type not in INTAKE_TYPES:
         raise Rejected("parse", f"unknown ce_type {ce_type!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
     data = event.get_data()
-    try:
-        time = datetime.fromisoformat(str(event["time"])) if event.get("time") else datetime.now(UTC)
-    except ValueError as e:
-        raise Rejected("parse", f"not a valid time: {e}") from None
+    time = message_time(text(event, "time"), named("time"))
     command = INTAKE_TYPES[ce_type]
     model, handler = MESSAGES[command], HANDLERS[command]
     try:
@@ -96,6 +101,19 @@ def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None)
         raise Rejected("domain", f"{type(e).__name__}: {e}") from None
     except ValidationError as e:
         raise Rejected("validate", first_error(e, "data")) from None
+
+
+def message_time(value: str | None, name: str) -> datetime:
+    """The event's time (RFC 3339, with its offset), or now when the message has none."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        time = datetime.fromisoformat(value)
+    except ValueError:
+        raise Rejected("parse", f"{name}: {value[:64]!r} is not an RFC 3339 time") from None
+    if time.tzinfo is None:
+        raise Rejected("parse", f"{name}: {value[:64]!r} has no timezone; add its offset (such as +00:00 or Z)")
+    return time
 
 
 def first_error(error: ValidationError, default: str) -> str:

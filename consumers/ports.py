@@ -57,7 +57,15 @@ class Sent(Protocol):
 
 
 class Producer(Protocol):
-    def send(self, topic: str, *, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> Sent: ...
+    def send(
+        self,
+        topic: str,
+        *,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+        partition: int | None = None,
+    ) -> Sent: ...
 
     def flush(self) -> None: ...
 
@@ -97,3 +105,41 @@ class MessageStream(Protocol):
 
 Connect = Callable[[], Any]
 """Opens a new DB-API connection to the read store."""
+
+
+class Fenced(Exception):
+    """This relay is no longer the leader: another one took over; it must stop publishing."""
+
+
+class Leadership(Protocol):
+    """Which of several relays publishes (exactly one at a time), with fencing."""
+
+    epoch: int | None
+
+    def create(self, cur: Any) -> None: ...
+
+    def acquire(self) -> bool:
+        """Try once to become the leader."""
+        ...
+
+    def held(self) -> bool:
+        """Whether this relay still leads (checked before every batch)."""
+        ...
+
+    def check(self, cur: Any) -> None:
+        """In the transaction that saves the position: raise :class:`Fenced` if superseded."""
+        ...
+
+    def release(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class PublishedTail(Protocol):
+    """What the events topic already holds, for a relay that takes over."""
+
+    def partition_for(self, key: bytes) -> int: ...
+
+    def last_published(self, topic: str) -> dict[int, int]:
+        """Per partition, the log position of its last message (0 if empty)."""
+        ...

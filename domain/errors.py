@@ -87,6 +87,22 @@ class VersionConflict(DomainError):
         self.actual = actual
 
 
+class LeadExists(VersionConflict):
+    """A capture named the id of a lead that already exists (a new lead needs a new id)."""
+
+    field = "lead_id"
+
+    def __init__(self, lead_id: UUID) -> None:
+        DomainError.__init__(
+            self,
+            f"lead_id: a lead with id {lead_id} already exists; capturing creates a new lead, so omit lead_id "
+            "(the engine picks one) or send a command to that lead instead",
+        )
+        self.aggregate_id = lead_id
+        self.expected = None
+        self.actual = None
+
+
 class SubjectErased(DomainError):
     """Personal data was about to be stored for a subject whose key is destroyed (a command
     that loaded the lead just before another request erased it)."""

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain.base import DomainEvent
 from domain.command_handling import CommandResult
 from domain.conversion import ConvertsLeads
@@ -24,7 +26,7 @@ from domain.duplicates import (
     Screened,
     identity_keys,
 )
-from domain.errors import DomainError, InvalidCommand, NotFound
+from domain.errors import DomainError, InvalidCommand, LeadExists, NotFound, VersionConflict
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
 from domain.routes_leads import RoutesLeads
@@ -92,11 +94,24 @@ class LeadService(RoutesLeads, ConvertsLeads):
 
         try:
             result = self._routed("capture", meta, build)
+        except VersionConflict:
+            if lead_id is not None:
+                self.check_new(lead_id)
+            raise
         except IdentityTaken as taken:
             holder = self.get_lead(taken.holder)
             raise PossibleDuplicate([Candidate(taken.holder, holder.details.contact_name, (taken.key.kind,))]) from None
         assert result is not None
         return result
+
+    def check_new(self, lead_id: UUID) -> None:
+        """Raise :class:`LeadExists` if a capture named the id of a lead the store holds (asked of
+        the write side once the save conflicted, so a capture with a fresh id costs nothing)."""
+        try:
+            self.repository.get(lead_id, version=1)
+        except AggregateNotFoundError:
+            return
+        raise LeadExists(lead_id)
 
     def update_details(
         self, *, lead_id: UUID, changes: dict[str, Any], meta: EventMeta, expected_version: int | None = None

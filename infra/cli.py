@@ -266,8 +266,10 @@ def schema_asyncapi() -> None:
 
 @schema_app.command("events")
 def schema_events() -> None:
-    """Print the JSON Schema of every published lead event, keyed by CloudEvents type."""
-    from domain.contract.documents import event_json_schemas
+    """Print the JSON Schema of every message the engine publishes, keyed by CloudEvents type:
+    each lead event's payload as it is on the wire, a notification's, and their headers
+    (``<type>#headers``; a dead letter's value is the refused message, so only its headers)."""
+    from domain.contract.documents import published_json_schemas
 
-    json.dump(event_json_schemas(), sys.stdout, indent=2)
+    json.dump(published_json_schemas(), sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -42,8 +42,10 @@ from infra.identity_claims import PostgresIdentityClaims
 from infra.kafka_bus import ensure_topics, make_consumer, make_producer
 from infra.kafka_source import KafkaSource
 from infra.kafka_stream import KafkaMessageStream
+from infra.kafka_tail import KafkaTail
 from infra.metrics import render
 from infra.postgres import Database, LogListener, eventsourcing_env, open_database
+from infra.relay_lease import AdvisoryLease
 from infra.settings import Mode, Settings
 from infra.subject_keys import PostgresKeyStore
 from infra.workloads import PostgresWorkloads
@@ -176,6 +178,9 @@ class Engine:
             stop=self.stop,
             batch_size=s.batch_size,
             idle_wait_s=s.idle_wait_ms / 1000,
+            leadership=AdvisoryLease(connect=self.db.connect, schema=s.read_schema),
+            tail=KafkaTail(s),
+            standby_wait_s=s.relay_standby_ms / 1000,
         )
 
     def intake(self) -> IntakeConsumer:

@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)
+    relay_standby_ms: int = Field(
+        default=500, ge=10, le=60_000, description="How often a standing-by relay tries to take over the leadership"
+    )
 
     @field_validator("default_phone_region", mode="before")
     @classmethod

@@ -123,3 +123,27 @@ def default_domain_configuration() -> Iterator[None]:
 
     limits.configure(limits.Limits())
     phone_region.configure(None)
+
+
+@pytest.fixture(autouse=True)
+def published_messages_follow_their_schemas(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Every message the engine's producers (client ids ``leads-*``) send to the events,
+    notifications or dead-letter topics during a test is checked against the JSON Schema the
+    engine publishes for its type when the test ends (the contract test of issue #15)."""
+    from kafka import KafkaProducer
+
+    from tests.contract import Published, kind_of, violations
+
+    sent: list[Published] = []
+    original = KafkaProducer.send
+
+    def send(self: KafkaProducer, topic: str, *args: object, **kwargs: object) -> object:
+        if str(self.config.get("client_id", "")).startswith("leads-") and kind_of(topic):
+            key, value, headers = kwargs.get("key"), kwargs.get("value"), kwargs.get("headers") or []
+            sent.append(Published(topic, key, value, list(headers)))  # type: ignore[arg-type]
+        return original(self, topic, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(KafkaProducer, "send", send)
+    yield sent  # type: ignore[misc]
+    broken = [f"{m.topic}: {v}" for m in sent for v in violations(m)]
+    assert not broken, "published messages break their published schemas:\n" + "\n".join(broken[:20])

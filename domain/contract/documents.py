@@ -9,9 +9,17 @@ import orjson
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from domain.contract.cloudevents import SEALED_FIELD, SOURCE
+from domain.contract.cloudevents import SOURCE
 from domain.contract.envelope import CLASSES, ENVELOPE_FIELDS, event_type
 from domain.contract.intake import MESSAGES, intake_type
+from domain.contract.notifications import NOTIFICATION_TYPE, Notification
+from domain.contract.wire_schemas import (
+    DEAD_LETTER_HEADERS,
+    DEAD_LETTER_TYPE,
+    EVENT_HEADERS,
+    NOTIFICATION_HEADERS,
+    sealed_schema,
+)
 
 CE_HEADERS: list[tuple[str, str]] = [
     ("ce_specversion", "`1.0`"),
@@ -57,32 +65,25 @@ def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     intake: list[tuple[str, type[BaseModel]]] = [(intake_type(name), model) for name, model in MESSAGES.items()]
     models = published + intake
     keyed, top = models_json_schema([(m, "validation") for _, m in models], ref_template="#/components/schemas/{model}")
+    defs: dict[str, Any] = top.setdefault("$defs", {})
     payloads: dict[str, dict[str, Any]] = {}
     for name, model in models:
         schema = dict(keyed[(model, "validation")])
         if "$ref" in schema:
-            schema = dict(top["$defs"][schema["$ref"].rsplit("/", 1)[1]])
-        payloads[name] = with_sealed_fields(model, without_envelope(schema))
-    return payloads, top.get("$defs", {})
+            schema = dict(defs[schema["$ref"].rsplit("/", 1)[1]])
+        payloads[name] = with_sealed_fields(model, without_envelope(schema), defs, "#/components/schemas/")
+    return payloads, defs
 
 
-SEALED = {
-    "type": "object",
-    "description": "The personal fields of this event, sealed with the lead's own key (AES-256-GCM, nonce first, "
-    "the subject id as associated data); each listed path is null in the payload",
-    "properties": {
-        "paths": {"type": "array", "items": {"type": "string"}, "description": "Where each value goes"},
-        "sealed": {"type": "string", "contentEncoding": "base64"},
-    },
-    "required": ["paths", "sealed"],
-}
-
-
-def with_sealed_fields(model: type[BaseModel], schema: dict[str, Any]) -> dict[str, Any]:
-    """Events with personal fields may carry them sealed under ``personal_data``."""
-    if not getattr(model, "personal_data", None):
-        return schema
-    return {**schema, "properties": {**schema["properties"], SEALED_FIELD: SEALED}}
+def with_sealed_fields(
+    model: type[BaseModel], schema: dict[str, Any], defs: dict[str, Any] | None = None, ref_prefix: str = "#/$defs/"
+) -> dict[str, Any]:
+    """Events with personal fields carry them sealed: null at each declared path, the values
+    under ``personal_data`` (``defs``: where the schema's references point)."""
+    declared: dict[str, Any] = getattr(model, "personal_data", {}) or {}
+    if defs is None:
+        defs = schema.setdefault("$defs", {})
+    return sealed_schema(declared, schema, defs, ref_prefix)
 
 
 def without_envelope(schema: dict[str, Any]) -> dict[str, Any]:
@@ -93,10 +94,24 @@ def without_envelope(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def event_json_schemas() -> dict[str, dict[str, Any]]:
-    """A self-contained JSON Schema per published event type."""
+    """A self-contained JSON Schema per published event type, as its payload is on the wire."""
     return {
         event_type(cls): with_sealed_fields(cls, without_envelope(cls.model_json_schema())) for cls in CLASSES.values()
     }
+
+
+def published_json_schemas() -> dict[str, dict[str, Any]]:
+    """Every message the engine publishes, by type: each lead event's payload, a notification's
+    payload, and the headers of each (``<type>#headers``); a dead letter's value is the refused
+    message as received, so its schema is that of its headers."""
+    schemas: dict[str, dict[str, Any]] = {}
+    for name, schema in event_json_schemas().items():
+        schemas[name] = schema
+        schemas[f"{name}#headers"] = EVENT_HEADERS
+    schemas[NOTIFICATION_TYPE] = Notification.model_json_schema()
+    schemas[f"{NOTIFICATION_TYPE}#headers"] = NOTIFICATION_HEADERS
+    schemas[f"{DEAD_LETTER_TYPE}#headers"] = DEAD_LETTER_HEADERS
+    return schemas
 
 
 def asyncapi(prefix: str = "leads.") -> dict[str, Any]:

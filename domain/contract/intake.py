@@ -7,10 +7,10 @@ duplicated message has one effect; ``ce_source`` is recorded as the actor.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.limits import LongText, Name, ShortText
 from domain.values import DisqualifyReason, LeadDetails, SignalKind
@@ -33,7 +33,9 @@ class OnLead(IntakeMessage):
 class RecordSignal(OnLead):
     kind: SignalKind
     detail: LongText | None = None
-    occurred_at: datetime | None = Field(default=None, description="Defaults to the message's ce_time")
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="With its timezone offset; defaults to the message's ce_time"
+    )
 
 
 class AssignLead(OnLead):

@@ -1,38 +1,57 @@
 """Notifications as published to ``<prefix>notifications``: a CloudEvent per notification,
-keyed by recipient, with the notification id as ``ce_id`` so senders downstream can dedupe."""
+keyed by recipient, with the notification id as ``ce_id`` so senders downstream can dedupe.
+The payload is :class:`Notification`, whose JSON Schema is published with the events'."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 NOTIFICATION_TYPE = "lead.notification.v1"
 SOURCE = "urn:leads-engine:notifications"
 
 
+class Notification(BaseModel):
+    """A feed item or follower notification for one recipient."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", title="lead.notification.v1")
+
+    notification_id: UUID = Field(description="Also the message's ce_id: dedupe on it")
+    recipient: str = Field(min_length=1, description="The user to tell; also the message key")
+    lead_id: UUID
+    lead_version: int = Field(ge=1, description="The lead's version after the event this is about")
+    kind: str = Field(min_length=1)
+    summary: str
+    actor: str = Field(description="Who made the change (never the recipient)")
+    at: AwareDatetime
+
+
 def message(row: dict[str, Any]) -> bytes:
-    return orjson.dumps(
-        {
-            "notification_id": str(row["notification_id"]),
-            "recipient": row["recipient"],
-            "lead_id": str(row["lead_id"]),
-            "lead_version": row["version"],
-            "kind": row["kind"],
-            "summary": row["summary"],
-            "actor": row["actor"],
-            "at": row["at"].isoformat(),
-        }
+    notification = Notification(
+        notification_id=row["notification_id"],
+        recipient=row["recipient"],
+        lead_id=row["lead_id"],
+        lead_version=row["version"],
+        kind=row["kind"],
+        summary=row["summary"],
+        actor=row["actor"],
+        at=row["at"],
     )
+    return orjson.dumps(notification.model_dump())
 
 
 def headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:
+    at: datetime = row["at"]
     values = {
         "ce_specversion": "1.0",
         "ce_id": str(row["notification_id"]),
         "ce_source": SOURCE,
         "ce_type": NOTIFICATION_TYPE,
-        "ce_time": row["at"].isoformat(),
+        "ce_time": at.isoformat(),
         "ce_subject": row["recipient"],
         "content-type": "application/json",
     }

@@ -84,7 +84,9 @@ def test_shared_definitions_are_components_every_payload_refers_to() -> None:
     schemas = doc["components"]["schemas"]
     assert {"EventMeta", "LeadDetails", "Address", "DisqualifyReason"} <= set(schemas)
     captured = doc["components"]["messages"]["lead_captured_v1"]["payload"]
-    assert captured["properties"]["details"] == {"$ref": "#/components/schemas/LeadDetails"}
+    assert captured["properties"]["details"] == {"$ref": "#/components/schemas/LeadDetailsAsPublished"}
+    intake = doc["components"]["messages"]["lead_intake_capture_v1"]["payload"]
+    assert intake["properties"]["contact_name"]["type"] == "string", "intake takes no sealed (null) fields"
 
 
 def test_events_with_personal_fields_carry_them_sealed_and_the_others_do_not() -> None:
