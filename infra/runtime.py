@@ -35,6 +35,7 @@ from domain import limits, phone_region
 from domain.duplicates import flag
 from infra.blobs import BlobStore
 from infra.errors import StartupError
+from infra.event_chain import PostgresEventChain
 from infra.event_store import StoredEventLog, StoredLeadService
 from infra.health import HealthMonitor
 from infra.identity_claims import PostgresIdentityClaims
@@ -106,8 +107,10 @@ class Engine:
                 claims.create()
                 workloads = PostgresWorkloads(db, schema=settings.event_schema)
                 workloads.create()
+                chain = PostgresEventChain(db, schema=settings.event_schema, key=settings.audit_chain_key())
+                chain.create()
                 service = StoredLeadService(
-                    env=eventsourcing_env(db, settings), keys=keys, claims=claims, workloads=workloads
+                    env=eventsourcing_env(db, settings), keys=keys, claims=claims, workloads=workloads, chain=chain
                 )
                 service.routing_settings = settings.routing
         except Exception as e:
