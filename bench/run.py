@@ -25,7 +25,7 @@ import psutil
 import psycopg2
 import psycopg2.extensions
 
-from bench import stages
+from bench import audit, stages
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
@@ -40,6 +40,7 @@ SCALES: dict[str, dict[str, int]] = {
         "rss_events": 5_000,
         "query_rows": 20_000,
         "query_rounds": 20,
+        "audit_events": 4_000,
     },
     "full": {
         "leads": 1_000,
@@ -50,6 +51,7 @@ SCALES: dict[str, dict[str, int]] = {
         "rss_events": 200_000,
         "query_rows": 1_000_000,
         "query_rounds": 50,
+        "audit_events": 200_000,
     },
 }
 LEADS = shutil.which("leads") or str(Path(sys.executable).parent / "leads")
@@ -238,6 +240,16 @@ def main(argv: list[str] | None = None) -> list[Row]:
                 ours,
                 base,
                 "queries/s",
+                "≥ 0.5",
+            )
+        )
+        ours, base = with_engine(settings(Mode.EMBEDDED), lambda e: audit.audit_verify(e, n["audit_events"]))
+        rows.append(
+            Row(
+                f"audit verify of an untouched log (target ≥ {audit.TARGET:,.0f}/s) vs raw read",
+                ours,
+                base,
+                "events/s",
                 "≥ 0.5",
             )
         )
