@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domain.ports import Blobs, DataKeys, EventLog
+from domain.ports import Blobs, ChainLinks, DataKeys, EventLog
 from domain.service import LeadService
 from projections.queries import ReadModels
 
@@ -34,3 +34,5 @@ class Backend:
     health: Callable[[], dict[str, Any]]
     metrics: Callable[[], bytes]
     config: ApiConfig
+    chain: ChainLinks | None = None
+    """The events' hash chain, which the audit export carries (None: exported without it)."""
