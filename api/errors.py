@@ -140,7 +140,7 @@ def install(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         status, kind = next(((s, k) for cls, s, k in STATUS if isinstance(exc, cls)), (400, "refused"))
         extra: dict[str, Any] = {}
-        if isinstance(exc, InvalidCommand) and exc.field:
+        if isinstance(exc, InvalidCommand | NotFound) and exc.field:
             extra["field"] = exc.field
         if isinstance(exc, IllegalTransition):
             extra["current_status"] = exc.status
