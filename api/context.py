@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.rate_limits import RateLimitSettings
-from domain.ports import Blobs, DataKeys, EventLog
+from domain.ports import Blobs, ChainLinks, DataKeys, EventLog
 from domain.service import LeadService
 from projections.queries import ReadModels
 
@@ -36,3 +36,5 @@ class Backend:
     health: Callable[[], dict[str, Any]]
     metrics: Callable[[], bytes]
     config: ApiConfig
+    chain: ChainLinks | None = None
+    """The events' hash chain, which the audit export carries (None: exported without it)."""

@@ -160,7 +160,7 @@ def install(app: FastAPI) -> None:
             return problem(412, "precondition-failed", "Precondition failed", str(exc))
         status, kind = next(((s, k) for cls, s, k in STATUS if isinstance(exc, cls)), (400, "refused"))
         extra: dict[str, Any] = {}
-        if isinstance(exc, InvalidCommand | LeadExists) and exc.field:
+        if isinstance(exc, InvalidCommand | LeadExists | NotFound) and exc.field:
             extra["field"] = exc.field
         if isinstance(exc, IllegalTransition):
             extra["current_status"] = exc.status

@@ -26,7 +26,7 @@ import psutil
 import psycopg2
 import psycopg2.extensions
 
-from bench import open_loop, stages
+from bench import audit, open_loop, stages
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
@@ -41,6 +41,7 @@ SCALES: dict[str, dict[str, int]] = {
         "rss_events": 5_000,
         "query_rows": 20_000,
         "query_rounds": 20,
+        "audit_events": 4_000,
     },
     "full": {
         "leads": 1_000,
@@ -51,6 +52,7 @@ SCALES: dict[str, dict[str, int]] = {
         "rss_events": 200_000,
         "query_rows": 1_000_000,
         "query_rounds": 50,
+        "audit_events": 200_000,
     },
 }
 ROUTING = ("none", "one", "hundred")
@@ -269,6 +271,16 @@ def main(argv: list[str] | None = None) -> list[Row]:
                 300.0,
                 "commands/s",
                 "≥ 1.0",
+            )
+        )
+        ours, base = with_engine(settings(Mode.EMBEDDED), lambda e: audit.audit_verify(e, n["audit_events"]))
+        rows.append(
+            Row(
+                f"audit verify of an untouched log (target ≥ {audit.TARGET:,.0f}/s) vs raw read",
+                ours,
+                base,
+                "events/s",
+                "≥ 0.5",
             )
         )
         peak, warm = consumer_rss(settings(Mode.EMBEDDED), n["rss_events"])

@@ -67,10 +67,29 @@ class ConversionRequirementsUnmet(DomainError):
 class NotFound(DomainError):
     """The named thing (an aggregate, a version of one, a saved view...) does not exist."""
 
+    field: str | None = None
+    """The request input that named what does not exist, when it was not the path."""
+
     def __init__(self, kind: str, key: object) -> None:
         super().__init__(f"{kind} {key} not found")
         self.kind = kind
         self.key = key
+
+
+class NoSuchVersion(NotFound):
+    """A lead asked for as it was at a version past its last, or at a time before its first
+    event: ``field`` names the query parameter, and the message says what exists."""
+
+    def __init__(self, *, lead_id: UUID, field: str, asked: object, head: int) -> None:
+        before_first = field != "version"
+        super().__init__(*(("lead", lead_id) if before_first else ("version of lead", f"{lead_id} v{asked}")))
+        self.args = (
+            f"lead {lead_id} has no version {asked}: its versions are 1 to {head}"
+            if not before_first
+            else f"lead {lead_id} did not exist yet at {asked}",
+        )
+        self.field = field
+        self.head = head
 
 
 class VersionConflict(DomainError):

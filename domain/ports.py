@@ -24,6 +24,15 @@ class EventLog(Protocol):
         ...
 
 
+class ChainLinks(Protocol):
+    """The hash chain over the stored events (``domain.contract.chain``), as the audit export
+    carries it so a reviewer can check it offline."""
+
+    def entries(self, pairs: Iterable[tuple[UUID, int]]) -> dict[tuple[UUID, int], tuple[bytes, bytes | None, bytes]]:
+        """For each (lead, version): its stored bytes, its link (None: it has none) and the link before it."""
+        ...
+
+
 class DataKeys(Protocol):
     """The per-subject keys that personal fields are sealed with."""
 

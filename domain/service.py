@@ -26,7 +26,7 @@ from domain.duplicates import (
     Screened,
     identity_keys,
 )
-from domain.errors import DomainError, InvalidCommand, LeadExists, NotFound, VersionConflict
+from domain.errors import DomainError, InvalidCommand, LeadExists, NoSuchVersion, NotFound, VersionConflict
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
 from domain.routes_leads import RoutesLeads
@@ -376,18 +376,19 @@ class LeadService(RoutesLeads, ConvertsLeads):
         """The lead now, or as it was at ``version`` (which must exist: no version past the last)."""
         lead = self._load(Lead, lead_id, None, version=version)
         if version is not None and lead.version != version:
-            raise NotFound("version of lead", f"{lead_id} v{version}")
+            raise NoSuchVersion(lead_id=lead_id, field="version", asked=version, head=lead.version)
         return lead
 
     def lead_as_of(self, lead_id: UUID, at: datetime) -> Lead:
         """The lead as it was at ``at``: rebuilt up to its last event recorded at or before then."""
         version = None
-        for event in self.history(lead_id):
+        history = self.history(lead_id)
+        for event in history:
             if event.timestamp > at:
                 break
             version = event.originator_version
         if version is None:
-            raise NotFound("lead", lead_id)
+            raise NoSuchVersion(lead_id=lead_id, field="as_of", asked=at.isoformat(), head=len(history))
         return self.get_lead(lead_id, version=version)
 
     def history(self, lead_id: UUID) -> list[DomainEvent]:

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from infra import logs
+from infra.cli_audit import audit_app
 from infra.errors import StartupError
 from infra.runtime import Engine, Worker
 from infra.settings import Mode, Settings
@@ -20,6 +21,7 @@ schema_app = typer.Typer(help="Export the published contract.", no_args_is_help=
 app.add_typer(schema_app, name="schema")
 projections_app = typer.Typer(help="Operate read models.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+app.add_typer(audit_app, name="audit")
 dlq_app = typer.Typer(help="Inspect and re-drive the intake dead-letter topic.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 T = TypeVar("T")

@@ -18,6 +18,7 @@ from opentelemetry import trace
 
 from domain.contract.envelope import LEAD_TOPICS, Envelope, envelope_from_state
 from domain.service import LeadService
+from infra.event_chain import PostgresEventChain
 from infra.event_mapper import OrjsonTranscoder, PydanticMapper
 from infra.identity_claims import MemoryIdentityClaims, PostgresIdentityClaims, StagedClaims
 from infra.keyed_recorder import KeyedApplicationRecorder
@@ -35,6 +36,7 @@ class StoredLeadService(LeadService):
         keys: KeyStore,
         claims: StagedClaims | None = None,
         workloads: StagedWorkloads | None = None,
+        chain: PostgresEventChain | None = None,
     ) -> None:
         """With keys, identity claims and workloads in PostgreSQL, the recorder writes new keys
         and what was staged in the events' transaction."""
@@ -43,6 +45,7 @@ class StoredLeadService(LeadService):
         self.claims = self.identity
         self.staged_workloads: StagedWorkloads = workloads or MemoryWorkloads()
         self.workloads = self.staged_workloads
+        self.chain = chain
         if isinstance(keys, PostgresKeyStore):
             env = env | {"APPLICATION_RECORDER_TOPIC": get_topic(KeyedApplicationRecorder)}
         super().__init__(env=env)
@@ -62,6 +65,9 @@ class StoredLeadService(LeadService):
             recorder.staged = [
                 w for w in self.staged_writes if isinstance(w, PostgresIdentityClaims | PostgresWorkloads)
             ]
+            recorder.chain = self.chain
+            if self.chain is not None:
+                self.chain.events_table = f"{recorder.datastore.schema}.{recorder.events_table_name}"
         return recorder
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:

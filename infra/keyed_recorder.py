@@ -1,6 +1,6 @@
-"""The eventsourcing PostgreSQL application recorder, plus the data keys of new subjects,
-written in the same transaction as their first events (the library's ``_insert_events`` hook,
-which its process recorder uses for tracking records).
+"""The eventsourcing PostgreSQL application recorder, plus the data keys of new subjects and
+the events' hash chain (``infra.event_chain``), written in the same transaction as the events
+(the library's ``_insert_events`` hook, which its process recorder uses for tracking records).
 
 Events are inserted without psycopg's pipeline mode, which the library's recorder uses. In
 pipeline mode psycopg 3 (3.3 included) can return from sending a batch before libpq has
@@ -24,6 +24,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from infra.event_chain import PostgresEventChain
 from infra.identity_claims import PostgresIdentityClaims
 from infra.subject_keys import PostgresKeyStore
 from infra.workloads import PostgresWorkloads
@@ -33,18 +34,26 @@ class KeyedApplicationRecorder(PostgresApplicationRecorder):
     keys: PostgresKeyStore | None = None
     """Set by the application once built (the library constructs recorders from the environment)."""
     staged: Sequence[PostgresIdentityClaims | PostgresWorkloads] = ()
+    chain: PostgresEventChain | None = None
+    """Likewise: the hash chain, linked after the events are inserted, under the same table lock."""
     """Likewise: what was staged for a save (identity claims, workloads) is written in its transaction."""
 
     @retry(InterfaceError, max_attempts=3, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """The library's insert, minus the pipeline. Only a dropped connection is retried: a
         lock or statement timeout is an answer, and waiting again would only wait longer."""
+        linked = None
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
             if not stored_events:
                 return None
             self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            if self.chain is not None:
+                linked = self.chain.write(curs, stored_events)
+        if linked is not None and self.chain is not None:
+            self.chain.committed(linked)
+        return ids
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """The library's lock statements and NOTIFY in one round trip (no parameters, so psycopg

@@ -36,6 +36,7 @@ from domain.duplicates import flag
 from infra import tracing
 from infra.blobs import BlobStore
 from infra.errors import StartupError
+from infra.event_chain import PostgresEventChain
 from infra.event_store import StoredEventLog, StoredLeadService
 from infra.health import HealthMonitor
 from infra.identity_claims import PostgresIdentityClaims
@@ -110,8 +111,10 @@ class Engine:
                 claims.create()
                 workloads = PostgresWorkloads(db, schema=settings.event_schema)
                 workloads.create()
+                chain = PostgresEventChain(db, schema=settings.event_schema, key=settings.audit_chain_key())
+                chain.create()
                 service = StoredLeadService(
-                    env=eventsourcing_env(db, settings), keys=keys, claims=claims, workloads=workloads
+                    env=eventsourcing_env(db, settings), keys=keys, claims=claims, workloads=workloads, chain=chain
                 )
                 service.routing_settings = settings.routing
         except Exception as e:
@@ -164,6 +167,7 @@ class Engine:
             health=self.monitor.current,
             metrics=lambda: render(self.monitor.current()),
             config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s, rate_limits=s.rate_limits),
+            chain=self.service.chain,
         )
         return create_app(backend)
 

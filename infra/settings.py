@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     auth_secret: SecretStr | None = Field(
         default=None, description="HS256 key for bearer tokens; unset = a random key kept in home/auth-secret"
     )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of the events' hash chain (leads audit verify); every process writing events needs "
+        "the same one. Unset = a random key kept in home/audit-key, fine for one machine; set it in production",
+    )
     limits: Limits = Field(
         default_factory=Limits,
         description="How large anything the engine accepts may be (domain.limits): LEADS_LIMITS__<NAME>",
@@ -160,6 +165,17 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    def audit_chain_key(self) -> bytes:
+        """The chain's key: configured, or generated once and kept (owner-only) under home."""
+        if self.audit_key is not None:
+            return self.audit_key.get_secret_value().encode()
+        path = self.home / "audit-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
 
     @property
     def events_topic(self) -> str:
