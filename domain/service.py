@@ -25,6 +25,7 @@ from domain.duplicates import (
     identity_keys,
 )
 from domain.errors import DomainError, InvalidCommand, NotFound
+from domain.import_service import RecordsImports
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
 from domain.routes_leads import RoutesLeads
@@ -40,7 +41,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, ConvertsLeads):
+class LeadService(RoutesLeads, ConvertsLeads, RecordsImports):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
