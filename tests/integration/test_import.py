@@ -9,6 +9,8 @@ import io
 from pathlib import Path
 from uuid import UUID
 
+import pytest
+
 from consumers.import_planner import ImportRequest
 from domain.import_mapping import template_headers
 from domain.import_plan import DuplicatePolicy
@@ -167,3 +169,44 @@ def test_a_file_that_is_not_csv_or_xlsx_is_refused_with_the_reason(engine: Engin
     job = dry_run(engine, path)
     status = engine.imports.status(job)
     assert status["state"] == "refused" and "PDF" in status["error"]
+
+
+def test_an_xlsx_workbook_imports_like_a_csv(engine: Engine, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    ensure_user(engine, "importer")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(template_headers())
+    sheet.append([good_row(1).get(h, None) for h in template_headers()])
+    sheet.append(["Emoji 😀 Person", None, None, "emoji@example.com", None, None, None, None, None, None, 250.0])
+    sheet.append(["Only, Cells", None, None, "not-an-email"])
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    job = dry_run(engine, path)
+    assert engine.imports.status(job)["format"] == "xlsx"
+    rows = report(engine, job)
+    assert [(r["line"], r["outcome"], r["field"]) for r in rows] == [
+        (2, "created", None),
+        (3, "created", None),
+        (4, "rejected", "email"),
+    ]
+    assert rows[1]["details"]["company_size"] == 250  # type: ignore[index]
+    assert rows[1]["details"]["contact_name"] == "Emoji 😀 Person"  # type: ignore[index]
+
+
+def test_the_row_and_size_limits_are_settings_and_a_file_over_them_is_refused_whole(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from domain import limits
+
+    limits.configure(limits.Limits(import_rows=5, import_bytes=2048))
+    job = dry_run(engine, template_file(tmp_path / "many.csv", [good_row(i) for i in range(6)]))
+    status = engine.imports.status(job)
+    assert status["state"] == "refused" and "import_rows" in status["error"]
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"Name,Email\n" + b"x,y@example.com\n" * 200)
+    status = engine.imports.status(dry_run(engine, big))
+    assert status["state"] == "refused" and "import_bytes" in status["error"]
+    with pytest.raises(Exception, match="import"):
+        engine.imports.confirm(job, actor="importer", check=lambda *_: None, wait=True)
