@@ -35,13 +35,17 @@ class ImportJobs:
         self.store = store
         self.threads: list[threading.Thread] = []
 
-    def submit(self, request: ImportRequest, *, wait: bool = False) -> UUID:
-        """Start the dry run of an uploaded file (deleted once read); return the job's id."""
+    def store_job(self, request: ImportRequest) -> UUID:
         job_id = uuid4()
         self.store.create_job(
             job_id,
             {"state": "planning", "actor": request.actor, "file_name": request.file_name, "policy": request.policy},
         )
+        return job_id
+
+    def submit(self, request: ImportRequest, *, wait: bool = False) -> UUID:
+        """Start the dry run of an uploaded file (deleted once read); return the job's id."""
+        job_id = self.store_job(request)
 
         def plan() -> None:
             try:
@@ -91,9 +95,12 @@ class ImportJobs:
         job["eta_s"] = round((total - done) / rate, 1) if job["state"] == "running" and rate > 0 else None
         return job
 
-    def report(self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None) -> list[dict[str, Any]]:
+    def report(
+        self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None, exclude: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Each row's verdict (and, once confirmed, its result), in line order."""
         self.status(job_id)
-        rows = self.store.rows(job_id, after_line=after_line, limit=limit, outcome=outcome)
+        rows = self.store.rows(job_id, after_line=after_line, limit=limit, outcome=outcome, exclude=exclude)
         return [{**plan, "result": result} for _, plan, _, result in rows]
 
     def rejected_csv(self, job_id: UUID) -> Iterator[str]:

@@ -115,9 +115,10 @@ class ImportStore(Protocol):
         ...
 
     def rows(
-        self, job_id: Any, *, after_line: int, limit: int, outcome: str | None = None
+        self, job_id: Any, *, after_line: int, limit: int, outcome: str | None = None, exclude: str | None = None
     ) -> list[tuple[int, dict[str, Any], list[str], dict[str, Any] | None]]:
-        """Rows in line order after ``after_line``: (line, verdict, cells, result or None)."""
+        """Rows in line order after ``after_line`` (with or without one outcome): (line,
+        verdict, cells, result or None)."""
         ...
 
     def set_results(self, job_id: Any, results: Sequence[tuple[int, dict[str, Any]]]) -> None: ...

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from infra import cli_import
 from infra.errors import StartupError
 from infra.runtime import Engine, Worker
 from infra.settings import Mode, Settings
@@ -126,6 +127,13 @@ def token(
     finally:
         engine.close()
     typer.echo(issue_token(key=settings.signing_key(), user=user, role=parsed, hours=hours))
+
+
+def _open_default() -> Engine:
+    return _open(_settings())
+
+
+cli_import.register(app, _open_default)
 
 
 @app.command()

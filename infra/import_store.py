@@ -88,14 +88,14 @@ class PostgresImportStore:
             )
 
     def rows(
-        self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None = None
+        self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None = None, exclude: str | None = None
     ) -> list[tuple[int, dict[str, Any], list[str], dict[str, Any] | None]]:
-        where = " AND outcome = %s" if outcome else ""
+        where = (" AND outcome = %s" if outcome else "") + (" AND outcome <> %s" if exclude else "")
         with self.db.cursor() as cur:
             cur.execute(
                 f"SELECT line, plan, cells, result FROM {self.schema}.import_rows "
                 f"WHERE import_id = %s AND line > %s{where} ORDER BY line LIMIT %s",
-                (str(job_id), after_line, *([outcome] if outcome else []), limit),
+                (str(job_id), after_line, *[o for o in (outcome, exclude) if o], limit),
             )
             return [(r[0], r[1], r[2], r[3]) for r in cur.fetchall()]
 
