@@ -20,6 +20,7 @@ from api.routes import (
     feeds,
     forms,
     health,
+    imports,
     leads,
     reports,
     routing,
@@ -48,6 +49,7 @@ def create_app(backend: Backend) -> FastAPI:
         audit,
         directory,
         routing,
+        imports,
         health,
     ):
         app.include_router(module.router)

@@ -3,10 +3,15 @@ the read side's facade and the few ports a route needs. Routes reach nothing els
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID
 
+from domain.access import Action
+from domain.import_plan import DuplicatePolicy
+from domain.lead import Lead
 from domain.ports import Blobs, DataKeys, EventLog
 from domain.service import LeadService
 from projections.queries import ReadModels
@@ -16,6 +21,30 @@ from projections.queries import ReadModels
 class ApiConfig:
     signing_key: str
     read_wait_s: float
+
+
+class Imports(Protocol):
+    """Imports as jobs (``consumers.import_jobs``): a dry run per upload, then a confirm."""
+
+    def start(
+        self, *, path: Path, file_name: str, actor: str, policy: DuplicatePolicy, overrides: dict[str, str]
+    ) -> UUID: ...
+
+    def confirm(self, job_id: UUID, *, actor: str, check: Callable[[Action, Lead], None]) -> dict[str, Any]: ...
+
+    def status(self, job_id: UUID) -> dict[str, Any]: ...
+
+    def report(
+        self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None, exclude: str | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    def rejected_csv(self, job_id: UUID) -> Iterator[str]: ...
+
+    def template(self) -> str: ...
+
+    def save_mapping(self, name: str, mapping: dict[str, str], *, by: str) -> None: ...
+
+    def mapping(self, name: str) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -34,3 +63,5 @@ class Backend:
     health: Callable[[], dict[str, Any]]
     metrics: Callable[[], bytes]
     config: ApiConfig
+    imports: Imports | None = None
+    """Imports from files (None: this process takes none)."""

@@ -13,16 +13,17 @@ import io
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+from consumers.import_files import open_table
 from consumers.import_planner import ImportPlanner, ImportRequest
 from consumers.import_runner import Check, ImportRunner
 from consumers.ports import ImportStore
 from domain.errors import InvalidCommand, NotFound
-from domain.import_mapping import template_example, template_headers
+from domain.import_mapping import map_headers, template_example, template_headers
+from domain.import_plan import DuplicatePolicy
 
 log = logging.getLogger(__name__)
 PAGE = 1000
@@ -42,6 +43,21 @@ class ImportJobs:
             {"state": "planning", "actor": request.actor, "file_name": request.file_name, "policy": request.policy},
         )
         return job_id
+
+    def start(
+        self, *, path: Path, file_name: str, actor: str, policy: DuplicatePolicy, overrides: dict[str, str]
+    ) -> UUID:
+        """The API's door: a file that is not CSV or XLSX, or whose headers cannot be mapped, is
+        refused at once (``UnreadableFile``, ``InvalidCommand``); otherwise its dry run starts in
+        the background."""
+        try:
+            table = open_table(path, name=file_name)
+            map_headers(table.headers, overrides)
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+        request = ImportRequest(path=path, file_name=file_name, actor=actor, policy=policy, overrides=overrides)
+        return self.submit(request)
 
     def submit(self, request: ImportRequest, *, wait: bool = False) -> UUID:
         """Start the dry run of an uploaded file (deleted once read); return the job's id."""
@@ -63,11 +79,10 @@ class ImportJobs:
 
     def confirm(self, job_id: UUID, *, actor: str, check: Check, wait: bool = False) -> dict[str, Any]:
         job = self.status(job_id)
-        if job["state"] not in ("planned", "interrupted"):
+        if not self.store.claim_confirm(job_id, actor=actor):
             raise InvalidCommand(
                 f"the import is {job['state']}; a planned (or interrupted) import can be confirmed", field="state"
             )
-        self.store.update_job(job_id, {"state": "confirmed", "confirmed_by": actor})
 
         def run() -> None:
             try:
@@ -138,8 +153,3 @@ class ImportJobs:
         if found is None:
             raise NotFound("saved mapping", repr(name))
         return found
-
-    def spool_path(self, home: Path) -> Path:
-        folder = home / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid4().hex}"

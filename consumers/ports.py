@@ -110,6 +110,11 @@ class ImportStore(Protocol):
 
     def job(self, job_id: Any) -> dict[str, Any] | None: ...
 
+    def claim_confirm(self, job_id: Any, *, actor: str) -> bool:
+        """Move a planned (or interrupted) job to ``confirmed``, atomically: of two racing
+        confirms, one wins."""
+        ...
+
     def add_rows(self, job_id: Any, rows: Sequence[tuple[int, dict[str, Any], list[str]]]) -> None:
         """(line, the row's verdict as JSON, its cells as read)."""
         ...

@@ -78,6 +78,15 @@ class PostgresImportStore:
             return None
         return {**row[0], "id": str(job_id), "created_at": row[1], "updated_at": row[2]}
 
+    def claim_confirm(self, job_id: UUID, *, actor: str) -> bool:
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"UPDATE {self.schema}.import_jobs SET fields = fields || %s, updated_at = now() "
+                "WHERE id = %s AND fields->>'state' IN ('planned', 'interrupted') RETURNING id",
+                (_json({"state": "confirmed", "confirmed_by": actor}), str(job_id)),
+            )
+            return cur.fetchone() is not None
+
     def add_rows(self, job_id: UUID, rows: Sequence[tuple[int, dict[str, Any], list[str]]]) -> None:
         with self.db.cursor() as cur:
             execute_values(

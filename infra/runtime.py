@@ -177,6 +177,7 @@ class Engine:
             health=self.monitor.current,
             metrics=lambda: render(self.monitor.current()),
             config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s),
+            imports=self.imports,
         )
         return create_app(backend)
 
