@@ -17,6 +17,7 @@ from api.routes import (
     commands,
     directory,
     erasure,
+    exports,
     feeds,
     forms,
     health,
@@ -38,6 +39,7 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.backend = backend
     errors.install(app)
     for module in (
+        exports,
         leads,
         commands,
         attachments,

@@ -80,8 +80,10 @@ class Rejection:
 
 
 def clean(value: Any) -> str:
-    """Trimmed, inner whitespace (tabs, non-breaking spaces, line breaks) collapsed to one space."""
-    return re.sub(r"\s+", " ", str(value)).strip()
+    """Trimmed, inner whitespace (tabs, non-breaking spaces, line breaks) collapsed to one space;
+    a cell an export protected from running as a formula (``'+44 20...``) is read as written."""
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@" else text
 
 
 def contact_name(full: str | None, first: str | None, last: str | None) -> str | None:

@@ -1,16 +1,19 @@
-"""The application's part in imports: recording the batch, and what a row's command id did
-before (so a file imported again creates nothing twice). Carrying out a row is the ordinary
+"""The application's part in imports and exports: the audit record of an export; an import's
+batch, and what a row's command id did before (so a file imported again creates nothing
+twice). Carrying out a row is the ordinary
 capture, update and merge of :class:`~domain.service.LeadService`: imported leads take the same
 path as every lead (duplicate claims, assignment rules, scoring)."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.command_handling import CommandApplication, CommandResult
 from domain.command_log import CommandRecord
+from domain.export_audit import ExportRecord
 from domain.import_batch import Counts, ImportBatch
 from domain.import_plan import DuplicatePolicy
 from domain.values import EventMeta
@@ -49,6 +52,32 @@ class RecordsImports(CommandApplication):
             meta=meta,
         )
         self.save(batch)
+
+    def record_export(
+        self,
+        *,
+        export_id: UUID,
+        query: dict[str, Any],
+        columns: tuple[str, ...],
+        file_format: str,
+        rows: int,
+        complete: bool,
+        meta: EventMeta,
+    ) -> None:
+        """The audit of an export: who, what (the query and columns), how many."""
+        record = ExportRecord.record(
+            export_id=export_id,
+            query=query,
+            columns=columns,
+            file_format=file_format,
+            rows=rows,
+            complete=complete,
+            meta=meta,
+        )
+        self.save(record)
+
+    def export_record(self, export_id: UUID) -> ExportRecord:
+        return self._load(ExportRecord, export_id, None)
 
     def import_batch(self, import_id: UUID) -> ImportBatch:
         return self._load(ImportBatch, import_id, None)
