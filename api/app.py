@@ -12,6 +12,7 @@ from api import errors
 from api.context import Backend
 from api.deps import VERSION_TAG
 from api.routes import (
+    archive,
     attachments,
     audit,
     commands,
@@ -42,6 +43,7 @@ def create_app(backend: Backend) -> FastAPI:
         exports,
         leads,
         commands,
+        archive,
         attachments,
         erasure,
         feeds,

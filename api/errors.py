@@ -30,6 +30,7 @@ from domain.errors import (
     DomainError,
     IllegalTransition,
     InvalidCommand,
+    LeadDeleted,
     LeadErased,
     NotFound,
     OwnerChanged,
@@ -53,6 +54,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (QualificationRequirementsUnmet, 409, "qualification-requirements-unmet"),
     (ConversionRequirementsUnmet, 409, "conversion-requirements-unmet"),
     (LeadErased, 409, "lead-erased"),
+    (LeadDeleted, 409, "lead-deleted"),
     (SubjectErased, 409, "lead-erased"),
     (Unavailable, 503, "unavailable"),
 ]

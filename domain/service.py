@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from domain.archiving import ArchivesLeads
 from domain.base import DomainEvent
 from domain.command_handling import CommandResult
 from domain.conversion import ConvertsLeads
@@ -41,7 +42,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, ConvertsLeads, RecordsImports):
+class LeadService(RoutesLeads, ConvertsLeads, RecordsImports, ArchivesLeads):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
