@@ -143,7 +143,7 @@ EXPECTED_ALLOWED: dict[C, set[S]] = dict.fromkeys(C, OPEN) | {
     C.CONVERT: {S.QUALIFIED},
     C.RAISE_AGING_ALERT: {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE},
     C.ESCALATE: {S.NEW, S.CONTACTED, S.QUALIFIED, S.NURTURE},
-    **dict.fromkeys((C.ARCHIVE, C.UNARCHIVE, C.DELETE), set(S)),
+    **{command: set(S) for command in (C.ARCHIVE, C.UNARCHIVE, C.DELETE)},
 }
 
 CASES = [(c, s, s in EXPECTED_ALLOWED[c]) for c in C for s in S]
