@@ -15,6 +15,7 @@ from api.routes import (
     archive,
     attachments,
     audit,
+    bulk,
     commands,
     directory,
     erasure,
@@ -41,6 +42,7 @@ def create_app(backend: Backend) -> FastAPI:
     errors.install(app)
     for module in (
         exports,
+        bulk,
         leads,
         commands,
         archive,

@@ -3,13 +3,14 @@ the read side's facade and the few ports a route needs. Routes reach nothing els
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
 from domain.access import Action
+from domain.bulk import BulkRequest
 from domain.import_plan import DuplicatePolicy
 from domain.lead import Lead
 from domain.ports import Blobs, DataKeys, EventLog
@@ -47,6 +48,23 @@ class Imports(Protocol):
     def mapping(self, name: str) -> dict[str, str]: ...
 
 
+class Bulk(Protocol):
+    """Mass actions as jobs (``consumers.bulk_jobs``)."""
+
+    def start(
+        self,
+        *,
+        request: BulkRequest,
+        lead_ids: Sequence[UUID],
+        user: str,
+        key: str | None,
+        check: Callable[[Action, Lead], None],
+        wait: bool = False,
+    ) -> UUID: ...
+
+    def status(self, job_id: UUID, *, after: int = 0, limit: int = 1000) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Backend:
     service: LeadService
@@ -65,3 +83,5 @@ class Backend:
     config: ApiConfig
     imports: Imports | None = None
     """Imports from files (None: this process takes none)."""
+    bulk: Bulk | None = None
+    """Mass actions (None: this process runs none)."""

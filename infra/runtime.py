@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.context import ApiConfig, Backend
 from consumers.aging_monitor import AgingMonitor
+from consumers.bulk_jobs import BulkJobs
 from consumers.import_jobs import ImportJobs
 from consumers.import_planner import ImportPlanner
 from consumers.import_runner import ImportRunner
@@ -178,6 +179,7 @@ class Engine:
             metrics=lambda: render(self.monitor.current()),
             config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s),
             imports=self.imports,
+            bulk=BulkJobs(service=self.service, store=PostgresImportStore(self.db, schema=s.event_schema)),
         )
         return create_app(backend)
 
