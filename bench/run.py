@@ -25,7 +25,7 @@ import psutil
 import psycopg2
 import psycopg2.extensions
 
-from bench import stages
+from bench import import_stage, stages
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
@@ -40,6 +40,7 @@ SCALES: dict[str, dict[str, int]] = {
         "rss_events": 5_000,
         "query_rows": 20_000,
         "query_rounds": 20,
+        "import_rows": 2_000,
     },
     "full": {
         "leads": 1_000,
@@ -50,6 +51,7 @@ SCALES: dict[str, dict[str, int]] = {
         "rss_events": 200_000,
         "query_rows": 1_000_000,
         "query_rounds": 50,
+        "import_rows": 1_000_000,
     },
 }
 LEADS = shutil.which("leads") or str(Path(sys.executable).parent / "leads")
@@ -241,6 +243,19 @@ def main(argv: list[str] | None = None) -> list[Row]:
                 "≥ 0.5",
             )
         )
+        ours, base, peak, before = with_engine(
+            settings(Mode.EMBEDDED), lambda e: import_stage.import_rows(e, n["import_rows"])
+        )
+        rows.append(
+            Row(
+                f"import of {n['import_rows']:,} CSV rows (dry run + confirm) vs intake path",
+                ours,
+                base,
+                "rows/s",
+                "≥ 0.5",
+            )
+        )
+        rows.append(Row(f"import peak RSS over {n['import_rows']:,} rows vs RSS before", peak, before, "MiB", "≈ 1.0"))
         latency = end_to_end(settings(Mode.EMBEDDED), n["e2e_seconds"])
         rows.append(Row("end to end p99 at 200 commands/s (limit 100 ms)", latency["p99"], 100.0, "ms", "≤ 1.0"))
         peak, warm = consumer_rss(settings(Mode.EMBEDDED), n["rss_events"])

@@ -2,7 +2,8 @@
 through the ordinary commands (capture with its duplicate claims and assignment rules, update,
 merge), and record what happened to every row.
 
-Rows go in chunks, each saved in one transaction (``LeadService.batch``); a chunk that cannot be
+Rows go in chunks, each saved in one transaction (``LeadService.batch``, without looking up each
+command id first: a row done before makes the save fail on its command record); a chunk that cannot be
 saved whole (a row refused by the domain, a lost race) is carried out again row by row, so only
 the row at fault fails, with its reason. Every row's command id is the file's hash and line, so
 confirming again after an interruption, or importing the same file again, does nothing twice.
@@ -80,7 +81,7 @@ class ImportRunner:
         self, job_id: UUID, digest: str, actor: str, rows: list[tuple[int, RowPlan]], check: Check
     ) -> list[tuple[int, dict[str, Any]]]:
         try:
-            with self.service.batch():
+            with self.service.batch(assume_new=True):
                 return [(line, self._row(job_id, digest, actor, plan, check)) for line, plan in rows]
         except Exception as e:
             if not isinstance(e, DomainError):
