@@ -15,14 +15,18 @@ from api.idempotency import RequestFingerprint
 from api.observability import HttpMetrics, HttpObservability
 from api.rate_limits import RateLimits
 from api.routes import (
+    archive,
     attachments,
     audit,
+    bulk,
     commands,
     directory,
     erasure,
+    exports,
     feeds,
     forms,
     health,
+    imports,
     leads,
     reports,
     routing,
@@ -44,8 +48,11 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.http_metrics = HttpMetrics()
     app.add_middleware(HttpObservability, metrics=app.state.http_metrics)
     for module in (
+        exports,
+        bulk,
         leads,
         commands,
+        archive,
         attachments,
         erasure,
         feeds,
@@ -55,6 +62,7 @@ def create_app(backend: Backend) -> FastAPI:
         audit,
         directory,
         routing,
+        imports,
         health,
     ):
         app.include_router(module.router)

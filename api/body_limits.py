@@ -29,6 +29,7 @@ class PayloadTooLarge(HTTPException):
 
 FORMS = re.compile(r"^/forms/")
 ATTACHMENTS = re.compile(r"^/leads/[^/]+/attachments/?$")
+IMPORTS = re.compile(r"^/imports/?$")
 MULTIPART_OVERHEAD = 64 * 1024
 """Room for the multipart framing and form fields around an attached file."""
 
@@ -40,6 +41,8 @@ def body_limit(path: str) -> tuple[str, int]:
         return "a web form post", current.form_bytes
     if ATTACHMENTS.match(path):
         return "an upload", current.attachment_bytes + MULTIPART_OVERHEAD
+    if IMPORTS.match(path):
+        return "a file to import", current.import_bytes + MULTIPART_OVERHEAD
     return "a request body", current.request_bytes
 
 

@@ -3,11 +3,17 @@ the read side's facade and the few ports a route needs. Routes reach nothing els
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID
 
 from api.rate_limits import RateLimitSettings
+from domain.access import Action
+from domain.bulk import BulkRequest
+from domain.import_plan import DuplicatePolicy
+from domain.lead import Lead
 from domain.ports import Blobs, ChainLinks, DataKeys, EventLog
 from domain.service import LeadService
 from projections.queries import ReadModels
@@ -18,6 +24,47 @@ class ApiConfig:
     signing_key: str
     read_wait_s: float
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
+
+
+class Imports(Protocol):
+    """Imports as jobs (``consumers.import_jobs``): a dry run per upload, then a confirm."""
+
+    def start(
+        self, *, path: Path, file_name: str, actor: str, policy: DuplicatePolicy, overrides: dict[str, str]
+    ) -> UUID: ...
+
+    def confirm(self, job_id: UUID, *, actor: str, check: Callable[[Action, Lead], None]) -> dict[str, Any]: ...
+
+    def status(self, job_id: UUID) -> dict[str, Any]: ...
+
+    def report(
+        self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None, exclude: str | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    def rejected_csv(self, job_id: UUID) -> Iterator[str]: ...
+
+    def template(self) -> str: ...
+
+    def save_mapping(self, name: str, mapping: dict[str, str], *, by: str) -> None: ...
+
+    def mapping(self, name: str) -> dict[str, str]: ...
+
+
+class Bulk(Protocol):
+    """Mass actions as jobs (``consumers.bulk_jobs``)."""
+
+    def start(
+        self,
+        *,
+        request: BulkRequest,
+        lead_ids: Sequence[UUID],
+        user: str,
+        key: str | None,
+        check: Callable[[Action, Lead], None],
+        wait: bool = False,
+    ) -> UUID: ...
+
+    def status(self, job_id: UUID, *, after: int = 0, limit: int = 1000) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -38,3 +85,7 @@ class Backend:
     config: ApiConfig
     chain: ChainLinks | None = None
     """The events' hash chain, which the audit export carries (None: exported without it)."""
+    imports: Imports | None = None
+    """Imports from files (None: this process takes none)."""
+    bulk: Bulk | None = None
+    """Mass actions (None: this process runs none)."""

@@ -32,6 +32,7 @@ from domain.errors import (
     IdempotencyKeyReused,
     IllegalTransition,
     InvalidCommand,
+    LeadDeleted,
     LeadErased,
     LeadExists,
     NotFound,
@@ -58,6 +59,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (QualificationRequirementsUnmet, 409, "qualification-requirements-unmet"),
     (ConversionRequirementsUnmet, 409, "conversion-requirements-unmet"),
     (LeadErased, 409, "lead-erased"),
+    (LeadDeleted, 409, "lead-deleted"),
     (SubjectErased, 409, "lead-erased"),
     (Unavailable, 503, "unavailable"),
 ]

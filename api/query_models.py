@@ -50,10 +50,13 @@ class LeadFilters(BaseModel):
         default=None, description="Words of the name, company or email; each matches as a prefix"
     )
     min_score: Annotated[int, BeforeValidator(not_a_bool)] | None = Field(default=None, ge=0, le=100)
+    archived: Annotated[bool, BeforeValidator(not_a_number)] | None = Field(
+        default=None, description="true: only archived leads (left out of lists otherwise)"
+    )
 
     def to_filter(self) -> LeadFilter:
-        values = self.model_dump(include=set(LeadFilters.model_fields) - {"q"}, mode="json")
-        return LeadFilter(**values, text=self.q)
+        values = self.model_dump(include=set(LeadFilters.model_fields) - {"q", "archived"}, mode="json")
+        return LeadFilter(**values, text=self.q, archived=bool(self.archived))
 
 
 Order = Literal["asc", "desc"]

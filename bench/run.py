@@ -26,7 +26,7 @@ import psutil
 import psycopg2
 import psycopg2.extensions
 
-from bench import audit, open_loop, stages
+from bench import audit, import_stage, open_loop, stages
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
@@ -42,6 +42,7 @@ SCALES: dict[str, dict[str, int]] = {
         "query_rows": 20_000,
         "query_rounds": 20,
         "audit_events": 4_000,
+        "import_rows": 2_000,
     },
     "full": {
         "leads": 1_000,
@@ -53,6 +54,7 @@ SCALES: dict[str, dict[str, int]] = {
         "query_rows": 1_000_000,
         "query_rounds": 50,
         "audit_events": 200_000,
+        "import_rows": 1_000_000,
     },
 }
 ROUTING = ("none", "one", "hundred")
@@ -283,6 +285,19 @@ def main(argv: list[str] | None = None) -> list[Row]:
                 "≥ 0.5",
             )
         )
+        ours, base, peak, before = with_engine(
+            settings(Mode.EMBEDDED), lambda e: import_stage.import_rows(e, n["import_rows"])
+        )
+        rows.append(
+            Row(
+                f"import of {n['import_rows']:,} CSV rows (dry run + confirm) vs intake path",
+                ours,
+                base,
+                "rows/s",
+                "≥ 0.5",
+            )
+        )
+        rows.append(Row(f"import peak RSS over {n['import_rows']:,} rows vs RSS before", peak, before, "MiB", "≈ 1.0"))
         peak, warm = consumer_rss(settings(Mode.EMBEDDED), n["rss_events"])
         rows.append(Row(f"consumer peak RSS over {n['rss_events']} events vs warm RSS", peak, warm, "MiB", "≈ 1.0"))
     report(rows, args.json, args.scale, offered)

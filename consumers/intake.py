@@ -71,7 +71,9 @@ def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None,
 
     version = str(event["specversion"])
     if version != SPEC_VERSION:
-        raise Rejected("parse", f"{named('specversion')}: {version!r} is not supported; intake takes CloudEvents 1.0 only")
+        raise Rejected(
+            "parse", f"{named('specversion')}: {version!r} is not supported; intake takes CloudEvents 1.0 only"
+        )
     ce_type, source = str(event["type"]), str(event["source"])
     if ce_type not in INTAKE_TYPES:
         raise Rejected("parse", f"unknown ce_type {ce_type!r}; known: {', '.join(sorted(INTAKE_TYPES))}")

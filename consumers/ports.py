@@ -143,3 +143,41 @@ class PublishedTail(Protocol):
     def last_published(self, topic: str) -> dict[int, int]:
         """Per partition, the log position of its last message (0 if empty)."""
         ...
+
+
+class ImportStore(Protocol):
+    """Import jobs and each row's verdict and result, kept beside the event store (what a dry
+    run found cannot be rebuilt from the log). Rows are written and read in chunks, so a file
+    of any size passes through in bounded memory."""
+
+    def create_job(self, job_id: Any, fields: dict[str, Any]) -> None: ...
+
+    def update_job(self, job_id: Any, fields: dict[str, Any]) -> None: ...
+
+    def job(self, job_id: Any) -> dict[str, Any] | None: ...
+
+    def claim_confirm(self, job_id: Any, *, actor: str) -> bool:
+        """Move a planned (or interrupted) job to ``confirmed``, atomically: of two racing
+        confirms, one wins."""
+        ...
+
+    def add_rows(self, job_id: Any, rows: Sequence[tuple[int, dict[str, Any], list[str]]]) -> None:
+        """(line, the row's verdict as JSON, its cells as read)."""
+        ...
+
+    def rows(
+        self, job_id: Any, *, after_line: int, limit: int, outcome: str | None = None, exclude: str | None = None
+    ) -> list[tuple[int, dict[str, Any], list[str], dict[str, Any] | None]]:
+        """Rows in line order after ``after_line`` (with or without one outcome): (line,
+        verdict, cells, result or None)."""
+        ...
+
+    def set_results(self, job_id: Any, results: Sequence[tuple[int, dict[str, Any]]]) -> None: ...
+
+    def result_counts(self, job_id: Any) -> dict[str, int]:
+        """How many rows had each result."""
+        ...
+
+    def save_mapping(self, name: str, mapping: dict[str, str], *, by: str) -> None: ...
+
+    def mapping(self, name: str) -> dict[str, str] | None: ...

@@ -44,6 +44,8 @@ class Action(StrEnum):
     """A lead's history and the lead as it was at a moment or version."""
     ERASE = "erase"
     """Erase a lead's personal data on request."""
+    DELETE = "delete"
+    """Soft-delete a lead (its history stays)."""
     ADMINISTER = "administer"
     """Manage the directory of users and teams, and the assignment rules."""
 

@@ -45,6 +45,14 @@ class LeadErased(DomainError):
         self.lead_id = lead_id
 
 
+class LeadDeleted(DomainError):
+    """An admin deleted the lead; it accepts no further changes (its personal data can still be erased)."""
+
+    def __init__(self, lead_id: UUID) -> None:
+        super().__init__(f"lead {lead_id} was deleted; it accepts no further changes")
+        self.lead_id = lead_id
+
+
 class QualificationRequirementsUnmet(DomainError):
     """Qualified means the lead meets the BANT criteria (the product brief's status table), so
     qualifying needs every BANT item recorded; ``missing`` names the items still to record."""

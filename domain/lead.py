@@ -18,6 +18,7 @@ from domain.errors import (
     AlreadyClaimed,
     ConversionRequirementsUnmet,
     InvalidCommand,
+    LeadDeleted,
     LeadErased,
     OwnerChanged,
     QualificationRequirementsUnmet,
@@ -49,10 +50,30 @@ class Lead(Aggregate, LeadState):
     # -- commands -----------------------------------------------------------------------------
 
     def check_allowed(self, command: C) -> None:
-        """An erased lead accepts nothing; otherwise the lifecycle table decides."""
+        """An erased or deleted lead accepts nothing; otherwise the lifecycle table decides."""
         if self.erased:
             raise LeadErased(self.id)
+        if self.deleted:
+            raise LeadDeleted(self.id)
         check_allowed(command, self.status)
+
+    def archive(self, *, reason: str | None, meta: EventMeta) -> None:
+        """Out of the default lists; archiving an archived lead records nothing."""
+        self.check_allowed(C.ARCHIVE)
+        if not self.archived:
+            self.trigger_event(ev.Archived, reason=reason, meta=meta)
+
+    def unarchive(self, *, meta: EventMeta) -> None:
+        self.check_allowed(C.UNARCHIVE)
+        if self.archived:
+            self.trigger_event(ev.Unarchived, meta=meta)
+
+    def delete(self, *, reason: str, meta: EventMeta) -> None:
+        """A soft delete: the history stays, the lead leaves every list and changes no more."""
+        self.check_allowed(C.DELETE)
+        if not reason.strip():
+            raise InvalidCommand("say why the lead is deleted", field="reason")
+        self.trigger_event(ev.Deleted, reason=reason, meta=meta)
 
     def erase_personal_data(self, *, request: str | None, meta: EventMeta) -> None:
         """Allowed in every status: a converted or merged lead's data is still the person's.

@@ -346,6 +346,36 @@ class PersonalDataErased(Aggregate.Event):
         lead.erased = True
 
 
+class Archived(Aggregate.Event):
+    """The lead was taken out of the default lists (its status stays); undone by ``Unarchived``."""
+
+    personal_data: ClassVar[dict[str, Any]] = {"reason": None}
+
+    reason: LongText | None = None
+
+    def apply(self, lead: Lead) -> None:
+        lead.archived = True
+
+
+class Unarchived(Aggregate.Event):
+    """The lead is back in the default lists."""
+
+    def apply(self, lead: Lead) -> None:
+        lead.archived = False
+
+
+class Deleted(Aggregate.Event):
+    """An admin deleted the lead (soft): it leaves every list and accepts no further change but
+    erasure; its history stays. Erasure, not deletion, is the path for personal data."""
+
+    personal_data: ClassVar[dict[str, Any]] = {"reason": ERASED}
+
+    reason: LongText = Field(min_length=1)
+
+    def apply(self, lead: Lead) -> None:
+        lead.deleted = True
+
+
 LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     LeadCaptured,
     DetailsUpdated,
@@ -372,4 +402,7 @@ LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     Converted,
     AgingAlerted,
     PersonalDataErased,
+    Archived,
+    Unarchived,
+    Deleted,
 )

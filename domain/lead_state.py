@@ -43,6 +43,8 @@ class LeadState:
         self.absorbed: list[UUID] = []
         self.conversion: ConversionLinks | None = None
         self.erased = False
+        self.archived = False
+        self.deleted = False
 
     def move(self, event: str, *, reopened_to: str | None = None) -> None:
         """Follow the status machine (``domain.lifecycle``) for an event of this type name."""

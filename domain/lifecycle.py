@@ -40,6 +40,9 @@ class LeadCommand(StrEnum):
     ABSORB = "merge duplicates into"
     CONVERT = "convert"
     RAISE_AGING_ALERT = "raise an aging alert on"
+    ARCHIVE = "archive"
+    UNARCHIVE = "unarchive"
+    DELETE = "delete"
 
 
 TERMINAL = frozenset({S.CONVERTED, S.MERGED})
@@ -63,6 +66,7 @@ ALLOWED: dict[LeadCommand, frozenset[LeadStatus]] = {
     LeadCommand.CONVERT: frozenset({S.QUALIFIED}),
     LeadCommand.RAISE_AGING_ALERT: IN_PROGRESS,
     LeadCommand.ESCALATE: IN_PROGRESS,
+    **dict.fromkeys((LeadCommand.ARCHIVE, LeadCommand.UNARCHIVE, LeadCommand.DELETE), frozenset(S)),
 }
 
 MOVES_TO: dict[str, LeadStatus] = {

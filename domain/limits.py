@@ -62,6 +62,14 @@ class Limits(BaseModel):
     intake_message_bytes: int = Field(
         default=256 * 1024, ge=1024, description="One intake message from Kafka (value and headers)"
     )
+    import_bytes: int = Field(default=512 * 1024 * 1024, ge=1024, description="One file to import (CSV or XLSX)")
+    import_rows: int = Field(
+        default=1_000_000, ge=1, le=100_000_000, description="Rows of one file to import (a file with more is refused)"
+    )
+    bulk_items: int = Field(
+        default=100_000, ge=1, le=10_000_000, description="Leads one mass action selects (by ids or a filter)"
+    )
+    export_rows: int = Field(default=1_000_000, ge=1, le=100_000_000, description="Rows of one export")
     event_bytes: int = Field(
         default=2 * 1024 * 1024,
         ge=64 * 1024,

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.archiving import ArchivesLeads
 from domain.base import DomainEvent
 from domain.command_handling import CommandResult
 from domain.conversion import ConvertsLeads
@@ -27,6 +28,7 @@ from domain.duplicates import (
     identity_keys,
 )
 from domain.errors import DomainError, InvalidCommand, LeadExists, NoSuchVersion, NotFound, VersionConflict
+from domain.import_service import RecordsImports
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
 from domain.routes_leads import RoutesLeads
@@ -42,7 +44,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, ConvertsLeads):
+class LeadService(RoutesLeads, ConvertsLeads, RecordsImports, ArchivesLeads):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------

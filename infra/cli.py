@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from infra import logs
+from infra import cli_import, logs
 from infra.cli_audit import audit_app
 from infra.errors import StartupError
 from infra.runtime import Engine, Worker
@@ -134,6 +134,13 @@ def token(
     finally:
         engine.close()
     typer.echo(issue_token(key=settings.signing_key(), user=user, role=parsed, hours=hours))
+
+
+def _open_default() -> Engine:
+    return _open(_settings())
+
+
+cli_import.register(app, _open_default)
 
 
 @app.command()

@@ -18,6 +18,10 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.context import ApiConfig, Backend
 from consumers.aging_monitor import AgingMonitor
+from consumers.bulk_jobs import BulkJobs
+from consumers.import_jobs import ImportJobs
+from consumers.import_planner import ImportPlanner
+from consumers.import_runner import ImportRunner
 from consumers.intake import IntakeConsumer
 from consumers.notifier import Notifier
 from consumers.ports import Source
@@ -40,6 +44,7 @@ from infra.event_chain import PostgresEventChain
 from infra.event_store import StoredEventLog, StoredLeadService
 from infra.health import HealthMonitor
 from infra.identity_claims import PostgresIdentityClaims
+from infra.import_store import PostgresImportStore
 from infra.kafka_bus import ensure_topics, make_consumer, make_producer
 from infra.kafka_source import KafkaSource
 from infra.kafka_stream import KafkaMessageStream
@@ -117,6 +122,7 @@ class Engine:
                     env=eventsourcing_env(db, settings), keys=keys, claims=claims, workloads=workloads, chain=chain
                 )
                 service.routing_settings = settings.routing
+                PostgresImportStore(db, schema=settings.event_schema).create()
         except Exception as e:
             raise StartupError(f"event store at {db.describe()} is not usable: {e}") from None
         return cls(settings, db, service)
@@ -143,6 +149,18 @@ class Engine:
         s = self.settings
         return ReadModels(db=self.db, schema=s.read_schema, aging_thresholds=s.aging_thresholds)
 
+    @cached_property
+    def imports(self) -> ImportJobs:
+        """Imports: dry runs and confirms, as jobs (the read store is prepared for the duplicate
+        check first)."""
+        self.prepare_read_store()
+        store = PostgresImportStore(self.db, schema=self.settings.event_schema)
+        return ImportJobs(
+            planner=ImportPlanner(service=self.service, finder=self.queries, store=store),
+            runner=ImportRunner(service=self.service, store=store),
+            store=store,
+        )
+
     def app(self) -> FastAPI:
         """The HTTP API over this engine (read-model tables created first, so queries work
         before the first event)."""
@@ -168,6 +186,8 @@ class Engine:
             metrics=lambda: render(self.monitor.current()),
             config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s, rate_limits=s.rate_limits),
             chain=self.service.chain,
+            imports=self.imports,
+            bulk=BulkJobs(service=self.service, store=PostgresImportStore(self.db, schema=s.event_schema)),
         )
         return create_app(backend)
 

@@ -48,7 +48,9 @@ CREATE TABLE {t} (
     updated_at         timestamptz NOT NULL,
     search             tsvector GENERATED ALWAYS AS (to_tsvector('simple',
                          contact_name || ' ' || coalesce(company, '') || ' ' || coalesce(email, '') || ' ' ||
-                         translate(coalesce(email, ''), '@.', '  '))) STORED
+                         translate(coalesce(email, ''), '@.', '  '))) STORED,
+    archived           boolean     NOT NULL DEFAULT false,
+    deleted            boolean     NOT NULL DEFAULT false
 );
 CREATE INDEX ON {t} (status, updated_at DESC);
 CREATE INDEX ON {t} (owner, updated_at DESC);
@@ -90,9 +92,21 @@ def detail_values(changed: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+ADDED_COLUMNS = """
+ALTER TABLE {t} ADD COLUMN IF NOT EXISTS archived boolean NOT NULL DEFAULT false;
+ALTER TABLE {t} ADD COLUMN IF NOT EXISTS deleted boolean NOT NULL DEFAULT false
+"""
+"""Columns added since v3 whose default is right for every row projected before them (no lead
+was archived or deleted before the events existed), so the table is extended, not rebuilt."""
+
+
 class LeadList(OneTable):
     ddl = DDL
     name = "lead_list_v3"
+
+    def create(self, cur: Any) -> None:
+        super().create(cur)
+        cur.execute(ADDED_COLUMNS.format(t=self.table))
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         """Captures first, in one statement (a lead's capture always precedes its other events),
@@ -142,6 +156,9 @@ class LeadList(OneTable):
             return [FOLLOWED_BY], {"users": [p["user"]]}
         if e.name == "unfollowed":
             return ["followers = array_remove(followers, %(user)s)"], {"user": p["user"]}
+        if e.name in ("archived", "unarchived", "deleted"):
+            column = "deleted" if e.name == "deleted" else "archived"
+            return [f"{column} = %(flag)s"], {"flag": e.name != "unarchived"}
         if e.name == "personal_data_erased":
             return ["contact_name = %(erased)s", "email = NULL", "phone = NULL"], {"erased": ERASED}
         if e.name == "contacted":

@@ -83,6 +83,9 @@ class LeadFilter:
     created_after: datetime | None = None
     open_only: bool = False
     lead_ids: tuple[UUID, ...] | None = field(default=None)
+    archived: bool | None = False
+    """False (lists by default): archived leads are left out; True: only they; None: both.
+    Deleted leads are never listed."""
     scope: LeadScope | None = None
     """The leads the caller may see (None: every lead)."""
 
@@ -196,8 +199,11 @@ class LeadQueries:
 
     @staticmethod
     def _where(f: LeadFilter) -> tuple[list[str], dict[str, Any]]:
-        where: list[str] = []
+        where: list[str] = ["NOT l.deleted"]
         params: dict[str, Any] = {}
+        if f.archived is not None:
+            where.append("l.archived = %(archived)s")
+            params["archived"] = f.archived
         for name in EQUALS:
             value = getattr(f, name)
             if value is not None:

@@ -38,6 +38,7 @@ from api.models import (
 )
 from api.query_models import ListQuery, SavedViewQuery
 from api.routes.commands import accepted
+from domain.access import Principal
 from domain.base import DomainEvent
 from domain.contract.envelope import envelope_of
 from domain.duplicates import OnDuplicate, screen
@@ -46,7 +47,8 @@ from domain.limits import TRUSTED, HeaderText
 from domain.values import LeadDetails
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
-from projections.lead_queries import merge_filters
+from projections.lead_queries import LeadFilter, merge_filters
+from projections.queries import ReadModels
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -112,7 +114,15 @@ def list_leads(
     """Filter, search, sort and page through leads (keyset pagination: pass `next` back as `cursor`).
     `view` picks a system view, `saved` one of yours (its sort and order apply unless the request
     names its own); everyone sees only the leads their role's scope covers."""
-    queries = backend.queries
+    base, sort, descending = list_filter(query, principal, backend.queries, A.VIEW)
+    page = backend.queries.find_leads(base, sort=sort, descending=descending, cursor=query.cursor, limit=query.limit)
+    return LeadPage(items=[LeadPublic.model_validate(r) for r in page.rows], next=page.next_cursor)
+
+
+def list_filter(query: ListQuery, principal: Principal, queries: ReadModels, action: A) -> tuple[LeadFilter, str, bool]:
+    """A list query as the read model takes it: its filters, its ``saved`` and system ``view``
+    merged in, limited to the leads the caller may ``action``; and its sort and direction.
+    Lists and exports share it, so an export is exactly the list it was asked for."""
     base = query.to_filter()
     sort, order = query.sort.value, query.order
     if query.saved is not None:
@@ -127,9 +137,7 @@ def list_leads(
             order = saved.order
     if query.view is not None:
         base = merge_filters(queries.system_view(query.view.value, user=principal.user), base)
-    base = replace(base, scope=principal.scope(A.VIEW))
-    page = queries.find_leads(base, sort=sort, descending=order == "desc", cursor=query.cursor, limit=query.limit)
-    return LeadPage(items=[LeadPublic.model_validate(r) for r in page.rows], next=page.next_cursor)
+    return replace(base, scope=principal.scope(action)), sort, order == "desc"
 
 
 @router.post("/transfer", response_model=TransferResult, **permission(A.ARCHIVE))
