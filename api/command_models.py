@@ -119,6 +119,19 @@ class MergeBody(Body):
     )
 
 
+class NotDuplicateBody(Body):
+    of_id: UUID = Field(
+        description="The lead or contact it was flagged as a duplicate of",
+        examples=["5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10"],
+    )
+
+
+class MergeIntoContactBody(Body):
+    contact_id: UUID = Field(
+        description="The customer-master contact the lead duplicates", examples=["5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10"]
+    )
+
+
 class ConvertBody(Body):
     opportunity_name: NonBlankShort = Field(examples=["Engines Ltd - 50 seats"])
     deal_value: Decimal = Field(ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2, examples=["50000"])

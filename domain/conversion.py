@@ -15,7 +15,8 @@ from uuid import UUID, uuid4
 
 from domain.command_handling import CommandApplication, CommandResult
 from domain.customers import Account, Contact, Opportunity
-from domain.duplicates import IdentityClaims, IdentityKey, IdentityTaken, company_key
+from domain.duplicate_policy import company_key
+from domain.duplicates import IdentityClaims, IdentityKey, IdentityTaken
 from domain.lead import Lead
 from domain.records import ConversionLinks, OpportunityTerms
 from domain.values import EventMeta, LeadDetails
@@ -63,7 +64,10 @@ def account_keys(details: LeadDetails) -> tuple[IdentityKey, ...]:
 
 
 def contact_keys(details: LeadDetails) -> tuple[IdentityKey, ...]:
-    return (IdentityKey("contact_email", details.email.lower()),) if details.email else ()
+    """What identifies the person as a customer-master contact: the email (used to link a
+    conversion to an existing contact) and the phone (only for duplicate look-ups)."""
+    keys = [IdentityKey("contact_email", details.email.lower())] if details.email else []
+    return (*keys, *([IdentityKey("contact_phone", details.phone)] if details.phone else []))
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class ConvertsLeads(CommandApplication):
 
     def _suggest(self, details: LeadDetails) -> Suggestion:
         accounts = self.claims.holders(account_keys(details))
-        contacts = self.claims.holders(contact_keys(details))
+        contacts = self.claims.holders(k for k in contact_keys(details) if k.kind == "contact_email")
         account = next(iter(accounts.values()), None)
         contact = next(iter(contacts.values()), None)
         matched = tuple(k.kind for k in (*accounts, *contacts))
@@ -173,7 +177,9 @@ class ConvertsLeads(CommandApplication):
                 meta=meta,
                 contact_id=links.contact_id,
             )
-            self.claims.stage(contact.id, contact_keys(d), exclusive=not new_contact)
+            keys = contact_keys(d)
+            self.claims.stage(contact.id, [k for k in keys if k.kind == "contact_email"], exclusive=not new_contact)
+            self.claims.stage(contact.id, [k for k in keys if k.kind != "contact_email"], exclusive=False)
         account.link_lead(lead_id=lead.id, opportunity_id=links.opportunity_id, meta=meta)
         contact.link_lead(lead_id=lead.id, meta=meta)
         opportunity = Opportunity.open(

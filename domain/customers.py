@@ -30,6 +30,15 @@ class Account(Aggregate):
             account.lead_ids.append(self.lead_id)
             account.opportunity_ids.append(self.opportunity_id)
 
+    class LeadMerged(Aggregate.Event):
+        """A lead that duplicated one of the account's contacts was merged into that contact."""
+
+        lead_id: UUID
+        contact_id: UUID
+
+        def apply(self, account: Account) -> None:
+            account.lead_ids.append(self.lead_id)
+
     def __init__(self) -> None:
         self.name = ""
         self.industry: str | None = None
@@ -45,6 +54,9 @@ class Account(Aggregate):
 
     def link_lead(self, *, lead_id: UUID, opportunity_id: UUID, meta: EventMeta) -> None:
         self.trigger_event(self.LeadLinked, lead_id=lead_id, opportunity_id=opportunity_id, meta=meta)
+
+    def record_merged_lead(self, *, lead_id: UUID, contact_id: UUID, meta: EventMeta) -> None:
+        self.trigger_event(self.LeadMerged, lead_id=lead_id, contact_id=contact_id, meta=meta)
 
 
 class Contact(Aggregate):
@@ -65,6 +77,14 @@ class Contact(Aggregate):
             contact.job_title = self.job_title
 
     class LeadLinked(Aggregate.Event):
+        lead_id: UUID
+
+        def apply(self, contact: Contact) -> None:
+            contact.lead_ids.append(self.lead_id)
+
+    class LeadMerged(Aggregate.Event):
+        """A lead that duplicated this contact was merged into it (the lead's history stays its own)."""
+
         lead_id: UUID
 
         def apply(self, contact: Contact) -> None:
@@ -103,6 +123,9 @@ class Contact(Aggregate):
 
     def link_lead(self, *, lead_id: UUID, meta: EventMeta) -> None:
         self.trigger_event(self.LeadLinked, lead_id=lead_id, meta=meta)
+
+    def absorb_lead(self, *, lead_id: UUID, meta: EventMeta) -> None:
+        self.trigger_event(self.LeadMerged, lead_id=lead_id, meta=meta)
 
 
 class Opportunity(Aggregate):

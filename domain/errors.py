@@ -118,3 +118,12 @@ class AlreadyClaimed(DomainError):
         )
         self.lead_id = lead_id
         self.owner = owner
+
+
+class DeclaredDistinct(DomainError):
+    """A person already decided this lead is not a duplicate of that record; it is not flagged again."""
+
+    def __init__(self, *, lead_id: UUID, of_id: UUID) -> None:
+        super().__init__(f"lead {lead_id} was declared not a duplicate of {of_id}")
+        self.lead_id = lead_id
+        self.of_id = of_id

@@ -17,6 +17,7 @@ from domain.decision import Decision
 from domain.errors import (
     AlreadyClaimed,
     ConversionRequirementsUnmet,
+    DeclaredDistinct,
     InvalidCommand,
     LeadErased,
     OwnerChanged,
@@ -25,7 +26,16 @@ from domain.errors import (
 from domain.lead_state import LeadState
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
+from domain.records import (
+    Activity,
+    Attachment,
+    ConversionLinks,
+    DuplicateSuspect,
+    Note,
+    OpportunityTerms,
+    ScoreBreakdown,
+    Signal,
+)
 from domain.values import (
     BantItem,
     DisqualifyReason,
@@ -227,11 +237,39 @@ class Lead(Aggregate, LeadState):
         to = LeadStatus.CONTACTED if self.first_contacted_at else LeadStatus.NEW
         self.trigger_event(ev.Reopened, to_status=to, meta=meta)
 
-    def mark_duplicate(self, *, of_lead_id: UUID, matched_on: str, meta: EventMeta) -> None:
+    def mark_duplicate(
+        self,
+        *,
+        of_id: UUID,
+        matched_on: str,
+        meta: EventMeta,
+        of_kind: str = "lead",
+        candidates: tuple[DuplicateSuspect, ...] = (),
+    ) -> None:
+        """Flag as a possible duplicate for a person to decide; never a pair a person dismissed."""
         self.check_allowed(C.MARK_DUPLICATE)
-        if of_lead_id == self.id:
-            raise InvalidCommand("a lead cannot duplicate itself", field="of_lead_id")
-        self.trigger_event(ev.MarkedDuplicate, of_lead_id=of_lead_id, matched_on=matched_on, meta=meta)
+        if of_id == self.id:
+            raise InvalidCommand("a lead cannot duplicate itself", field="of_id")
+        if of_id in self.distinct_from:
+            raise DeclaredDistinct(lead_id=self.id, of_id=of_id)
+        self.trigger_event(
+            ev.MarkedDuplicate, of_id=of_id, of_kind=of_kind, matched_on=matched_on, candidates=candidates, meta=meta
+        )
+
+    def dismiss_duplicate(self, *, of_id: UUID, of_kind: str, meta: EventMeta) -> None:
+        """ "Not a duplicate": remembered, so the pair is never flagged again. Repeating it records nothing."""
+        self.check_allowed(C.DISMISS_DUPLICATE)
+        if of_id == self.id:
+            raise InvalidCommand("a lead cannot duplicate itself", field="of_id")
+        if of_id not in self.distinct_from:
+            self.trigger_event(ev.DuplicateDismissed, of_id=of_id, of_kind=of_kind, meta=meta)
+
+    def merge_into_contact(self, *, contact_id: UUID, account_id: UUID | None, meta: EventMeta) -> None:
+        """Archive as Merged into an existing contact (the contact and its account record it too)."""
+        self.check_allowed(C.MERGE)
+        if contact_id in self.distinct_from:
+            raise DeclaredDistinct(lead_id=self.id, of_id=contact_id)
+        self.trigger_event(ev.MergedIntoContact, contact_id=contact_id, account_id=account_id, meta=meta)
 
     def absorb(self, duplicate: Lead, *, take_fields: list[str], meta: EventMeta) -> None:
         """Merge ``duplicate`` into this master: take the chosen fields, re-link its children,

@@ -39,6 +39,9 @@ class LeadState:
         self.score_adjustment = 0
         self.bant: dict[BantItem, str] = {}
         self.duplicate_of: UUID | None = None
+        self.duplicate_of_kind: str | None = None
+        self.distinct_from: set[UUID] = set()
+        """Leads and contacts a person said it does not duplicate."""
         self.merged_into: UUID | None = None
         self.absorbed: list[UUID] = []
         self.conversion: ConversionLinks | None = None

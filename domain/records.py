@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -92,3 +93,11 @@ class ConversionLinks(Frozen):
     contact_id: UUID
     created_account: bool
     created_contact: bool
+
+
+class DuplicateSuspect(Frozen):
+    """An existing lead or contact a new lead looks like, and by which rules of the policy."""
+
+    record_id: UUID
+    kind: Literal["lead", "contact"]
+    matched_on: tuple[Literal["email", "phone", "name_and_company"], ...]

@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from domain.base import DomainEvent
 from domain.command_handling import CommandResult
-from domain.conversion import ConvertsLeads
+from domain.duplicate_decisions import DecidesDuplicates, suspects_of
 from domain.duplicates import (
     Candidate,
     IdentityTaken,
@@ -40,7 +40,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, ConvertsLeads):
+class LeadService(RoutesLeads, DecidesDuplicates):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
@@ -77,12 +77,19 @@ class LeadService(RoutesLeads, ConvertsLeads):
         def build(excluded: frozenset[str] | None) -> Lead:
             lead = Lead.capture(details=screened.details, meta=meta, lead_id=new_id)
             keys = identity_keys(lead.details)
-            suspect = screened.suspects[0] if screened.suspects else None
-            if suspect is None and screen is not None and not screened.exclusive:
+            suspects = screened.suspects
+            if not suspects and screen is not None and not screened.exclusive:
                 held = next(iter(self.claims.holders(keys).items()), None)
-                suspect = Candidate(held[1], "", (held[0].kind,)) if held else None
-            if suspect is not None:
-                lead.mark_duplicate(of_lead_id=suspect.lead_id, matched_on=",".join(suspect.matched_on), meta=meta)
+                suspects = (Candidate(held[1], "", (held[0].kind,)),) if held else ()
+            if suspects:
+                best = suspects[0]
+                lead.mark_duplicate(
+                    of_id=best.record_id,
+                    of_kind=best.kind,
+                    matched_on=",".join(best.matched_on),
+                    candidates=suspects_of(suspects),
+                    meta=meta,
+                )
             self.claims.stage(lead.id, keys, exclusive=screened.exclusive)
             if owner is not None:
                 lead.assign(owner=owner, meta=meta)
@@ -296,12 +303,14 @@ class LeadService(RoutesLeads, ConvertsLeads):
     def mark_duplicate(
         self, *, lead_id: UUID, of_lead_id: UUID, matched_on: str, meta: EventMeta, expected_version: int | None = None
     ) -> CommandResult:
+        """A person flags a lead as a possible duplicate of another lead (refused for a pair
+        they declared distinct)."""
         return self._change(
             "mark_duplicate",
             lead_id,
             meta,
             expected_version,
-            lambda lead: lead.mark_duplicate(of_lead_id=of_lead_id, matched_on=matched_on, meta=meta),
+            lambda lead: lead.mark_duplicate(of_id=of_lead_id, matched_on=matched_on, meta=meta),
         )
 
     def merge(

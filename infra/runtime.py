@@ -32,7 +32,7 @@ from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
 from domain import limits, phone_region
-from domain.duplicates import flag
+from domain.duplicates import Combined, flag
 from infra.blobs import BlobStore
 from infra.errors import StartupError
 from infra.event_store import StoredEventLog, StoredLeadService
@@ -185,7 +185,7 @@ class Engine:
         return IntakeConsumer(
             service=self.service,
             stream=KafkaMessageStream(consumer, s.intake_topic),
-            screen=flag(self.queries),
+            screen=flag(Combined(self.queries, self.service)),
             producer=make_producer(s, client_id="leads-dlq"),
             topic=s.intake_topic,
             dlq_topic=s.dlq_topic,

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.access import LeadScope
-from domain.duplicates import Candidate
+from domain.duplicate_policy import Candidate
 from domain.errors import InvalidCommand, NotFound
 from domain.values import LeadDetails
 from projections.aging import Aging

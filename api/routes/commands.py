@@ -25,6 +25,8 @@ from api.command_models import (
     FollowBody,
     LeadUpdate,
     MergeBody,
+    MergeIntoContactBody,
+    NotDuplicateBody,
     NoteBody,
     NurtureBody,
     ScoreAdjustmentBody,
@@ -203,6 +205,34 @@ def merge(lead_id: UUID, body: MergeBody, cmd: CommandDep) -> CommandAccepted:
                 take_fields=body.take_fields,
                 meta=meta,
                 expected_version=v,
+            ),
+        )
+    )
+
+
+@router.post("/not-duplicate", response_model=CommandAccepted, **permission(A.EDIT))
+def not_duplicate(lead_id: UUID, body: NotDuplicateBody, cmd: CommandDep) -> CommandAccepted:
+    """A person decides the lead is not a duplicate of that lead or contact: remembered on both
+    sides, so the pair is never flagged again."""
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            A.EDIT,
+            lambda s, meta, v: s.dismiss_duplicate(lead_id=lead_id, of_id=body.of_id, meta=meta, expected_version=v),
+        )
+    )
+
+
+@router.post("/merge-into-contact", response_model=CommandAccepted, **permission(A.ARCHIVE))
+def merge_into_contact(lead_id: UUID, body: MergeIntoContactBody, cmd: CommandDep) -> CommandAccepted:
+    """Merge a lead that duplicates an existing contact into it (and so into its account): the
+    lead is archived as Merged; the lead, the contact and the account each keep their history."""
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            A.ARCHIVE,
+            lambda s, meta, v: s.merge_into_contact(
+                lead_id=lead_id, contact_id=body.contact_id, meta=meta, expected_version=v
             ),
         )
     )

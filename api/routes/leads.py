@@ -39,7 +39,7 @@ from api.query_models import ListQuery, SavedViewQuery
 from api.routes.commands import accepted
 from domain.base import DomainEvent
 from domain.contract.envelope import envelope_of
-from domain.duplicates import OnDuplicate, screen
+from domain.duplicates import Combined, OnDuplicate, screen
 from domain.errors import NotFound
 from domain.limits import TRUSTED
 from domain.values import LeadDetails
@@ -71,7 +71,7 @@ def create_lead(
 ) -> CommandAccepted:
     """Capture a lead, after checking for leads with the same email, phone or person."""
     details = LeadDetails.model_validate(body.model_dump())
-    check = screen(backend.queries, cmd.service.account_and_contact_of, on_duplicate)
+    check = screen(Combined(backend.queries, cmd.service), cmd.service.links_of, on_duplicate)
     return accepted(cmd.service.capture_lead(details=details, meta=cmd.meta, screen=check))
 
 
