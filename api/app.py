@@ -15,6 +15,7 @@ from api.routes import (
     attachments,
     audit,
     commands,
+    customers,
     directory,
     erasure,
     feeds,
@@ -38,6 +39,7 @@ def create_app(backend: Backend) -> FastAPI:
     errors.install(app)
     for module in (
         leads,
+        customers,
         commands,
         attachments,
         erasure,

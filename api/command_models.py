@@ -133,11 +133,18 @@ class MergeIntoContactBody(Body):
 
 
 class ConvertBody(Body):
-    opportunity_name: NonBlankShort = Field(examples=["Engines Ltd - 50 seats"])
-    deal_value: Decimal = Field(ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2, examples=["50000"])
-    expected_close: date
+    opportunity: bool = Field(
+        default=True,
+        strict=True,
+        description="Open an opportunity (false: the lead becomes an account and contact only)",
+    )
+    opportunity_name: NonBlankShort | None = Field(default=None, examples=["Engines Ltd - 50 seats"])
+    deal_value: Decimal | None = Field(
+        default=None, ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2, examples=["50000"]
+    )
+    expected_close: date | None = None
     stage: NonBlankShort = "prospecting"
-    probability: int = Field(ge=0, le=100, examples=[40])
+    probability: int | None = Field(default=None, ge=0, le=100, strict=True, examples=[40])
     account_id: UUID | None = Field(
         default=None, description="Attach to this existing account (default: the company's, if it has one)"
     )

@@ -108,7 +108,7 @@ class ConvertsLeads(CommandApplication):
         self,
         *,
         lead_id: UUID,
-        terms: OpportunityTerms,
+        terms: OpportunityTerms | None,
         meta: EventMeta,
         account_id: UUID | None = None,
         contact_id: UUID | None = None,
@@ -135,7 +135,7 @@ class ConvertsLeads(CommandApplication):
     def _convert(
         self,
         lead_id: UUID,
-        terms: OpportunityTerms,
+        terms: OpportunityTerms | None,
         meta: EventMeta,
         account_id: UUID | None,
         contact_id: UUID | None,
@@ -151,7 +151,7 @@ class ConvertsLeads(CommandApplication):
         account = self._load(Account, account_id, None) if account_id else None
         contact = self._load(Contact, contact_id, None) if contact_id else None
         links = ConversionLinks(
-            opportunity_id=uuid4(),
+            opportunity_id=uuid4() if terms is not None else None,
             account_id=account.id if account else uuid4(),
             contact_id=contact.id if contact else uuid4(),
             created_account=account is None,
@@ -182,17 +182,18 @@ class ConvertsLeads(CommandApplication):
             self.claims.stage(contact.id, [k for k in keys if k.kind != "contact_email"], exclusive=False)
         account.link_lead(lead_id=lead.id, opportunity_id=links.opportunity_id, meta=meta)
         contact.link_lead(lead_id=lead.id, meta=meta)
-        opportunity = Opportunity.open(
-            lead_id=lead.id,
-            account_id=links.account_id,
-            contact_id=links.contact_id,
-            terms=terms,
-            meta=meta,
-            opportunity_id=links.opportunity_id,
-        )
-        created = {
-            "opportunity_id": links.opportunity_id,
-            "account_id": links.account_id,
-            "contact_id": links.contact_id,
-        }
-        return self._save("convert", meta, lead, lead, account, contact, opportunity, created=created)
+        created = {"account_id": links.account_id, "contact_id": links.contact_id}
+        saved: list[Lead | Account | Contact | Opportunity] = [lead, account, contact]
+        if terms is not None and links.opportunity_id is not None:
+            saved.append(
+                Opportunity.open(
+                    lead_id=lead.id,
+                    account_id=links.account_id,
+                    contact_id=links.contact_id,
+                    terms=terms,
+                    meta=meta,
+                    opportunity_id=links.opportunity_id,
+                )
+            )
+            created["opportunity_id"] = links.opportunity_id
+        return self._save("convert", meta, lead, *saved, created=created)

@@ -296,7 +296,7 @@ class Lead(Aggregate, LeadState):
         )
         duplicate.trigger_event(ev.MergedInto, master_id=self.id, meta=meta)
 
-    def convert(self, *, terms: OpportunityTerms, links: ConversionLinks, meta: EventMeta) -> None:
+    def convert(self, *, terms: OpportunityTerms | None, links: ConversionLinks, meta: EventMeta) -> None:
         self.check_allowed(C.CONVERT)
         if self.missing_bant:
             raise ConversionRequirementsUnmet(self.missing_bant)

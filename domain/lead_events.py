@@ -362,8 +362,17 @@ class DuplicateAbsorbed(Aggregate.Event):
 
 
 class Converted(Aggregate.Event):
-    terms: OpportunityTerms
+    """v2: the opportunity is optional (``terms`` and ``links.opportunity_id`` null when the
+    lead became only an account and contact); every v1 conversion opened one, unchanged."""
+
+    class_version: ClassVar[int] = 2
+
+    terms: OpportunityTerms | None = None
     links: ConversionLinks
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Nothing to change: a v1 conversion always has its terms and opportunity."""
 
     def apply(self, lead: Lead) -> None:
         lead.move(self.type_name())

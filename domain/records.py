@@ -88,7 +88,7 @@ class OpportunityTerms(Frozen):
 
 
 class ConversionLinks(Frozen):
-    opportunity_id: UUID
+    opportunity_id: UUID | None = None
     account_id: UUID
     contact_id: UUID
     created_account: bool

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from domain.base import DomainEvent
 from domain.command_handling import CommandResult
+from domain.customer_service import CustomerCommands
 from domain.duplicate_decisions import DecidesDuplicates, suspects_of
 from domain.duplicates import (
     Candidate,
@@ -40,7 +41,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, DecidesDuplicates):
+class LeadService(RoutesLeads, DecidesDuplicates, CustomerCommands):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------

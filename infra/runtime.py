@@ -32,6 +32,7 @@ from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
 from domain import limits, phone_region
+from domain.contract.envelope import CUSTOMER_TOPICS, LEAD_TOPICS
 from domain.duplicates import Combined, flag
 from infra.blobs import BlobStore
 from infra.errors import StartupError
@@ -48,6 +49,7 @@ from infra.subject_keys import PostgresKeyStore
 from infra.workloads import PostgresWorkloads
 from projections.aging import Aging
 from projections.base import Projection, lock_ddl
+from projections.customers import Customers
 from projections.dedupe_index import DedupeIndex
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
@@ -77,6 +79,7 @@ def projections(schema: str, *, suffix: str = "") -> dict[str, Projection]:
         "aging": Aging(schema=schema, suffix=suffix),
         "dedupe_index": DedupeIndex(schema=schema, suffix=suffix),
         "routing": Routing(schema=schema, suffix=suffix),
+        "customers": Customers(schema=schema, suffix=suffix),
     }
 
 
@@ -130,6 +133,12 @@ class Engine:
     @property
     def event_log(self) -> StoredEventLog:
         return StoredEventLog(self.service)
+
+    def log_of(self, projection: Projection) -> StoredEventLog:
+        """The log a projection reads: the lead events, plus the customer master's for those that ask."""
+        if getattr(projection, "log_only", False):
+            return StoredEventLog(self.service, topics=(*LEAD_TOPICS, *CUSTOMER_TOPICS))
+        return self.event_log
 
     @property
     def queries(self) -> ReadModels:
@@ -234,7 +243,7 @@ class Engine:
             raise StartupError(f"no projection {name!r}; known: {', '.join(self.projections)}") from None
         s = self.settings
         source: Source
-        if s.mode is Mode.KAFKA:
+        if s.mode is Mode.KAFKA and not getattr(projection, "log_only", False):
             consumer = make_consumer(s, group_id=f"{s.consumer_group}.{projection.name}", client_id=client_id)
             source = KafkaSource(
                 consumer=consumer, topic=s.events_topic, batch_size=s.batch_size, personal=self.service.personal
@@ -242,7 +251,7 @@ class Engine:
         else:
             wakeup = LogListener(self.db, self.service.recorder.channel_name)  # type: ignore[attr-defined]
             source = NotificationLogSource(
-                event_log=self.event_log, batch_size=s.batch_size, stop=self.stop, wakeup=wakeup
+                event_log=self.log_of(projection), batch_size=s.batch_size, stop=self.stop, wakeup=wakeup
             )
         quarantine = Quarantine(schema=s.read_schema) if s.poison_policy == "quarantine" else None
         return ProjectionRunner(
@@ -268,7 +277,9 @@ class Engine:
         return rebuild(
             live=self.projections[name],
             fresh=projections(s.read_schema, suffix=REBUILD_SUFFIX)[name],
-            source=NotificationLogSource(event_log=self.event_log, batch_size=s.batch_size, stop=self.stop),
+            source=NotificationLogSource(
+                event_log=self.log_of(self.projections[name]), batch_size=s.batch_size, stop=self.stop
+            ),
             connect=self.db.connect,
             head=self.event_log.head,
             progress=progress,

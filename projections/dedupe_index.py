@@ -25,7 +25,7 @@ CREATE TABLE {t} (
     company_key  text,
     merged       boolean NOT NULL DEFAULT false,
     contact_id   uuid,
-    distinct_from text[] NOT NULL DEFAULT '{}'
+    distinct_from text[] NOT NULL DEFAULT ARRAY[]::text[]
 );
 CREATE INDEX ON {t} (email_key) WHERE NOT merged;
 CREATE INDEX ON {t} (phone_key) WHERE NOT merged;

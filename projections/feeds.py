@@ -67,7 +67,9 @@ def summary(e: Envelope) -> str | None:
         "merged_into_contact": lambda: f"merged into contact {p['contact_id']}",
         "merged_into": lambda: f"merged into {p['master_id']}",
         "duplicate_absorbed": lambda: f"merged {p['duplicate_id']} into this lead",
-        "converted": lambda: f"converted into opportunity {p['terms']['name']}",
+        "converted": lambda: (
+            f"converted into opportunity {p['terms']['name']}" if p.get("terms") else "converted into a contact"
+        ),
         "personal_data_erased": lambda: "erased the lead's personal data",
         "aging_alerted": lambda: f"{p['status']} for {p['days_in_status']} days (limit {p['threshold_days']})",
     }

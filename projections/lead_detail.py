@@ -126,7 +126,7 @@ FOLDS: dict[str, Callable[[Doc, dict[str, Any], Envelope], None]] = {
     "merged_into_contact": lambda d, p, e: d.update(merged_into_contact=p["contact_id"], account_id=p["account_id"]),
     "merged_into": lambda d, p, e: d.update(merged_into=p["master_id"]),
     "duplicate_absorbed": lambda d, p, e: _absorb(d, p),
-    "converted": lambda d, p, e: d.update(conversion=p["links"] | {"opportunity": p["terms"]}),
+    "converted": lambda d, p, e: d.update(conversion=p["links"] | {"opportunity": p.get("terms")}),
     "personal_data_erased": lambda d, p, e: _forget(d),
 }
 

@@ -17,6 +17,7 @@ from domain.duplicate_policy import Candidate
 from domain.errors import InvalidCommand, NotFound
 from domain.values import LeadDetails
 from projections.aging import Aging
+from projections.customer_queries import BadCustomerCursor, CustomerFilter, CustomerQueries
 from projections.dedupe_index import DedupeIndex
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
@@ -44,6 +45,7 @@ class ReadModels:
         self.routing = Routing(schema=schema)
         self.user_state = UserState(schema=schema)
         self.aging_thresholds = aging_thresholds
+        self.customers = CustomerQueries(schema=schema)
 
     # -- leads ----------------------------------------------------------------------------------
 
@@ -83,6 +85,25 @@ class ReadModels:
     def open_leads_of(self, owner: str) -> list[UUID]:
         with self.db.cursor() as cur:
             return self.leads.open_leads_of(cur, owner)
+
+    # -- accounts, contacts, opportunities ------------------------------------------------------
+
+    def find_customers(
+        self, kind: str, f: CustomerFilter, *, scope: LeadScope | None, cursor: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """``kind``: accounts, contacts or opportunities."""
+        with self.db.cursor() as cur:
+            try:
+                return self.customers.find(cur, kind, f, scope=scope, cursor=cursor, limit=limit)
+            except BadCustomerCursor as e:
+                raise InvalidCommand(str(e), field="cursor") from None
+
+    def customer_document(self, kind: str, record_id: UUID, *, scope: LeadScope | None) -> dict[str, Any]:
+        with self.db.cursor() as cur:
+            doc = self.customers.get(cur, kind, record_id, scope=scope)
+        if doc is None:
+            raise NotFound(kind.rstrip("s").replace("opportunitie", "opportunity"), record_id)
+        return doc
 
     # -- feeds and the inbox --------------------------------------------------------------------
 

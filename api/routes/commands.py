@@ -33,6 +33,7 @@ from api.command_models import (
 )
 from api.deps import CommandDep
 from api.models import CommandAccepted
+from domain.errors import InvalidCommand
 from domain.records import Activity, Note, OpportunityTerms
 from domain.service import CommandResult
 from domain.values import NonBlankName
@@ -240,13 +241,19 @@ def merge_into_contact(lead_id: UUID, body: MergeIntoContactBody, cmd: CommandDe
 
 @router.post("/convert", response_model=CommandAccepted, **permission(A.EDIT))
 def convert(lead_id: UUID, body: ConvertBody, cmd: CommandDep) -> CommandAccepted:
-    terms = OpportunityTerms(
-        name=body.opportunity_name,
-        deal_value=body.deal_value,
-        expected_close=body.expected_close,
-        stage=body.stage,
-        probability=body.probability,
-    )
+    terms = None
+    if body.opportunity:
+        needed = ("opportunity_name", "deal_value", "expected_close", "probability")
+        missing = [f for f in needed if getattr(body, f) is None]
+        if missing:
+            raise InvalidCommand(f"an opportunity needs {', '.join(missing)}", field=missing[0])
+        terms = OpportunityTerms(
+            name=body.opportunity_name,
+            deal_value=body.deal_value,
+            expected_close=body.expected_close,
+            stage=body.stage,
+            probability=body.probability,
+        )
     return accepted(
         cmd.on_lead(
             lead_id,

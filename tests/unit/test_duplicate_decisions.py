@@ -42,7 +42,7 @@ def test_a_form_post_with_the_email_of_a_contact_is_captured_flagged_as_that_con
     captured = service.get_lead(lead)
     assert (captured.duplicate_of, captured.duplicate_of_kind) == (customer["contact_id"], "contact")
     marked = next(e for e in service.history(lead) if isinstance(e, MarkedDuplicate))
-    assert [(c.record_id, c.kind) for c in marked.candidates][0] == (customer["contact_id"], "contact")
+    assert next((c.record_id, c.kind) for c in marked.candidates) == (customer["contact_id"], "contact")
     assert "email" in marked.matched_on
 
 
