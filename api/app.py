@@ -24,6 +24,7 @@ from api.routes import (
     leads,
     reports,
     routing,
+    tasks,
     views,
 )
 
@@ -50,6 +51,7 @@ def create_app(backend: Backend) -> FastAPI:
         audit,
         directory,
         routing,
+        tasks,
         health,
     ):
         app.include_router(module.router)

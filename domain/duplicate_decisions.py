@@ -16,7 +16,7 @@ from domain.conversion import ConvertsLeads, account_keys, contact_keys
 from domain.customers import Account, Contact
 from domain.duplicate_policy import Candidate, best_first
 from domain.duplicates import identity_keys
-from domain.errors import IllegalTransition, NotFound
+from domain.errors import IllegalTransition, InvalidCommand, NotFound
 from domain.lead import Lead
 from domain.records import DuplicateSuspect
 from domain.values import EventMeta, LeadDetails
@@ -93,7 +93,10 @@ class DecidesDuplicates(ConvertsLeads):
             other = self._load(Lead, of_id, None)
             kind = "lead"
         except NotFound:
-            self._load(Contact, of_id, None)
+            try:
+                self._load(Contact, of_id, None)
+            except NotFound:
+                raise InvalidCommand(f"no lead or contact {of_id}", field="of_id") from None
             kind = "contact"
         lead.dismiss_duplicate(of_id=of_id, of_kind=kind, meta=meta)
         saved: list[Lead] = [lead]
@@ -115,7 +118,10 @@ class DecidesDuplicates(ConvertsLeads):
         if done:
             return done
         lead = self._load(Lead, lead_id, expected_version)
-        contact = self._load(Contact, contact_id, None)
+        try:
+            contact = self._load(Contact, contact_id, None)
+        except NotFound:
+            raise InvalidCommand(f"no contact {contact_id}", field="contact_id") from None
         account = self._load(Account, contact.account_id, None) if contact.account_id else None
         lead.merge_into_contact(contact_id=contact.id, account_id=account.id if account else None, meta=meta)
         contact.absorb_lead(lead_id=lead.id, meta=meta)

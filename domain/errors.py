@@ -120,6 +120,14 @@ class AlreadyClaimed(DomainError):
         self.owner = owner
 
 
+class ReminderAlreadyFired(DomainError):
+    """The task's reminder was sent already (by this scheduler or another): it fires once."""
+
+    def __init__(self, task_id: UUID) -> None:
+        super().__init__(f"the reminder of task {task_id} already fired")
+        self.task_id = task_id
+
+
 class DeclaredDistinct(DomainError):
     """A person already decided this lead is not a duplicate of that record; it is not flagged again."""
 

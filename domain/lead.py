@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from domain import lead_events as ev
 from domain import limits
@@ -23,7 +23,7 @@ from domain.errors import (
     OwnerChanged,
     QualificationRequirementsUnmet,
 )
-from domain.lead_state import LeadState
+from domain.lead_tasks import LeadTasks
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
 from domain.records import (
@@ -35,6 +35,7 @@ from domain.records import (
     OpportunityTerms,
     ScoreBreakdown,
     Signal,
+    Task,
 )
 from domain.values import (
     BantItem,
@@ -47,7 +48,7 @@ from domain.values import (
 )
 
 
-class Lead(Aggregate, LeadState):
+class Lead(Aggregate, LeadTasks):
     """The aggregate: each command checks the lifecycle and its input, then records one event.
     Its state and what derives from it live in :class:`~domain.lead_state.LeadState`."""
 
@@ -162,8 +163,21 @@ class Lead(Aggregate, LeadState):
         self.trigger_event(ev.Contacted, via=via, meta=meta)
 
     def log_activity(self, *, activity: Activity, meta: EventMeta) -> None:
+        """An activity with a follow-up date (``due_at``) also schedules a task for whoever
+        logged it, reminded at its ``remind_at`` (or when it falls due)."""
         self.check_allowed(C.LOG_ACTIVITY)
         self.trigger_event(ev.ActivityLogged, activity=activity, meta=meta)
+        if activity.due_at is not None:
+            follow_up = Task(
+                task_id=uuid5(activity.activity_id, "follow-up"),
+                subject=activity.next_step or activity.subject,
+                assignee=activity.logged_by,
+                due_at=activity.due_at,
+                remind_at=activity.remind_at or activity.due_at,
+                created_by=activity.logged_by,
+                from_activity=activity.activity_id,
+            )
+            self.schedule_task(task=follow_up, meta=meta)
 
     def add_note(self, *, note: Note, meta: EventMeta) -> None:
         self.check_allowed(C.ADD_NOTE)

@@ -24,6 +24,7 @@ from domain.records import (
     OpportunityTerms,
     ScoreBreakdown,
     Signal,
+    Task,
 )
 from domain.values import ERASED, ROUTED, BantItem, DisqualifyReason, LeadDetails, LeadStatus, Strategy
 
@@ -158,6 +159,36 @@ class ActivityLogged(Aggregate.Event):
 
     def apply(self, lead: Lead) -> None:
         lead.activities.append(self.activity)
+
+
+class TaskScheduled(Aggregate.Event):
+    """A task on the lead for its assignee, due at a time, with an optional reminder."""
+
+    personal_data: ClassVar[dict[str, Any]] = {"task.subject": ERASED}
+
+    task: Task
+
+    def apply(self, lead: Lead) -> None:
+        lead.tasks[self.task.task_id] = self.task
+
+
+class ReminderFired(Aggregate.Event):
+    """The task's reminder went off: its assignee is notified. Recorded once per task (the
+    scheduler's save loses the race to any other that recorded it first)."""
+
+    task_id: UUID
+    assignee: Name
+    due_at: datetime
+
+    def apply(self, lead: Lead) -> None:
+        lead.reminded.add(self.task_id)
+
+
+class TaskCompleted(Aggregate.Event):
+    task_id: UUID
+
+    def apply(self, lead: Lead) -> None:
+        lead.tasks_done.add(self.task_id)
 
 
 class NoteAdded(Aggregate.Event):
@@ -429,6 +460,9 @@ LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     Converted,
     DuplicateDismissed,
     MergedIntoContact,
+    TaskScheduled,
+    ReminderFired,
+    TaskCompleted,
     AgingAlerted,
     PersonalDataErased,
 )

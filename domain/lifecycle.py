@@ -41,6 +41,9 @@ class LeadCommand(StrEnum):
     ABSORB = "merge duplicates into"
     CONVERT = "convert"
     RAISE_AGING_ALERT = "raise an aging alert on"
+    SCHEDULE_TASK = "schedule a task on"
+    FIRE_REMINDER = "fire a reminder on"
+    COMPLETE_TASK = "complete a task on"
 
 
 TERMINAL = frozenset({S.CONVERTED, S.MERGED})

@@ -101,3 +101,16 @@ class DuplicateSuspect(Frozen):
     record_id: UUID
     kind: Literal["lead", "contact"]
     matched_on: tuple[Literal["email", "phone", "name_and_company"], ...]
+
+
+class Task(Frozen):
+    """Something to do on a lead by a time, with a reminder sent to its assignee at ``remind_at``."""
+
+    task_id: UUID
+    subject: NonBlankShort
+    assignee: Name
+    due_at: datetime
+    remind_at: datetime | None = None
+    created_by: Name
+    from_activity: UUID | None = None
+    """The activity whose follow-up date made it, if one did."""

@@ -29,6 +29,7 @@ from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
 from domain.routes_leads import RoutesLeads
+from domain.task_service import SchedulesTasks
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
 
 __all__ = ["CommandResult", "LeadService"]
@@ -41,7 +42,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, DecidesDuplicates, CustomerCommands):
+class LeadService(RoutesLeads, DecidesDuplicates, CustomerCommands, SchedulesTasks):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------

@@ -150,14 +150,18 @@ def consume(
     intake: Annotated[bool, typer.Option("--intake", help="Run the intake consumer instead (kafka mode)")] = False,
     notifier: Annotated[bool, typer.Option("--notifier", help="Publish notifications to Kafka (kafka mode)")] = False,
     aging: Annotated[bool, typer.Option("--aging-monitor", help="Run the aging monitor")] = False,
+    reminders: Annotated[
+        bool, typer.Option("--reminders", help="Run the reminder scheduler (any number may run; each fires once)")
+    ] = False,
     response: Annotated[
         bool, typer.Option("--response-monitor", help="Run the speed-to-lead monitor (escalates overdue leads)")
     ] = False,
 ) -> None:
     """Run one worker until SIGTERM/SIGINT (scale out: several projection processes share the partitions)."""
-    if [projection is not None, intake, notifier, aging, response].count(True) != 1:
+    if [projection is not None, intake, notifier, aging, response, reminders].count(True) != 1:
         typer.echo(
-            "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor or --response-monitor",
+            "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor, --response-monitor"
+            " or --reminders",
             err=True,
         )
         raise typer.Exit(2)
@@ -177,6 +181,8 @@ def consume(
         if aging
         else engine.response_monitor
         if response
+        else engine.reminder_scheduler
+        if reminders
         else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
     )
     worker = _or_exit(make)

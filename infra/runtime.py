@@ -28,6 +28,7 @@ from consumers.read_consistency import ReadConsistency
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
+from consumers.reminders import ReminderScheduler
 from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
@@ -56,6 +57,7 @@ from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
 from projections.queries import ReadModels
 from projections.routing import Routing
+from projections.tasks import Tasks
 from projections.user_state import UserState
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,7 @@ def projections(schema: str, *, suffix: str = "") -> dict[str, Projection]:
         "dedupe_index": DedupeIndex(schema=schema, suffix=suffix),
         "routing": Routing(schema=schema, suffix=suffix),
         "customers": Customers(schema=schema, suffix=suffix),
+        "tasks": Tasks(schema=schema, suffix=suffix),
     }
 
 
@@ -214,6 +217,16 @@ class Engine:
             stop=self.stop,
         )
 
+    def reminder_scheduler(self) -> ReminderScheduler:
+        s = self.settings
+        return ReminderScheduler(
+            service=self.service,
+            tasks=Tasks(schema=s.read_schema),
+            cursor=self.db.cursor,
+            interval_s=s.reminder_check_interval_s,
+            stop=self.stop,
+        )
+
     def response_monitor(self) -> ResponseMonitor:
         s = self.settings
         return ResponseMonitor(
@@ -310,6 +323,7 @@ class Engine:
         for name in self.projections:
             self._start(self.consumer(name))
         self._start(self.aging_monitor())
+        self._start(self.reminder_scheduler())
         self._start(self.response_monitor())
         self._start(self.monitor)
 

@@ -65,6 +65,9 @@ def summary(e: Envelope) -> str | None:
         "marked_duplicate": lambda: f"marked as a possible duplicate of {p['of_kind']} {p['of_id']}",
         "duplicate_dismissed": lambda: f"declared not a duplicate of {p['of_kind']} {p['of_id']}",
         "merged_into_contact": lambda: f"merged into contact {p['contact_id']}",
+        "task_scheduled": lambda: f"scheduled a task for {p['task']['assignee']}, due {p['task']['due_at']}",
+        "reminder_fired": lambda: f"reminder: a task of {p['assignee']} is due {p['due_at']}",
+        "task_completed": lambda: "completed a task",
         "merged_into": lambda: f"merged into {p['master_id']}",
         "duplicate_absorbed": lambda: f"merged {p['duplicate_id']} into this lead",
         "converted": lambda: (
@@ -147,6 +150,8 @@ class Feeds:
                 continue
             feed.append((e.lead_id, e.version, e.name, line, e.actor, e.time))
             audience = people | ({state[1]} if state[1] else set())
+            if e.name == "reminder_fired":
+                audience = {e.payload["assignee"]}  # a reminder is for its assignee alone
             if e.name == "response_overdue":
                 audience |= {e.payload["owner"], *e.payload["managers"]}
             home += [(user, e.lead_id, e.version, e.time) for user in audience]

@@ -24,6 +24,7 @@ from projections.lead_detail import LeadDetail
 from projections.lead_queries import BadCursor, LeadFilter, LeadQueries, Page, system_view
 from projections.reports import Reports
 from projections.routing import Routing
+from projections.tasks import Tasks
 from projections.user_state import UserState
 
 
@@ -46,6 +47,7 @@ class ReadModels:
         self.user_state = UserState(schema=schema)
         self.aging_thresholds = aging_thresholds
         self.customers = CustomerQueries(schema=schema)
+        self.tasks = Tasks(schema=schema)
 
     # -- leads ----------------------------------------------------------------------------------
 
@@ -104,6 +106,13 @@ class ReadModels:
         if doc is None:
             raise NotFound(kind.rstrip("s").replace("opportunitie", "opportunity"), record_id)
         return doc
+
+    # -- tasks ----------------------------------------------------------------------------------
+
+    def tasks_of(self, user: str, *, view: str, now: datetime, limit: int) -> list[dict[str, Any]]:
+        with self.db.cursor() as cur:
+            rows = self.tasks.of_user(cur, user=user, view=view, now=now, limit=limit)
+        return [{k: str(v) if isinstance(v, UUID) else v for k, v in r.items()} for r in rows]
 
     # -- feeds and the inbox --------------------------------------------------------------------
 

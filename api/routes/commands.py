@@ -241,26 +241,29 @@ def merge_into_contact(lead_id: UUID, body: MergeIntoContactBody, cmd: CommandDe
 
 @router.post("/convert", response_model=CommandAccepted, **permission(A.EDIT))
 def convert(lead_id: UUID, body: ConvertBody, cmd: CommandDep) -> CommandAccepted:
-    terms = None
-    if body.opportunity:
+    def terms() -> OpportunityTerms | None:
+        """Checked once the caller may act on the lead (a lead out of scope answers 404 first)."""
+        if not body.opportunity:
+            return None
         needed = ("opportunity_name", "deal_value", "expected_close", "probability")
         missing = [f for f in needed if getattr(body, f) is None]
         if missing:
             raise InvalidCommand(f"an opportunity needs {', '.join(missing)}", field=missing[0])
-        terms = OpportunityTerms(
+        return OpportunityTerms(
             name=body.opportunity_name,
             deal_value=body.deal_value,
             expected_close=body.expected_close,
             stage=body.stage,
             probability=body.probability,
         )
+
     return accepted(
         cmd.on_lead(
             lead_id,
             A.EDIT,
             lambda s, meta, v: s.convert(
                 lead_id=lead_id,
-                terms=terms,
+                terms=terms(),
                 account_id=body.account_id,
                 contact_id=body.contact_id,
                 new_account=body.new_account,

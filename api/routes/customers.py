@@ -4,13 +4,14 @@ store, and an opportunity's stage, amount, probability and close date changed by
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.auth import permission
 from api.deps import BackendDep, CommandDep, PrincipalDep, ServiceDep
@@ -23,6 +24,16 @@ from domain.limits import Name, ShortText
 from projections.customer_queries import CustomerFilter
 
 router = APIRouter(tags=["customers"])
+
+
+def iso_date(value: Any) -> Any:
+    """A date must be written as one (pydantic would also read a number as Unix time)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be an ISO 8601 date, e.g. 2027-03-31")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(iso_date)]
 Stage = Literal[
     "prospecting", "qualification", "needs_analysis", "proposal", "negotiation", "closed_won", "closed_lost"
 ]
@@ -53,8 +64,8 @@ class OpportunityQuery(Paging):
     stage: Stage | None = None
     owner: Name | None = None
     open: bool = Field(default=False, description="Only those not closed won or lost")
-    closing_after: date | None = None
-    closing_before: date | None = None
+    closing_after: IsoDate | None = None
+    closing_before: IsoDate | None = None
 
 
 class Page(BaseModel):
@@ -68,7 +79,7 @@ class OpportunityChange(BaseModel):
     stage: Stage | None = None
     amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2)
     probability: int | None = Field(default=None, ge=0, le=100, strict=True)
-    close_date: date | None = None
+    close_date: IsoDate | None = None
 
 
 def _page(backend: BackendDep, principal: PrincipalDep, kind: str, query: Paging, **filters: Any) -> Page:
