@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.contract.envelope import Envelope
 from domain.duplicate_policy import RAW, Candidate, Indexed, keys_of, matches
+from domain.duplicate_scan import Scanned
 from projections.base import OneTable, rows_by_lead, save_rows
 
 DDL = """
@@ -97,3 +98,15 @@ def indexed(
     if contact is not None:
         return Indexed(UUID(str(contact)), name, email, phone, name_k, company, "contact")
     return Indexed(UUID(str(lead_id)), name, email, phone, name_k, company)
+
+
+def scan_rows(cur: Any, table: str) -> list[Scanned]:
+    """Every lead not merged away, as the duplicate scan reads it (by lead, converted or not)."""
+    cur.execute(
+        f"SELECT lead_id, contact_name, email_key, phone_key, name_key, company_key, distinct_from FROM {table} "
+        "WHERE NOT merged"
+    )
+    return [
+        Scanned(Indexed(UUID(str(r[0])), r[1], r[2], r[3], r[4], r[5]), frozenset(UUID(x) for x in r[6] or ()))
+        for r in cur.fetchall()
+    ]
