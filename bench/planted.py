@@ -6,7 +6,9 @@ written another way, or a typo in the last name (at the same company, no email o
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from domain.values import LeadDetails
 
@@ -93,3 +95,46 @@ def recall_and_precision(found: set[frozenset[int]], truth: set[tuple[int, int]]
     expected = {frozenset(p) for p in truth}
     hits = len(found & expected)
     return hits / len(expected), (hits / len(found) if found else 1.0)
+
+
+def scan_stage(engine: Any, total: int, duplicates: int) -> tuple[float, float, float, float]:
+    """Leads/s of the duplicate scan over ``total`` stored leads with ``duplicates`` planted,
+    against reading those leads' keys from the dedupe index alone; with recall and precision."""
+    from domain.lead import Lead
+    from domain.values import EventMeta
+    from projections.dedupe_index import scan_rows
+
+    data = planted(total, duplicates)
+    meta = EventMeta(actor="import:bench")
+    leads = [Lead.capture(details=d, meta=meta) for d in data.leads]
+    for start in range(0, len(leads), 1000):
+        engine.service.save(*leads[start : start + 1000])
+    engine.prepare_read_store()
+    engine.start_background()
+    name = engine.projections["dedupe_index"].name
+    head = engine.event_log.head()
+    deadline = time.monotonic() + 1800
+    while not _projected(engine, name, head):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the dedupe index did not catch up")
+        time.sleep(0.2)
+    started = time.monotonic()
+    with engine.db.cursor() as cur:
+        rows = scan_rows(cur, engine.projections["dedupe_index"].table)
+    baseline = len(rows) / (time.monotonic() - started)
+    report = engine.duplicate_scan().run()
+    index = {lead.id: i for i, lead in enumerate(leads)}
+    found = {frozenset((index[a], index[b])) for a, b in report.pairs}
+    recall, precision = recall_and_precision(found, data.pairs)
+    return report.rate, baseline, recall, precision
+
+
+def _projected(engine: Any, consumer: str, head: int) -> bool:
+    with engine.db.cursor() as cur:
+        cur.execute(
+            f"SELECT coalesce(max(position), 0) FROM {engine.settings.read_schema}.consumer_positions "
+            "WHERE consumer = %s AND source = 'log'",
+            (consumer,),
+        )
+        row = cur.fetchone()
+    return bool(row and row[0] >= head)

@@ -25,7 +25,7 @@ import psutil
 import psycopg2
 import psycopg2.extensions
 
-from bench import stages
+from bench import planted, stages
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
@@ -40,6 +40,8 @@ SCALES: dict[str, dict[str, int]] = {
         "rss_events": 5_000,
         "query_rows": 20_000,
         "query_rounds": 20,
+        "scan_leads": 2_000,
+        "scan_planted": 100,
     },
     "full": {
         "leads": 1_000,
@@ -50,6 +52,8 @@ SCALES: dict[str, dict[str, int]] = {
         "rss_events": 200_000,
         "query_rows": 1_000_000,
         "query_rounds": 50,
+        "scan_leads": 100_000,
+        "scan_planted": 1_000,
     },
 }
 LEADS = shutil.which("leads") or str(Path(sys.executable).parent / "leads")
@@ -243,6 +247,19 @@ def main(argv: list[str] | None = None) -> list[Row]:
         )
         latency = end_to_end(settings(Mode.EMBEDDED), n["e2e_seconds"])
         rows.append(Row("end to end p99 at 200 commands/s (limit 100 ms)", latency["p99"], 100.0, "ms", "≤ 1.0"))
+        ours, base, recall, precision = with_engine(
+            settings(Mode.EMBEDDED), lambda e: planted.scan_stage(e, n["scan_leads"], n["scan_planted"])
+        )
+        rows.append(
+            Row(
+                f"duplicate scan of {n['scan_leads']:,} leads, {n['scan_planted']:,} planted "
+                f"(recall {recall:.1%}, precision {precision:.1%}) vs reading their keys",
+                ours,
+                base,
+                "leads/s",
+                "recall ≥ 99%, precision ≥ 95%",
+            )
+        )
         peak, warm = consumer_rss(settings(Mode.EMBEDDED), n["rss_events"])
         rows.append(Row(f"consumer peak RSS over {n['rss_events']} events vs warm RSS", peak, warm, "MiB", "≈ 1.0"))
     report(rows, args.json, args.scale, latency)

@@ -20,6 +20,8 @@ schema_app = typer.Typer(help="Export the published contract.", no_args_is_help=
 app.add_typer(schema_app, name="schema")
 projections_app = typer.Typer(help="Operate read models.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+duplicates_app = typer.Typer(help="Find duplicates among the leads already stored.", no_args_is_help=True)
+app.add_typer(duplicates_app, name="duplicates")
 dlq_app = typer.Typer(help="Inspect and re-drive the intake dead-letter topic.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 T = TypeVar("T")
@@ -213,6 +215,28 @@ def projections_rebuild(name: Annotated[str, typer.Argument(help="Projection to 
     typer.echo(
         f"leads: rebuilt {name} from {report.events} events; the rebuilt copy was {verdict} the live one "
         f"(checksums {report.rebuilt_checksum} / {report.live_checksum}); swapped in"
+    )
+
+
+@duplicates_app.command("scan")
+def duplicates_scan() -> None:
+    """Scan every stored lead with the duplicate policy; store the duplicate sets for review
+    (GET /duplicates/scan) and print the report."""
+    from rich.progress import Progress
+
+    engine = _open(_settings())
+    try:
+        engine.prepare_read_store()
+        with Progress() as bar:
+            task = bar.add_task("comparing", total=None)
+            report = _or_exit(
+                lambda: engine.duplicate_scan().run(lambda done, total: bar.update(task, completed=done, total=total))
+            )
+    finally:
+        engine.close()
+    typer.echo(
+        f"leads: scanned {report.scanned} leads in {report.seconds:.1f} s ({report.rate:.0f} leads/s): "
+        f"{report.compared} pairs compared, {len(report.pairs)} duplicate pairs in {len(report.sets)} sets"
     )
 
 

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.context import ApiConfig, Backend
 from consumers.aging_monitor import AgingMonitor
+from consumers.duplicate_scan import DuplicateScanJob
 from consumers.intake import IntakeConsumer
 from consumers.notifier import Notifier
 from consumers.ports import Source
@@ -52,6 +53,7 @@ from projections.aging import Aging
 from projections.base import Projection, lock_ddl
 from projections.customers import Customers
 from projections.dedupe_index import DedupeIndex
+from projections.duplicate_sets import DuplicateSets
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
@@ -217,6 +219,9 @@ class Engine:
             stop=self.stop,
         )
 
+    def duplicate_scan(self) -> DuplicateScanJob:
+        return DuplicateScanJob(cursor=self.db.cursor, schema=self.settings.read_schema)
+
     def reminder_scheduler(self) -> ReminderScheduler:
         s = self.settings
         return ReminderScheduler(
@@ -307,6 +312,7 @@ class Engine:
                 self.positions.create(cur)
                 Quarantine(schema=self.settings.read_schema).create(cur)
                 UserState(schema=self.settings.read_schema).create(cur)
+                DuplicateSets(schema=self.settings.read_schema).create(cur)
                 for projection in self.projections.values():
                     projection.create(cur)
         finally:

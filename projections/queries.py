@@ -19,6 +19,7 @@ from domain.values import LeadDetails
 from projections.aging import Aging
 from projections.customer_queries import BadCustomerCursor, CustomerFilter, CustomerQueries
 from projections.dedupe_index import DedupeIndex
+from projections.duplicate_sets import DuplicateSets
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
 from projections.lead_queries import BadCursor, LeadFilter, LeadQueries, Page, system_view
@@ -48,6 +49,7 @@ class ReadModels:
         self.aging_thresholds = aging_thresholds
         self.customers = CustomerQueries(schema=schema)
         self.tasks = Tasks(schema=schema)
+        self.schema = schema
 
     # -- leads ----------------------------------------------------------------------------------
 
@@ -106,6 +108,15 @@ class ReadModels:
         if doc is None:
             raise NotFound(kind.rstrip("s").replace("opportunitie", "opportunity"), record_id)
         return doc
+
+    # -- duplicate scans ------------------------------------------------------------------------
+
+    def duplicate_scan(self, *, limit: int) -> dict[str, Any]:
+        with self.db.cursor() as cur:
+            found = DuplicateSets(schema=self.schema).latest(cur, limit=limit)
+        if found is None:
+            raise NotFound("duplicate scan", "(none has run yet: leads duplicates scan)")
+        return found
 
     # -- tasks ----------------------------------------------------------------------------------
 

@@ -170,3 +170,24 @@ def change_opportunity(record_id: UUID, body: OpportunityChange, cmd: CommandDep
             **body.model_dump(exclude_none=True),
         )
     )
+
+
+class DuplicateScan(BaseModel):
+    scan_id: UUID
+    finished: str
+    scanned: int
+    compared: int
+    pairs: int
+    sets: int
+    seconds: float
+    rate: float = Field(description="Leads scanned per second")
+    items: list[dict[str, Any]] = Field(description="Duplicate sets: lead_ids and the rules that matched")
+
+
+@router.get("/duplicates/scan", response_model=DuplicateScan, **permission(A.ARCHIVE))
+def duplicate_scan(
+    backend: BackendDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> DuplicateScan:
+    """The last duplicate scan (`leads duplicates scan`): its report and its duplicate sets, for
+    people to merge (`POST /leads/{id}/merge`) or declare not duplicates."""
+    return DuplicateScan.model_validate(backend.queries.duplicate_scan(limit=limit))
