@@ -185,9 +185,7 @@ class DuplicateScan(BaseModel):
 
 
 @router.get("/duplicates/scan", response_model=DuplicateScan, **permission(A.ARCHIVE))
-def duplicate_scan(
-    backend: BackendDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> DuplicateScan:
+def duplicate_scan(backend: BackendDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> DuplicateScan:
     """The last duplicate scan (`leads duplicates scan`): its report and its duplicate sets, for
     people to merge (`POST /leads/{id}/merge`) or declare not duplicates."""
     return DuplicateScan.model_validate(backend.queries.duplicate_scan(limit=limit))

@@ -15,9 +15,8 @@ from api.deps import BackendDep, CommandDep, PrincipalDep
 from api.models import CommandAccepted
 from api.routes.commands import accepted
 from domain.access import Action as A
-from domain.limits import Name
 from domain.records import Task
-from domain.values import NonBlankShort
+from domain.values import NonBlankName, NonBlankShort
 
 router = APIRouter(tags=["tasks"])
 
@@ -26,7 +25,7 @@ class TaskBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: NonBlankShort = Field(examples=["Send the proposal"])
-    assignee: Name = Field(examples=["rep-1"])
+    assignee: NonBlankName = Field(examples=["rep-1"])
     due_at: datetime = Field(examples=["2027-01-15T09:00:00Z"])
     remind_at: datetime | None = Field(default=None, description="When the assignee is reminded (at most due_at)")
 
