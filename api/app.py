@@ -20,6 +20,7 @@ from api.routes import (
     audit,
     bulk,
     commands,
+    customers,
     directory,
     erasure,
     exports,
@@ -30,6 +31,7 @@ from api.routes import (
     leads,
     reports,
     routing,
+    tasks,
     views,
 )
 
@@ -51,6 +53,7 @@ def create_app(backend: Backend) -> FastAPI:
         exports,
         bulk,
         leads,
+        customers,
         commands,
         archive,
         attachments,
@@ -63,6 +66,7 @@ def create_app(backend: Backend) -> FastAPI:
         directory,
         routing,
         imports,
+        tasks,
         health,
     ):
         app.include_router(module.router)

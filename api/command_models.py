@@ -119,12 +119,32 @@ class MergeBody(Body):
     )
 
 
+class NotDuplicateBody(Body):
+    of_id: UUID = Field(
+        description="The lead or contact it was flagged as a duplicate of",
+        examples=["5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10"],
+    )
+
+
+class MergeIntoContactBody(Body):
+    contact_id: UUID = Field(
+        description="The customer-master contact the lead duplicates", examples=["5f0c8e0a-6a55-4b5e-9c1e-2b7d4c3a9f10"]
+    )
+
+
 class ConvertBody(Body):
-    opportunity_name: NonBlankShort = Field(examples=["Engines Ltd - 50 seats"])
-    deal_value: Decimal = Field(ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2, examples=["50000"])
-    expected_close: date
+    opportunity: bool = Field(
+        default=True,
+        strict=True,
+        description="Open an opportunity (false: the lead becomes an account and contact only)",
+    )
+    opportunity_name: NonBlankShort | None = Field(default=None, examples=["Engines Ltd - 50 seats"])
+    deal_value: Decimal | None = Field(
+        default=None, ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2, examples=["50000"]
+    )
+    expected_close: date | None = None
     stage: NonBlankShort = "prospecting"
-    probability: int = Field(ge=0, le=100, examples=[40])
+    probability: int | None = Field(default=None, ge=0, le=100, strict=True, examples=[40])
     account_id: UUID | None = Field(
         default=None, description="Attach to this existing account (default: the company's, if it has one)"
     )

@@ -28,6 +28,7 @@ from domain.errors import (
     AlreadyClaimed,
     CapacityReached,
     ConversionRequirementsUnmet,
+    DeclaredDistinct,
     DomainError,
     IdempotencyKeyReused,
     IllegalTransition,
@@ -51,6 +52,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (Forbidden, 403, "forbidden"),
     (OwnerChanged, 409, "owner-changed"),
     (AlreadyClaimed, 409, "already-claimed"),
+    (DeclaredDistinct, 409, "declared-distinct"),
     (CapacityReached, 409, "capacity-reached"),
     (NotFound, 404, "not-found"),
     (LeadExists, 409, "lead-exists"),
@@ -196,7 +198,11 @@ def install(app: FastAPI) -> None:
             f"{exc}; repeat with on_duplicate=create or associate, or use the existing lead",
             candidates=[
                 DuplicateCandidate(
-                    lead_id=c.lead_id, contact_name=c.contact_name, matched_on=list(c.matched_on)
+                    id=c.record_id,
+                    kind=c.kind,
+                    lead_id=c.record_id if c.kind == "lead" else None,
+                    contact_name=c.contact_name,
+                    matched_on=list(c.matched_on),
                 ).model_dump(mode="json")
                 for c in exc.candidates
             ],

@@ -186,8 +186,16 @@ class LeadDetailPublic(LeadBase):
     bant: dict[BantItem, str]
     score: ScorePublic
     first_contacted_at: datetime | None
-    duplicate_of: UUID | None
+    duplicate_of: UUID | None = Field(description="The lead or contact it is flagged as a possible duplicate of")
+    duplicate_of_kind: str | None = Field(default=None, description="lead or contact")
+    duplicate_candidates: list[dict[str, Any]] = Field(
+        default_factory=list, description="Every look-alike found when it was flagged: record_id, kind, matched_on"
+    )
+    not_duplicate_of: list[UUID] = Field(
+        default_factory=list, description="Leads and contacts a person said it does not duplicate"
+    )
     merged_into: UUID | None
+    merged_into_contact: UUID | None = None
     absorbed: list[UUID]
     conversion: dict[str, Any] | None = Field(description="Opportunity, account and contact of the conversion")
     created_at: datetime
@@ -217,6 +225,8 @@ class SavedView(BaseModel):
 
 
 class DuplicateCandidate(BaseModel):
-    lead_id: UUID
+    id: UUID = Field(description="The existing lead's or contact's id")
+    kind: str = Field(description="lead or contact")
+    lead_id: UUID | None = Field(description="The existing lead's id (null for a contact)")
     contact_name: str
     matched_on: list[str] = Field(description="email, phone and/or name_and_company")

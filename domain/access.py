@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from domain.errors import DomainError, NotFound
 from domain.lead_state import LeadState
@@ -137,6 +138,13 @@ class Principal:
         scope = self.scope(action)
         if scope is not None and not scope.covers(lead):
             raise NotFound("lead", lead.id)
+
+    def require_record(self, action: Action, kind: str, record_id: UUID, users: set[str]) -> None:
+        """An account, contact or opportunity: in scope when one of the scope's users acted on
+        it (converted, merged, changed it); outside it, it answers as if it did not exist."""
+        scope = self.scope(action)
+        if scope is not None and not scope.users & users:
+            raise NotFound(kind, record_id)
 
     def require_queue(self, queue: str) -> None:
         """A queue is seen by the members and managers of its team, and by whoever sees every lead."""

@@ -15,7 +15,8 @@ from uuid import UUID, uuid4
 
 from domain.command_handling import CommandApplication, CommandResult
 from domain.customers import Account, Contact, Opportunity
-from domain.duplicates import IdentityClaims, IdentityKey, IdentityTaken, company_key
+from domain.duplicate_policy import company_key
+from domain.duplicates import IdentityClaims, IdentityKey, IdentityTaken
 from domain.lead import Lead
 from domain.records import ConversionLinks, OpportunityTerms
 from domain.values import EventMeta, LeadDetails
@@ -63,7 +64,10 @@ def account_keys(details: LeadDetails) -> tuple[IdentityKey, ...]:
 
 
 def contact_keys(details: LeadDetails) -> tuple[IdentityKey, ...]:
-    return (IdentityKey("contact_email", details.email.lower()),) if details.email else ()
+    """What identifies the person as a customer-master contact: the email (used to link a
+    conversion to an existing contact) and the phone (only for duplicate look-ups)."""
+    keys = [IdentityKey("contact_email", details.email.lower())] if details.email else []
+    return (*keys, *([IdentityKey("contact_phone", details.phone)] if details.phone else []))
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class ConvertsLeads(CommandApplication):
 
     def _suggest(self, details: LeadDetails) -> Suggestion:
         accounts = self.claims.holders(account_keys(details))
-        contacts = self.claims.holders(contact_keys(details))
+        contacts = self.claims.holders(k for k in contact_keys(details) if k.kind == "contact_email")
         account = next(iter(accounts.values()), None)
         contact = next(iter(contacts.values()), None)
         matched = tuple(k.kind for k in (*accounts, *contacts))
@@ -104,7 +108,7 @@ class ConvertsLeads(CommandApplication):
         self,
         *,
         lead_id: UUID,
-        terms: OpportunityTerms,
+        terms: OpportunityTerms | None,
         meta: EventMeta,
         account_id: UUID | None = None,
         contact_id: UUID | None = None,
@@ -131,7 +135,7 @@ class ConvertsLeads(CommandApplication):
     def _convert(
         self,
         lead_id: UUID,
-        terms: OpportunityTerms,
+        terms: OpportunityTerms | None,
         meta: EventMeta,
         account_id: UUID | None,
         contact_id: UUID | None,
@@ -147,7 +151,7 @@ class ConvertsLeads(CommandApplication):
         account = self._load(Account, account_id, None) if account_id else None
         contact = self._load(Contact, contact_id, None) if contact_id else None
         links = ConversionLinks(
-            opportunity_id=uuid4(),
+            opportunity_id=uuid4() if terms is not None else None,
             account_id=account.id if account else uuid4(),
             contact_id=contact.id if contact else uuid4(),
             created_account=account is None,
@@ -173,20 +177,23 @@ class ConvertsLeads(CommandApplication):
                 meta=meta,
                 contact_id=links.contact_id,
             )
-            self.claims.stage(contact.id, contact_keys(d), exclusive=not new_contact)
+            keys = contact_keys(d)
+            self.claims.stage(contact.id, [k for k in keys if k.kind == "contact_email"], exclusive=not new_contact)
+            self.claims.stage(contact.id, [k for k in keys if k.kind != "contact_email"], exclusive=False)
         account.link_lead(lead_id=lead.id, opportunity_id=links.opportunity_id, meta=meta)
         contact.link_lead(lead_id=lead.id, meta=meta)
-        opportunity = Opportunity.open(
-            lead_id=lead.id,
-            account_id=links.account_id,
-            contact_id=links.contact_id,
-            terms=terms,
-            meta=meta,
-            opportunity_id=links.opportunity_id,
-        )
-        created = {
-            "opportunity_id": links.opportunity_id,
-            "account_id": links.account_id,
-            "contact_id": links.contact_id,
-        }
-        return self._save("convert", meta, lead, lead, account, contact, opportunity, created=created)
+        created = {"account_id": links.account_id, "contact_id": links.contact_id}
+        saved: list[Lead | Account | Contact | Opportunity] = [lead, account, contact]
+        if terms is not None and links.opportunity_id is not None:
+            saved.append(
+                Opportunity.open(
+                    lead_id=lead.id,
+                    account_id=links.account_id,
+                    contact_id=links.contact_id,
+                    terms=terms,
+                    meta=meta,
+                    opportunity_id=links.opportunity_id,
+                )
+            )
+            created["opportunity_id"] = links.opportunity_id
+        return self._save("convert", meta, lead, *saved, created=created)

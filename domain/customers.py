@@ -3,10 +3,15 @@ links to. Minimal on purpose; each keeps the links back to the leads it came fro
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from domain.base import Aggregate
+from domain.errors import IllegalTransition, InvalidCommand
 from domain.records import OpportunityTerms
 from domain.values import ERASED, Address, EventMeta
 
@@ -23,12 +28,30 @@ class Account(Aggregate):
             account.address = self.address
 
     class LeadLinked(Aggregate.Event):
+        """A lead converted into the account; v2: with no opportunity when the conversion opened none."""
+
+        class_version: ClassVar[int] = 2
+
         lead_id: UUID
-        opportunity_id: UUID
+        opportunity_id: UUID | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Nothing to change: every v1 link named its opportunity."""
 
         def apply(self, account: Account) -> None:
             account.lead_ids.append(self.lead_id)
-            account.opportunity_ids.append(self.opportunity_id)
+            if self.opportunity_id is not None:
+                account.opportunity_ids.append(self.opportunity_id)
+
+    class LeadMerged(Aggregate.Event):
+        """A lead that duplicated one of the account's contacts was merged into that contact."""
+
+        lead_id: UUID
+        contact_id: UUID
+
+        def apply(self, account: Account) -> None:
+            account.lead_ids.append(self.lead_id)
 
     def __init__(self) -> None:
         self.name = ""
@@ -43,8 +66,11 @@ class Account(Aggregate):
     ) -> Account:
         return cls._create(cls.Registered, id=account_id, name=name, industry=industry, address=address, meta=meta)
 
-    def link_lead(self, *, lead_id: UUID, opportunity_id: UUID, meta: EventMeta) -> None:
+    def link_lead(self, *, lead_id: UUID, opportunity_id: UUID | None, meta: EventMeta) -> None:
         self.trigger_event(self.LeadLinked, lead_id=lead_id, opportunity_id=opportunity_id, meta=meta)
+
+    def record_merged_lead(self, *, lead_id: UUID, contact_id: UUID, meta: EventMeta) -> None:
+        self.trigger_event(self.LeadMerged, lead_id=lead_id, contact_id=contact_id, meta=meta)
 
 
 class Contact(Aggregate):
@@ -65,6 +91,14 @@ class Contact(Aggregate):
             contact.job_title = self.job_title
 
     class LeadLinked(Aggregate.Event):
+        lead_id: UUID
+
+        def apply(self, contact: Contact) -> None:
+            contact.lead_ids.append(self.lead_id)
+
+    class LeadMerged(Aggregate.Event):
+        """A lead that duplicated this contact was merged into it (the lead's history stays its own)."""
+
         lead_id: UUID
 
         def apply(self, contact: Contact) -> None:
@@ -104,6 +138,22 @@ class Contact(Aggregate):
     def link_lead(self, *, lead_id: UUID, meta: EventMeta) -> None:
         self.trigger_event(self.LeadLinked, lead_id=lead_id, meta=meta)
 
+    def absorb_lead(self, *, lead_id: UUID, meta: EventMeta) -> None:
+        self.trigger_event(self.LeadMerged, lead_id=lead_id, meta=meta)
+
+
+STAGES = (
+    "prospecting",
+    "qualification",
+    "needs_analysis",
+    "proposal",
+    "negotiation",
+    "closed_won",
+    "closed_lost",
+)
+"""An opportunity's stages, in order; the last two close it."""
+CLOSED = frozenset({"closed_won", "closed_lost"})
+
 
 class Opportunity(Aggregate):
     class Opened(Aggregate.Created):
@@ -117,12 +167,53 @@ class Opportunity(Aggregate):
             opportunity.account_id = self.account_id
             opportunity.contact_id = self.contact_id
             opportunity.terms = self.terms
+            opportunity.owner = self.meta.actor
+
+    class StageMoved(Aggregate.Event):
+        """To another stage; a close to won or lost sets the probability to 100 or 0 with it."""
+
+        stage: Literal[
+            "prospecting", "qualification", "needs_analysis", "proposal", "negotiation", "closed_won", "closed_lost"
+        ]
+        previous: str
+
+        def apply(self, opportunity: Opportunity) -> None:
+            assert opportunity.terms is not None
+            update: dict[str, Any] = {"stage": self.stage}
+            if self.stage in CLOSED:
+                update["probability"] = 100 if self.stage == "closed_won" else 0
+            opportunity.terms = opportunity.terms.model_copy(update=update)
+
+    class AmountChanged(Aggregate.Event):
+        amount: Decimal = Field(ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2)
+        previous: Decimal
+
+        def apply(self, opportunity: Opportunity) -> None:
+            assert opportunity.terms is not None
+            opportunity.terms = opportunity.terms.model_copy(update={"deal_value": self.amount})
+
+    class ProbabilityChanged(Aggregate.Event):
+        probability: int = Field(ge=0, le=100)
+        previous: int
+
+        def apply(self, opportunity: Opportunity) -> None:
+            assert opportunity.terms is not None
+            opportunity.terms = opportunity.terms.model_copy(update={"probability": self.probability})
+
+    class CloseDateChanged(Aggregate.Event):
+        close_date: date
+        previous: date
+
+        def apply(self, opportunity: Opportunity) -> None:
+            assert opportunity.terms is not None
+            opportunity.terms = opportunity.terms.model_copy(update={"expected_close": self.close_date})
 
     def __init__(self) -> None:
         self.lead_id: UUID | None = None
         self.account_id: UUID | None = None
         self.contact_id: UUID | None = None
         self.terms: OpportunityTerms | None = None
+        self.owner: str | None = None
 
     @classmethod
     def open(
@@ -144,3 +235,36 @@ class Opportunity(Aggregate):
             terms=terms,
             meta=meta,
         )
+
+    @property
+    def closed(self) -> bool:
+        return self.terms is not None and self.terms.stage in CLOSED
+
+    def check_open(self) -> None:
+        if self.closed:
+            assert self.terms is not None
+            raise IllegalTransition(command="change", status=f"opportunity {self.terms.stage}")
+
+    def change(
+        self,
+        *,
+        meta: EventMeta,
+        stage: str | None = None,
+        amount: Decimal | None = None,
+        probability: int | None = None,
+        close_date: date | None = None,
+    ) -> None:
+        """Record each term that differs as its own event; a closed opportunity changes no more."""
+        self.check_open()
+        terms = self.terms
+        assert terms is not None
+        if stage is not None and stage not in STAGES:
+            raise InvalidCommand(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}", field="stage")
+        if amount is not None and amount != terms.deal_value:
+            self.trigger_event(self.AmountChanged, amount=amount, previous=terms.deal_value, meta=meta)
+        if probability is not None and probability != terms.probability:
+            self.trigger_event(self.ProbabilityChanged, probability=probability, previous=terms.probability, meta=meta)
+        if close_date is not None and close_date != terms.expected_close:
+            self.trigger_event(self.CloseDateChanged, close_date=close_date, previous=terms.expected_close, meta=meta)
+        if stage is not None and stage != terms.stage:
+            self.trigger_event(self.StageMoved, stage=stage, previous=terms.stage, meta=meta)

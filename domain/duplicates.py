@@ -1,126 +1,51 @@
-"""The duplicate policy, for every door a lead comes in by: what makes two leads look like the
-same person, and what the caller may do about it.
-
-Keys: the normalised email, the E.164 phone (already normalised by the value objects), and the
-normalised contact name and company. Email and phone match exactly; a name matches fuzzily
-(rapidfuzz) among leads of the same company, which catches "Jon Smith" / "John Smith" at Acme
-Inc. without comparing against every lead in the store. Where the candidates come from is a
-port (:class:`DuplicateFinder`); what an entrance does with a match is its own choice.
+"""What each door does when a new lead looks like existing records (``domain.duplicate_policy``
+decides what looks alike): the API caller chooses (reject, create, associate); forms, intake and
+imports never lose a lead and flag it for a person instead. Also the reservations (identity
+claims) that let racing captures decide on the write side, never on a lagging read model.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
-from rapidfuzz import fuzz
-
+from domain.duplicate_policy import Candidate, best_first, keys_of
 from domain.errors import DomainError, InvalidCommand
 from domain.values import LeadDetails
-
-COMPANY_SUFFIXES = {
-    "inc",
-    "incorporated",
-    "ltd",
-    "limited",
-    "llc",
-    "gmbh",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "sa",
-    "sas",
-    "bv",
-    "ag",
-    "plc",
-    "the",
-}
-NAME_MATCH = 88
-"""rapidfuzz token-sort ratio (0-100) from which two names at one company count as the same person."""
-
-
-def words(text: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.findall(r"[a-z0-9]+", plain)
-
-
-def name_key(name: str) -> str:
-    return " ".join(words(name))
-
-
-def company_key(company: str | None) -> str | None:
-    key = " ".join(w for w in words(company or "") if w not in COMPANY_SUFFIXES)
-    return key or None
-
-
-RAW = ("contact_name", "email", "phone", "company")
-"""The lead fields the keys are made from."""
-
-
-def keys_of(details: dict[str, Any]) -> dict[str, Any]:
-    """The raw matching fields (of lead details as JSON) and their keys."""
-    return {
-        **{f: details.get(f) for f in RAW},
-        "email_key": (details.get("email") or "").lower() or None,
-        "phone_key": details.get("phone"),
-        "name_key": name_key(details["contact_name"]),
-        "company_key": company_key(details.get("company")),
-    }
-
-
-@dataclass(frozen=True)
-class Candidate:
-    lead_id: UUID
-    contact_name: str
-    matched_on: tuple[str, ...]
-    """email, phone and/or name_and_company."""
-
-
-@dataclass(frozen=True)
-class Indexed:
-    """An existing lead's keys, as a :class:`DuplicateFinder` looked them up."""
-
-    lead_id: UUID
-    contact_name: str
-    email_key: str | None
-    phone_key: str | None
-    name_key: str
-    company_key: str | None
-
-
-def matches(keys: dict[str, Any], existing: Iterable[Indexed], *, limit: int = 10) -> list[Candidate]:
-    """Those of ``existing`` that look like the lead with ``keys``, best first."""
-    found = []
-    for other in existing:
-        matched = [
-            label
-            for label, hit in (
-                ("email", keys["email_key"] is not None and other.email_key == keys["email_key"]),
-                ("phone", keys["phone_key"] is not None and other.phone_key == keys["phone_key"]),
-                (
-                    "name_and_company",
-                    other.company_key is not None
-                    and other.company_key == keys["company_key"]
-                    and fuzz.token_sort_ratio(other.name_key, keys["name_key"]) >= NAME_MATCH,
-                ),
-            )
-            if hit
-        ]
-        if matched:
-            found.append(Candidate(other.lead_id, other.contact_name, tuple(matched)))
-    return sorted(found, key=lambda c: -len(c.matched_on))[:limit]
 
 
 class DuplicateFinder(Protocol):
     def candidates(self, details: LeadDetails) -> list[Candidate]:
-        """Existing leads (not merged away) that look like ``details``, best first."""
+        """Existing leads (not merged away), contacts and accounts that look like ``details``, best first."""
         ...
+
+
+class Combined:
+    """Several finders as one (the read model's fuzzy look-up and the write side's claims): a
+    record found by more than one is listed once, with every rule that matched it."""
+
+    def __init__(self, *finders: DuplicateFinder) -> None:
+        self.finders = finders
+
+    def candidates(self, details: LeadDetails) -> list[Candidate]:
+        found: dict[tuple[str, UUID], Candidate] = {}
+        for finder in self.finders:
+            for c in finder.candidates(details):
+                seen = found.get((c.kind, c.record_id))
+                if seen is not None:
+                    rules = seen.matched_on + tuple(r for r in c.matched_on if r not in seen.matched_on)
+                    c = Candidate(c.record_id, seen.contact_name or c.contact_name, rules, c.kind)
+                found[(c.kind, c.record_id)] = c
+        return best_first(found.values())[:10]
+
+
+def people(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """The candidates that are a person (a lead or a contact): only those make a lead a duplicate;
+    an account with the lead's company is somewhere to associate it, not a duplicate."""
+    return [c for c in candidates if c.kind != "account"]
 
 
 class OnDuplicate(StrEnum):
@@ -137,8 +62,8 @@ class PossibleDuplicate(DomainError):
         self.candidates = candidates
 
 
-Links = Callable[[UUID], tuple[UUID | None, UUID | None]]
-"""An existing lead's account and contact ids."""
+Links = Callable[[Candidate], tuple[UUID | None, UUID | None]]
+"""The account and contact ids a candidate belongs to (a lead's, a contact's, or an account itself)."""
 
 
 @dataclass(frozen=True)
@@ -163,12 +88,13 @@ def screen(finder: DuplicateFinder, links: Links, choice: OnDuplicate | None) ->
 
     def check(details: LeadDetails) -> Screened:
         candidates = finder.candidates(details)
+        suspects = people(candidates)
         if choice is OnDuplicate.CREATE:
-            return Screened(details, tuple(candidates))
+            return Screened(details, tuple(suspects))
         if candidates and choice is OnDuplicate.ASSOCIATE:
-            return Screened(associated(details, candidates[0].lead_id, links))
-        if candidates:
-            raise PossibleDuplicate(candidates)
+            return Screened(associated(details, candidates[0], links))
+        if suspects:
+            raise PossibleDuplicate(suspects)
         return Screened(details, exclusive=True)
 
     return check
@@ -177,7 +103,7 @@ def screen(finder: DuplicateFinder, links: Links, choice: OnDuplicate | None) ->
 def flag(finder: DuplicateFinder) -> Screen:
     """Entrances that must never lose a lead (web forms, intake, imports): capture it, flagged as
     a possible duplicate of what it looks like, for a person to decide."""
-    return lambda details: Screened(details, tuple(finder.candidates(details)))
+    return lambda details: Screened(details, tuple(people(finder.candidates(details))))
 
 
 @dataclass(frozen=True)
@@ -223,12 +149,13 @@ class IdentityClaims(Protocol):
         ...
 
 
-def associated(details: LeadDetails, existing_id: UUID, links: Links) -> LeadDetails:
-    """``details`` linked to the account and contact of an existing lead."""
-    account_id, contact_id = links(existing_id)
+def associated(details: LeadDetails, existing: Candidate, links: Links) -> LeadDetails:
+    """``details`` linked to the account and contact of an existing record."""
+    account_id, contact_id = links(existing)
     if account_id is None and contact_id is None:
         raise InvalidCommand(
-            f"lead {existing_id} has no account or contact to associate with; use on_duplicate=create or reject",
+            f"{existing.kind} {existing.record_id} has no account or contact to associate with;"
+            " use on_duplicate=create or reject",
             field="on_duplicate",
         )
     return details.model_copy(update={"account_id": account_id, "contact_id": contact_id})

@@ -172,3 +172,20 @@ class AlreadyClaimed(DomainError):
         )
         self.lead_id = lead_id
         self.owner = owner
+
+
+class ReminderAlreadyFired(DomainError):
+    """The task's reminder was sent already (by this scheduler or another): it fires once."""
+
+    def __init__(self, task_id: UUID) -> None:
+        super().__init__(f"the reminder of task {task_id} already fired")
+        self.task_id = task_id
+
+
+class DeclaredDistinct(DomainError):
+    """A person already decided this lead is not a duplicate of that record; it is not flagged again."""
+
+    def __init__(self, *, lead_id: UUID, of_id: UUID) -> None:
+        super().__init__(f"lead {lead_id} was declared not a duplicate of {of_id}")
+        self.lead_id = lead_id
+        self.of_id = of_id

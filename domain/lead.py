@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from domain import lead_events as ev
 from domain import limits
@@ -17,16 +17,27 @@ from domain.decision import Decision
 from domain.errors import (
     AlreadyClaimed,
     ConversionRequirementsUnmet,
+    DeclaredDistinct,
     InvalidCommand,
     LeadDeleted,
     LeadErased,
     OwnerChanged,
     QualificationRequirementsUnmet,
 )
-from domain.lead_state import LeadState
+from domain.lead_tasks import LeadTasks
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
+from domain.records import (
+    Activity,
+    Attachment,
+    ConversionLinks,
+    DuplicateSuspect,
+    Note,
+    OpportunityTerms,
+    ScoreBreakdown,
+    Signal,
+    Task,
+)
 from domain.values import (
     BantItem,
     DisqualifyReason,
@@ -38,7 +49,7 @@ from domain.values import (
 )
 
 
-class Lead(Aggregate, LeadState):
+class Lead(Aggregate, LeadTasks):
     """The aggregate: each command checks the lifecycle and its input, then records one event.
     Its state and what derives from it live in :class:`~domain.lead_state.LeadState`."""
 
@@ -173,8 +184,21 @@ class Lead(Aggregate, LeadState):
         self.trigger_event(ev.Contacted, via=via, meta=meta)
 
     def log_activity(self, *, activity: Activity, meta: EventMeta) -> None:
+        """An activity with a follow-up date (``due_at``) also schedules a task for whoever
+        logged it, reminded at its ``remind_at`` (or when it falls due)."""
         self.check_allowed(C.LOG_ACTIVITY)
         self.trigger_event(ev.ActivityLogged, activity=activity, meta=meta)
+        if activity.due_at is not None:
+            follow_up = Task(
+                task_id=uuid5(activity.activity_id, "follow-up"),
+                subject=activity.next_step or activity.subject,
+                assignee=activity.logged_by,
+                due_at=activity.due_at,
+                remind_at=activity.remind_at or activity.due_at,
+                created_by=activity.logged_by,
+                from_activity=activity.activity_id,
+            )
+            self.schedule_task(task=follow_up, meta=meta)
 
     def add_note(self, *, note: Note, meta: EventMeta) -> None:
         self.check_allowed(C.ADD_NOTE)
@@ -248,11 +272,39 @@ class Lead(Aggregate, LeadState):
         to = LeadStatus.CONTACTED if self.first_contacted_at else LeadStatus.NEW
         self.trigger_event(ev.Reopened, to_status=to, meta=meta)
 
-    def mark_duplicate(self, *, of_lead_id: UUID, matched_on: str, meta: EventMeta) -> None:
+    def mark_duplicate(
+        self,
+        *,
+        of_id: UUID,
+        matched_on: str,
+        meta: EventMeta,
+        of_kind: str = "lead",
+        candidates: tuple[DuplicateSuspect, ...] = (),
+    ) -> None:
+        """Flag as a possible duplicate for a person to decide; never a pair a person dismissed."""
         self.check_allowed(C.MARK_DUPLICATE)
-        if of_lead_id == self.id:
-            raise InvalidCommand("a lead cannot duplicate itself", field="of_lead_id")
-        self.trigger_event(ev.MarkedDuplicate, of_lead_id=of_lead_id, matched_on=matched_on, meta=meta)
+        if of_id == self.id:
+            raise InvalidCommand("a lead cannot duplicate itself", field="of_id")
+        if of_id in self.distinct_from:
+            raise DeclaredDistinct(lead_id=self.id, of_id=of_id)
+        self.trigger_event(
+            ev.MarkedDuplicate, of_id=of_id, of_kind=of_kind, matched_on=matched_on, candidates=candidates, meta=meta
+        )
+
+    def dismiss_duplicate(self, *, of_id: UUID, of_kind: str, meta: EventMeta) -> None:
+        """ "Not a duplicate": remembered, so the pair is never flagged again. Repeating it records nothing."""
+        self.check_allowed(C.DISMISS_DUPLICATE)
+        if of_id == self.id:
+            raise InvalidCommand("a lead cannot duplicate itself", field="of_id")
+        if of_id not in self.distinct_from:
+            self.trigger_event(ev.DuplicateDismissed, of_id=of_id, of_kind=of_kind, meta=meta)
+
+    def merge_into_contact(self, *, contact_id: UUID, account_id: UUID | None, meta: EventMeta) -> None:
+        """Archive as Merged into an existing contact (the contact and its account record it too)."""
+        self.check_allowed(C.MERGE)
+        if contact_id in self.distinct_from:
+            raise DeclaredDistinct(lead_id=self.id, of_id=contact_id)
+        self.trigger_event(ev.MergedIntoContact, contact_id=contact_id, account_id=account_id, meta=meta)
 
     def absorb(self, duplicate: Lead, *, take_fields: list[str], meta: EventMeta) -> None:
         """Merge ``duplicate`` into this master: take the chosen fields, re-link its children,
@@ -279,7 +331,7 @@ class Lead(Aggregate, LeadState):
         )
         duplicate.trigger_event(ev.MergedInto, master_id=self.id, meta=meta)
 
-    def convert(self, *, terms: OpportunityTerms, links: ConversionLinks, meta: EventMeta) -> None:
+    def convert(self, *, terms: OpportunityTerms | None, links: ConversionLinks, meta: EventMeta) -> None:
         self.check_allowed(C.CONVERT)
         if self.missing_bant:
             raise ConversionRequirementsUnmet(self.missing_bant)

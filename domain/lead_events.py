@@ -7,7 +7,7 @@ upcaster must not move one: add a new field instead.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -15,7 +15,17 @@ from pydantic import Field
 from domain.base import Aggregate
 from domain.lead_state import LeadState as Lead
 from domain.limits import LongText, Name, ShortText
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
+from domain.records import (
+    Activity,
+    Attachment,
+    ConversionLinks,
+    DuplicateSuspect,
+    Note,
+    OpportunityTerms,
+    ScoreBreakdown,
+    Signal,
+    Task,
+)
 from domain.values import ERASED, ROUTED, BantItem, DisqualifyReason, LeadDetails, LeadStatus, Strategy
 
 
@@ -151,6 +161,36 @@ class ActivityLogged(Aggregate.Event):
         lead.activities.append(self.activity)
 
 
+class TaskScheduled(Aggregate.Event):
+    """A task on the lead for its assignee, due at a time, with an optional reminder."""
+
+    personal_data: ClassVar[dict[str, Any]] = {"task.subject": ERASED}
+
+    task: Task
+
+    def apply(self, lead: Lead) -> None:
+        lead.tasks[self.task.task_id] = self.task
+
+
+class ReminderFired(Aggregate.Event):
+    """The task's reminder went off: its assignee is notified. Recorded once per task (the
+    scheduler's save loses the race to any other that recorded it first)."""
+
+    task_id: UUID
+    assignee: Name
+    due_at: datetime
+
+    def apply(self, lead: Lead) -> None:
+        lead.reminded.add(self.task_id)
+
+
+class TaskCompleted(Aggregate.Event):
+    task_id: UUID
+
+    def apply(self, lead: Lead) -> None:
+        lead.tasks_done.add(self.task_id)
+
+
 class NoteAdded(Aggregate.Event):
     personal_data: ClassVar[dict[str, Any]] = {"note.text": ERASED}
 
@@ -274,11 +314,50 @@ class Reopened(Aggregate.Event):
 
 
 class MarkedDuplicate(Aggregate.Event):
-    of_lead_id: UUID
+    """Flagged as a possible duplicate for a person to decide (merge, or not a duplicate).
+    v2 may point at a contact as well as a lead (``of_kind``) and lists every look-alike found;
+    v1 always pointed at a lead."""
+
+    class_version: ClassVar[int] = 2
+
+    of_id: UUID = Field(description="The lead or contact it most likely duplicates")
+    of_kind: Literal["lead", "contact"] = "lead"
     matched_on: ShortText
+    candidates: tuple[DuplicateSuspect, ...] = Field(default=(), description="Every look-alike found, best first")
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["of_id"] = state.pop("of_lead_id")
+        state["of_kind"] = "lead"
 
     def apply(self, lead: Lead) -> None:
-        lead.duplicate_of = self.of_lead_id
+        lead.duplicate_of = self.of_id
+        lead.duplicate_of_kind = self.of_kind
+
+
+class DuplicateDismissed(Aggregate.Event):
+    """A person decided it is not a duplicate of that lead or contact: the pair is never flagged again."""
+
+    of_id: UUID
+    of_kind: Literal["lead", "contact"] = "lead"
+
+    def apply(self, lead: Lead) -> None:
+        lead.distinct_from.add(self.of_id)
+        if lead.duplicate_of == self.of_id:
+            lead.duplicate_of = None
+            lead.duplicate_of_kind = None
+
+
+class MergedIntoContact(Aggregate.Event):
+    """A duplicate of a customer-master contact, merged into it: archived as Merged, linked to
+    the contact and its account (whose histories record the merge too)."""
+
+    contact_id: UUID
+    account_id: UUID | None = None
+
+    def apply(self, lead: Lead) -> None:
+        lead.move(self.type_name())
+        lead.merged_into = self.contact_id
 
 
 class MergedInto(Aggregate.Event):
@@ -314,8 +393,17 @@ class DuplicateAbsorbed(Aggregate.Event):
 
 
 class Converted(Aggregate.Event):
-    terms: OpportunityTerms
+    """v2: the opportunity is optional (``terms`` and ``links.opportunity_id`` null when the
+    lead became only an account and contact); every v1 conversion opened one, unchanged."""
+
+    class_version: ClassVar[int] = 2
+
+    terms: OpportunityTerms | None = None
     links: ConversionLinks
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Nothing to change: a v1 conversion always has its terms and opportunity."""
 
     def apply(self, lead: Lead) -> None:
         lead.move(self.type_name())
@@ -400,6 +488,11 @@ LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     MergedInto,
     DuplicateAbsorbed,
     Converted,
+    DuplicateDismissed,
+    MergedIntoContact,
+    TaskScheduled,
+    ReminderFired,
+    TaskCompleted,
     AgingAlerted,
     PersonalDataErased,
     Archived,

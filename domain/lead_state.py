@@ -10,7 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.lifecycle import IN_PROGRESS, status_after
-from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal
+from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal, Task
 from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
 
 
@@ -38,7 +38,13 @@ class LeadState:
         self.score_rule_version: str | None = None
         self.score_adjustment = 0
         self.bant: dict[BantItem, str] = {}
+        self.tasks: dict[UUID, Task] = {}
+        self.reminded: set[UUID] = set()
+        self.tasks_done: set[UUID] = set()
         self.duplicate_of: UUID | None = None
+        self.duplicate_of_kind: str | None = None
+        self.distinct_from: set[UUID] = set()
+        """Leads and contacts a person said it does not duplicate."""
         self.merged_into: UUID | None = None
         self.absorbed: list[UUID] = []
         self.conversion: ConversionLinks | None = None

@@ -36,6 +36,7 @@ class LeadCommand(StrEnum):
     DISQUALIFY = "disqualify"
     REOPEN = "reopen"
     MARK_DUPLICATE = "mark as duplicate"
+    DISMISS_DUPLICATE = "declare not a duplicate"
     MERGE = "merge"
     ABSORB = "merge duplicates into"
     CONVERT = "convert"
@@ -43,6 +44,9 @@ class LeadCommand(StrEnum):
     ARCHIVE = "archive"
     UNARCHIVE = "unarchive"
     DELETE = "delete"
+    SCHEDULE_TASK = "schedule a task on"
+    FIRE_REMINDER = "fire a reminder on"
+    COMPLETE_TASK = "complete a task on"
 
 
 TERMINAL = frozenset({S.CONVERTED, S.MERGED})
@@ -75,6 +79,7 @@ MOVES_TO: dict[str, LeadStatus] = {
     "nurtured": S.NURTURE,
     "disqualified": S.UNQUALIFIED,
     "merged_into": S.MERGED,
+    "merged_into_contact": S.MERGED,
     "converted": S.CONVERTED,
 }
 """Events (by published type name) that move a lead to a fixed status."""

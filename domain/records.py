@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -87,8 +88,29 @@ class OpportunityTerms(Frozen):
 
 
 class ConversionLinks(Frozen):
-    opportunity_id: UUID
+    opportunity_id: UUID | None = None
     account_id: UUID
     contact_id: UUID
     created_account: bool
     created_contact: bool
+
+
+class DuplicateSuspect(Frozen):
+    """An existing lead or contact a new lead looks like, and by which rules of the policy."""
+
+    record_id: UUID
+    kind: Literal["lead", "contact"]
+    matched_on: tuple[Literal["email", "phone", "name_and_company"], ...]
+
+
+class Task(Frozen):
+    """Something to do on a lead by a time, with a reminder sent to its assignee at ``remind_at``."""
+
+    task_id: UUID
+    subject: NonBlankShort
+    assignee: Name
+    due_at: datetime
+    remind_at: datetime | None = None
+    created_by: Name
+    from_activity: UUID | None = None
+    """The activity whose follow-up date made it, if one did."""

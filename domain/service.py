@@ -18,7 +18,8 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.archiving import ArchivesLeads
 from domain.base import DomainEvent
 from domain.command_handling import CommandResult
-from domain.conversion import ConvertsLeads
+from domain.customer_service import CustomerCommands
+from domain.duplicate_decisions import DecidesDuplicates, suspects_of
 from domain.duplicates import (
     Candidate,
     IdentityTaken,
@@ -32,6 +33,7 @@ from domain.import_service import RecordsImports
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
 from domain.routes_leads import RoutesLeads
+from domain.task_service import SchedulesTasks
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
 
 __all__ = ["CommandResult", "LeadService"]
@@ -44,7 +46,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, ConvertsLeads, RecordsImports, ArchivesLeads):
+class LeadService(RoutesLeads, RecordsImports, ArchivesLeads, DecidesDuplicates, CustomerCommands, SchedulesTasks):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
@@ -81,12 +83,19 @@ class LeadService(RoutesLeads, ConvertsLeads, RecordsImports, ArchivesLeads):
         def build(excluded: frozenset[str] | None) -> Lead:
             lead = Lead.capture(details=screened.details, meta=meta, lead_id=new_id)
             keys = identity_keys(lead.details)
-            suspect = screened.suspects[0] if screened.suspects else None
-            if suspect is None and screen is not None and not screened.exclusive:
+            suspects = screened.suspects
+            if not suspects and screen is not None and not screened.exclusive:
                 held = next(iter(self.claims.holders(keys).items()), None)
-                suspect = Candidate(held[1], "", (held[0].kind,)) if held else None
-            if suspect is not None:
-                lead.mark_duplicate(of_lead_id=suspect.lead_id, matched_on=",".join(suspect.matched_on), meta=meta)
+                suspects = (Candidate(held[1], "", (held[0].kind,)),) if held else ()
+            if suspects:
+                best = suspects[0]
+                lead.mark_duplicate(
+                    of_id=best.record_id,
+                    of_kind=best.kind,
+                    matched_on=",".join(best.matched_on),
+                    candidates=suspects_of(suspects),
+                    meta=meta,
+                )
             self.claims.stage(lead.id, keys, exclusive=screened.exclusive)
             if owner is not None:
                 lead.assign(owner=owner, meta=meta)
@@ -313,12 +322,14 @@ class LeadService(RoutesLeads, ConvertsLeads, RecordsImports, ArchivesLeads):
     def mark_duplicate(
         self, *, lead_id: UUID, of_lead_id: UUID, matched_on: str, meta: EventMeta, expected_version: int | None = None
     ) -> CommandResult:
+        """A person flags a lead as a possible duplicate of another lead (refused for a pair
+        they declared distinct)."""
         return self._change(
             "mark_duplicate",
             lead_id,
             meta,
             expected_version,
-            lambda lead: lead.mark_duplicate(of_lead_id=of_lead_id, matched_on=matched_on, meta=meta),
+            lambda lead: lead.mark_duplicate(of_id=of_lead_id, matched_on=matched_on, meta=meta),
         )
 
     def merge(

@@ -22,6 +22,8 @@ app.add_typer(schema_app, name="schema")
 projections_app = typer.Typer(help="Operate read models.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
+duplicates_app = typer.Typer(help="Find duplicates among the leads already stored.", no_args_is_help=True)
+app.add_typer(duplicates_app, name="duplicates")
 dlq_app = typer.Typer(help="Inspect and re-drive the intake dead-letter topic.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 T = TypeVar("T")
@@ -165,14 +167,18 @@ def consume(
     intake: Annotated[bool, typer.Option("--intake", help="Run the intake consumer instead (kafka mode)")] = False,
     notifier: Annotated[bool, typer.Option("--notifier", help="Publish notifications to Kafka (kafka mode)")] = False,
     aging: Annotated[bool, typer.Option("--aging-monitor", help="Run the aging monitor")] = False,
+    reminders: Annotated[
+        bool, typer.Option("--reminders", help="Run the reminder scheduler (any number may run; each fires once)")
+    ] = False,
     response: Annotated[
         bool, typer.Option("--response-monitor", help="Run the speed-to-lead monitor (escalates overdue leads)")
     ] = False,
 ) -> None:
     """Run one worker until SIGTERM/SIGINT (scale out: several projection processes share the partitions)."""
-    if [projection is not None, intake, notifier, aging, response].count(True) != 1:
+    if [projection is not None, intake, notifier, aging, response, reminders].count(True) != 1:
         typer.echo(
-            "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor or --response-monitor",
+            "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor, --response-monitor"
+            " or --reminders",
             err=True,
         )
         raise typer.Exit(2)
@@ -192,6 +198,8 @@ def consume(
         if aging
         else engine.response_monitor
         if response
+        else engine.reminder_scheduler
+        if reminders
         else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
     )
     worker = _or_exit(make)
@@ -222,6 +230,28 @@ def projections_rebuild(name: Annotated[str, typer.Argument(help="Projection to 
     typer.echo(
         f"leads: rebuilt {name} from {report.events} events; the rebuilt copy was {verdict} the live one "
         f"(checksums {report.rebuilt_checksum} / {report.live_checksum}); swapped in"
+    )
+
+
+@duplicates_app.command("scan")
+def duplicates_scan() -> None:
+    """Scan every stored lead with the duplicate policy; store the duplicate sets for review
+    (GET /duplicates/scan) and print the report."""
+    from rich.progress import Progress
+
+    engine = _open(_settings())
+    try:
+        engine.prepare_read_store()
+        with Progress() as bar:
+            task = bar.add_task("comparing", total=None)
+            report = _or_exit(
+                lambda: engine.duplicate_scan().run(lambda done, total: bar.update(task, completed=done, total=total))
+            )
+    finally:
+        engine.close()
+    typer.echo(
+        f"leads: scanned {report.scanned} leads in {report.seconds:.1f} s ({report.rate:.0f} leads/s): "
+        f"{report.compared} pairs compared, {len(report.pairs)} duplicate pairs in {len(report.sets)} sets"
     )
 
 

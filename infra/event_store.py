@@ -101,8 +101,11 @@ class StoredEventLog:
     projections' log source, rebuilds and the audit export read. Personal fields are opened
     with the keys of a whole batch, fetched in one query."""
 
-    def __init__(self, service: StoredLeadService) -> None:
+    def __init__(self, service: StoredLeadService, *, topics: tuple[str, ...] = LEAD_TOPICS) -> None:
+        """``topics``: the events it reads (the lead's; the ``customers`` read model also reads
+        the customer master's)."""
         self.service = service
+        self.topics = frozenset(topics)
         mapper = service.mapper
         if not isinstance(mapper, PydanticMapper):
             raise TypeError(f"lead events are stored by {PydanticMapper.__qualname__}")
@@ -115,7 +118,7 @@ class StoredEventLog:
         notifications = self.service.recorder.select_notifications(start=start, limit=limit)
         if not notifications:
             return [], None
-        leads = [n for n in notifications if n.topic in LEAD_TOPICS]
+        leads = [n for n in notifications if n.topic in self.topics]
         keys = None if sealed else self.service.keys.keys_for_reading({UUID(str(n.originator_id)) for n in leads})
         return [self._envelope(n, sealed=sealed, keys=keys) for n in leads], notifications[-1].id
 

@@ -19,6 +19,7 @@ from api.app import create_app
 from api.context import ApiConfig, Backend
 from consumers.aging_monitor import AgingMonitor
 from consumers.bulk_jobs import BulkJobs
+from consumers.duplicate_scan import DuplicateScanJob
 from consumers.import_jobs import ImportJobs
 from consumers.import_planner import ImportPlanner
 from consumers.import_runner import ImportRunner
@@ -32,11 +33,13 @@ from consumers.read_consistency import ReadConsistency
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
+from consumers.reminders import ReminderScheduler
 from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
 from domain import limits, phone_region
-from domain.duplicates import flag
+from domain.contract.envelope import CUSTOMER_TOPICS, LEAD_TOPICS
+from domain.duplicates import Combined, flag
 from infra import tracing
 from infra.blobs import BlobStore
 from infra.errors import StartupError
@@ -57,12 +60,15 @@ from infra.subject_keys import PostgresKeyStore
 from infra.workloads import PostgresWorkloads
 from projections.aging import Aging
 from projections.base import Projection, lock_ddl
+from projections.customers import Customers
 from projections.dedupe_index import DedupeIndex
+from projections.duplicate_sets import DuplicateSets
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
 from projections.queries import ReadModels
 from projections.routing import Routing
+from projections.tasks import Tasks
 from projections.user_state import UserState
 
 log = logging.getLogger(__name__)
@@ -86,6 +92,8 @@ def projections(schema: str, *, suffix: str = "") -> dict[str, Projection]:
         "aging": Aging(schema=schema, suffix=suffix),
         "dedupe_index": DedupeIndex(schema=schema, suffix=suffix),
         "routing": Routing(schema=schema, suffix=suffix),
+        "customers": Customers(schema=schema, suffix=suffix),
+        "tasks": Tasks(schema=schema, suffix=suffix),
     }
 
 
@@ -143,6 +151,12 @@ class Engine:
     @property
     def event_log(self) -> StoredEventLog:
         return StoredEventLog(self.service)
+
+    def log_of(self, projection: Projection) -> StoredEventLog:
+        """The log a projection reads: the lead events, plus the customer master's for those that ask."""
+        if getattr(projection, "log_only", False):
+            return StoredEventLog(self.service, topics=(*LEAD_TOPICS, *CUSTOMER_TOPICS))
+        return self.event_log
 
     @property
     def queries(self) -> ReadModels:
@@ -216,7 +230,7 @@ class Engine:
         return IntakeConsumer(
             service=self.service,
             stream=KafkaMessageStream(consumer, s.intake_topic),
-            screen=flag(self.queries),
+            screen=flag(Combined(self.queries, self.service)),
             producer=make_producer(s, client_id="leads-dlq"),
             topic=s.intake_topic,
             dlq_topic=s.dlq_topic,
@@ -233,6 +247,19 @@ class Engine:
             cursor=self.db.cursor,
             thresholds=s.aging_thresholds,
             interval_s=s.aging_check_interval_s,
+            stop=self.stop,
+        )
+
+    def duplicate_scan(self) -> DuplicateScanJob:
+        return DuplicateScanJob(cursor=self.db.cursor, schema=self.settings.read_schema)
+
+    def reminder_scheduler(self) -> ReminderScheduler:
+        s = self.settings
+        return ReminderScheduler(
+            service=self.service,
+            tasks=Tasks(schema=s.read_schema),
+            cursor=self.db.cursor,
+            interval_s=s.reminder_check_interval_s,
             stop=self.stop,
         )
 
@@ -265,7 +292,7 @@ class Engine:
             raise StartupError(f"no projection {name!r}; known: {', '.join(self.projections)}") from None
         s = self.settings
         source: Source
-        if s.mode is Mode.KAFKA:
+        if s.mode is Mode.KAFKA and not getattr(projection, "log_only", False):
             consumer = make_consumer(s, group_id=f"{s.consumer_group}.{projection.name}", client_id=client_id)
             source = KafkaSource(
                 consumer=consumer, topic=s.events_topic, batch_size=s.batch_size, personal=self.service.personal
@@ -273,7 +300,7 @@ class Engine:
         else:
             wakeup = LogListener(self.db, self.service.recorder.channel_name)  # type: ignore[attr-defined]
             source = NotificationLogSource(
-                event_log=self.event_log, batch_size=s.batch_size, stop=self.stop, wakeup=wakeup
+                event_log=self.log_of(projection), batch_size=s.batch_size, stop=self.stop, wakeup=wakeup
             )
         quarantine = Quarantine(schema=s.read_schema) if s.poison_policy == "quarantine" else None
         return ProjectionRunner(
@@ -299,7 +326,9 @@ class Engine:
         return rebuild(
             live=self.projections[name],
             fresh=projections(s.read_schema, suffix=REBUILD_SUFFIX)[name],
-            source=NotificationLogSource(event_log=self.event_log, batch_size=s.batch_size, stop=self.stop),
+            source=NotificationLogSource(
+                event_log=self.log_of(self.projections[name]), batch_size=s.batch_size, stop=self.stop
+            ),
             connect=self.db.connect,
             head=self.event_log.head,
             progress=progress,
@@ -314,6 +343,7 @@ class Engine:
                 self.positions.create(cur)
                 Quarantine(schema=self.settings.read_schema).create(cur)
                 UserState(schema=self.settings.read_schema).create(cur)
+                DuplicateSets(schema=self.settings.read_schema).create(cur)
                 for projection in self.projections.values():
                     projection.create(cur)
         finally:
@@ -330,6 +360,7 @@ class Engine:
         for name in self.projections:
             self._start(self.consumer(name))
         self._start(self.aging_monitor())
+        self._start(self.reminder_scheduler())
         self._start(self.response_monitor())
         self._start(self.monitor)
 

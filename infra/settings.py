@@ -100,6 +100,9 @@ class Settings(BaseSettings):
         description="Days a lead may stay in an open status before the aging monitor alerts its owner (JSON)",
     )
     aging_check_interval_s: float = Field(default=300.0, gt=0, description="How often the aging monitor looks")
+    reminder_check_interval_s: float = Field(
+        default=1.0, gt=0, description="How often the reminder scheduler looks for task reminders that are due"
+    )
     response_check_interval_s: float = Field(
         default=30.0, gt=0, description="How often the speed-to-lead monitor looks for overdue responses"
     )

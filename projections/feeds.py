@@ -65,10 +65,17 @@ def summary(e: Envelope) -> str | None:
         "nurtured": lambda: "moved the lead to nurture",
         "disqualified": lambda: f"disqualified the lead ({p['reason_code']})",
         "reopened": lambda: f"reopened the lead as {p['to_status']}",
-        "marked_duplicate": lambda: f"marked as a duplicate of {p['of_lead_id']}",
+        "marked_duplicate": lambda: f"marked as a possible duplicate of {p['of_kind']} {p['of_id']}",
+        "duplicate_dismissed": lambda: f"declared not a duplicate of {p['of_kind']} {p['of_id']}",
+        "merged_into_contact": lambda: f"merged into contact {p['contact_id']}",
+        "task_scheduled": lambda: f"scheduled a task for {p['task']['assignee']}, due {p['task']['due_at']}",
+        "reminder_fired": lambda: f"reminder: a task of {p['assignee']} is due {p['due_at']}",
+        "task_completed": lambda: "completed a task",
         "merged_into": lambda: f"merged into {p['master_id']}",
         "duplicate_absorbed": lambda: f"merged {p['duplicate_id']} into this lead",
-        "converted": lambda: f"converted into opportunity {p['terms']['name']}",
+        "converted": lambda: (
+            f"converted into opportunity {p['terms']['name']}" if p.get("terms") else "converted into a contact"
+        ),
         "personal_data_erased": lambda: "erased the lead's personal data",
         "aging_alerted": lambda: f"{p['status']} for {p['days_in_status']} days (limit {p['threshold_days']})",
     }
@@ -146,6 +153,8 @@ class Feeds:
                 continue
             feed.append((e.lead_id, e.version, e.name, line, e.actor, e.time))
             audience = people | ({state[1]} if state[1] else set())
+            if e.name == "reminder_fired":
+                audience = {e.payload["assignee"]}  # a reminder is for its assignee alone
             if e.name == "response_overdue":
                 audience |= {e.payload["owner"], *e.payload["managers"]}
             home += [(user, e.lead_id, e.version, e.time) for user in audience]

@@ -39,7 +39,11 @@ def new_doc(e: Envelope) -> Doc:
         "score": {"rule": 0, "adjustment": 0, "shown": 0},
         "first_contacted_at": None,
         "duplicate_of": None,
+        "duplicate_of_kind": None,
+        "duplicate_candidates": [],
+        "not_duplicate_of": [],
         "merged_into": None,
+        "merged_into_contact": None,
         "absorbed": [],
         "conversion": None,
         "created_at": e.time.isoformat(),
@@ -112,10 +116,17 @@ FOLDS: dict[str, Callable[[Doc, dict[str, Any], Envelope], None]] = {
     "nurtured": lambda d, p, e: _reason(d, p.get("reason")),
     "disqualified": lambda d, p, e: _reason(d, p.get("reason_text"), p["reason_code"]),
     "reopened": lambda d, p, e: _reason(d, None),
-    "marked_duplicate": lambda d, p, e: d.update(duplicate_of=p["of_lead_id"]),
+    "marked_duplicate": lambda d, p, e: d.update(
+        duplicate_of=p["of_id"], duplicate_of_kind=p["of_kind"], duplicate_candidates=p["candidates"]
+    ),
+    "duplicate_dismissed": lambda d, p, e: d.update(
+        not_duplicate_of=[*d.get("not_duplicate_of", []), p["of_id"]],
+        **({"duplicate_of": None, "duplicate_of_kind": None} if d.get("duplicate_of") == p["of_id"] else {}),
+    ),
+    "merged_into_contact": lambda d, p, e: d.update(merged_into_contact=p["contact_id"], account_id=p["account_id"]),
     "merged_into": lambda d, p, e: d.update(merged_into=p["master_id"]),
     "duplicate_absorbed": lambda d, p, e: _absorb(d, p),
-    "converted": lambda d, p, e: d.update(conversion=p["links"] | {"opportunity": p["terms"]}),
+    "converted": lambda d, p, e: d.update(conversion=p["links"] | {"opportunity": p.get("terms")}),
     "personal_data_erased": lambda d, p, e: _forget(d),
 }
 
@@ -132,7 +143,7 @@ def fold(doc: Doc, e: Envelope) -> None:
 
 class LeadDetail(OneTable):
     ddl = DDL
-    name = "lead_detail_v1"
+    name = "lead_detail_v2"
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:

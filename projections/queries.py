@@ -14,16 +14,19 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.access import LeadScope
-from domain.duplicates import Candidate
+from domain.duplicate_policy import Candidate
 from domain.errors import InvalidCommand, NotFound
 from domain.values import LeadDetails
 from projections.aging import Aging
+from projections.customer_queries import BadCustomerCursor, CustomerFilter, CustomerQueries
 from projections.dedupe_index import DedupeIndex
+from projections.duplicate_sets import DuplicateSets
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
 from projections.lead_queries import BadCursor, LeadFilter, LeadQueries, Page, system_view
 from projections.reports import Reports
 from projections.routing import Routing
+from projections.tasks import Tasks
 from projections.user_state import UserState
 
 
@@ -54,6 +57,9 @@ class ReadModels:
         self.routing = Routing(schema=schema)
         self.user_state = UserState(schema=schema)
         self.aging_thresholds = aging_thresholds
+        self.customers = CustomerQueries(schema=schema)
+        self.tasks = Tasks(schema=schema)
+        self.schema = schema
 
     # -- leads ----------------------------------------------------------------------------------
 
@@ -90,6 +96,41 @@ class ReadModels:
     def open_leads_of(self, owner: str) -> list[UUID]:
         with self.db.cursor() as cur:
             return self.leads.open_leads_of(cur, owner)
+
+    # -- accounts, contacts, opportunities ------------------------------------------------------
+
+    def find_customers(
+        self, kind: str, f: CustomerFilter, *, scope: LeadScope | None, cursor: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """``kind``: accounts, contacts or opportunities."""
+        with self.db.cursor() as cur:
+            try:
+                return self.customers.find(cur, kind, f, scope=scope, cursor=cursor, limit=limit)
+            except BadCustomerCursor as e:
+                raise InvalidCommand(str(e), field="cursor") from None
+
+    def customer_document(self, kind: str, record_id: UUID, *, scope: LeadScope | None) -> dict[str, Any]:
+        with self.db.cursor() as cur:
+            doc = self.customers.get(cur, kind, record_id, scope=scope)
+        if doc is None:
+            raise NotFound(kind.rstrip("s").replace("opportunitie", "opportunity"), record_id)
+        return doc
+
+    # -- duplicate scans ------------------------------------------------------------------------
+
+    def duplicate_scan(self, *, limit: int) -> dict[str, Any]:
+        with self.db.cursor() as cur:
+            found = DuplicateSets(schema=self.schema).latest(cur, limit=limit)
+        if found is None:
+            raise NotFound("duplicate scan", "(none has run yet: leads duplicates scan)")
+        return found
+
+    # -- tasks ----------------------------------------------------------------------------------
+
+    def tasks_of(self, user: str, *, view: str, now: datetime, limit: int) -> list[dict[str, Any]]:
+        with self.db.cursor() as cur:
+            rows = self.tasks.of_user(cur, user=user, view=view, now=now, limit=limit)
+        return [{k: str(v) if isinstance(v, UUID) else v for k, v in r.items()} for r in rows]
 
     # -- feeds and the inbox --------------------------------------------------------------------
 

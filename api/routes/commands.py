@@ -25,12 +25,15 @@ from api.command_models import (
     FollowBody,
     LeadUpdate,
     MergeBody,
+    MergeIntoContactBody,
+    NotDuplicateBody,
     NoteBody,
     NurtureBody,
     ScoreAdjustmentBody,
 )
 from api.deps import CommandDep
 from api.models import CommandAccepted
+from domain.errors import InvalidCommand
 from domain.records import Activity, Note, OpportunityTerms
 from domain.service import CommandResult
 from domain.values import NonBlankName
@@ -208,22 +211,59 @@ def merge(lead_id: UUID, body: MergeBody, cmd: CommandDep) -> CommandAccepted:
     )
 
 
+@router.post("/not-duplicate", response_model=CommandAccepted, **permission(A.EDIT))
+def not_duplicate(lead_id: UUID, body: NotDuplicateBody, cmd: CommandDep) -> CommandAccepted:
+    """A person decides the lead is not a duplicate of that lead or contact: remembered on both
+    sides, so the pair is never flagged again."""
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            A.EDIT,
+            lambda s, meta, v: s.dismiss_duplicate(lead_id=lead_id, of_id=body.of_id, meta=meta, expected_version=v),
+        )
+    )
+
+
+@router.post("/merge-into-contact", response_model=CommandAccepted, **permission(A.ARCHIVE))
+def merge_into_contact(lead_id: UUID, body: MergeIntoContactBody, cmd: CommandDep) -> CommandAccepted:
+    """Merge a lead that duplicates an existing contact into it (and so into its account): the
+    lead is archived as Merged; the lead, the contact and the account each keep their history."""
+    return accepted(
+        cmd.on_lead(
+            lead_id,
+            A.ARCHIVE,
+            lambda s, meta, v: s.merge_into_contact(
+                lead_id=lead_id, contact_id=body.contact_id, meta=meta, expected_version=v
+            ),
+        )
+    )
+
+
 @router.post("/convert", response_model=CommandAccepted, **permission(A.EDIT))
 def convert(lead_id: UUID, body: ConvertBody, cmd: CommandDep) -> CommandAccepted:
-    terms = OpportunityTerms(
-        name=body.opportunity_name,
-        deal_value=body.deal_value,
-        expected_close=body.expected_close,
-        stage=body.stage,
-        probability=body.probability,
-    )
+    def terms() -> OpportunityTerms | None:
+        """Checked once the caller may act on the lead (a lead out of scope answers 404 first)."""
+        if not body.opportunity:
+            return None
+        needed = ("opportunity_name", "deal_value", "expected_close", "probability")
+        missing = [f for f in needed if getattr(body, f) is None]
+        if missing:
+            raise InvalidCommand(f"an opportunity needs {', '.join(missing)}", field=missing[0])
+        return OpportunityTerms(
+            name=body.opportunity_name,
+            deal_value=body.deal_value,
+            expected_close=body.expected_close,
+            stage=body.stage,
+            probability=body.probability,
+        )
+
     return accepted(
         cmd.on_lead(
             lead_id,
             A.EDIT,
             lambda s, meta, v: s.convert(
                 lead_id=lead_id,
-                terms=terms,
+                terms=terms(),
                 account_id=body.account_id,
                 contact_id=body.contact_id,
                 new_account=body.new_account,

@@ -15,7 +15,7 @@ from api.auth import permission
 from api.deps import QueriesDep, ServiceDep
 from api.models import CommandAccepted
 from api.routes.commands import accepted
-from domain.duplicates import flag
+from domain.duplicates import Combined, flag
 from domain.limits import HeaderText, Name, ShortText, Text
 from domain.values import Channel, EventMeta, LeadDetails, LeadSource, scoped_command_id, validated
 
@@ -61,4 +61,4 @@ def submit(
     key = submission_id or hashlib.sha256(contents.encode()).hexdigest()
     actor = f"form:{form_id}"
     meta = EventMeta(actor=actor, channel=Channel.API, command_id=scoped_command_id(actor, key))
-    return accepted(service.capture_lead(details=details, meta=meta, screen=flag(queries)))
+    return accepted(service.capture_lead(details=details, meta=meta, screen=flag(Combined(queries, service))))

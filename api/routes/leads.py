@@ -41,7 +41,7 @@ from api.routes.commands import accepted
 from domain.access import Principal
 from domain.base import DomainEvent
 from domain.contract.envelope import envelope_of
-from domain.duplicates import OnDuplicate, screen
+from domain.duplicates import Combined, OnDuplicate, screen
 from domain.errors import NotFound
 from domain.limits import TRUSTED, HeaderText
 from domain.values import LeadDetails
@@ -74,7 +74,7 @@ def create_lead(
 ) -> CommandAccepted:
     """Capture a lead, after checking for leads with the same email, phone or person."""
     details = LeadDetails.model_validate(body.model_dump())
-    check = screen(backend.queries, cmd.service.account_and_contact_of, on_duplicate)
+    check = screen(Combined(backend.queries, cmd.service), cmd.service.links_of, on_duplicate)
     return accepted(cmd.service.capture_lead(details=details, meta=cmd.meta, screen=check))
 
 

@@ -7,6 +7,7 @@ the event's fields as JSON, upcast to the current version, with ``meta`` include
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.utils import get_topic
 
 from domain.base import DomainEvent
+from domain.customers import Account, Contact, Opportunity
 from domain.lead_events import LEAD_EVENTS
 
 EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:leads-engine:event")
@@ -43,12 +45,37 @@ class Envelope:
         return self.type.split(".")[1]
 
     @property
+    def kind(self) -> str:
+        """The type without its version, e.g. ``lead.qualified`` or ``account.registered``."""
+        return self.type.rsplit(".", 1)[0]
+
+    @property
     def actor(self) -> str:
         return str(self.payload.get("meta", {}).get("actor", ""))
 
 
+def _customer_events() -> dict[type[DomainEvent], str]:
+    """The customer master's events (accounts, contacts, opportunities) by class, with the
+    prefix of their type: ``account.registered``, ``opportunity.stage_moved``..."""
+    found: dict[type[DomainEvent], str] = {}
+    for aggregate in (Account, Contact, Opportunity):
+        for value in vars(aggregate).values():
+            if isinstance(value, type) and issubclass(value, DomainEvent):
+                snake = re.sub(r"(?<!^)(?=[A-Z])", "_", value.__name__).lower()
+                found[value] = f"{aggregate.__name__.lower()}.{snake}"
+    return found
+
+
+CUSTOMER_EVENTS = _customer_events()
+CUSTOMER_TOPICS: tuple[str, ...] = tuple(get_topic(c) for c in CUSTOMER_EVENTS)
+"""The event store's topics of the customer master's events: read from the store's log by the
+``customers`` read model (they are not published on the lead events topic)."""
+
+
 def event_type(cls: type[DomainEvent]) -> str:
-    return f"lead.{cls.type_name()}.v{cls.class_version}"
+    """``lead.qualified.v1``; a customer-master event is ``account.registered.v1`` and so on."""
+    prefix = CUSTOMER_EVENTS.get(cls) or f"lead.{cls.type_name()}"
+    return f"{prefix}.v{cls.class_version}"
 
 
 CLASSES: dict[str, type[DomainEvent]] = {c.type_name(): c for c in LEAD_EVENTS}

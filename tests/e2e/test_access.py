@@ -126,6 +126,8 @@ def request(world: World, method: str, path: str, op: dict[str, Any], lead: str,
         path.replace("{lead_id}", lead)
         .replace("{attachment_id}", files.get(lead, str(uuid.uuid4())))
         .replace("{notification_id}", str(uuid.uuid4()))
+        .replace("{task_id}", str(uuid.uuid4()))
+        .replace("{record_id}", str(uuid.uuid4()))
         .replace("{name}", "mine")
         .replace("{user}", "watcher")
         .replace("{form_id}", "contact")

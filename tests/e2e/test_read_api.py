@@ -51,7 +51,13 @@ def test_a_lead_like_an_existing_one_is_refused_with_the_candidates_until_the_ca
     refused = api.post("/leads", json=look_alike)
     assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["candidates"] == [
-        {"lead_id": first["lead_id"], "contact_name": "Jon Smith", "matched_on": ["name_and_company"]}
+        {
+            "id": first["lead_id"],
+            "kind": "lead",
+            "lead_id": first["lead_id"],
+            "contact_name": "Jon Smith",
+            "matched_on": ["name_and_company"],
+        }
     ]
     same_email = api.post("/leads", json={"contact_name": "Someone Else", "email": "JON@acme.example"})
     assert [c["matched_on"] for c in same_email.json()["candidates"]] == [["email"]]

@@ -99,7 +99,7 @@ def test_a_lead_at_every_limit_flows_through_every_read_model_replay_export_and_
     assert doc["details"]["custom_fields"] == details.custom_fields and doc["owner"] == owner
     page = engine.queries.find_leads(LeadFilter(owner=owner), sort="created_at", descending=True, cursor=None, limit=5)
     assert page.rows[0]["lead_id"] == lead
-    assert [c.lead_id for c in engine.queries.candidates(details)] == [lead]
+    assert [c.record_id for c in engine.queries.candidates(details)] == [lead]
     for name in engine.projections:
         rebuilt = engine.rebuild(name, lambda done, total: None)
         assert rebuilt.equal, name

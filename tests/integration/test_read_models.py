@@ -274,7 +274,7 @@ def test_the_dedupe_index_finds_a_lead_by_email_and_forgets_merged_ones(
         for path, lead in by_path.items():
             n = next(i for i, k in enumerate(history) if k == lead)
             found = index.candidates(cur, {"contact_name": "Someone", "email": f"LEAD{n}@example.com"})
-            assert [c.lead_id for c in found] == ([] if path == "merged" or history[lead].erased else [lead]), path
+            assert [c.record_id for c in found] == ([] if path == "merged" or history[lead].erased else [lead]), path
         for x in history.values():
             if x.erased:
                 assert (

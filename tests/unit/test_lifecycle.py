@@ -15,7 +15,16 @@ from domain.errors import ConversionRequirementsUnmet, IllegalTransition, Invali
 from domain.lead import Lead
 from domain.lifecycle import IN_PROGRESS
 from domain.lifecycle import LeadCommand as C
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
+from domain.records import (
+    Activity,
+    Attachment,
+    ConversionLinks,
+    Note,
+    OpportunityTerms,
+    ScoreBreakdown,
+    Signal,
+    Task,
+)
 from domain.values import ActivityKind, BantItem, DisqualifyReason, SignalKind, Strategy
 from domain.values import LeadStatus as S
 from tests.unit.conftest import META, new_lead
@@ -27,6 +36,24 @@ COMPLETE_BANT: dict[BantItem, str | None] = {
     BantItem.NEED: "CRM",
     BantItem.TIMELINE: "Q3",
 }
+TASK = Task(
+    task_id=uuid4(),
+    subject="Call back",
+    assignee="rep-1",
+    due_at=datetime(2027, 1, 1, tzinfo=UTC),
+    remind_at=datetime(2026, 12, 31, tzinfo=UTC),
+    created_by="rep-1",
+)
+
+
+def with_task(lead: Lead) -> Lead:
+    """The lead with ``TASK`` scheduled on it, where its status allows."""
+    if TASK.task_id not in lead.tasks:
+        with suppress(IllegalTransition):
+            lead.schedule_task(task=TASK, meta=META)
+    return lead
+
+
 TERMS = OpportunityTerms(name="Deal", deal_value=1000, expected_close=date(2027, 1, 1), probability=40)
 
 
@@ -121,7 +148,11 @@ INVOKE: dict[C, Callable[[Lead], None]] = {
     C.NURTURE: lambda lead: lead.nurture(reason=None, follow_up_on=None, meta=META),
     C.DISQUALIFY: lambda lead: lead.disqualify(reason=DisqualifyReason.JUNK, text="spam", meta=META),
     C.REOPEN: lambda lead: lead.reopen(meta=META),
-    C.MARK_DUPLICATE: lambda lead: lead.mark_duplicate(of_lead_id=uuid4(), matched_on="email", meta=META),
+    C.MARK_DUPLICATE: lambda lead: lead.mark_duplicate(of_id=uuid4(), matched_on="email", meta=META),
+    C.DISMISS_DUPLICATE: lambda lead: lead.dismiss_duplicate(of_id=uuid4(), of_kind="lead", meta=META),
+    C.SCHEDULE_TASK: lambda lead: lead.schedule_task(task=TASK, meta=META),
+    C.FIRE_REMINDER: lambda lead: with_task(lead).fire_reminder(task_id=TASK.task_id, now=TASK.due_at, meta=META),
+    C.COMPLETE_TASK: lambda lead: with_task(lead).complete_task(task_id=TASK.task_id, meta=META),
     C.MERGE: lambda lead: new_lead().absorb(lead, take_fields=[], meta=META),
     C.ABSORB: lambda lead: lead.absorb(new_lead(), take_fields=[], meta=META),
     C.CONVERT: lambda lead: lead.convert(terms=TERMS, links=links(), meta=META),

@@ -26,9 +26,9 @@ NUL = "must not contain NUL (0x00) characters"
         (lambda lead: lead.assign(owner="  ", meta=META), "owner must not be blank", "owner"),
         (lambda lead: lead.contact(via=" ", meta=META), "say how the lead was contacted", "via"),
         (
-            lambda lead: lead.mark_duplicate(of_lead_id=lead.id, matched_on="email", meta=META),
+            lambda lead: lead.mark_duplicate(of_id=lead.id, matched_on="email", meta=META),
             "a lead cannot duplicate itself",
-            "of_lead_id",
+            "of_id",
         ),
         (
             lambda lead: lead.update_details(changes={"address": {"country": "England"}}, meta=META),

@@ -86,7 +86,7 @@ def test_an_update_records_only_the_changed_fields_and_nothing_when_nothing_chan
         (lambda lead: lead.adjust_score(points=10, reason=" ", meta=META), "reason"),
         (lambda lead: lead.adjust_score(points=0, reason="why", meta=META), "points"),
         (lambda lead: lead.adjust_score(points=101, reason="why", meta=META), "points"),
-        (lambda lead: lead.mark_duplicate(of_lead_id=lead.id, matched_on="email", meta=META), "of_lead_id"),
+        (lambda lead: lead.mark_duplicate(of_id=lead.id, matched_on="email", meta=META), "of_id"),
         (lambda lead: lead.absorb(lead, take_fields=[], meta=META), "duplicate_ids"),
         (lambda lead: lead.absorb(new_lead(), take_fields=["shoe_size"], meta=META), "take_fields"),
     ],
