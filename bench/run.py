@@ -25,7 +25,7 @@ import psutil
 import psycopg2
 import psycopg2.extensions
 
-from bench import stages
+from bench import scoring_stages, stages
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
@@ -222,6 +222,14 @@ def main(argv: list[str] | None = None) -> list[Row]:
             ),
         )
         rows.append(Row("capture with 100 assignment rules vs none", ours, base, "leads/s", "≥ 0.9"))
+        ours, base = with_engine(
+            settings(Mode.EMBEDDED),
+            lambda plain: with_engine(
+                settings(Mode.EMBEDDED),
+                lambda scored: scoring_stages.command_path_with_scoring(plain, scored, n["routed"]),
+            ),
+        )
+        rows.append(Row("command path + a signal under a scoring model vs none", ours, base, "commands/s", "≥ 0.9"))
         ours, base = with_engine(settings(Mode.KAFKA), lambda e: stages.intake(e, n["intake"]))
         rows.append(Row("intake (Kafka → applied) vs batched saves", ours, base, "messages/s", "≥ 0.8"))
         (ours, base), (rebuilt, raw) = with_engine(

@@ -27,7 +27,7 @@ from domain.duplicates import (
 from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
-from domain.routes_leads import RoutesLeads
+from domain.scores_leads import ScoresLeads
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
 
 __all__ = ["CommandResult", "LeadService"]
@@ -40,7 +40,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, ConvertsLeads):
+class LeadService(ScoresLeads, ConvertsLeads):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
