@@ -23,6 +23,7 @@ from api.routes import (
     leads,
     reports,
     routing,
+    scoring,
     views,
 )
 
@@ -48,6 +49,7 @@ def create_app(backend: Backend) -> FastAPI:
         audit,
         directory,
         routing,
+        scoring,
         health,
     ):
         app.include_router(module.router)

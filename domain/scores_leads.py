@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from domain.base import Aggregate, DomainEvent
-from domain.command_handling import CommandResult
+from domain.command_handling import SAVE_ATTEMPTS, CommandResult
 from domain.directory_service import SYSTEM
+from domain.errors import VersionConflict
 from domain.lead import Lead
 from domain.lead_events import DetailsUpdated, LeadCaptured, Scored, SignalRecorded
 from domain.lifecycle import TERMINAL
@@ -69,15 +70,19 @@ class ScoresLeads(RoutesLeads):
     def rescore(self, *, lead_id: UUID, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
         """Score one lead again under the model in force (when ``version`` is given, only if
         that is still the one in force: a superseded re-scoring stops). True when its score or
-        grade moved and a ``Scored`` was recorded; a lead ended (converted, merged) is left."""
-        moved = False
-
-        def act(lead: Lead) -> None:
-            nonlocal moved
-            moved = self._score(lead, cause=cause, meta=meta, version=version)
-
-        self._change(f"rescore_{cause}", lead_id, meta, None, act)
-        return moved
+        grade moved and a ``Scored`` was recorded; otherwise nothing is written. A lead that
+        ended (converted, merged) is left as it is."""
+        for attempt in range(SAVE_ATTEMPTS):
+            lead = self._load(Lead, lead_id, None)
+            if not self._score(lead, cause=cause, meta=meta, version=version):
+                return False
+            try:
+                self._save(f"rescore_{cause}", meta, lead, lead)
+                return True
+            except VersionConflict:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no mutate
 
     def _score(self, lead: Lead, *, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
         if lead.status in TERMINAL or lead.erased:

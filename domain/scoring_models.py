@@ -8,7 +8,7 @@ follows reports its progress here, so any process (and a restarted one) can show
 
 from __future__ import annotations
 
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import Field
 
@@ -37,6 +37,7 @@ class Rescoring(Frozen):
     total: int = Field(default=0, ge=0)
     done: int = Field(default=0, ge=0)
     changed: int = Field(default=0, ge=0)
+    after: UUID | None = Field(default=None, description="The last lead visited: a restart resumes after it")
     finished: bool = False
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from consumers.rescoring import ScoringSettings
 from domain.directory_service import RoutingSettings
 from domain.limits import Limits
 from domain.phone_region import check_region
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(
         default_factory=RoutingSettings,
         description="Assignment rules at work (domain.directory_service): LEADS_ROUTING__<NAME>",
+    )
+    scoring: ScoringSettings = Field(
+        default_factory=ScoringSettings,
+        description="Background scoring: re-scoring after a publication, decay (consumers.rescoring): "
+        "LEADS_SCORING__<NAME>",
     )
     default_phone_region: Annotated[str, AfterValidator(check_region)] | None = Field(
         default=None,
