@@ -196,7 +196,7 @@ def query_stage(engine: Engine, rows: int, rounds: int) -> tuple[float, float]:
 
 def _projected(engine: Engine, position: int) -> bool:
     with engine.db.cursor() as cur:
-        return engine.positions.load(cur, consumer="lead_list_v3", source="log").get(0, 0) >= position
+        return engine.positions.load(cur, consumer="lead_list_v4", source="log").get(0, 0) >= position
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

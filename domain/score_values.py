@@ -27,6 +27,11 @@ class Grade(Picklist):
     F = "F"
 
     @classmethod
+    def _missing_(cls, value: object) -> Grade | None:
+        """Grades are letters as people write them: ``a`` reads ``A``."""
+        return next((g for g in cls if isinstance(value, str) and g.value == value.strip().upper()), None)
+
+    @classmethod
     def of(cls, fit: int, most: int) -> Grade | None:
         """A from 80 %, B from 60 %, C from 40 %, D from 20 %, F below; None when the model
         gives no fit points at all."""

@@ -160,3 +160,31 @@ def test_a_malformed_model_is_refused_naming_the_field(admin: TestClient, change
     assert answer.status_code in (413, 422), answer.text
     if answer.status_code == 422:
         assert any(e["field"].startswith(field) for e in answer.json().get("errors") or []), answer.text
+
+
+def test_grade_stage_and_temperature_filter_and_sort_the_list_and_the_document_explains(admin: TestClient) -> None:
+    assert (
+        admin.put("/scoring/model/draft", json={**MODEL, "bands": {"cold_max": 10, "warm_max": 25}}).status_code == 200
+    )
+    admin.post("/scoring/model/publish")
+    fit = admin.post(
+        "/leads",
+        json={"contact_name": "Fit", "email": "fit@example.com", "address": {"country": "AT"}, "industry": "Software"},
+    ).json()
+    cold = admin.post("/leads", json={"contact_name": "Cold", "email": "cold@example.com"}).json()
+    admin.post(f"/leads/{cold['lead_id']}/signals", json={"kind": "content_downloaded"})
+
+    def listed(**params: Any) -> list[str]:
+        return [i["contact_name"] for i in admin.get("/leads", params=params).json()["items"]]
+
+    wait_for(lambda: listed(grade="c") == ["Fit"], what="the graded lead in the list")
+    wait_for(lambda: listed(temperature="warm") == ["Cold"], what="15 points from the signal: warm under bands 10/25")
+    assert listed(temperature="hot") == ["Fit"], "30 points is hot under bands 10/25"
+    assert (listed(stage="mql"), sorted(listed(stage="lead"))) == ([], ["Cold", "Fit"]), "both below 40"
+    assert listed(sort="grade", order="asc") == ["Fit", "Cold"], "C before F"
+    doc = admin.get(f"/leads/{fit['lead_id']}").json()
+    assert (doc["score"]["grade"], doc["score"]["model_version"], doc["score"]["cause"]) == ("C", 1, "details")
+    assert {c["criterion"]: c["points"] for c in doc["score"]["contributions"]} == {"dach": 20, "software": 10}
+    stages = {row["stage"]: row for row in admin.get("/reports/stages").json()}
+    assert list(stages) == ["subscriber", "lead", "mql", "sql", "opportunity"]
+    assert (stages["lead"]["leads"], stages["lead"]["grade_c"], stages["lead"]["grade_f"]) == (2, 1, 1)
