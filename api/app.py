@@ -31,6 +31,7 @@ from api.routes import (
     leads,
     reports,
     routing,
+    scoring,
     tasks,
     views,
 )
@@ -67,6 +68,7 @@ def create_app(backend: Backend) -> FastAPI:
         routing,
         imports,
         tasks,
+        scoring,
         health,
     ):
         app.include_router(module.router)

@@ -44,8 +44,10 @@ from domain.errors import (
     VersionConflict,
 )
 from domain.routing import Problem as RuleProblem
+from domain.scoring_models import ModelRefused
 
 STATUS: list[tuple[type[DomainError], int, str]] = [
+    (ModelRefused, 422, "model-refused"),
     (RulesRefused, 422, "rules-refused"),
     (IdempotencyKeyReused, 422, "idempotency-key-reused"),
     (InvalidCommand, 422, "invalid-command"),

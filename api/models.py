@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.lead import Lead
-from domain.records import Activity, Attachment, ConversionLinks, Note, Signal
+from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal
+from domain.score_values import Contribution, Grade, Stage
 from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
 
 
@@ -72,6 +73,10 @@ class LeadState(LeadBase):
 
     score: int
     temperature: Temperature
+    grade: Grade | None
+    stage: Stage | None
+    score_model_version: int | None = Field(description="The scoring model version that last scored it")
+    contributions: list[Contribution] = Field(description="Criterion → points behind its score")
     bant: dict[BantItem, str]
     first_contacted_at: datetime | None
     activities: list[Activity]
@@ -95,6 +100,10 @@ class LeadState(LeadBase):
             followers=sorted(lead.followers),
             score=lead.score,
             temperature=lead.temperature,
+            grade=lead.grade,
+            stage=lead.stage,
+            score_model_version=lead.score_model_version,
+            contributions=list(lead.contributions),
             bant=lead.bant,
             first_contacted_at=lead.first_contacted_at,
             activities=lead.activities,
@@ -159,6 +168,10 @@ class LeadPublic(BaseModel):
     owner: str | None
     score: int
     temperature: Temperature
+    grade: Annotated[Grade | None, BeforeValidator(lambda v: v or None)] = Field(
+        default=None, description="Fit, A to F; null until a scoring model graded the lead"
+    )
+    stage: Stage | None = Field(default=None, description="Funnel stage from status and score; null once merged")
     first_contacted_at: datetime | None
     last_activity_at: datetime | None
     unread: bool = Field(description="Changed by someone other than the owner since the owner last acted on it")
@@ -175,6 +188,11 @@ class ScorePublic(BaseModel):
     rule: int
     adjustment: int
     shown: int
+    grade: Grade | None = Field(default=None, description="Fit, A to F, kept apart from the score")
+    model_version: int | None = Field(default=None, description="The scoring model version that last scored it")
+    breakdown: ScoreBreakdown | None = None
+    contributions: list[Contribution] = Field(default=[], description="Criterion → points (before category caps)")
+    cause: str | None = Field(default=None, description="Why it last moved: details, signal, decay, model, manual")
 
 
 class LeadDetailPublic(LeadBase):

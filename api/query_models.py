@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.limits import Name, ShortText
+from domain.score_values import Grade, Stage
 from domain.values import LeadSource, LeadStatus, Priority, Temperature
 from projections.lead_queries import SORTS, SYSTEM_VIEWS, LeadFilter
 
@@ -42,6 +43,8 @@ class LeadFilters(BaseModel):
     source: LeadSource | None = None
     priority: Priority | None = None
     temperature: Temperature | None = None
+    grade: Grade | None = Field(default=None, description="Fit, A to F (any case)")
+    stage: Stage | None = Field(default=None, description="subscriber, lead, mql, sql or opportunity")
     industry: ShortText | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     region: ShortText | None = None

@@ -26,7 +26,7 @@ import psutil
 import psycopg2
 import psycopg2.extensions
 
-from bench import audit, import_stage, open_loop, planted, stages
+from bench import audit, import_stage, open_loop, planted, scoring_stages, stages
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
@@ -207,7 +207,7 @@ def query_stage(engine: Engine, rows: int, rounds: int) -> tuple[float, float]:
 
 def _projected(engine: Engine, position: int) -> bool:
     with engine.db.cursor() as cur:
-        return engine.positions.load(cur, consumer="lead_list_v3", source="log").get(0, 0) >= position
+        return engine.positions.load(cur, consumer="lead_list_v4", source="log").get(0, 0) >= position
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
@@ -247,6 +247,14 @@ def main(argv: list[str] | None = None) -> list[Row]:
                 "≥ 0.9",
             )
         )
+        ours, base = with_engine(
+            settings(Mode.EMBEDDED),
+            lambda plain: with_engine(
+                settings(Mode.EMBEDDED),
+                lambda scored: scoring_stages.command_path_with_scoring(plain, scored, n["routed"]),
+            ),
+        )
+        rows.append(Row("command path + a signal under a scoring model vs none", ours, base, "commands/s", "≥ 0.9"))
         ours, base = with_engine(settings(Mode.KAFKA), lambda e: stages.intake(e, n["intake"]))
         rows.append(Row("intake (Kafka → applied) vs batched saves", ours, base, "messages/s", "≥ 0.8"))
         (ours, base), (rebuilt, raw) = with_engine(

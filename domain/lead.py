@@ -38,6 +38,7 @@ from domain.records import (
     Signal,
     Task,
 )
+from domain.score_values import Bands, ScoreCause, ScoreResult
 from domain.values import (
     BantItem,
     DisqualifyReason,
@@ -233,6 +234,31 @@ class Lead(Aggregate, LeadTasks):
         self.check_allowed(C.SCORE)
         if (breakdown, rule_version) != (self.score_breakdown, self.score_rule_version):
             self.trigger_event(ev.Scored, breakdown=breakdown, rule_version=rule_version, meta=meta)
+
+    def record_model_score(
+        self, *, result: ScoreResult, version: int, bands: Bands, mql_threshold: int, cause: ScoreCause, meta: EventMeta
+    ) -> bool:
+        """A score under published model ``version`` (``domain.score_engine`` computes it),
+        recorded only when the score or the grade moves: a re-scoring that changes nothing
+        leaves no event. True when recorded."""
+        if self.score_breakdown is not None and (result.total, result.grade) == (self.rule_score, self.grade):
+            return False
+        if self.score_breakdown is None and result.total == 0 and result.grade is None:
+            return False
+        self.check_allowed(C.SCORE)
+        self.trigger_event(
+            ev.Scored,
+            breakdown=result.breakdown,
+            rule_version=f"model-{version}",
+            grade=result.grade,
+            model_version=version,
+            contributions=result.contributions,
+            cause=cause,
+            bands=bands,
+            mql_threshold=mql_threshold,
+            meta=meta,
+        )
+        return True
 
     def adjust_score(self, *, points: int, reason: str, meta: EventMeta) -> None:
         self.check_allowed(C.ADJUST_SCORE)

@@ -26,6 +26,7 @@ from domain.records import (
     Signal,
     Task,
 )
+from domain.score_values import Bands, Contribution, Grade, ScoreCause
 from domain.values import ERASED, ROUTED, BantItem, DisqualifyReason, LeadDetails, LeadStatus, Strategy
 
 
@@ -233,12 +234,34 @@ class SignalRecorded(Aggregate.Event):
 
 
 class Scored(Aggregate.Event):
+    """v2 explains the score: the grade (fit), the scoring model's version, each criterion's
+    contribution, the cause of the move, and the model's bands and MQL threshold (what the
+    score means). A v1 score came from outside, under rules named by ``rule_version``: it is
+    upcast with the cause ``model`` and nothing else known."""
+
+    class_version: ClassVar[int] = 2
+
     breakdown: ScoreBreakdown
     rule_version: str
+    grade: Grade | None = Field(default=None, description="Fit to the ideal customer profile, A to F")
+    model_version: int | None = Field(default=None, ge=1, description="The published scoring model that scored")
+    contributions: tuple[Contribution, ...] = Field(default=(), description="Criterion → points, before caps")
+    cause: ScoreCause = ScoreCause.MODEL
+    bands: Bands | None = None
+    mql_threshold: int | None = Field(default=None, ge=1, le=100)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["cause"] = ScoreCause.MODEL.value
 
     def apply(self, lead: Lead) -> None:
         lead.score_breakdown = self.breakdown
         lead.score_rule_version = self.rule_version
+        lead.grade = self.grade
+        lead.score_model_version = self.model_version
+        lead.contributions = self.contributions
+        lead.bands = self.bands or lead.bands
+        lead.mql_threshold = self.mql_threshold or lead.mql_threshold
 
 
 class ScoreAdjusted(Aggregate.Event):

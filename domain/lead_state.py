@@ -11,6 +11,7 @@ from uuid import UUID
 
 from domain.lifecycle import IN_PROGRESS, status_after
 from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal, Task
+from domain.score_values import DEFAULT_MQL_THRESHOLD, Bands, Contribution, Grade, Stage, stage_of
 from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
 
 
@@ -37,6 +38,11 @@ class LeadState:
         self.score_breakdown: ScoreBreakdown | None = None
         self.score_rule_version: str | None = None
         self.score_adjustment = 0
+        self.grade: Grade | None = None
+        self.score_model_version: int | None = None
+        self.contributions: tuple[Contribution, ...] = ()
+        self.bands = Bands()
+        self.mql_threshold = DEFAULT_MQL_THRESHOLD
         self.bant: dict[BantItem, str] = {}
         self.tasks: dict[UUID, Task] = {}
         self.reminded: set[UUID] = set()
@@ -71,7 +77,12 @@ class LeadState:
 
     @property
     def temperature(self) -> Temperature:
-        return Temperature.of(self.score)
+        """By the bands of the model that last scored it (the product brief's by default)."""
+        return self.bands.temperature(self.score)
+
+    @property
+    def stage(self) -> Stage | None:
+        return stage_of(self.status, self.score, mql_threshold=self.mql_threshold)
 
     @property
     def missing_bant(self) -> list[str]:

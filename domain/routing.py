@@ -69,6 +69,7 @@ TEXT_FIELDS: dict[str, Callable[[LeadState], Any]] = {
     "city": lambda lead: lead.details.address.city if lead.details.address else None,
     "industry": lambda lead: lead.details.industry,
     "company": lambda lead: lead.details.company,
+    "job_title": lambda lead: lead.details.job_title,
     "source": lambda lead: lead.details.source,
     "priority": lambda lead: lead.details.priority,
     "temperature": lambda lead: lead.temperature,

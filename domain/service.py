@@ -32,7 +32,7 @@ from domain.errors import DomainError, InvalidCommand, LeadExists, NoSuchVersion
 from domain.import_service import RecordsImports
 from domain.lead import Lead
 from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
-from domain.routes_leads import RoutesLeads
+from domain.scores_leads import ScoresLeads
 from domain.task_service import SchedulesTasks
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
 
@@ -46,7 +46,7 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(RoutesLeads, RecordsImports, ArchivesLeads, DecidesDuplicates, CustomerCommands, SchedulesTasks):
+class LeadService(ScoresLeads, RecordsImports, ArchivesLeads, DecidesDuplicates, CustomerCommands, SchedulesTasks):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------

@@ -130,6 +130,7 @@ class SignalKind(Picklist):
     PAGE_VISITED = "page_visited"
     CONTENT_DOWNLOADED = "content_downloaded"
     FORM_SUBMITTED = "form_submitted"
+    WEBINAR_ATTENDED = "webinar_attended"
 
 
 class ActivityKind(Picklist):

@@ -173,12 +173,18 @@ def consume(
     response: Annotated[
         bool, typer.Option("--response-monitor", help="Run the speed-to-lead monitor (escalates overdue leads)")
     ] = False,
+    rescorer: Annotated[
+        bool, typer.Option("--rescorer", help="Re-score open leads after each publication of a scoring model")
+    ] = False,
+    decay: Annotated[
+        bool, typer.Option("--decay-monitor", help="Apply the scoring model's decay to open leads")
+    ] = False,
 ) -> None:
     """Run one worker until SIGTERM/SIGINT (scale out: several projection processes share the partitions)."""
-    if [projection is not None, intake, notifier, aging, response, reminders].count(True) != 1:
+    if [projection is not None, intake, notifier, aging, response, reminders, rescorer, decay].count(True) != 1:
         typer.echo(
-            "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor, --response-monitor"
-            " or --reminders",
+            "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor, --response-monitor, "
+            "--reminders, --rescorer or --decay-monitor",
             err=True,
         )
         raise typer.Exit(2)
@@ -200,6 +206,10 @@ def consume(
         if response
         else engine.reminder_scheduler
         if reminders
+        else engine.rescorer
+        if rescorer
+        else engine.decay_monitor
+        if decay
         else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
     )
     worker = _or_exit(make)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 
@@ -34,6 +34,7 @@ from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
 from consumers.reminders import ReminderScheduler
+from consumers.rescoring import DecayMonitor, Rescorer
 from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
@@ -66,6 +67,7 @@ from projections.duplicate_sets import DuplicateSets
 from projections.feeds import Feeds
 from projections.lead_detail import LeadDetail
 from projections.lead_list import LeadList
+from projections.open_leads import OpenLeads
 from projections.queries import ReadModels
 from projections.routing import Routing
 from projections.tasks import Tasks
@@ -273,6 +275,23 @@ class Engine:
             stop=self.stop,
         )
 
+    def rescorer(self) -> Rescorer:
+        return Rescorer(**self._scoring(self.settings.scoring.rescore_check_interval_s))
+
+    def decay_monitor(self) -> DecayMonitor:
+        return DecayMonitor(**self._scoring(self.settings.scoring.decay_check_interval_s))
+
+    def _scoring(self, interval_s: float) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "service": self.service,
+            "open_leads": OpenLeads(schema=s.read_schema),
+            "cursor": self.db.cursor,
+            "settings": s.scoring,
+            "interval_s": interval_s,
+            "stop": self.stop,
+        }
+
     def notifier(self) -> Notifier:
         s = self.settings
         return Notifier(
@@ -362,6 +381,8 @@ class Engine:
         self._start(self.aging_monitor())
         self._start(self.reminder_scheduler())
         self._start(self.response_monitor())
+        self._start(self.rescorer())
+        self._start(self.decay_monitor())
         self._start(self.monitor)
 
     def _start(self, worker: Worker) -> None:

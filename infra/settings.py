@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field, PositiveInt, SecretStr, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.rate_limits import RateLimitSettings
+from consumers.rescoring import ScoringSettings
 from domain.directory_service import RoutingSettings
 from domain.limits import Limits
 from domain.phone_region import check_region
@@ -80,6 +81,11 @@ class Settings(BaseSettings):
     tracing: TracingSettings = Field(
         default_factory=TracingSettings,
         description="OpenTelemetry traces, off by default (infra.tracing): LEADS_TRACING__<NAME>",
+    )
+    scoring: ScoringSettings = Field(
+        default_factory=ScoringSettings,
+        description="Background scoring: re-scoring after a publication, decay (consumers.rescoring): "
+        "LEADS_SCORING__<NAME>",
     )
     default_phone_region: Annotated[str, AfterValidator(check_region)] | None = Field(
         default=None,

@@ -69,6 +69,18 @@ def _score(doc: Doc, rule: int | None = None, points: int = 0) -> None:
     s["shown"] = shown
 
 
+def _scored(doc: Doc, p: dict[str, Any]) -> None:
+    """The score and its explanation: grade, model version, breakdown, contributions, cause."""
+    _score(doc, rule=sum(p["breakdown"].values()))
+    explained = ("grade", "model_version", "breakdown", "contributions", "cause")
+    doc["score"].update({k: p.get(k) for k in explained})
+
+
+def _adjusted(doc: Doc, points: int) -> None:
+    _score(doc, points=points)
+    doc["score"]["cause"] = "manual"
+
+
 def _bant(doc: Doc, changes: dict[str, str | None]) -> None:
     for item, value in changes.items():
         if value:
@@ -110,8 +122,8 @@ FOLDS: dict[str, Callable[[Doc, dict[str, Any], Envelope], None]] = {
     "attachment_added": lambda d, p, e: d["attachments"].append(p["attachment"]),
     "followed": lambda d, p, e: _follow(d, p["user"]),
     "unfollowed": lambda d, p, e: d.update(followers=[u for u in d["followers"] if u != p["user"]]),
-    "scored": lambda d, p, e: _score(d, rule=sum(p["breakdown"].values())),
-    "score_adjusted": lambda d, p, e: _score(d, points=p["points"]),
+    "scored": lambda d, p, e: _scored(d, p),
+    "score_adjusted": lambda d, p, e: _adjusted(d, p["points"]),
     "bant_updated": lambda d, p, e: _bant(d, p["changes"]),
     "nurtured": lambda d, p, e: _reason(d, p.get("reason")),
     "disqualified": lambda d, p, e: _reason(d, p.get("reason_text"), p["reason_code"]),

@@ -14,10 +14,11 @@ from psycopg2.extras import execute_values
 
 from domain.contract.envelope import Envelope
 from domain.lifecycle import MOVES_TO
+from domain.score_values import DEFAULT_MQL_THRESHOLD, Bands
 from domain.values import ERASED, LeadStatus
 from projections.base import OneTable
 
-DDL = """
+DDL_TEMPLATE = """
 CREATE TABLE {t} (
     lead_id            uuid PRIMARY KEY,
     version            integer     NOT NULL,
@@ -36,11 +37,22 @@ CREATE TABLE {t} (
     followers          text[]      NOT NULL DEFAULT '{{}}',
     score_base         integer     NOT NULL DEFAULT 0,
     score_adjustment   integer     NOT NULL DEFAULT 0,
-    score              integer GENERATED ALWAYS AS (GREATEST(0, LEAST(100, score_base + score_adjustment))) STORED,
+    score              integer GENERATED ALWAYS AS ({shown}) STORED,
+    grade              text        NOT NULL DEFAULT '',
+    cold_max           integer     NOT NULL DEFAULT {cold_max},
+    warm_max           integer     NOT NULL DEFAULT {warm_max},
+    mql_threshold      integer     NOT NULL DEFAULT {mql},
     temperature        text GENERATED ALWAYS AS (CASE
-                         WHEN GREATEST(0, LEAST(100, score_base + score_adjustment)) <= 30 THEN 'cold'
-                         WHEN GREATEST(0, LEAST(100, score_base + score_adjustment)) <= 69 THEN 'warm'
+                         WHEN {shown} <= cold_max THEN 'cold'
+                         WHEN {shown} <= warm_max THEN 'warm'
                          ELSE 'hot' END) STORED,
+    stage              text GENERATED ALWAYS AS (CASE
+                         WHEN status = 'converted' THEN 'opportunity'
+                         WHEN status = 'merged' THEN NULL
+                         WHEN status = 'qualified' THEN 'sql'
+                         WHEN {shown} >= mql_threshold THEN 'mql'
+                         WHEN {shown} = 0 AND status = 'new' THEN 'subscriber'
+                         ELSE 'lead' END) STORED,
     first_contacted_at timestamptz,
     last_activity_at   timestamptz,
     unread             boolean     NOT NULL DEFAULT false,
@@ -61,7 +73,19 @@ CREATE INDEX ON {t} (source);
 CREATE INDEX ON {t} (lower(industry));
 CREATE INDEX ON {t} (country, lower(region));
 CREATE INDEX ON {t} USING gin (search);
+CREATE INDEX ON {t} (grade);
+CREATE INDEX ON {t} (stage);
 """
+
+SHOWN = "GREATEST(0, LEAST(100, score_base + score_adjustment))"
+DDL = (
+    DDL_TEMPLATE.replace("{shown}", SHOWN)
+    .replace("{cold_max}", str(Bands().cold_max))
+    .replace("{warm_max}", str(Bands().warm_max))
+    .replace("{mql}", str(DEFAULT_MQL_THRESHOLD))
+)
+"""The temperature and the stage are ``domain.score_values`` (``Bands.temperature``,
+``stage_of``) in SQL, by the bands and threshold of the model that last scored the lead."""
 
 INSERT = """
 INSERT INTO {t} (lead_id, version, contact_name, email, phone, company, industry, country, region, source,
@@ -102,7 +126,7 @@ was archived or deleted before the events existed), so the table is extended, no
 
 class LeadList(OneTable):
     ddl = DDL
-    name = "lead_list_v3"
+    name = "lead_list_v4"
 
     def create(self, cur: Any) -> None:
         super().create(cur)
@@ -172,8 +196,14 @@ class LeadList(OneTable):
         if e.name in MOVES_TO:
             return ["status = %(status)s"], {"status": MOVES_TO[e.name].value}
         if e.name == "scored":
-            b = p["breakdown"]
-            return ["score_base = %(base)s"], {"base": b["demographic"] + b["behavioral"] + b["firmographic"]}
+            b, bands = p["breakdown"], p.get("bands") or {}
+            values = {"base": b["demographic"] + b["behavioral"] + b["firmographic"], "grade": p.get("grade") or ""}
+            sets = ["score_base = %(base)s", "grade = %(grade)s"]
+            for column, value in (*bands.items(), ("mql_threshold", p.get("mql_threshold"))):
+                if value is not None:
+                    sets.append(f"{column} = %({column})s")
+                    values[column] = value
+            return sets, values
         if e.name == "score_adjusted":
             shown = "GREATEST(0, LEAST(100, score_base + score_adjustment + %(points)s))"
             return [f"score_adjustment = {shown} - score_base"], {"points": p["points"]}

@@ -21,7 +21,13 @@ from projections.base import fetch_dicts
 from projections.lead_list import LeadList
 from projections.user_state import UserState
 
-SORTS = {"created_at": "timestamptz", "updated_at": "timestamptz", "score": "integer", "contact_name": "text"}
+SORTS = {
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+    "score": "integer",
+    "grade": "text",
+    "contact_name": "text",
+}
 """Sortable columns (never null, so keyset comparisons hold) and their SQL types."""
 
 PUBLIC_COLUMNS = (
@@ -40,6 +46,8 @@ PUBLIC_COLUMNS = (
     "owner",
     "score",
     "temperature",
+    "grade",
+    "stage",
     "first_contacted_at",
     "last_activity_at",
     "unread",
@@ -47,7 +55,7 @@ PUBLIC_COLUMNS = (
     "updated_at",
 )
 
-EQUALS = ("status", "owner", "source", "priority", "temperature")
+EQUALS = ("status", "owner", "source", "priority", "temperature", "grade", "stage")
 """Filters compared as given (their values are canonical)."""
 CASE_BLIND = ("industry", "country", "region")
 """Filters on what people type in their own way: ``industry=software`` finds "Software"."""
@@ -74,6 +82,8 @@ class LeadFilter:
     source: str | None = None
     priority: str | None = None
     temperature: str | None = None
+    grade: str | None = None
+    stage: str | None = None
     industry: str | None = None
     country: str | None = None
     region: str | None = None

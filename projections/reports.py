@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.access import LeadScope
 from domain.lifecycle import IN_PROGRESS
+from domain.score_values import Grade, Stage
 from projections.aging import BUCKETS, Aging
 from projections.base import fetch_dicts
 from projections.feeds import Feeds
@@ -86,6 +87,21 @@ class Reports:
                 round(row["reached"] / before["reached"], 4) if before and before["reached"] else None
             )
         return rows
+
+    def stages(self, cur: Any, *, scope: LeadScope | None) -> list[dict[str, Any]]:
+        """Leads now at each funnel stage (derived from status and score), with their average
+        score and how many of each grade (fit)."""
+        leads, params = self._leads(scope, "l.stage IS NOT NULL")
+        cur.execute(
+            f"""
+            SELECT s.stage, count(l.lead_id) AS leads, round(avg(l.score), 2)::float AS average_score,
+                   {", ".join(f"count(*) FILTER (WHERE l.grade = '{g}') AS grade_{g.lower()}" for g in Grade)}
+            FROM unnest(%(stages)s::text[]) WITH ORDINALITY AS s(stage, n)
+            LEFT JOIN {leads} ON l.stage = s.stage
+            GROUP BY s.stage, s.n ORDER BY s.n""",
+            params | {"stages": [stage.value for stage in Stage]},
+        )
+        return fetch_dicts(cur)
 
     def time_in_status(self, cur: Any, *, scope: LeadScope | None, now: datetime) -> list[dict[str, Any]]:
         """Average days spent in each status: finished stays, and stays still running until ``now``."""

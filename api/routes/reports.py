@@ -38,6 +38,13 @@ def funnel(queries: QueriesDep, principal: PrincipalDep) -> Rows:
     return run(queries, principal, "funnel")
 
 
+@router.get("/stages", **permission(A.EXPORT))
+def stages(queries: QueriesDep, principal: PrincipalDep) -> Rows:
+    """Leads now at each stage (subscriber, lead, mql, sql, opportunity; from status and score),
+    their average score and how many of each grade."""
+    return run(queries, principal, "stages")
+
+
 @router.get("/time-in-status", **permission(A.EXPORT))
 def time_in_status(queries: QueriesDep, principal: PrincipalDep) -> Rows:
     """Average days per status, over every stay (a running stay counts until now)."""

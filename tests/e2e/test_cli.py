@@ -97,7 +97,7 @@ def test_stopping_and_restarting_serve_loses_nothing_and_projects_nothing_twice(
         ids = listed_ids(url, auth)
         assert sorted(ids) == sorted(created) and len(ids) == len(set(ids))
         consumers = httpx.get(f"{url}/health").json()["components"]["consumers"]
-        assert consumers["lead_list_v3"]["lag"] == 0
+        assert consumers["lead_list_v4"]["lag"] == 0
 
 
 @pytest.mark.parametrize(

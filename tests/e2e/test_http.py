@@ -107,7 +107,7 @@ def test_health_reports_every_component(client: TestClient) -> None:
     client.post("/leads", json=ADA)
     report = wait_for(
         lambda: (
-            (r := client.get("/health").json())["components"]["consumers"].get("lead_list_v3", {}).get("lag") == 0 and r
+            (r := client.get("/health").json())["components"]["consumers"].get("lead_list_v4", {}).get("lag") == 0 and r
         ),
         what="lead_list to catch up",
     )

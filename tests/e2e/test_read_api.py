@@ -251,7 +251,7 @@ def test_reports_and_metrics(api: TestClient) -> None:
     for path in ("/reports/reps", "/reports/time-in-status", "/reports/geography"):
         assert api.get(path).status_code == 200
     metrics = api.get("/metrics").text
-    assert 'leads_consumer_lag{consumer="lead_list_v3"} 0.0' in metrics
+    assert 'leads_consumer_lag{consumer="lead_list_v4"} 0.0' in metrics
     assert 'leads_consumer_running{consumer="feeds_v1"} 1.0' in metrics
 
 

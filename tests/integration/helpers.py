@@ -22,7 +22,7 @@ def projected_up_to(engine: Engine, consumer: str, position: int) -> bool:
     return bool(row and row[0] >= position)
 
 
-def wait_until_caught_up(engine: Engine, consumer: str = "lead_list_v3") -> None:
+def wait_until_caught_up(engine: Engine, consumer: str = "lead_list_v4") -> None:
     head = engine.service.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
     wait_for(lambda: projected_up_to(engine, consumer, head), what=f"{consumer} to reach position {head}")
 
@@ -52,7 +52,7 @@ def wait_until_all_projected(engine: Engine) -> None:
 
 def lead_rows(engine: Engine) -> dict[str, dict[str, Any]]:
     with engine.db.cursor() as cur:
-        cur.execute(f"SELECT * FROM {engine.settings.read_schema}.lead_list_v3")
+        cur.execute(f"SELECT * FROM {engine.settings.read_schema}.lead_list_v4")
         cols = [c.name for c in cur.description]
         return {str(r[0]): dict(zip(cols, r, strict=True)) for r in cur.fetchall()}
 

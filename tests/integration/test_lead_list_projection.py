@@ -69,7 +69,7 @@ def test_where_configured_a_poison_event_halts_the_projection_naming_the_lead_an
     assert runner.status.startswith(f"halted at lead {lead} version 2")
     report = health(engine)
     assert report["status"] == "degraded"
-    assert report["components"]["consumers"]["lead_list_v3"]["status"].startswith(f"halted at lead {lead} version 2")
+    assert report["components"]["consumers"]["lead_list_v4"]["status"].startswith(f"halted at lead {lead} version 2")
     assert lead_rows(engine)[str(lead)]["version"] == 1, "the events before the poison one are kept"
     engine.close()
 
@@ -110,14 +110,14 @@ def test_by_default_a_poison_event_is_quarantined_the_projection_goes_on_and_hea
         with engine.db.cursor() as cur:
             cur.execute(
                 f"SELECT lead_id, version, event_type, reason FROM {settings.read_schema}.quarantine "
-                "WHERE projection = 'lead_list_v3'"
+                "WHERE projection = 'lead_list_v4'"
             )
             ((q_lead, q_version, q_type, q_reason),) = cur.fetchall()
         assert (q_lead, q_version, q_type) == (lead, 2, "lead.details_updated.v1") and "null value" in q_reason
         report = health(engine)
         consumers = report["components"]["consumers"]
-        assert consumers["lead_list_v3"]["quarantined"] == 1 and consumers["lead_list_v3"]["status"] == "running"
-        assert report["status"] == "degraded" and "lead_list_v3 quarantined 1 event(s)" in report["problems"]
+        assert consumers["lead_list_v4"]["quarantined"] == 1 and consumers["lead_list_v4"]["status"] == "running"
+        assert report["status"] == "degraded" and "lead_list_v4 quarantined 1 event(s)" in report["problems"]
         assert quarantined_payloads(engine) == [True]
         erasure = {"timestamp": "2026-11-02T00:00:00+00:00", "meta": {"actor": "admin"}, "request": None}
         engine.service.recorder.insert_events(
@@ -141,6 +141,6 @@ def quarantined_payloads(engine: Engine) -> list[bool]:
     with engine.db.cursor() as cur:
         cur.execute(
             f"SELECT payload IS NOT NULL FROM {engine.settings.read_schema}.quarantine "
-            "WHERE projection = 'lead_list_v3'"
+            "WHERE projection = 'lead_list_v4'"
         )
         return [r[0] for r in cur.fetchall()]

@@ -203,7 +203,7 @@ def test_lead_list_holds_each_leads_status_owner_score_and_place(
         r[0]: r[1:]
         for r in rows(
             any_engine,
-            "SELECT lead_id, contact_name, status, owner, score, source, country, version FROM {s}.lead_list_v3",
+            "SELECT lead_id, contact_name, status, owner, score, source, country, version FROM {s}.lead_list_v4",
         )
     }
     assert got == {

@@ -69,7 +69,7 @@ def test_a_damaged_read_model_is_reported_and_repaired_by_the_rebuild_command(en
     wait_until_caught_up(engine)
     good = lead_rows(engine)
     with engine.db.cursor() as cur:
-        cur.execute(f"UPDATE {engine.settings.read_schema}.lead_list_v3 SET status = 'converted'")
+        cur.execute(f"UPDATE {engine.settings.read_schema}.lead_list_v4 SET status = 'converted'")
     env = os.environ | {
         "LEADS_POSTGRES_DSN": engine.settings.postgres_dsn or "",
         "LEADS_HOME": str(engine.settings.home),

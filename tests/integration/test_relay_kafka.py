@@ -235,7 +235,7 @@ def test_where_configured_an_undecodable_message_halts_the_consumer_naming_where
     thread.join(timeout=30)
     expected = f"halted at {kafka_engine.settings.events_topic}/0@0: missing header ce_id"
     assert runner.status == expected
-    assert health(kafka_engine)["components"]["consumers"]["lead_list_v3"]["status"] == expected
+    assert health(kafka_engine)["components"]["consumers"]["lead_list_v4"]["status"] == expected
     kafka_engine.close()
 
 

@@ -36,7 +36,7 @@ def env(s: Settings) -> dict[str, str]:
 
 
 def members_with_partitions(s: Settings) -> int:
-    group = f"{s.consumer_group}.lead_list_v3"
+    group = f"{s.consumer_group}.lead_list_v4"
     admin = KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap_servers)
     try:
         described = admin.describe_groups([group])[group]

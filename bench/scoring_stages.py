@@ -1,0 +1,93 @@
+"""Scoring's stages: what scoring adds to the command path (the issue allows 10 %)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.records import Signal
+from domain.scoring import ScoringModel
+from domain.values import EventMeta, LeadDetails, SignalKind
+from infra.runtime import Engine
+
+META = EventMeta(actor="bench")
+COUNTRIES = ["DE", "AT", "CH", "FR", "IT", "ES", "NL", "BE", "SE", "PL"]
+
+
+def realistic_model() -> ScoringModel:
+    """Ten field criteria over both fit categories, a criterion per signal type, a half-life."""
+    criteria: list[dict[str, Any]] = [
+        {
+            "id": f"country-{c}",
+            "category": "demographic",
+            "points": 5 + i,
+            "conditions": [{"field": "country", "op": "equals", "value": c}],
+        }
+        for i, c in enumerate(COUNTRIES[:6])
+    ]
+    criteria += [
+        {
+            "id": "cto",
+            "category": "demographic",
+            "points": 15,
+            "conditions": [{"field": "job_title", "op": "prefix", "value": "CTO"}],
+        },
+        {
+            "id": "mid",
+            "category": "firmographic",
+            "points": 10,
+            "conditions": [{"field": "company_size", "op": "range", "value": {"min": 50, "max": 500}}],
+        },
+        {
+            "id": "saas",
+            "category": "firmographic",
+            "points": 5,
+            "conditions": [{"field": "industry", "op": "in", "value": ["software", "saas"]}],
+        },
+        {
+            "id": "rich",
+            "category": "firmographic",
+            "points": 5,
+            "conditions": [{"field": "annual_revenue", "op": "range", "value": {"min": 1_000_000}}],
+        },
+    ]
+    signals = [{"id": k.value, "signal": k.value, "points": 3, "max_points_per_day": 9} for k in SignalKind]
+    return ScoringModel.model_validate(
+        {"criteria": criteria, "signals": signals, "decay": {"kind": "half_life", "days": 30}}
+    )
+
+
+def details(i: int) -> LeadDetails:
+    return LeadDetails.model_validate(
+        {
+            "contact_name": f"Lead {i}",
+            "email": f"lead{i}@example.com",
+            "job_title": "CTO" if i % 3 == 0 else "Engineer",
+            "company_size": 1 + i % 1000,
+            "industry": "software",
+            "address": {"country": COUNTRIES[i % len(COUNTRIES)]},
+        }
+    )
+
+
+def command_path_with_scoring(plain: Engine, scored: Engine, leads: int) -> tuple[float, float]:
+    """Commands/s of the bench's command path plus a signal (capture, contact, signal, assign,
+    follow: the capture and the signal are scored, and both move the score) under a published
+    model vs none, alternating blocks of 25 between the two engines so drift hits both."""
+    scored.service.save_scoring_draft(model=realistic_model(), meta=META)
+    scored.service.publish_scoring_model(meta=META)
+    spent = {"plain": 0.0, "scored": 0.0}
+    now = datetime.now(UTC)
+    for start in range(0, leads, 25):
+        for name, engine in (("plain", plain), ("scored", scored)):
+            s = engine.service
+            began = time.perf_counter()
+            for i in range(start, min(leads, start + 25)):
+                lead = s.capture_lead(details=details(i), meta=META).lead_id
+                s.contact(lead_id=lead, via="call", meta=META)
+                s.record_signal(lead_id=lead, signal=Signal(kind=SignalKind.PAGE_VISITED, occurred_at=now), meta=META)
+                s.assign(lead_id=lead, owner="rep-1", meta=META)
+                s.follow(lead_id=lead, user="manager", meta=META)
+            spent[name] += time.perf_counter() - began
+    return 5 * leads / spent["scored"], 5 * leads / spent["plain"]

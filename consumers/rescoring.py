@@ -1,0 +1,139 @@
+"""Background scoring: the re-scoring a publication starts, and decay.
+
+Both visit the open leads of the lead list in id order, page by page, throttled to
+``rescore_per_s`` leads a second, and re-score each on the write side (the read model only
+says which leads to visit; the lead's own events decide). A re-scoring records a ``Scored``
+only when a lead's score or grade moves, so a lead visited twice (after a restart, say) gets
+no second event: both workers are restart-safe by construction. The re-scoring reports its
+progress on the scoring model (``GET /scoring/model``) after every page and resumes after the
+last lead reported; decay simply sweeps again at its next interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consumers.periodic import Periodic
+from domain.errors import DomainError
+from domain.score_values import ScoreCause
+from domain.scoring import DecayKind
+from domain.scoring_models import Rescoring
+from domain.service import LeadService
+from domain.values import Channel, EventMeta
+from projections.open_leads import OpenLeads
+
+log = logging.getLogger(__name__)
+
+
+class ScoringSettings(BaseModel):
+    """Background scoring (``LEADS_SCORING__*``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rescore_per_s: float = Field(default=500.0, gt=0, description="Most leads a second a re-scoring or decay visits")
+    page: int = Field(default=500, ge=1, le=10_000, description="Leads visited between two progress reports")
+    rescore_check_interval_s: float = Field(default=2.0, gt=0, description="How often to look for a publication")
+    decay_check_interval_s: float = Field(default=3600.0, gt=0, description="How often decay sweeps the open leads")
+
+
+class _Sweeper(Periodic):
+    cause: ScoreCause
+
+    def __init__(
+        self,
+        *,
+        service: LeadService,
+        open_leads: OpenLeads,
+        cursor: Callable[[], Any],
+        settings: ScoringSettings,
+        interval_s: float,
+        stop: threading.Event,
+    ) -> None:
+        self.service = service
+        self.open_leads = open_leads
+        self.cursor = cursor
+        self.settings = settings
+        self.meta = EventMeta(actor=f"system:{self.name}", channel=Channel.SYSTEM)
+        super().__init__(interval_s=interval_s, stop=stop)
+
+    def _page(self, after: UUID | None, *, scored_only: bool = False) -> list[UUID]:
+        with self.cursor() as cur:
+            return self.open_leads.page(cur, after=after, limit=self.settings.page, scored_only=scored_only)
+
+    def _visit(self, ids: list[UUID], *, version: int | None) -> int:
+        """Re-score each, throttled; how many moved."""
+        began, moved = time.monotonic(), 0
+        for lead_id in ids:
+            try:
+                moved += self.service.rescore(lead_id=lead_id, cause=self.cause, meta=self.meta, version=version)
+            except DomainError as e:
+                log.info("%s: lead %s not re-scored: %s", self.name, lead_id, e)
+        self.stop.wait(max(0.0, len(ids) / self.settings.rescore_per_s - (time.monotonic() - began)))
+        return moved
+
+
+class Rescorer(_Sweeper):
+    """Follows each publication: every open lead, once, under the new version."""
+
+    name = "rescorer"
+    cause = ScoreCause.MODEL
+
+    def sweep(self, *, now: datetime) -> int:
+        progress = self.service.scoring_models(fresh=True).rescoring
+        if progress is None or progress.finished:
+            return 0
+        if progress.done == 0:
+            with self.cursor() as cur:
+                progress = progress.model_copy(update={"total": self.open_leads.count(cur)})
+        moved = 0
+        while not self.stop.is_set():
+            ids = self._page(progress.after)
+            changed = self._visit(ids, version=progress.version)
+            moved += changed
+            done = progress.done + len(ids)
+            progress = progress.model_copy(
+                update={
+                    "done": done,
+                    "total": max(progress.total, done),
+                    "changed": progress.changed + changed,
+                    "after": ids[-1] if ids else progress.after,
+                    "finished": len(ids) < self.settings.page,
+                }
+            )
+            self.service.report_rescoring(progress=progress, meta=self.meta)
+            if progress.finished or self.service.scoring_models(fresh=True).model_version != progress.version:
+                break
+        return moved
+
+
+class DecayMonitor(_Sweeper):
+    """Sweeps the open leads with points when the model in force decays: a lead whose score
+    fell by a whole point gets a ``Scored``, cause ``decay``; the others nothing."""
+
+    name = "decay-monitor"
+    cause = ScoreCause.DECAY
+
+    def sweep(self, *, now: datetime) -> int:
+        model = self.service.scoring_models(fresh=True).current
+        if model is None or model.decay.kind is DecayKind.NONE:
+            return 0
+        after: UUID | None = None
+        moved = 0
+        while not self.stop.is_set():
+            ids = self._page(after, scored_only=True)
+            moved += self._visit(ids, version=None)
+            if len(ids) < self.settings.page:
+                break
+            after = ids[-1]
+        return moved
+
+
+__all__ = ["DecayMonitor", "Rescorer", "Rescoring", "ScoringSettings"]

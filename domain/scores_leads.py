@@ -1,0 +1,128 @@
+"""Scoring on the command path, and the admin commands on the scoring model.
+
+Every save of a lead whose events are more than scores (a capture, an update, a signal, an
+activity...) is scored under the published model in the same transaction, so the score a
+lead's events show is always the one its facts give (``Scored`` only when score or grade
+moves). A capture is scored before it is routed, so a rule on ``score`` or ``temperature``
+sees it. The model is read from a cache (``LEADS_ROUTING__CACHE_S``), like the rule list: no
+query per command. Until a model is published, nothing is scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from uuid import UUID
+
+from domain.base import Aggregate, DomainEvent
+from domain.command_handling import SAVE_ATTEMPTS, CommandResult
+from domain.directory_service import SYSTEM
+from domain.errors import VersionConflict
+from domain.lead import Lead
+from domain.lead_events import DetailsUpdated, LeadCaptured, Scored, SignalRecorded
+from domain.lifecycle import TERMINAL
+from domain.routes_leads import RoutesLeads
+from domain.score_engine import apply_model
+from domain.score_values import ScoreCause
+from domain.scoring import ScoringModel
+from domain.scoring_models import MODELS_ID, Rescoring, ScoringModels
+from domain.values import EventMeta
+
+Clock = Callable[[], datetime]
+
+
+class ScoresLeads(RoutesLeads):
+    clock: Clock = staticmethod(lambda: datetime.now(UTC))
+    """What decay measures ages against; a test sets its own."""
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def scoring_models(self, *, fresh: bool = False) -> ScoringModels:
+        return self._read(MODELS_ID, ScoringModels, fresh=fresh, new=lambda: ScoringModels.open(meta=SYSTEM))
+
+    def scoring_history(self) -> list[DomainEvent]:
+        return [e for e in self.events.get(MODELS_ID) if isinstance(e, DomainEvent)]
+
+    # -- admin commands -------------------------------------------------------------------------
+
+    def save_scoring_draft(self, *, model: ScoringModel, meta: EventMeta) -> CommandResult:
+        """Checked whole (refused naming every problem), then kept as the draft."""
+        return self._on_models("save_scoring_draft", meta, lambda m: m.save_draft(model=model, meta=meta))
+
+    def publish_scoring_model(self, *, meta: EventMeta) -> CommandResult:
+        """The draft becomes the next version; open leads are then re-scored in the background
+        (``consumers.rescoring``)."""
+        return self._on_models("publish_scoring_model", meta, lambda m: m.publish(meta=meta))
+
+    def report_rescoring(self, *, progress: Rescoring, meta: EventMeta) -> CommandResult:
+        return self._on_models("report_rescoring", meta, lambda m: m.progress(progress=progress, meta=meta))
+
+    def _on_models(self, command: str, meta: EventMeta, act: Callable[[ScoringModels], None]) -> CommandResult:
+        def change() -> list[Aggregate]:
+            models = self._fresh(MODELS_ID, lambda: ScoringModels.open(meta=meta))
+            act(models)
+            return [models]
+
+        return self._admin(command, meta, change)
+
+    # -- scoring --------------------------------------------------------------------------------
+
+    def rescore(self, *, lead_id: UUID, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
+        """Score one lead again under the model in force (when ``version`` is given, only if
+        that is still the one in force: a superseded re-scoring stops). True when its score or
+        grade moved and a ``Scored`` was recorded; otherwise nothing is written. A lead that
+        ended (converted, merged) is left as it is."""
+        for attempt in range(SAVE_ATTEMPTS):
+            lead = self._load(Lead, lead_id, None)
+            if not self._score(lead, cause=cause, meta=meta, version=version):
+                return False
+            try:
+                self._save(f"rescore_{cause}", meta, lead, lead)
+                return True
+            except VersionConflict:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no mutate
+
+    def _score(self, lead: Lead, *, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
+        if lead.status in TERMINAL or lead.erased:
+            return False
+        models = self.scoring_models(fresh=version is not None)
+        model = models.current
+        if model is None or (version is not None and version != models.model_version):
+            return False
+        return apply_model(lead, version=models.model_version, model=model, cause=cause, now=self.clock(), meta=meta)
+
+    def route_lead(
+        self, lead: Lead, *, meta: EventMeta, excluded: frozenset[str] | None, occasion: str | None = None
+    ) -> None:
+        """Scored first, so that rules on score and temperature see the lead as it is."""
+        self._score(lead, cause=_cause(lead.pending_events), meta=meta)
+        super().route_lead(lead, meta=meta, excluded=excluded, occasion=occasion)
+
+    def _before_save(self, aggregates: Sequence[Aggregate]) -> None:
+        """Score each lead whose save changes what a score reads (its fields or signals) since
+        it was last scored in this save; a note, a call or an assignment costs nothing."""
+        for lead in aggregates:
+            if isinstance(lead, Lead) and _unscored_inputs(lead.pending_events):
+                meta = lead.pending_events[-1].meta  # type: ignore[attr-defined]
+                self._score(lead, cause=_cause(lead.pending_events), meta=meta)
+        super()._before_save(aggregates)
+
+
+SCORE_INPUTS = (LeadCaptured, DetailsUpdated, SignalRecorded)
+"""The events that change what a score reads (time aside: the decay worker follows time)."""
+
+
+def _unscored_inputs(events: Sequence[object]) -> bool:
+    """Whether an input changed after the last score recorded in these events."""
+    for event in reversed(events):
+        if isinstance(event, Scored):
+            return False
+        if isinstance(event, SCORE_INPUTS):
+            return True
+    return False
+
+
+def _cause(events: Sequence[object]) -> ScoreCause:
+    return ScoreCause.SIGNAL if any(isinstance(e, SignalRecorded) for e in events) else ScoreCause.DETAILS
