@@ -21,7 +21,16 @@ META = EventMeta(actor="test-setup")
 CONTROLS: dict[Action, tuple[str, ...]] = {
     Action.EDIT: tuple(
         f">{name}</button>"
-        for name in ("Save details", "Log activity", "Save BANT", "Qualify", "Convert", "Add note", "Assign")
+        for name in (
+            "Save details",
+            "Mark contacted",
+            "Log activity",
+            "Save BANT",
+            "Qualify",
+            "Convert",
+            "Add note",
+            "Assign",
+        )
     ),
     Action.ARCHIVE: (">Transfer</button>",),
     Action.REPLAY: ("as-of-slider",),
