@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import errors
+from api import console, errors
 from api.context import Backend
 from api.deps import IF_MATCH_PATTERN
 from api.idempotency import RequestFingerprint
@@ -72,6 +72,7 @@ def create_app(backend: Backend) -> FastAPI:
         health,
     ):
         app.include_router(module.router)
+    console.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
