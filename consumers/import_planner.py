@@ -167,7 +167,7 @@ class ImportPlanner:
     def _candidates(self, details: LeadDetails) -> list[Candidate]:
         """The read model's look-alikes, then the leads holding its email or phone now."""
         found = self.finder.candidates(details)
-        known = {c.lead_id for c in found}
+        known = {c.record_id for c in found}
         for key, holder in self.service.claims.holders(identity_keys(details)).items():
             if holder not in known:
                 name = self._current(holder)

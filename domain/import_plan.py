@@ -127,7 +127,13 @@ def decide(
             target=imported_as,
             reason="this row of this file was imported before",
         )
-    matches = tuple(Match(lead_id=c.lead_id, contact_name=c.contact_name, matched_on=c.matched_on) for c in candidates)
+    # an import updates or merges into leads: look-alike contacts and accounts are the
+    # customer master's to flag once the lead exists, as at every other door
+    matches = tuple(
+        Match(lead_id=c.record_id, contact_name=c.contact_name, matched_on=c.matched_on)
+        for c in candidates
+        if c.kind == "lead"
+    )
     if earlier_line is not None and policy is not DuplicatePolicy.CREATE:
         return RowPlan(
             line=row.line,

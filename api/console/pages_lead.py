@@ -17,8 +17,7 @@ from api.console.pages_list import run_list
 from api.console.render import REFUSED, page, refusal, templates
 from api.console.session import SessionDep
 from api.deps import Backend, BackendDep, as_utc
-from api.models import LeadDetailPublic, LeadState
-from api.routes import feeds as feed_routes
+from api.models import FeedItem, LeadDetailPublic, LeadState
 from api.routes import leads as lead_routes
 from domain.access import Action, Principal
 from domain.values import ActivityKind, BantItem, LeadStatus, Priority
@@ -73,11 +72,13 @@ def lead_context(
     backend: Backend, principal: Principal, lead_id: UUID, *, ctx: str = "", at: str = ""
 ) -> dict[str, Any]:
     """Everything the page shows, each read through the API's own route function."""
-    document = lead_routes.get_lead(lead_id, backend, principal, None)
+    document = lead_routes.get_lead(lead_id, backend, principal, Response(), None)
     assert isinstance(document, LeadDetailPublic)
     written = backend.service.get_lead(lead_id)
-    history = lead_routes.history(lead_id, backend.service, principal) if principal.may(Action.REPLAY) else []
-    feed = feed_routes.lead_feed(lead_id, backend.service, backend.queries, principal, limit=100)
+    history = (
+        lead_routes.history(lead_id, backend.service, principal, Response()) if principal.may(Action.REPLAY) else []
+    )
+    feed = [FeedItem.model_validate(r) for r in backend.queries.lead_feed(lead_id, limit=100).rows]
     reached = PATH.index(document.status) if document.status in PATH else -1
     return {
         "lead": document,
@@ -116,7 +117,7 @@ def lead_as_of(request: Request, lead_id: UUID, backend: BackendDep, principal: 
     """The lead as ``GET /leads/{id}?as_of=at`` returns it: a fragment the slider swaps in."""
     try:
         moment = as_utc(datetime.fromisoformat(at))
-        state = lead_routes.get_lead(lead_id, backend, principal, None, as_of=moment)
+        state = lead_routes.get_lead(lead_id, backend, principal, Response(), None, as_of=moment)
         assert isinstance(state, LeadState)
     except (*REFUSED, ValueError) as e:
         status, error = refusal(e) if isinstance(e, REFUSED) else (422, f"at: {e}")

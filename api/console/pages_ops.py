@@ -26,8 +26,8 @@ def inbox(request: Request, backend: BackendDep, principal: SessionDep) -> Respo
         request,
         "inbox.html",
         principal,
-        notifications=feed_routes.inbox(queries, principal, unread=False, limit=100),
-        feed=feed_routes.home_feed(queries, principal, limit=50),
+        notifications=feed_routes.inbox(queries, principal, request, Response(), unread=False, limit=100),
+        feed=feed_routes.home_feed(queries, principal, request, Response(), limit=50),
     )
 
 

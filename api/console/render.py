@@ -32,7 +32,7 @@ def page(
     (``may('edit')``); the routes refuse the rest anyway."""
     unread = 0
     if principal is not None:
-        unread = len(get_backend(request).queries.inbox(principal.user, unread_only=True, limit=100))
+        unread = len(get_backend(request).queries.inbox(principal.user, unread_only=True, limit=100).rows)
     response = templates.TemplateResponse(
         request,
         template,
