@@ -24,7 +24,6 @@ from consumers.log_context import handling
 from consumers.ports import Message, MessageStream, Producer
 from domain import limits
 from domain.command_handling import BatchConflict
-from domain.contract.cloudevents import SPEC_VERSION
 from domain.contract.intake import INTAKE_TYPES, MESSAGES
 from domain.duplicates import Screen
 from domain.errors import DomainError, Unavailable
@@ -69,11 +68,6 @@ def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None,
         """Where the sender put it: a ``ce_`` header (binary mode) or the envelope (structured)."""
         return f"attribute {attribute}" if structured else f"header ce_{attribute}"
 
-    version = str(event["specversion"])
-    if version != SPEC_VERSION:
-        raise Rejected(
-            "parse", f"{named('specversion')}: {version!r} is not supported; intake takes CloudEvents 1.0 only"
-        )
     ce_type, source = str(event["type"]), str(event["source"])
     if ce_type not in INTAKE_TYPES:
         raise Rejected("parse", f"unknown ce_type {ce_type!r}; known: {', '.join(sorted(INTAKE_TYPES))}")

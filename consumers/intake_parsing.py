@@ -11,6 +11,8 @@ import orjson
 from cloudevents.v1.http import CloudEvent
 from cloudevents.v1.kafka import KafkaMessage, from_binary, from_structured
 
+from domain.contract.cloudevents import SPEC_VERSION
+
 STRUCTURED = "application/cloudevents"
 REQUIRED = ("specversion", "id", "type", "source")
 
@@ -45,19 +47,36 @@ def read_event(headers: list[tuple[str, bytes]], key: bytes | None, value: bytes
     """The record as a CloudEvent, or :class:`Unreadable` saying what is wrong."""
     by_name = dict(headers or [])
     message = KafkaMessage(headers=by_name, key=key, value=value or b"")
+    structured = is_structured(by_name)
     try:
-        if is_structured(by_name):
+        parsed = orjson.loads(value or b"")
+    except orjson.JSONDecodeError as e:
+        raise Unreadable(f"value: not valid JSON: {e}") from None
+    # the SDK reads other versions (0.3) too, or refuses them without naming where: checked first
+    version = parsed.get("specversion") if structured and isinstance(parsed, dict) else by_name.get("ce_specversion")
+    if version is not None and _text(version) != SPEC_VERSION:
+        where = "attribute specversion" if structured else "header ce_specversion"
+        raise Unreadable(f"{where}: {_text(version)!r} is not supported; intake takes CloudEvents 1.0 only")
+    try:
+        if structured:
             event = from_structured(
-                message, event_type=IntakeEvent, data_unmarshaller=_embedded, envelope_unmarshaller=orjson.loads
+                message,
+                event_type=IntakeEvent,
+                data_unmarshaller=_embedded,
+                envelope_unmarshaller=lambda _: parsed,
             )
         else:
-            event = from_binary(message, event_type=IntakeEvent, data_unmarshaller=orjson.loads)
+            event = from_binary(message, event_type=IntakeEvent, data_unmarshaller=lambda _: parsed)
     except Unreadable:
         raise
     except Exception as e:  # the SDK's own errors, a header that is not UTF-8, an envelope not an object
         raise Unreadable(f"not a CloudEvent: {type(e).__name__}: {e}") from None
     assert isinstance(event, IntakeEvent)
     return event
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def text(event: CloudEvent, name: str) -> str | None:
