@@ -1,5 +1,6 @@
 """The published contract as documents, generated from the event and intake models:
-``docs/events.md`` for people and an AsyncAPI 3 document for tools."""
+``docs/events.md`` for people, and the payload schemas the AsyncAPI 3 document for tools
+(``domain.contract.asyncapi``) is built from."""
 
 from __future__ import annotations
 
@@ -66,6 +67,12 @@ def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     return payloads, top.get("$defs", {})
 
 
+def payload_schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Every published event's and intake message's payload schema by type, and their shared
+    definitions (for ``domain.contract.asyncapi``)."""
+    return _schemas()
+
+
 SEALED = {
     "type": "object",
     "description": "The personal fields of this event, sealed with the lead's own key (AES-256-GCM, nonce first, "
@@ -96,59 +103,6 @@ def event_json_schemas() -> dict[str, dict[str, Any]]:
     """A self-contained JSON Schema per published event type."""
     return {
         event_type(cls): with_sealed_fields(cls, without_envelope(cls.model_json_schema())) for cls in CLASSES.values()
-    }
-
-
-def asyncapi(prefix: str = "leads.") -> dict[str, Any]:
-    payloads, defs = _schemas()
-    messages = {
-        _message_id(name): {
-            "name": name,
-            "title": name,
-            "summary": (payload.get("description") or "").split("\n")[0],
-            "contentType": "application/json",
-            "headers": {
-                "type": "object",
-                "properties": {h: {"type": "string", "description": d} for h, d in CE_HEADERS},
-            },
-            "payload": payload,
-        }
-        for name, payload in payloads.items()
-    }
-    published = [m for m in messages if not m.startswith("lead_intake_")]
-    intake = [m for m in messages if m.startswith("lead_intake_")]
-    channels = {
-        "leadEvents": {
-            "address": f"{prefix}lead-events",
-            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in published},
-        },
-        "leadIntake": {
-            "address": f"{prefix}lead-intake",
-            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in intake},
-        },
-    }
-    return {
-        "asyncapi": "3.0.0",
-        "info": {
-            "title": "Lead lifecycle engine events",
-            "version": "1",
-            "description": "CloudEvents 1.0 over Kafka (binary mode): ce_* headers, JSON payloads.",
-        },
-        "defaultContentType": "application/json",
-        "channels": channels,
-        "operations": {
-            "publishLeadEvents": {
-                "action": "send",
-                "channel": {"$ref": "#/channels/leadEvents"},
-                "messages": [{"$ref": f"#/channels/leadEvents/messages/{m}"} for m in published],
-            },
-            "receiveLeadIntake": {
-                "action": "receive",
-                "channel": {"$ref": "#/channels/leadIntake"},
-                "messages": [{"$ref": f"#/channels/leadIntake/messages/{m}"} for m in intake],
-            },
-        },
-        "components": {"messages": messages, "schemas": defs},
     }
 
 
