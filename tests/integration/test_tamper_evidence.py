@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 from uuid import UUID
 
+import pytest
+
 from domain.erasure import erase_lead
 from domain.values import EventMeta, LeadDetails
 from infra.blobs import BlobStore
@@ -108,6 +110,17 @@ def test_verify_since_checks_what_was_written_since_anchored_on_the_link_before(
     assert str(fresh) not in broken.stdout
 
 
-def test_a_naive_since_is_refused_saying_why(engine: Engine) -> None:
-    result = verify(engine, "--since", "2026-01-01T00:00:00")
-    assert result.returncode == 2 and "no time zone" in result.stderr
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (["--since", "2026-01-01T00:00:00"], "no time zone"),
+        (["--since", "yesterday\U0001f600" * 10_000], "not an ISO 8601 time"),
+        (["--since", "2026-13-45T99:00:00Z"], "not an ISO 8601 time"),
+        (["--lead", "not-a-lead"], "not a lead id"),
+        (["--lead", "9" * 100_000], "not a lead id"),
+    ],
+)
+def test_bad_options_are_refused_saying_why(engine: Engine, args: list[str], reason: str) -> None:
+    result = verify(engine, *args)
+    said = " ".join(result.stderr.replace("│", " ").split())  # typer draws a box around the reason
+    assert result.returncode == 2 and reason in said and len(said) < 2_000, said[-500:]
