@@ -306,10 +306,19 @@ def schema_docs() -> None:
 
 @schema_app.command("asyncapi")
 def schema_asyncapi() -> None:
-    """Print the AsyncAPI 3 document of the events and intake topics."""
-    from domain.contract.documents import asyncapi
+    """Print the AsyncAPI 3 document: every topic (events, intake, dead letters, notifications),
+    the brokers of LEADS_KAFKA_BOOTSTRAP_SERVERS as servers, and the Kafka bindings."""
+    from domain.contract.asyncapi import Deployment, asyncapi
 
-    json.dump(asyncapi(_settings().topic_prefix), sys.stdout, indent=2)
+    s = _settings()
+    deployment = Deployment(
+        topic_prefix=s.topic_prefix,
+        bootstrap_servers=s.kafka_bootstrap_servers,
+        partitions=s.topic_partitions,
+        consumer_group=s.consumer_group,
+        dlq_retention_days=s.dlq_retention_days,
+    )
+    json.dump(asyncapi(deployment=deployment), sys.stdout, indent=2)
     sys.stdout.write("\n")
 
 

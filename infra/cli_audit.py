@@ -15,15 +15,20 @@ from infra.settings import Mode, Settings
 audit_app = typer.Typer(help="Check the event log's tamper evidence.", no_args_is_help=True)
 
 
+def _shown(value: str) -> str:
+    """An option's value as quoted back: a refused value may be of any length."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
 def _moment(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO 8601 time, e.g. 2026-12-01T00:00:00Z") from None
+        raise typer.BadParameter(f"{_shown(value)} is not an ISO 8601 time, e.g. 2026-12-01T00:00:00Z") from None
     if moment.tzinfo is None:
-        raise typer.BadParameter(f"{value!r} has no time zone; add one, e.g. Z or +01:00")
+        raise typer.BadParameter(f"{_shown(value)} has no time zone; add one, e.g. Z or +01:00")
     return moment
 
 
@@ -33,7 +38,7 @@ def _lead(value: str | None) -> UUID | None:
     try:
         return UUID(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a lead id (a UUID)") from None
+        raise typer.BadParameter(f"{_shown(value)} is not a lead id (a UUID)") from None
 
 
 def _open() -> Engine:

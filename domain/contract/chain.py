@@ -108,9 +108,9 @@ def _classify(key: bytes, aggregate_id: UUID, rows: Sequence[ChainRow], at: Chai
                 return version
         return None
 
+    own = bytes(at.link)
     home = linked_at(at.stored)
     if home is not None:
-        own = bytes(at.link)
         own_event_elsewhere = any(
             r.stored is not None and r is not at and hmac.compare_digest(next_link(key, previous, r.stored), own)
             for r in rows
@@ -120,8 +120,7 @@ def _classify(key: bytes, aggregate_id: UUID, rows: Sequence[ChainRow], at: Chai
         if home > at.version:
             return broken(BreakKind.DELETED, f"the event linked here is gone; later events moved up (from {home})")
         return broken(BreakKind.INSERTED, f"events were inserted before it (it was linked at version {home})")
-    following = next((r for r in rows if r.version == at.version + 1), None)
-    pushed_down = following is not None and following.stored is not None
-    if pushed_down and hmac.compare_digest(next_link(key, previous, following.stored), bytes(at.link)):  # type: ignore[union-attr, arg-type]
+    following = next((r.stored for r in rows if r.version == at.version + 1), None)
+    if following is not None and hmac.compare_digest(next_link(key, previous, following), own):
         return broken(BreakKind.INSERTED, "an event the chain never linked, pushing the linked ones down")
     return broken(BreakKind.EDITED, "the stored bytes differ from those linked at write time")

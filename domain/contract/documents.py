@@ -1,5 +1,6 @@
 """The published contract as documents, generated from the event and intake models:
-``docs/events.md`` for people and an AsyncAPI 3 document for tools."""
+``docs/events.md`` for people, and the payload schemas the AsyncAPI 3 document for tools
+(``domain.contract.asyncapi``) is built from."""
 
 from __future__ import annotations
 
@@ -12,12 +13,7 @@ from pydantic.json_schema import models_json_schema
 from domain.contract.cloudevents import SOURCE
 from domain.contract.envelope import CLASSES, ENVELOPE_FIELDS, event_type
 from domain.contract.intake import MESSAGES, intake_type
-from domain.contract.notifications import NOTIFICATION_TYPE, Notification
 from domain.contract.wire_schemas import (
-    DEAD_LETTER_HEADERS,
-    DEAD_LETTER_TYPE,
-    EVENT_HEADERS,
-    NOTIFICATION_HEADERS,
     sealed_schema,
 )
 
@@ -75,6 +71,12 @@ def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     return payloads, defs
 
 
+def payload_schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Every published event's and intake message's payload schema by type, and their shared
+    definitions (for ``domain.contract.asyncapi``)."""
+    return _schemas()
+
+
 def with_sealed_fields(
     model: type[BaseModel], schema: dict[str, Any], defs: dict[str, Any] | None = None, ref_prefix: str = "#/$defs/"
 ) -> dict[str, Any]:
@@ -97,73 +99,6 @@ def event_json_schemas() -> dict[str, dict[str, Any]]:
     """A self-contained JSON Schema per published event type, as its payload is on the wire."""
     return {
         event_type(cls): with_sealed_fields(cls, without_envelope(cls.model_json_schema())) for cls in CLASSES.values()
-    }
-
-
-def published_json_schemas() -> dict[str, dict[str, Any]]:
-    """Every message the engine publishes, by type: each lead event's payload, a notification's
-    payload, and the headers of each (``<type>#headers``); a dead letter's value is the refused
-    message as received, so its schema is that of its headers."""
-    schemas: dict[str, dict[str, Any]] = {}
-    for name, schema in event_json_schemas().items():
-        schemas[name] = schema
-        schemas[f"{name}#headers"] = EVENT_HEADERS
-    schemas[NOTIFICATION_TYPE] = Notification.model_json_schema()
-    schemas[f"{NOTIFICATION_TYPE}#headers"] = NOTIFICATION_HEADERS
-    schemas[f"{DEAD_LETTER_TYPE}#headers"] = DEAD_LETTER_HEADERS
-    return schemas
-
-
-def asyncapi(prefix: str = "leads.") -> dict[str, Any]:
-    payloads, defs = _schemas()
-    messages = {
-        _message_id(name): {
-            "name": name,
-            "title": name,
-            "summary": (payload.get("description") or "").split("\n")[0],
-            "contentType": "application/json",
-            "headers": {
-                "type": "object",
-                "properties": {h: {"type": "string", "description": d} for h, d in CE_HEADERS},
-            },
-            "payload": payload,
-        }
-        for name, payload in payloads.items()
-    }
-    published = [m for m in messages if not m.startswith("lead_intake_")]
-    intake = [m for m in messages if m.startswith("lead_intake_")]
-    channels = {
-        "leadEvents": {
-            "address": f"{prefix}lead-events",
-            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in published},
-        },
-        "leadIntake": {
-            "address": f"{prefix}lead-intake",
-            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in intake},
-        },
-    }
-    return {
-        "asyncapi": "3.0.0",
-        "info": {
-            "title": "Lead lifecycle engine events",
-            "version": "1",
-            "description": "CloudEvents 1.0 over Kafka (binary mode): ce_* headers, JSON payloads.",
-        },
-        "defaultContentType": "application/json",
-        "channels": channels,
-        "operations": {
-            "publishLeadEvents": {
-                "action": "send",
-                "channel": {"$ref": "#/channels/leadEvents"},
-                "messages": [{"$ref": f"#/channels/leadEvents/messages/{m}"} for m in published],
-            },
-            "receiveLeadIntake": {
-                "action": "receive",
-                "channel": {"$ref": "#/channels/leadIntake"},
-                "messages": [{"$ref": f"#/channels/leadIntake/messages/{m}"} for m in intake],
-            },
-        },
-        "components": {"messages": messages, "schemas": defs},
     }
 
 

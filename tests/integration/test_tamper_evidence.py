@@ -8,10 +8,15 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
+import pytest
+
 from domain.erasure import erase_lead
+from domain.errors import DomainError
 from domain.values import EventMeta, LeadDetails
 from infra.blobs import BlobStore
 from infra.runtime import Engine
@@ -108,6 +113,53 @@ def test_verify_since_checks_what_was_written_since_anchored_on_the_link_before(
     assert str(fresh) not in broken.stdout
 
 
-def test_a_naive_since_is_refused_saying_why(engine: Engine) -> None:
-    result = verify(engine, "--since", "2026-01-01T00:00:00")
-    assert result.returncode == 2 and "no time zone" in result.stderr
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (["--since", "2026-01-01T00:00:00"], "no time zone"),
+        (["--since", "yesterday\U0001f600" * 10_000], "not an ISO 8601 time"),
+        (["--since", "2026-13-45T99:00:00Z"], "not an ISO 8601 time"),
+        (["--lead", "not-a-lead"], "not a lead id"),
+        (["--lead", "9" * 100_000], "not a lead id"),
+    ],
+)
+def test_bad_options_are_refused_saying_why(engine: Engine, args: list[str], reason: str) -> None:
+    result = verify(engine, *args)
+    said = " ".join(result.stderr.replace("│", " ").split())  # typer draws a box around the reason
+    assert result.returncode == 2 and reason in said and len(said) < 2_000, said[-500:]
+
+
+def test_writers_in_two_processes_racing_on_the_same_leads_leave_every_chain_whole(engine: Engine) -> None:
+    """Each engine caches the links it wrote, so each often finds its cache stale: it must read
+    the other's link, and a writer that lost a race must link nothing."""
+    from infra.chain_verify import verify as verify_chain
+    from infra.runtime import Engine as EngineClass
+
+    other = EngineClass.open(engine.settings)
+    leads = [four_events(engine, i) for i in range(3)]
+    outcomes: list[str] = []
+
+    def work(service: Any, worker: int) -> None:
+        for n in range(15):
+            lead = leads[(worker + n) % len(leads)]
+            try:
+                service.contact(lead_id=lead, via="call", meta=EventMeta(actor=f"w{worker}"))
+                outcomes.append("saved")
+            except DomainError:
+                outcomes.append("lost a race")
+
+    threads = [threading.Thread(target=work, args=(e.service, w)) for w, e in enumerate([engine, other, engine, other])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    saved = outcomes.count("saved")
+    assert saved >= 15 and len(outcomes) == 60
+    chain = engine.service.chain
+    assert chain is not None
+    report = verify_chain(chain)
+    assert report.ok, report.breaks
+    histories = [len(engine.service.history(lead)) for lead in leads]
+    assert sum(histories) == 3 * 4 + saved
+    assert [verify_chain(chain, aggregate=lead).events for lead in leads] == histories

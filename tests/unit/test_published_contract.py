@@ -4,13 +4,18 @@ personal fields sealed; JSON Schemas of the payloads without the store's envelop
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
+import orjson
 import pytest
 
-from domain.contract.documents import CE_HEADERS, _type, asyncapi, event_json_schemas, events_markdown, without_envelope
+from domain.contract.asyncapi import asyncapi
+from domain.contract.documents import CE_HEADERS, _type, event_json_schemas, events_markdown, without_envelope
 from domain.contract.envelope import CLASSES, ENVELOPE_FIELDS, event_type
 from domain.contract.intake import INTAKE_TYPES
+from domain.contract.notifications import NotificationMessage, message
 
 TYPES = {t.replace(".", "_"): t for t in [*(event_type(c) for c in CLASSES.values()), *INTAKE_TYPES]}
 """Each message's id in the document, and the CloudEvents type it stands for."""
@@ -31,43 +36,67 @@ def test_the_document_describes_cloudevents_over_kafka_in_json() -> None:
 
 def test_the_engine_sends_every_event_type_on_lead_events_and_receives_intake_on_lead_intake() -> None:
     doc = asyncapi("acme.")
-    assert doc["channels"] == {
-        "leadEvents": {
-            "address": "acme.lead-events",
-            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in PUBLISHED},
-        },
-        "leadIntake": {
-            "address": "acme.lead-intake",
-            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in INTAKE},
-        },
-    }
-    assert doc["operations"] == {
-        "publishLeadEvents": {
-            "action": "send",
-            "channel": {"$ref": "#/channels/leadEvents"},
-            "messages": [{"$ref": f"#/channels/leadEvents/messages/{m}"} for m in PUBLISHED],
-        },
-        "receiveLeadIntake": {
-            "action": "receive",
-            "channel": {"$ref": "#/channels/leadIntake"},
-            "messages": [{"$ref": f"#/channels/leadIntake/messages/{m}"} for m in INTAKE],
-        },
-    }
+    channels = doc["channels"]
+    assert channels["leadEvents"]["address"] == "acme.lead-events"
+    assert channels["leadEvents"]["messages"] == {m: {"$ref": f"#/components/messages/{m}"} for m in PUBLISHED}
+    assert channels["leadIntake"]["address"] == "acme.lead-intake"
+    assert channels["leadIntake"]["messages"] == {m: {"$ref": f"#/components/messages/{m}"} for m in INTAKE}
+    operations = doc["operations"]
+    assert operations["publishLeadEvents"]["action"] == "send"
+    assert operations["publishLeadEvents"]["messages"] == [
+        {"$ref": f"#/channels/leadEvents/messages/{m}"} for m in PUBLISHED
+    ]
+    assert operations["receiveLeadIntake"]["action"] == "receive"
+    assert operations["receiveLeadIntake"]["messages"] == [
+        {"$ref": f"#/channels/leadIntake/messages/{m}"} for m in INTAKE
+    ]
     assert TYPES["lead_qualified_v1"] == "lead.qualified.v1" and "lead_intake_capture_v1" in INTAKE
+
+
+def test_dead_letters_and_notifications_have_channels_of_their_own() -> None:
+    doc = asyncapi("acme.")
+    assert doc["channels"]["leadIntakeDlq"]["address"] == "acme.lead-intake.dlq"
+    assert list(doc["channels"]["leadIntakeDlq"]["messages"]) == ["lead_intake_dead_letter"]
+    assert doc["channels"]["notifications"]["address"] == "acme.notifications"
+    assert list(doc["channels"]["notifications"]["messages"]) == ["lead_notification_v1"]
 
 
 def test_every_message_is_named_by_its_type_with_json_payload_and_cloudevents_headers() -> None:
     doc = asyncapi("acme.")
     messages = doc["components"]["messages"]
-    assert list(messages) == PUBLISHED + INTAKE
-    headers = {"type": "object", "properties": {h: {"type": "string", "description": d} for h, d in CE_HEADERS}}
-    for message_id, message in messages.items():
+    assert list(messages) == [*PUBLISHED, *INTAKE, "lead_intake_dead_letter", "lead_notification_v1"]
+    described = {h: {"type": "string", "description": d} for h, d in CE_HEADERS}
+    for message_id in [*PUBLISHED, *INTAKE]:
+        message = messages[message_id]
         assert message["name"] == message["title"] == TYPES[message_id]
         assert message["contentType"] == "application/json"
-        assert message["headers"] == headers
+        assert message["headers"]["properties"] == described
         assert message["payload"]["type"] == "object"
         assert ("meta" in message["payload"]["properties"]) == (message_id in PUBLISHED)
-    assert {"ce_id", "ce_type", "ce_subject", "ce_leadversion"} <= set(headers["properties"])
+    assert {"ce_id", "ce_type", "ce_subject", "ce_leadversion"} <= set(
+        messages["lead_captured_v1"]["headers"]["required"]
+    )
+    assert set(messages["lead_intake_capture_v1"]["headers"]["required"]) == {
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+    }
+
+
+def test_a_published_notification_is_what_its_schema_says() -> None:
+    row = {
+        "notification_id": "n-1",
+        "recipient": "greta",
+        "lead_id": uuid4(),
+        "version": 3,
+        "kind": "assigned",
+        "summary": "Ada was assigned to you",
+        "actor": "sam",
+        "at": datetime.now(UTC),
+    }
+    assert NotificationMessage.model_validate_json(message(row)).recipient == "greta"
+    assert set(NotificationMessage.model_json_schema()["required"]) == set(orjson.loads(message(row)))
 
 
 def test_a_messages_summary_is_the_first_line_of_its_description() -> None:
