@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.contract.documents import CE_HEADERS, DLQ_HEADERS, payload_schemas
-from domain.contract.notifications import NOTIFICATION_TYPE, NotificationMessage
+from domain.contract.notifications import NOTIFICATION_TYPE, Notification
 
 BINDING = "0.5.0"
 """The Kafka bindings' version (AsyncAPI bindings for Kafka)."""
@@ -100,7 +100,7 @@ def asyncapi(prefix: str | None = None, *, deployment: Deployment | None = None)
         "payload": {"description": "The refused message's value, byte for byte as received (may not be JSON)"},
         "bindings": key("The refused message's key, as received"),
     }
-    notification = NotificationMessage.model_json_schema(ref_template="#/components/schemas/{model}")
+    notification = Notification.model_json_schema(ref_template="#/components/schemas/{model}")
     messages[NOTIFICATION_ID] = {
         "name": NOTIFICATION_TYPE,
         "title": NOTIFICATION_TYPE,

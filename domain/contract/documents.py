@@ -13,7 +13,12 @@ from pydantic.json_schema import models_json_schema
 from domain.contract.cloudevents import SOURCE
 from domain.contract.envelope import CLASSES, ENVELOPE_FIELDS, event_type
 from domain.contract.intake import MESSAGES, intake_type
+from domain.contract.notifications import NOTIFICATION_TYPE, Notification
 from domain.contract.wire_schemas import (
+    DEAD_LETTER_HEADERS,
+    DEAD_LETTER_TYPE,
+    EVENT_HEADERS,
+    NOTIFICATION_HEADERS,
     sealed_schema,
 )
 
@@ -100,6 +105,20 @@ def event_json_schemas() -> dict[str, dict[str, Any]]:
     return {
         event_type(cls): with_sealed_fields(cls, without_envelope(cls.model_json_schema())) for cls in CLASSES.values()
     }
+
+
+def published_json_schemas() -> dict[str, dict[str, Any]]:
+    """Every message the engine publishes, by type: each lead event's payload, a notification's
+    payload, and the headers of each (``<type>#headers``); a dead letter's value is the refused
+    message as received, so its schema is that of its headers."""
+    schemas: dict[str, dict[str, Any]] = {}
+    for name, schema in event_json_schemas().items():
+        schemas[name] = schema
+        schemas[f"{name}#headers"] = EVENT_HEADERS
+    schemas[NOTIFICATION_TYPE] = Notification.model_json_schema()
+    schemas[f"{NOTIFICATION_TYPE}#headers"] = NOTIFICATION_HEADERS
+    schemas[f"{DEAD_LETTER_TYPE}#headers"] = DEAD_LETTER_HEADERS
+    return schemas
 
 
 def _message_id(name: str) -> str:

@@ -56,18 +56,3 @@ def headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:
         "content-type": "application/json",
     }
     return [(k, v.encode()) for k, v in values.items()]
-
-
-class NotificationMessage(BaseModel):
-    """A notification for one person: what happened to which lead, and who did it.
-
-    The value of each record on ``<prefix>notifications`` (built by :func:`message`)."""
-
-    notification_id: str = Field(description="Stable across rebuilds; also the ce_id header, to dedupe on")
-    recipient: str = Field(description="The user it is for (also the record key and ce_subject)")
-    lead_id: UUID
-    lead_version: int = Field(description="The lead's version after the event it is about")
-    kind: str = Field(description="What happened, e.g. assigned, mentioned, aging, response_overdue")
-    summary: str = Field(description="One line for people; quotes no erased personal data")
-    actor: str = Field(description="Who did it")
-    at: datetime = Field(description="When the event happened (ISO 8601)")

@@ -15,7 +15,7 @@ from domain.contract.asyncapi import asyncapi
 from domain.contract.documents import CE_HEADERS, _type, event_json_schemas, events_markdown, without_envelope
 from domain.contract.envelope import CLASSES, ENVELOPE_FIELDS, event_type
 from domain.contract.intake import INTAKE_TYPES
-from domain.contract.notifications import NotificationMessage, message
+from domain.contract.notifications import Notification, message
 
 TYPES = {t.replace(".", "_"): t for t in [*(event_type(c) for c in CLASSES.values()), *INTAKE_TYPES]}
 """Each message's id in the document, and the CloudEvents type it stands for."""
@@ -86,7 +86,7 @@ def test_every_message_is_named_by_its_type_with_json_payload_and_cloudevents_he
 
 def test_a_published_notification_is_what_its_schema_says() -> None:
     row = {
-        "notification_id": "n-1",
+        "notification_id": uuid4(),
         "recipient": "greta",
         "lead_id": uuid4(),
         "version": 3,
@@ -95,8 +95,8 @@ def test_a_published_notification_is_what_its_schema_says() -> None:
         "actor": "sam",
         "at": datetime.now(UTC),
     }
-    assert NotificationMessage.model_validate_json(message(row)).recipient == "greta"
-    assert set(NotificationMessage.model_json_schema()["required"]) == set(orjson.loads(message(row)))
+    assert Notification.model_validate_json(message(row)).recipient == "greta"
+    assert set(Notification.model_json_schema()["required"]) == set(orjson.loads(message(row)))
 
 
 def test_a_messages_summary_is_the_first_line_of_its_description() -> None:
