@@ -129,7 +129,7 @@ INVOKE: dict[C, Callable[[Lead], None]] = {
         status=lead.status, days_in_status=9, threshold_days=7, meta=META
     ),
     C.ARCHIVE: lambda lead: lead.archive(reason=None, meta=META),
-    C.UNARCHIVE: lambda lead: lead.unarchive(meta=META),
+    C.UNARCHIVE: lambda lead: (lead.archive(reason=None, meta=META), lead.unarchive(meta=META)),
     C.DELETE: lambda lead: lead.delete(reason="test data", meta=META),
 }
 
