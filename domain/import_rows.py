@@ -78,6 +78,8 @@ class Rejection:
     line: int
     field: str
     reason: str
+    cells: tuple[str, ...] = ()
+    """The row as read, when it could be split into cells (for the rejected-rows download)."""
 
 
 def clean(value: Any) -> str:

@@ -1,6 +1,7 @@
-"""Import jobs and their rows in PostgreSQL, beside the event store: a dry run's verdicts and
-a confirm's results cannot be rebuilt from the log. The rows hold the file's cells (personal
-data) for the rejected-rows download; ``LEADS_IMPORT_RETENTION_DAYS`` bounds how long."""
+"""Import jobs (and mass-action jobs) and their rows in PostgreSQL, beside the event store: a
+dry run's verdicts and a confirm's results cannot be rebuilt from the log. The rows hold the
+file's cells (personal data) for the rejected-rows download; they are kept until an operator
+deletes the job (no retention setting yet: see the notes of #19)."""
 
 from __future__ import annotations
 

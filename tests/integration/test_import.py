@@ -161,6 +161,10 @@ def test_ragged_rows_bad_quoting_and_undecodable_bytes_reject_their_row_and_the_
         (5, "rejected"),
         (6, "created"),
     ]
+    reasons = {r["line"]: r["reason"] for r in rows if r["outcome"] == "rejected"}
+    assert "not valid CSV" in reasons[3] and "3 cells" in reasons[4] and "not utf-8" in reasons[5], reasons
+    fix_me = "".join(engine.imports.rejected_csv(job)).splitlines()
+    assert fix_me[0] == "Full name,Email,line,reason" and fix_me[2].startswith("Too,many@example.com,cells,4,")
 
 
 def test_a_file_that_is_not_csv_or_xlsx_is_refused_with_the_reason(engine: Engine, tmp_path: Path) -> None:
