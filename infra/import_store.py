@@ -39,6 +39,11 @@ CREATE TABLE IF NOT EXISTS {schema}.import_mappings (
 """
 
 
+STALE_S = 300
+"""A confirmed or running job that has not moved for this long was stopped with its process (each
+chunk updates the job): confirming it again resumes it."""
+
+
 def _json(value: Any) -> Json:
     return Json(value, dumps=lambda v: orjson.dumps(v).decode())
 
@@ -83,7 +88,8 @@ class PostgresImportStore:
         with self.db.cursor() as cur:
             cur.execute(
                 f"UPDATE {self.schema}.import_jobs SET fields = fields || %s, updated_at = now() "
-                "WHERE id = %s AND fields->>'state' IN ('planned', 'interrupted') RETURNING id",
+                "WHERE id = %s AND (fields->>'state' IN ('planned', 'interrupted') OR (fields->>'state' IN "
+                f"('confirmed', 'running') AND updated_at < now() - interval '{STALE_S} seconds')) RETURNING id",
                 (_json({"state": "confirmed", "confirmed_by": actor}), str(job_id)),
             )
             return cur.fetchone() is not None

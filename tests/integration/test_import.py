@@ -214,3 +214,21 @@ def test_the_row_and_size_limits_are_settings_and_a_file_over_them_is_refused_wh
     assert status["state"] == "refused" and "import_bytes" in status["error"]
     with pytest.raises(Exception, match="import"):
         engine.imports.confirm(job, actor="importer", check=lambda *_: None, wait=True)
+
+
+def test_an_import_whose_process_stopped_mid_confirm_is_resumed_by_confirming_again(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ensure_user(engine, "importer")
+    job = dry_run(engine, template_file(tmp_path / "resume.csv", [good_row(i) for i in range(5)]))
+    engine.imports.store.update_job(job, {"state": "running"})
+    with pytest.raises(Exception, match="running"):
+        engine.imports.confirm(job, actor="importer", check=lambda *_: None, wait=True)
+    with engine.db.cursor() as cur:
+        cur.execute(
+            f"UPDATE {engine.settings.event_schema}.import_jobs SET updated_at = now() - interval '1 hour' "
+            "WHERE id = %s",
+            (str(job),),
+        )
+    engine.imports.confirm(job, actor="importer", check=lambda *_: None, wait=True)
+    assert engine.imports.status(job)["results"] == {"created": 5}
