@@ -124,7 +124,7 @@ def _xlsx_rows(book: Any, rows: Iterator[tuple[int, tuple[Any, ...]]], width: in
             while len(cells) > width and not cells[-1].strip():
                 cells.pop()
             if len(cells) > width:
-                yield Rejection(line, "row", f"the row has {len(cells)} cells; the header has {width}")
+                yield Rejection(line, "row", f"the row has {len(cells)} cells; the header has {width}", tuple(cells))
                 continue
             yield FileRow(line, cells + [""] * (width - len(cells)))
     finally:
@@ -209,9 +209,10 @@ def _csv_rows(text: io.TextIOWrapper, reader: Any, width: int, encoding: str) ->
                 continue
             if _undecodable(cells):
                 column = next(i for i, c in enumerate(cells) if _undecodable([c]))
-                yield Rejection(line, "row", f"column {column + 1} holds bytes that are not {encoding}")
+                readable = tuple(c.encode("utf-8", "surrogateescape").decode(encoding, "replace") for c in cells)
+                yield Rejection(line, "row", f"column {column + 1} holds bytes that are not {encoding}", readable)
             elif len(cells) != width:
-                yield Rejection(line, "row", f"the row has {len(cells)} cells; the header has {width}")
+                yield Rejection(line, "row", f"the row has {len(cells)} cells; the header has {width}", tuple(cells))
             else:
                 yield FileRow(line, cells)
     finally:

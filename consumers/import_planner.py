@@ -109,7 +109,7 @@ class ImportPlanner:
             if read > most:
                 raise UnreadableFile(f"the file has more than {most} rows (import_rows)")
             if isinstance(row, Rejection):
-                plan, cells = rejected(row), []
+                plan, cells = rejected(row), list(row.cells)
             else:
                 parsed = read_row(mapping, row.cells, line=row.line)
                 if parsed is None:

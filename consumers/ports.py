@@ -157,8 +157,8 @@ class ImportStore(Protocol):
     def job(self, job_id: Any) -> dict[str, Any] | None: ...
 
     def claim_confirm(self, job_id: Any, *, actor: str) -> bool:
-        """Move a planned (or interrupted) job to ``confirmed``, atomically: of two racing
-        confirms, one wins."""
+        """Move a planned (or interrupted, or stale: its process stopped) job to ``confirmed``,
+        atomically: of two racing confirms, one wins."""
         ...
 
     def add_rows(self, job_id: Any, rows: Sequence[tuple[int, dict[str, Any], list[str]]]) -> None:

@@ -11,6 +11,7 @@ separated by ``;``, ``,`` or ``|``; a country in any case. Then the row is valid
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,8 @@ class Rejection:
     line: int
     field: str
     reason: str
+    cells: tuple[str, ...] = ()
+    """The row as read, when it could be split into cells (for the rejected-rows download)."""
 
 
 def clean(value: Any) -> str:
@@ -111,9 +114,13 @@ def whole_number(value: str) -> int | str:
 
 
 def amount(value: str) -> str:
-    """A sum of money as written: currency signs and thousands separators dropped; of ``,``
-    and ``.``, the one written last separates the decimals (``1.500.000,50`` is 1500000.50)."""
-    plain = re.sub(r"[^\d.,\-]", "", value)
+    """A sum of money as written: currency signs or codes and thousands separators dropped; of
+    ``,`` and ``.``, the one written last separates the decimals (``1.500.000,50`` is
+    1500000.50). Anything else (``1e30``, ``lots``) is left for validation to refuse."""
+    plain = "".join(c for c in value if not c.isspace() and c != "'" and unicodedata.category(c) != "Sc")
+    plain = re.sub(r"^(?:[A-Z]{3})|(?:[A-Z]{3})$", "", plain)
+    if not re.fullmatch(r"-?[\d.,]+", plain):
+        return value
     if "," in plain and "." in plain:
         decimal = "," if plain.rfind(",") > plain.rfind(".") else "."
         thousands = "." if decimal == "," else ","

@@ -76,9 +76,11 @@ class Lead(Aggregate, LeadTasks):
             self.trigger_event(ev.Archived, reason=reason, meta=meta)
 
     def unarchive(self, *, meta: EventMeta) -> None:
+        """Only an archived lead can be brought back (saying so beats a silent no-op)."""
         self.check_allowed(C.UNARCHIVE)
-        if self.archived:
-            self.trigger_event(ev.Unarchived, meta=meta)
+        if not self.archived:
+            raise InvalidCommand("the lead is not archived", field="lead_id")
+        self.trigger_event(ev.Unarchived, meta=meta)
 
     def delete(self, *, reason: str, meta: EventMeta) -> None:
         """A soft delete: the history stays, the lead leaves every list and changes no more."""

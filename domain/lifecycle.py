@@ -70,7 +70,6 @@ ALLOWED: dict[LeadCommand, frozenset[LeadStatus]] = {
     LeadCommand.CONVERT: frozenset({S.QUALIFIED}),
     LeadCommand.RAISE_AGING_ALERT: IN_PROGRESS,
     LeadCommand.ESCALATE: IN_PROGRESS,
-    **dict.fromkeys((LeadCommand.ARCHIVE, LeadCommand.UNARCHIVE, LeadCommand.DELETE), frozenset(S)),
 }
 
 MOVES_TO: dict[str, LeadStatus] = {

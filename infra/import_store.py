@@ -1,6 +1,7 @@
-"""Import jobs and their rows in PostgreSQL, beside the event store: a dry run's verdicts and
-a confirm's results cannot be rebuilt from the log. The rows hold the file's cells (personal
-data) for the rejected-rows download; ``LEADS_IMPORT_RETENTION_DAYS`` bounds how long."""
+"""Import jobs (and mass-action jobs) and their rows in PostgreSQL, beside the event store: a
+dry run's verdicts and a confirm's results cannot be rebuilt from the log. The rows hold the
+file's cells (personal data) for the rejected-rows download; they are kept until an operator
+deletes the job (no retention setting yet: see the notes of #19)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ CREATE TABLE IF NOT EXISTS {schema}.import_mappings (
     saved_at timestamptz NOT NULL DEFAULT now()
 )
 """
+
+
+STALE_S = 300
+"""A confirmed or running job that has not moved for this long was stopped with its process (each
+chunk updates the job): confirming it again resumes it."""
 
 
 def _json(value: Any) -> Json:
@@ -82,7 +88,8 @@ class PostgresImportStore:
         with self.db.cursor() as cur:
             cur.execute(
                 f"UPDATE {self.schema}.import_jobs SET fields = fields || %s, updated_at = now() "
-                "WHERE id = %s AND fields->>'state' IN ('planned', 'interrupted') RETURNING id",
+                "WHERE id = %s AND (fields->>'state' IN ('planned', 'interrupted') OR (fields->>'state' IN "
+                f"('confirmed', 'running') AND updated_at < now() - interval '{STALE_S} seconds')) RETURNING id",
                 (_json({"state": "confirmed", "confirmed_by": actor}), str(job_id)),
             )
             return cur.fetchone() is not None

@@ -105,3 +105,35 @@ def test_a_saved_mapping_maps_files_of_its_shape(api: TestClient) -> None:
         "/imports", files={"file": ("x.csv", b"Who,Addr\nAnn,ann@example.com\n")}, data={"saved_mapping": "crm-export"}
     ).json()
     assert settled(api, job["import_id"], "planned")["counts"] == {"create": 1}
+
+
+def test_an_upload_over_the_import_limit_is_a_413_naming_it(api: TestClient) -> None:
+    from domain import limits
+
+    limits.configure(limits.Limits(import_bytes=2048))
+    big = b"Name,Email\n" + b"Ann,ann@example.com\n" * 2000
+    response = api.post("/imports", files={"file": ("big.csv", big, "text/csv")})
+    assert response.status_code == 413 and "2048" in response.json()["detail"]
+    assert api.post("/imports", files={"file": ("x.csv", b"")}).status_code == 422
+    assert api.post("/imports", files={"file": ("x.csv", b"Name\nA\n")}, data={"mapping": "[1]"}).status_code == 422
+    assert (
+        api.post("/imports", files={"file": ("x.csv", b"Name\nA\n")}, data={"policy": "obliterate"}).status_code == 422
+    )
+
+
+def test_a_mass_action_over_the_selection_limit_is_refused_naming_it(api: TestClient) -> None:
+    from uuid import uuid4
+
+    from domain import limits
+
+    limits.configure(limits.Limits(bulk_items=3))
+    ids = [str(uuid4()) for _ in range(4)]
+    response = api.post("/leads/bulk", json={"action": "follow", "lead_ids": ids})
+    assert response.status_code == 422 and "bulk_items" in response.json()["detail"]
+    assert api.post("/leads/bulk", json={"action": "follow", "lead_ids": ["not-a-uuid"]}).status_code == 422
+    unknown = api.post("/leads/bulk", json={"action": "follow", "lead_ids": ids[:2]}).json()
+    job = wait_for(
+        lambda: (j := api.get(f"/leads/bulk/{unknown['job_id']}").json())["state"] == "finished" and j,
+        what="the job",
+    )
+    assert job["results"] == {"refused": 2}, "a lead that does not exist is refused, not a failure"

@@ -161,6 +161,10 @@ def test_ragged_rows_bad_quoting_and_undecodable_bytes_reject_their_row_and_the_
         (5, "rejected"),
         (6, "created"),
     ]
+    reasons = {r["line"]: r["reason"] for r in rows if r["outcome"] == "rejected"}
+    assert "not valid CSV" in reasons[3] and "3 cells" in reasons[4] and "not utf-8" in reasons[5], reasons
+    fix_me = "".join(engine.imports.rejected_csv(job)).splitlines()
+    assert fix_me[0] == "Full name,Email,line,reason" and fix_me[2].startswith("Too,many@example.com,cells,4,")
 
 
 def test_a_file_that_is_not_csv_or_xlsx_is_refused_with_the_reason(engine: Engine, tmp_path: Path) -> None:
@@ -210,3 +214,21 @@ def test_the_row_and_size_limits_are_settings_and_a_file_over_them_is_refused_wh
     assert status["state"] == "refused" and "import_bytes" in status["error"]
     with pytest.raises(Exception, match="import"):
         engine.imports.confirm(job, actor="importer", check=lambda *_: None, wait=True)
+
+
+def test_an_import_whose_process_stopped_mid_confirm_is_resumed_by_confirming_again(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ensure_user(engine, "importer")
+    job = dry_run(engine, template_file(tmp_path / "resume.csv", [good_row(i) for i in range(5)]))
+    engine.imports.store.update_job(job, {"state": "running"})
+    with pytest.raises(Exception, match="running"):
+        engine.imports.confirm(job, actor="importer", check=lambda *_: None, wait=True)
+    with engine.db.cursor() as cur:
+        cur.execute(
+            f"UPDATE {engine.settings.event_schema}.import_jobs SET updated_at = now() - interval '1 hour' "
+            "WHERE id = %s",
+            (str(job),),
+        )
+    engine.imports.confirm(job, actor="importer", check=lambda *_: None, wait=True)
+    assert engine.imports.status(job)["results"] == {"created": 5}

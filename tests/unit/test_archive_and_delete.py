@@ -21,8 +21,9 @@ def test_archive_is_recorded_once_and_undone_by_unarchive() -> None:
     lead.archive(reason="again", meta=META)
     assert lead.archived and lead.version == 2
     lead.unarchive(meta=META)
-    lead.unarchive(meta=META)
     assert not lead.archived and lead.version == 3
+    with pytest.raises(InvalidCommand, match="not archived"):
+        lead.unarchive(meta=META)
 
 
 def test_a_deleted_lead_needs_a_reason_and_accepts_no_change_after() -> None:

@@ -44,6 +44,7 @@ def test_numbers_are_read_as_spreadsheets_write_them() -> None:
     assert amount("€1.500.000,50") == "1500000.50"
     assert amount("$1,500,000.50") == "1500000.50"
     assert amount("1,5") == "1.5"
+    assert amount("EUR 1 500") == "1500" and amount("1e30") == "1e30" and amount("lots") == "lots"
 
 
 def test_picklists_tags_and_whitespace_are_normalised() -> None:
