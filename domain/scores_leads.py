@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 from uuid import UUID
 
 from domain.base import Aggregate, DomainEvent
@@ -21,6 +22,7 @@ from domain.errors import VersionConflict
 from domain.lead import Lead
 from domain.lead_events import DetailsUpdated, LeadCaptured, Scored, SignalRecorded
 from domain.lifecycle import TERMINAL
+from domain.likelihood import LIKELIHOOD_ID, LikelihoodModels, TrainedModel
 from domain.routes_leads import RoutesLeads
 from domain.score_engine import apply_model
 from domain.score_values import ScoreCause
@@ -29,6 +31,7 @@ from domain.scoring_models import MODELS_ID, Rescoring, ScoringModels
 from domain.values import EventMeta
 
 Clock = Callable[[], datetime]
+M = TypeVar("M", ScoringModels, LikelihoodModels)
 
 
 class ScoresLeads(RoutesLeads):
@@ -57,11 +60,37 @@ class ScoresLeads(RoutesLeads):
     def report_rescoring(self, *, progress: Rescoring, meta: EventMeta) -> CommandResult:
         return self._on_models("report_rescoring", meta, lambda m: m.progress(progress=progress, meta=meta))
 
+    def likelihood_models(self) -> LikelihoodModels:
+        return self._fresh(LIKELIHOOD_ID, lambda: LikelihoodModels.open(meta=SYSTEM))
+
+    def record_likelihood_training(self, *, model: TrainedModel, meta: EventMeta) -> CommandResult:
+        """A trained model's checksum, training set and evaluation (its artifact is stored apart)."""
+        return self._on(
+            LIKELIHOOD_ID,
+            LikelihoodModels,
+            "train_likelihood",
+            meta,
+            lambda m: m.record_training(model=model, meta=meta),
+        )
+
+    def activate_likelihood(self, *, version: int, found_checksum: str | None, meta: EventMeta) -> CommandResult:
+        """``found_checksum``: of the artifact as fetched now; a mismatch is refused."""
+        return self._on(
+            LIKELIHOOD_ID,
+            LikelihoodModels,
+            "activate_likelihood",
+            meta,
+            lambda m: m.activate(version=version, found_checksum=found_checksum, meta=meta),
+        )
+
     def _on_models(self, command: str, meta: EventMeta, act: Callable[[ScoringModels], None]) -> CommandResult:
+        return self._on(MODELS_ID, ScoringModels, command, meta, act)
+
+    def _on(self, key: UUID, cls: type[M], command: str, meta: EventMeta, act: Callable[[M], None]) -> CommandResult:
         def change() -> list[Aggregate]:
-            models = self._fresh(MODELS_ID, lambda: ScoringModels.open(meta=meta))
-            act(models)
-            return [models]
+            found = self._fresh(key, lambda: cls.open(meta=meta))
+            act(found)
+            return [found]
 
         return self._admin(command, meta, change)
 

@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from infra.errors import StartupError
+from infra.model_cli import register as register_model_commands
 from infra.runtime import Engine, Worker
 from infra.settings import Mode, Settings
 
@@ -276,3 +277,6 @@ def schema_events() -> None:
 
     json.dump(event_json_schemas(), sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+register_model_commands(app, lambda: _open(_settings()))
