@@ -16,7 +16,7 @@ def test_the_small_benchmark_runs_every_stage_and_reports_ratios(
     rows = main(
         ["--scale", "small", "--json", str(out), "--postgres-dsn", postgres_server_dsn, "--kafka", kafka_bootstrap]
     )
-    assert len(rows) == 9 and all(r.ours > 0 and r.baseline > 0 for r in rows)
+    assert len(rows) == 10 and all(r.ours > 0 and r.baseline > 0 for r in rows)
     report = json.loads(out.read_text())
     assert report["scale"] == "small" and report["latency_ms"]["requests"] == 600
     assert [r["stage"] for r in report["rows"]] == [r.stage for r in rows]
