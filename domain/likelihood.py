@@ -10,12 +10,14 @@ stuck at 0 and 100 until it clamped).
 
 from __future__ import annotations
 
+from typing import Protocol
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import Field
 
 from domain.base import Aggregate
 from domain.errors import InvalidCommand, NotFound
+from domain.lead_state import LeadState
 from domain.limits import ShortText
 from domain.values import EventMeta, Frozen
 
@@ -27,6 +29,26 @@ LOWEST, HIGHEST = 0.1, 99.9
 def shown_probability(probability: float) -> float:
     """A model's probability (0..1) as the per cent shown, strictly inside (0, 100)."""
     return round(min(HIGHEST, max(LOWEST, probability * 100)), 1)
+
+
+class Factor(Frozen):
+    """One feature's push on a lead's likelihood (log-odds; negative pulls it down)."""
+
+    feature: str
+    effect: float
+
+
+class Estimate(Frozen):
+    probability: float = Field(gt=0, lt=100, description="Per cent, strictly inside (0, 100)")
+    factors: tuple[Factor, ...] = ()
+
+
+class Estimator(Protocol):
+    """The active model, ready to estimate (the composition root loads it from its artifact)."""
+
+    version: int
+
+    def estimate(self, lead: LeadState) -> Estimate: ...
 
 
 class TrainingSet(Frozen):

@@ -10,6 +10,7 @@ query per command. Until a model is published, nothing is scored.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -20,9 +21,9 @@ from domain.command_handling import SAVE_ATTEMPTS, CommandResult
 from domain.directory_service import SYSTEM
 from domain.errors import VersionConflict
 from domain.lead import Lead
-from domain.lead_events import DetailsUpdated, LeadCaptured, Scored, SignalRecorded
+from domain.lead_events import DetailsUpdated, LeadCaptured, LikelihoodEstimated, Scored, SignalRecorded
 from domain.lifecycle import TERMINAL
-from domain.likelihood import LIKELIHOOD_ID, LikelihoodModels, TrainedModel
+from domain.likelihood import LIKELIHOOD_ID, Estimator, LikelihoodModels, TrainedModel
 from domain.routes_leads import RoutesLeads
 from domain.score_engine import apply_model
 from domain.score_values import ScoreCause
@@ -30,12 +31,15 @@ from domain.scoring import ScoringModel
 from domain.scoring_models import MODELS_ID, Rescoring, ScoringModels
 from domain.values import EventMeta
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 M = TypeVar("M", ScoringModels, LikelihoodModels)
 
 
 class ScoresLeads(RoutesLeads):
     clock: Clock = staticmethod(lambda: datetime.now(UTC))
+    likelihood: Callable[[], Estimator | None] = staticmethod(lambda: None)
+    """The active learned model (the composition root loads it; none: no likelihood)."""
     """What decay measures ages against; a test sets its own."""
 
     # -- reads ----------------------------------------------------------------------------------
@@ -113,6 +117,18 @@ class ScoresLeads(RoutesLeads):
                     raise
         raise AssertionError("unreachable")  # pragma: no mutate
 
+    def _estimate(self, lead: Lead, *, meta: EventMeta) -> None:
+        """The active learned model's likelihood, when one is active (a model that fails
+        must never fail a command: it is logged and the lead keeps its last estimate)."""
+        if lead.status in TERMINAL or lead.erased:
+            return
+        try:
+            estimator = self.likelihood()
+            if estimator is not None:
+                lead.record_likelihood(estimate=estimator.estimate(lead), version=estimator.version, meta=meta)
+        except Exception:
+            log.exception("likelihood: estimating lead %s failed", lead.id)
+
     def _score(self, lead: Lead, *, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
         if lead.status in TERMINAL or lead.erased:
             return False
@@ -127,6 +143,7 @@ class ScoresLeads(RoutesLeads):
     ) -> None:
         """Scored first, so that rules on score and temperature see the lead as it is."""
         self._score(lead, cause=_cause(lead.pending_events), meta=meta)
+        self._estimate(lead, meta=meta)
         super().route_lead(lead, meta=meta, excluded=excluded, occasion=occasion)
 
     def _before_save(self, aggregates: Sequence[Aggregate]) -> None:
@@ -136,6 +153,7 @@ class ScoresLeads(RoutesLeads):
             if isinstance(lead, Lead) and _unscored_inputs(lead.pending_events):
                 meta = lead.pending_events[-1].meta  # type: ignore[attr-defined]
                 self._score(lead, cause=_cause(lead.pending_events), meta=meta)
+                self._estimate(lead, meta=meta)
         super()._before_save(aggregates)
 
 
@@ -146,7 +164,7 @@ SCORE_INPUTS = (LeadCaptured, DetailsUpdated, SignalRecorded)
 def _unscored_inputs(events: Sequence[object]) -> bool:
     """Whether an input changed after the last score recorded in these events."""
     for event in reversed(events):
-        if isinstance(event, Scored):
+        if isinstance(event, Scored | LikelihoodEstimated):
             return False
         if isinstance(event, SCORE_INPUTS):
             return True

@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from domain.likelihood import LIKELIHOOD_ID, TrainedModel
 from domain.values import Channel, EventMeta
 from infra.blobs import BlobStore
+from infra.likelihood_runtime import lead_features
 from infra.runtime import Engine
 
 if TYPE_CHECKING:  # scikit-learn and pandas load only when a model command runs
@@ -49,24 +50,8 @@ def history_frame(engine: Engine) -> pd.DataFrame:
     rows = []
     for lead_id, outcome in ended.items():
         lead = engine.service.get_lead(lead_id)
-        d, address = lead.details, lead.details.address
-        signals: dict[str, int] = {}
-        for s in lead.signals:
-            signals[f"signals_{s.kind}"] = signals.get(f"signals_{s.kind}", 0) + 1
-        rows.append(
-            {
-                "created_at": lead.created_on,
-                "source": d.source,
-                "industry": (d.industry or "").strip().lower() or None,
-                "country": address.country if address else None,
-                "priority": d.priority,
-                "company_size": d.company_size,
-                "annual_revenue": float(d.annual_revenue) if d.annual_revenue is not None else None,
-                **signals,
-                "outcome": OUTCOMES[outcome],
-            }
-        )
-    return pd.DataFrame(rows).fillna({c: 0 for c in pd.DataFrame(rows).columns if c.startswith("signals_")})
+        rows.append({"created_at": lead.created_on, **lead_features(lead), "outcome": OUTCOMES[outcome]})
+    return pd.DataFrame(rows)
 
 
 def store(engine: Engine, trained: Trained) -> int:

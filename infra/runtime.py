@@ -42,6 +42,7 @@ from infra.identity_claims import PostgresIdentityClaims
 from infra.kafka_bus import ensure_topics, make_consumer, make_producer
 from infra.kafka_source import KafkaSource
 from infra.kafka_stream import KafkaMessageStream
+from infra.likelihood_runtime import ActiveLikelihood
 from infra.metrics import render
 from infra.postgres import Database, LogListener, eventsourcing_env, open_database
 from infra.settings import Mode, Settings
@@ -112,6 +113,11 @@ class Engine:
                     env=eventsourcing_env(db, settings), keys=keys, claims=claims, workloads=workloads
                 )
                 service.routing_settings = settings.routing
+                service.likelihood = ActiveLikelihood(
+                    service=service,
+                    blobs=BlobStore(db, schema=settings.event_schema),
+                    cache_s=settings.routing.cache_s,
+                )
         except Exception as e:
             raise StartupError(f"event store at {db.describe()} is not usable: {e}") from None
         return cls(settings, db, service)

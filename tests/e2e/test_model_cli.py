@@ -11,10 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from domain.lead_events import LikelihoodEstimated
 from domain.likelihood import LikelihoodModels
 from domain.records import OpportunityTerms
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
-from infra.model_cli import train_command
+from infra.model_cli import activate, train_command
 from infra.runtime import Engine
 from tests.unit.test_likelihood_training import history
 
@@ -98,3 +99,18 @@ def test_train_on_the_engines_own_history_of_converted_and_disqualified_leads(en
     version, trained = train_command(engine, None, None, None)
     assert (version, trained.training_set.source, trained.training_set.rows) == (1, "history", 160)
     assert trained.evaluation.roc_auc >= 0.8
+    activate(engine, 1)
+    engine.service.routing_settings = engine.service.routing_settings.model_copy(update={"cache_s": 0})
+    likely = s.capture_lead(
+        details=LeadDetails(contact_name="New", email="new@example.com", industry="Software", company_size=120),
+        meta=meta,
+    ).lead_id
+    unlikely = s.capture_lead(
+        details=LeadDetails(contact_name="Old", email="old@example.com", industry="retail", company_size=60), meta=meta
+    ).lead_id
+    estimates = {i: [e for e in s.events.get(i) if isinstance(e, LikelihoodEstimated)] for i in (likely, unlikely)}
+    assert [e.model_version for e in estimates[likely]] == [1] and [e.model_version for e in estimates[unlikely]] == [1]
+    high, low = estimates[likely][0], estimates[unlikely][0]
+    assert 0 < low.probability < high.probability < 100
+    assert any(f.feature.startswith("industry") for f in high.factors), high.factors
+    assert s.get_lead(likely).likelihood == high.probability
