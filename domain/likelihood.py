@@ -10,6 +10,7 @@ stuck at 0 and 100 until it clamped).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 from uuid import NAMESPACE_URL, uuid5
 
@@ -44,11 +45,13 @@ class Estimate(Frozen):
 
 
 class Estimator(Protocol):
-    """The active model, ready to estimate (the composition root loads it from its artifact)."""
+    """The active model, ready to estimate (the composition root loads it from its artifact).
+    It estimates many leads at once: a model's per-call overhead is far larger than its
+    per-lead cost, which is why estimating is background work, not the command path's."""
 
     version: int
 
-    def estimate(self, lead: LeadState) -> Estimate: ...
+    def estimate(self, leads: Sequence[LeadState]) -> list[Estimate]: ...
 
 
 class TrainingSet(Frozen):

@@ -21,7 +21,7 @@ from domain.command_handling import SAVE_ATTEMPTS, CommandResult
 from domain.directory_service import SYSTEM
 from domain.errors import VersionConflict
 from domain.lead import Lead
-from domain.lead_events import DetailsUpdated, LeadCaptured, LikelihoodEstimated, Scored, SignalRecorded
+from domain.lead_events import DetailsUpdated, LeadCaptured, Scored, SignalRecorded
 from domain.lifecycle import TERMINAL
 from domain.likelihood import LIKELIHOOD_ID, Estimator, LikelihoodModels, TrainedModel
 from domain.routes_leads import RoutesLeads
@@ -117,17 +117,24 @@ class ScoresLeads(RoutesLeads):
                     raise
         raise AssertionError("unreachable")  # pragma: no mutate
 
-    def _estimate(self, lead: Lead, *, meta: EventMeta) -> None:
-        """The active learned model's likelihood, when one is active (a model that fails
-        must never fail a command: it is logged and the lead keeps its last estimate)."""
-        if lead.status in TERMINAL or lead.erased:
-            return
-        try:
-            estimator = self.likelihood()
-            if estimator is not None:
-                lead.record_likelihood(estimate=estimator.estimate(lead), version=estimator.version, meta=meta)
-        except Exception:
-            log.exception("likelihood: estimating lead %s failed", lead.id)
+    def estimate_leads(self, *, lead_ids: Sequence[UUID], meta: EventMeta) -> int:
+        """Estimate these leads with the active learned model in one call, and record each
+        estimate that changed (a lead ended or erased is left). How many were recorded."""
+        estimator = self.likelihood()
+        if estimator is None or not lead_ids:
+            return 0
+        leads = [self._load(Lead, i, None) for i in lead_ids]
+        leads = [lead for lead in leads if lead.status not in TERMINAL and not lead.erased]
+        recorded = 0
+        for lead, estimate in zip(leads, estimator.estimate(leads), strict=True):
+            lead.record_likelihood(estimate=estimate, version=estimator.version, meta=meta)
+            if lead.pending_events:
+                try:
+                    self._save("estimate_likelihood", meta, lead, lead)
+                    recorded += 1
+                except VersionConflict:
+                    log.info("likelihood: lead %s changed meanwhile; estimated at the next sweep", lead.id)
+        return recorded
 
     def _score(self, lead: Lead, *, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
         if lead.status in TERMINAL or lead.erased:
@@ -143,7 +150,6 @@ class ScoresLeads(RoutesLeads):
     ) -> None:
         """Scored first, so that rules on score and temperature see the lead as it is."""
         self._score(lead, cause=_cause(lead.pending_events), meta=meta)
-        self._estimate(lead, meta=meta)
         super().route_lead(lead, meta=meta, excluded=excluded, occasion=occasion)
 
     def _before_save(self, aggregates: Sequence[Aggregate]) -> None:
@@ -153,7 +159,6 @@ class ScoresLeads(RoutesLeads):
             if isinstance(lead, Lead) and _unscored_inputs(lead.pending_events):
                 meta = lead.pending_events[-1].meta  # type: ignore[attr-defined]
                 self._score(lead, cause=_cause(lead.pending_events), meta=meta)
-                self._estimate(lead, meta=meta)
         super()._before_save(aggregates)
 
 
@@ -164,7 +169,7 @@ SCORE_INPUTS = (LeadCaptured, DetailsUpdated, SignalRecorded)
 def _unscored_inputs(events: Sequence[object]) -> bool:
     """Whether an input changed after the last score recorded in these events."""
     for event in reversed(events):
-        if isinstance(event, Scored | LikelihoodEstimated):
+        if isinstance(event, Scored):
             return False
         if isinstance(event, SCORE_INPUTS):
             return True

@@ -160,12 +160,15 @@ def consume(
     decay: Annotated[
         bool, typer.Option("--decay-monitor", help="Apply the scoring model's decay to open leads")
     ] = False,
+    likelihood: Annotated[
+        bool, typer.Option("--likelihood-monitor", help="Estimate changed leads with the active learned model")
+    ] = False,
 ) -> None:
     """Run one worker until SIGTERM/SIGINT (scale out: several projection processes share the partitions)."""
-    if [projection is not None, intake, notifier, aging, response, rescorer, decay].count(True) != 1:
+    if [projection is not None, intake, notifier, aging, response, rescorer, decay, likelihood].count(True) != 1:
         typer.echo(
             "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor, --response-monitor, "
-            "--rescorer or --decay-monitor",
+            "--rescorer, --decay-monitor or --likelihood-monitor",
             err=True,
         )
         raise typer.Exit(2)
@@ -189,6 +192,8 @@ def consume(
         if rescorer
         else engine.decay_monitor
         if decay
+        else engine.likelihood_monitor
+        if likelihood
         else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
     )
     worker = _or_exit(make)

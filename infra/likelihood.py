@@ -187,16 +187,20 @@ def predict(artifact: dict[str, Any], rows: pd.DataFrame) -> np.ndarray:
     return probabilities
 
 
-def top_factors(artifact: dict[str, Any], row: pd.DataFrame, *, count: int = 3) -> list[tuple[str, float]]:
-    """The features pushing this lead's likelihood most (either way): coefficient times value of
-    each prepared feature, averaged over the calibration folds."""
+def top_factors(artifact: dict[str, Any], rows: pd.DataFrame, *, count: int = 3) -> list[list[tuple[str, float]]]:
+    """For each row, the features pushing its likelihood most (either way): coefficient times
+    value of each prepared feature, averaged over the calibration folds."""
     pipeline: Pipeline = artifact["pipeline"]
-    prepared = pipeline.named_steps["prepare"].transform(row)
-    values = np.asarray(prepared.todense() if hasattr(prepared, "todense") else prepared)[0]
+    prepared = pipeline.named_steps["prepare"].transform(rows)
+    values = np.asarray(prepared.todense() if hasattr(prepared, "todense") else prepared)
     coefs = np.mean([c.estimator.coef_[0] for c in pipeline.named_steps["model"].calibrated_classifiers_], axis=0)
-    names = pipeline.named_steps["prepare"].get_feature_names_out()
-    effects = sorted(zip(names, coefs * values, strict=True), key=lambda f: -abs(f[1]))
-    return [(str(name).split("__", 1)[-1], round(float(effect), 3)) for name, effect in effects[:count] if effect]
+    names = [str(n).split("__", 1)[-1] for n in pipeline.named_steps["prepare"].get_feature_names_out()]
+    effects = values * coefs
+    found = []
+    for row in effects:
+        strongest = np.argsort(-np.abs(row), kind="stable")[:count]
+        found.append([(names[i], round(float(row[i]), 3)) for i in strongest if row[i]])
+    return found
 
 
 def describe(evaluation: Evaluation) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from domain.lead_state import LeadState
@@ -41,16 +42,22 @@ class SklearnEstimator:
         self.artifact = artifact
         self.columns = [*artifact["numeric"], *artifact["categorical"]]
 
-    def estimate(self, lead: LeadState) -> Estimate:
+    def estimate(self, leads: Sequence[LeadState]) -> list[Estimate]:
         import pandas as pd
 
         from infra.likelihood import predict, top_factors
 
-        features = lead_features(lead)
-        row = pd.DataFrame([{c: features.get(c) for c in self.columns}])
-        probability = shown_probability(float(predict(self.artifact, row)[0]))
-        factors = tuple(Factor(feature=f, effect=e) for f, e in top_factors(self.artifact, row))
-        return Estimate(probability=probability, factors=factors)
+        rows = pd.DataFrame(
+            [{c: f.get(c) for c in self.columns} for f in map(lead_features, leads)], columns=self.columns
+        )
+        probabilities = predict(self.artifact, rows)
+        return [
+            Estimate(
+                probability=shown_probability(float(p)),
+                factors=tuple(Factor(feature=f, effect=e) for f, e in factors),
+            )
+            for p, factors in zip(probabilities, top_factors(self.artifact, rows), strict=True)
+        ]
 
 
 class ActiveLikelihood:

@@ -28,7 +28,7 @@ from consumers.read_consistency import ReadConsistency
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
-from consumers.rescoring import DecayMonitor, Rescorer
+from consumers.rescoring import DecayMonitor, LikelihoodMonitor, Rescorer
 from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
@@ -229,6 +229,9 @@ class Engine:
     def decay_monitor(self) -> DecayMonitor:
         return DecayMonitor(**self._scoring(self.settings.scoring.decay_check_interval_s))
 
+    def likelihood_monitor(self) -> LikelihoodMonitor:
+        return LikelihoodMonitor(**self._scoring(self.settings.scoring.likelihood_check_interval_s))
+
     def _scoring(self, interval_s: float) -> dict[str, Any]:
         s = self.settings
         return {
@@ -327,6 +330,7 @@ class Engine:
         self._start(self.response_monitor())
         self._start(self.rescorer())
         self._start(self.decay_monitor())
+        self._start(self.likelihood_monitor())
         self._start(self.monitor)
 
     def _start(self, worker: Worker) -> None:

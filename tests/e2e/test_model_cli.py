@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.lead_events import LikelihoodEstimated
@@ -17,6 +18,7 @@ from domain.records import OpportunityTerms
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
 from infra.model_cli import activate, train_command
 from infra.runtime import Engine
+from tests.integration.helpers import run_in_thread, wait_until_caught_up
 from tests.unit.test_likelihood_training import history
 
 LEADS = shutil.which("leads") or str(Path(sys.executable).parent / "leads")
@@ -108,6 +110,14 @@ def test_train_on_the_engines_own_history_of_converted_and_disqualified_leads(en
     unlikely = s.capture_lead(
         details=LeadDetails(contact_name="Old", email="old@example.com", industry="retail", company_size=60), meta=meta
     ).lead_id
+    engine.prepare_read_store()
+    run_in_thread(engine.consumer("lead_list"))
+    wait_until_caught_up(engine)
+    monitor = engine.likelihood_monitor()
+    now = datetime.now(UTC)
+    disqualified = sum(1 for i in range(160) if not ((i % 2 == 0 and i % 10 != 0) or (i % 2 == 1 and i % 10 == 1)))
+    assert monitor.sweep(now=now) == 2 + disqualified, "the new leads and the disqualified (open: they may reopen)"
+    assert monitor.sweep(now=now) == 0, "nothing changed: nothing recorded"
     estimates = {i: [e for e in s.events.get(i) if isinstance(e, LikelihoodEstimated)] for i in (likely, unlikely)}
     assert [e.model_version for e in estimates[likely]] == [1] and [e.model_version for e in estimates[unlikely]] == [1]
     high, low = estimates[likely][0], estimates[unlikely][0]
