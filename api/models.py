@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.lead import Lead
+from domain.likelihood import Factor
 from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal
 from domain.score_values import Contribution, Grade, Stage
 from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
@@ -77,6 +78,9 @@ class LeadState(LeadBase):
     stage: Stage | None
     score_model_version: int | None = Field(description="The scoring model version that last scored it")
     contributions: list[Contribution] = Field(description="Criterion → points behind its score")
+    likelihood: float | None = Field(description="Per cent likely to convert, by the active learned model")
+    likelihood_model_version: int | None
+    likelihood_factors: list[Factor] = Field(description="The features pushing the likelihood most (log-odds)")
     bant: dict[BantItem, str]
     first_contacted_at: datetime | None
     activities: list[Activity]
@@ -104,6 +108,9 @@ class LeadState(LeadBase):
             stage=lead.stage,
             score_model_version=lead.score_model_version,
             contributions=list(lead.contributions),
+            likelihood=lead.likelihood,
+            likelihood_model_version=lead.likelihood_model_version,
+            likelihood_factors=list(lead.likelihood_factors),
             bant=lead.bant,
             first_contacted_at=lead.first_contacted_at,
             activities=lead.activities,
@@ -193,6 +200,9 @@ class ScorePublic(BaseModel):
     breakdown: ScoreBreakdown | None = None
     contributions: list[Contribution] = Field(default=[], description="Criterion → points (before category caps)")
     cause: str | None = Field(default=None, description="Why it last moved: details, signal, decay, model, manual")
+    likelihood: float | None = Field(default=None, description="Per cent likely to convert (the learned model)")
+    likelihood_model_version: int | None = None
+    likelihood_factors: list[Factor] = Field(default=[], description="The features pushing the likelihood most")
 
 
 class LeadDetailPublic(LeadBase):

@@ -35,6 +35,7 @@ SCALES: dict[str, dict[str, int]] = {
     "small": {
         "leads": 100,
         "routed": 100,
+        "rescored": 300,
         "intake": 1_000,
         "relay": 2_000,
         "e2e_seconds": 2,
@@ -49,6 +50,7 @@ SCALES: dict[str, dict[str, int]] = {
     "full": {
         "leads": 1_000,
         "routed": 2_000,
+        "rescored": 100_000,
         "intake": 20_000,
         "relay": 50_000,
         "e2e_seconds": 10,
@@ -255,6 +257,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
             ),
         )
         rows.append(Row("command path + a signal under a scoring model vs none", ours, base, "commands/s", "≥ 0.9"))
+        ours, base = with_engine(settings(Mode.EMBEDDED), lambda e: scoring_stages.rescoring(e, n["rescored"]))
+        rows.append(
+            Row(f"re-scoring {n['rescored']:,} leads after a publication vs captures", ours, base, "leads/s", "≥ 1.0")
+        )
         ours, base = with_engine(settings(Mode.KAFKA), lambda e: stages.intake(e, n["intake"]))
         rows.append(Row("intake (Kafka → applied) vs batched saves", ours, base, "messages/s", "≥ 0.8"))
         (ours, base), (rebuilt, raw) = with_engine(

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +42,9 @@ class ScoringSettings(BaseModel):
     page: int = Field(default=500, ge=1, le=10_000, description="Leads visited between two progress reports")
     rescore_check_interval_s: float = Field(default=2.0, gt=0, description="How often to look for a publication")
     decay_check_interval_s: float = Field(default=3600.0, gt=0, description="How often decay sweeps the open leads")
+    likelihood_check_interval_s: float = Field(
+        default=60.0, gt=0, description="How often the active learned model estimates the leads changed since"
+    )
 
 
 class _Sweeper(Periodic):
@@ -136,4 +139,38 @@ class DecayMonitor(_Sweeper):
         return moved
 
 
-__all__ = ["DecayMonitor", "Rescorer", "Rescoring", "ScoringSettings"]
+class LikelihoodMonitor(_Sweeper):
+    """Estimates, with the active learned model, the open leads changed since its last sweep
+    (all of them after a start or an activation), a page per model call: recorded only where
+    an estimate changed, so a repeated sweep records nothing new."""
+
+    name = "likelihood-monitor"
+    cause = ScoreCause.MODEL
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.since: datetime | None = None
+        self.version: int | None = None
+
+    def sweep(self, *, now: datetime) -> int:
+        estimator = self.service.likelihood()
+        if estimator is None:
+            return 0
+        since = self.since if estimator.version == self.version else None
+        after: UUID | None = None
+        recorded = 0
+        while not self.stop.is_set():
+            with self.cursor() as cur:
+                ids = self.open_leads.page(cur, after=after, limit=self.settings.page, changed_since=since)
+            try:
+                recorded += self.service.estimate_leads(lead_ids=ids, meta=self.meta)
+            except DomainError as e:
+                log.info("%s: a page was not estimated: %s", self.name, e)
+            if len(ids) < self.settings.page:
+                break
+            after = ids[-1]
+        self.since, self.version = now - timedelta(seconds=self.interval_s), estimator.version
+        return recorded
+
+
+__all__ = ["DecayMonitor", "LikelihoodMonitor", "Rescorer", "Rescoring", "ScoringSettings"]

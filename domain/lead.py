@@ -27,6 +27,7 @@ from domain.errors import (
 from domain.lead_tasks import LeadTasks
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
+from domain.likelihood import Estimate
 from domain.records import (
     Activity,
     Attachment,
@@ -261,6 +262,18 @@ class Lead(Aggregate, LeadTasks):
             meta=meta,
         )
         return True
+
+    def record_likelihood(self, *, estimate: Estimate, version: int, meta: EventMeta) -> None:
+        """Recorded when the likelihood, or the model behind it, changes."""
+        if (estimate.probability, version) != (self.likelihood, self.likelihood_model_version):
+            self.check_allowed(C.SCORE)
+            self.trigger_event(
+                ev.LikelihoodEstimated,
+                probability=estimate.probability,
+                model_version=version,
+                factors=estimate.factors,
+                meta=meta,
+            )
 
     def adjust_score(self, *, points: int, reason: str, meta: EventMeta) -> None:
         self.check_allowed(C.ADJUST_SCORE)

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from domain.base import Aggregate
 from domain.lead_state import LeadState as Lead
+from domain.likelihood import Factor
 from domain.limits import LongText, Name, ShortText
 from domain.records import (
     Activity,
@@ -264,6 +265,20 @@ class Scored(Aggregate.Event):
         lead.mql_threshold = self.mql_threshold or lead.mql_threshold
 
 
+class LikelihoodEstimated(Aggregate.Event):
+    """The active learned model's likelihood that the lead converts (per cent, strictly inside
+    0..100) and the factors behind it; recorded when it changes."""
+
+    probability: float = Field(gt=0, lt=100)
+    model_version: int = Field(ge=1)
+    factors: tuple[Factor, ...] = ()
+
+    def apply(self, lead: Lead) -> None:
+        lead.likelihood = self.probability
+        lead.likelihood_model_version = self.model_version
+        lead.likelihood_factors = self.factors
+
+
 class ScoreAdjusted(Aggregate.Event):
     """A rep's manual adjustment of the score as shown: the shown score moves by ``points``
     within 0-100, and the adjustment is kept as an offset over later rule-based scores."""
@@ -501,6 +516,7 @@ LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     Unfollowed,
     SignalRecorded,
     Scored,
+    LikelihoodEstimated,
     ScoreAdjusted,
     BantUpdated,
     Qualified,

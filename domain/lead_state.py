@@ -7,6 +7,7 @@ this state, and the commands, which record events, do not import each other.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from domain.lifecycle import IN_PROGRESS, status_after
@@ -43,6 +44,9 @@ class LeadState:
         self.contributions: tuple[Contribution, ...] = ()
         self.bands = Bands()
         self.mql_threshold = DEFAULT_MQL_THRESHOLD
+        self.likelihood: float | None = None
+        self.likelihood_model_version: int | None = None
+        self.likelihood_factors: tuple[Any, ...] = ()
         self.bant: dict[BantItem, str] = {}
         self.tasks: dict[UUID, Task] = {}
         self.reminded: set[UUID] = set()

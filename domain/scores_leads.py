@@ -10,8 +10,10 @@ query per command. Until a model is published, nothing is scored.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 from uuid import UUID
 
 from domain.base import Aggregate, DomainEvent
@@ -21,6 +23,7 @@ from domain.errors import VersionConflict
 from domain.lead import Lead
 from domain.lead_events import DetailsUpdated, LeadCaptured, Scored, SignalRecorded
 from domain.lifecycle import TERMINAL
+from domain.likelihood import LIKELIHOOD_ID, Estimator, LikelihoodModels, TrainedModel
 from domain.routes_leads import RoutesLeads
 from domain.score_engine import apply_model
 from domain.score_values import ScoreCause
@@ -28,11 +31,15 @@ from domain.scoring import ScoringModel
 from domain.scoring_models import MODELS_ID, Rescoring, ScoringModels
 from domain.values import EventMeta
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+M = TypeVar("M", ScoringModels, LikelihoodModels)
 
 
 class ScoresLeads(RoutesLeads):
     clock: Clock = staticmethod(lambda: datetime.now(UTC))
+    likelihood: Callable[[], Estimator | None] = staticmethod(lambda: None)
+    """The active learned model (the composition root loads it; none: no likelihood)."""
     """What decay measures ages against; a test sets its own."""
 
     # -- reads ----------------------------------------------------------------------------------
@@ -57,11 +64,37 @@ class ScoresLeads(RoutesLeads):
     def report_rescoring(self, *, progress: Rescoring, meta: EventMeta) -> CommandResult:
         return self._on_models("report_rescoring", meta, lambda m: m.progress(progress=progress, meta=meta))
 
+    def likelihood_models(self) -> LikelihoodModels:
+        return self._fresh(LIKELIHOOD_ID, lambda: LikelihoodModels.open(meta=SYSTEM))
+
+    def record_likelihood_training(self, *, model: TrainedModel, meta: EventMeta) -> CommandResult:
+        """A trained model's checksum, training set and evaluation (its artifact is stored apart)."""
+        return self._on(
+            LIKELIHOOD_ID,
+            LikelihoodModels,
+            "train_likelihood",
+            meta,
+            lambda m: m.record_training(model=model, meta=meta),
+        )
+
+    def activate_likelihood(self, *, version: int, found_checksum: str | None, meta: EventMeta) -> CommandResult:
+        """``found_checksum``: of the artifact as fetched now; a mismatch is refused."""
+        return self._on(
+            LIKELIHOOD_ID,
+            LikelihoodModels,
+            "activate_likelihood",
+            meta,
+            lambda m: m.activate(version=version, found_checksum=found_checksum, meta=meta),
+        )
+
     def _on_models(self, command: str, meta: EventMeta, act: Callable[[ScoringModels], None]) -> CommandResult:
+        return self._on(MODELS_ID, ScoringModels, command, meta, act)
+
+    def _on(self, key: UUID, cls: type[M], command: str, meta: EventMeta, act: Callable[[M], None]) -> CommandResult:
         def change() -> list[Aggregate]:
-            models = self._fresh(MODELS_ID, lambda: ScoringModels.open(meta=meta))
-            act(models)
-            return [models]
+            found = self._fresh(key, lambda: cls.open(meta=meta))
+            act(found)
+            return [found]
 
         return self._admin(command, meta, change)
 
@@ -83,6 +116,25 @@ class ScoresLeads(RoutesLeads):
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")  # pragma: no mutate
+
+    def estimate_leads(self, *, lead_ids: Sequence[UUID], meta: EventMeta) -> int:
+        """Estimate these leads with the active learned model in one call, and record each
+        estimate that changed (a lead ended or erased is left). How many were recorded."""
+        estimator = self.likelihood()
+        if estimator is None or not lead_ids:
+            return 0
+        leads = [self._load(Lead, i, None) for i in lead_ids]
+        leads = [lead for lead in leads if lead.status not in TERMINAL and not lead.erased]
+        recorded = 0
+        for lead, estimate in zip(leads, estimator.estimate(leads), strict=True):
+            lead.record_likelihood(estimate=estimate, version=estimator.version, meta=meta)
+            if lead.pending_events:
+                try:
+                    self._save("estimate_likelihood", meta, lead, lead)
+                    recorded += 1
+                except VersionConflict:
+                    log.info("likelihood: lead %s changed meanwhile; estimated at the next sweep", lead.id)
+        return recorded
 
     def _score(self, lead: Lead, *, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
         if lead.status in TERMINAL or lead.erased:

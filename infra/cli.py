@@ -13,6 +13,7 @@ import typer
 from infra import cli_import, logs
 from infra.cli_audit import audit_app
 from infra.errors import StartupError
+from infra.model_cli import register as register_model_commands
 from infra.runtime import Engine, Worker
 from infra.settings import Mode, Settings
 
@@ -179,12 +180,16 @@ def consume(
     decay: Annotated[
         bool, typer.Option("--decay-monitor", help="Apply the scoring model's decay to open leads")
     ] = False,
+    likelihood: Annotated[
+        bool, typer.Option("--likelihood-monitor", help="Estimate changed leads with the active learned model")
+    ] = False,
 ) -> None:
     """Run one worker until SIGTERM/SIGINT (scale out: several projection processes share the partitions)."""
-    if [projection is not None, intake, notifier, aging, response, reminders, rescorer, decay].count(True) != 1:
+    chosen = [projection is not None, intake, notifier, aging, response, reminders, rescorer, decay, likelihood]
+    if chosen.count(True) != 1:
         typer.echo(
             "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor, --response-monitor, "
-            "--reminders, --rescorer or --decay-monitor",
+            "--reminders, --rescorer, --decay-monitor or --likelihood-monitor",
             err=True,
         )
         raise typer.Exit(2)
@@ -210,6 +215,8 @@ def consume(
         if rescorer
         else engine.decay_monitor
         if decay
+        else engine.likelihood_monitor
+        if likelihood
         else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
     )
     worker = _or_exit(make)
@@ -331,3 +338,6 @@ def schema_events() -> None:
 
     json.dump(published_json_schemas(), sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+register_model_commands(app, lambda: _open(_settings()))

@@ -34,7 +34,7 @@ from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from consumers.rebuild import RebuildReport, rebuild
 from consumers.relay import Relay
 from consumers.reminders import ReminderScheduler
-from consumers.rescoring import DecayMonitor, Rescorer
+from consumers.rescoring import DecayMonitor, LikelihoodMonitor, Rescorer
 from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
@@ -53,6 +53,7 @@ from infra.kafka_bus import ensure_topics, make_consumer, make_producer
 from infra.kafka_source import KafkaSource
 from infra.kafka_stream import KafkaMessageStream
 from infra.kafka_tail import KafkaTail
+from infra.likelihood_runtime import ActiveLikelihood
 from infra.metrics import render
 from infra.postgres import Database, LogListener, eventsourcing_env, open_database
 from infra.relay_lease import AdvisoryLease
@@ -133,6 +134,11 @@ class Engine:
                 )
                 service.routing_settings = settings.routing
                 PostgresImportStore(db, schema=settings.event_schema).create()
+                service.likelihood = ActiveLikelihood(
+                    service=service,
+                    blobs=BlobStore(db, schema=settings.event_schema),
+                    cache_s=settings.routing.cache_s,
+                )
         except Exception as e:
             raise StartupError(f"event store at {db.describe()} is not usable: {e}") from None
         return cls(settings, db, service)
@@ -281,6 +287,9 @@ class Engine:
     def decay_monitor(self) -> DecayMonitor:
         return DecayMonitor(**self._scoring(self.settings.scoring.decay_check_interval_s))
 
+    def likelihood_monitor(self) -> LikelihoodMonitor:
+        return LikelihoodMonitor(**self._scoring(self.settings.scoring.likelihood_check_interval_s))
+
     def _scoring(self, interval_s: float) -> dict[str, Any]:
         s = self.settings
         return {
@@ -383,6 +392,7 @@ class Engine:
         self._start(self.response_monitor())
         self._start(self.rescorer())
         self._start(self.decay_monitor())
+        self._start(self.likelihood_monitor())
         self._start(self.monitor)
 
     def _start(self, worker: Worker) -> None:

@@ -124,6 +124,9 @@ FOLDS: dict[str, Callable[[Doc, dict[str, Any], Envelope], None]] = {
     "unfollowed": lambda d, p, e: d.update(followers=[u for u in d["followers"] if u != p["user"]]),
     "scored": lambda d, p, e: _scored(d, p),
     "score_adjusted": lambda d, p, e: _adjusted(d, p["points"]),
+    "likelihood_estimated": lambda d, p, e: d["score"].update(
+        likelihood=p["probability"], likelihood_model_version=p["model_version"], likelihood_factors=p["factors"]
+    ),
     "bant_updated": lambda d, p, e: _bant(d, p["changes"]),
     "nurtured": lambda d, p, e: _reason(d, p.get("reason")),
     "disqualified": lambda d, p, e: _reason(d, p.get("reason_text"), p["reason_code"]),

@@ -1,0 +1,113 @@
+"""Background scoring against real PostgreSQL: a re-scoring interrupted part way resumes after
+the last lead it reported and gives each lead whose score moved exactly one ``Scored``; decay
+emits only when a score falls by a whole point, on a controlled clock, and a second sweep at
+the same moment emits nothing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from consumers.rescoring import DecayMonitor, Rescorer, ScoringSettings
+from domain.lead_events import Scored
+from domain.records import Signal
+from domain.score_values import ScoreCause
+from domain.scoring import ScoringModel
+from domain.values import EventMeta, LeadDetails, SignalKind
+from infra.runtime import Engine
+from projections.open_leads import OpenLeads
+from tests.integration.helpers import run_in_thread, wait_until_caught_up
+
+ADMIN = EventMeta(actor="admin-1")
+T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
+DACH: dict[str, Any] = {
+    "id": "dach",
+    "category": "demographic",
+    "points": 20,
+    "conditions": [{"field": "country", "op": "equals", "value": "DE"}],
+}
+
+
+def publish(engine: Engine, **model: Any) -> None:
+    engine.service.save_scoring_draft(model=ScoringModel.model_validate(model), meta=ADMIN)
+    engine.service.publish_scoring_model(meta=ADMIN)
+
+
+def scores(engine: Engine, lead_id: UUID) -> list[Scored]:
+    return [e for e in engine.service.events.get(lead_id) if isinstance(e, Scored)]
+
+
+def project_the_lead_list(engine: Engine) -> None:
+    """Only the list the workers read: no background re-scorer races the ones under test."""
+    engine.prepare_read_store()
+    run_in_thread(engine.consumer("lead_list"))
+
+
+def worker(engine: Engine, cls: type[Rescorer] | type[DecayMonitor], stop: threading.Event) -> Any:
+    return cls(
+        service=engine.service,
+        open_leads=OpenLeads(schema=engine.settings.read_schema),
+        cursor=engine.db.cursor,
+        settings=ScoringSettings(page=2, rescore_per_s=10_000),
+        interval_s=1,
+        stop=stop,
+    )
+
+
+def test_an_interrupted_rescoring_resumes_and_scores_each_moved_lead_once(engine: Engine) -> None:
+    project_the_lead_list(engine)
+    engine.service.clock = lambda: T0  # type: ignore[method-assign]
+    publish(engine, criteria=[DACH])
+    countries = ["DE", "FR", "DE", "DE", "FR"]
+    ids = [
+        engine.service.capture_lead(
+            details=LeadDetails(contact_name=f"L{i}", email=f"l{i}@example.com", address={"country": c}),
+            meta=ADMIN,
+        ).lead_id
+        for i, c in enumerate(countries)
+    ]
+    wait_until_caught_up(engine)
+    publish(engine, criteria=[{**DACH, "points": 30}])
+
+    stop = threading.Event()
+    first = worker(engine, Rescorer, stop)
+    visit = first._visit
+
+    def visit_then_crash(batch: list[UUID], *, version: int | None) -> int:
+        moved: int = visit(batch, version=version)
+        stop.set()  # the process dies after its first page
+        return moved
+
+    first._visit = visit_then_crash  # type: ignore[method-assign]
+    first.sweep(now=T0)
+    halfway = engine.service.scoring_models(fresh=True).rescoring
+    assert halfway is not None and (halfway.done, halfway.finished) == (2, False)
+
+    worker(engine, Rescorer, threading.Event()).sweep(now=T0)
+    done = engine.service.scoring_models(fresh=True).rescoring
+    assert done is not None and (done.done, done.total, done.changed, done.finished) == (5, 5, 3, True)
+    by_model = {i: [s.model_version for s in scores(engine, i) if s.cause is ScoreCause.MODEL] for i in ids}
+    assert [by_model[i] for i in ids] == [[2], [], [2], [2], []]
+    assert worker(engine, Rescorer, threading.Event()).sweep(now=T0) == 0, "a finished re-scoring does nothing"
+
+
+def test_decay_emits_only_when_a_whole_point_fades_and_never_twice(engine: Engine) -> None:
+    project_the_lead_list(engine)
+    service = engine.service
+    service.clock = lambda: T0  # type: ignore[method-assign]
+    signals = [{"id": "dl", "signal": "content_downloaded", "points": 20}]
+    publish(engine, signals=signals, decay={"kind": "half_life", "days": 10})
+    lead = service.capture_lead(details=LeadDetails(contact_name="D", email="d@example.com"), meta=ADMIN).lead_id
+    service.record_signal(lead_id=lead, signal=Signal(kind=SignalKind.CONTENT_DOWNLOADED, occurred_at=T0), meta=ADMIN)
+    wait_until_caught_up(engine)
+    monitor = worker(engine, DecayMonitor, threading.Event())
+
+    service.clock = lambda: T0 + timedelta(hours=3)  # type: ignore[method-assign]
+    assert monitor.sweep(now=T0) == 0, "19.83 still rounds to 20"
+    service.clock = lambda: T0 + timedelta(days=10)  # type: ignore[method-assign]
+    assert monitor.sweep(now=T0) == 1
+    assert monitor.sweep(now=T0) == 0, "the same moment again: nothing moved"
+    decayed = [s for s in scores(engine, lead) if s.cause is ScoreCause.DECAY]
+    assert [s.breakdown.behavioral for s in decayed] == [10]
