@@ -15,6 +15,7 @@ from api.routes import (
     attachments,
     audit,
     commands,
+    dead_letters,
     directory,
     erasure,
     feeds,
@@ -48,6 +49,7 @@ def create_app(backend: Backend) -> FastAPI:
         audit,
         directory,
         routing,
+        dead_letters,
         health,
     ):
         app.include_router(module.router)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from domain.ports import Blobs, DataKeys, EventLog
 from domain.service import LeadService
@@ -16,6 +17,30 @@ from projections.queries import ReadModels
 class ApiConfig:
     signing_key: str
     read_wait_s: float
+
+
+class DeadLetterDesk(Protocol):
+    """The intake dead-letter queue (kafka mode): ``infra.dead_letters.DeadLetters``. Refusals
+    are domain errors (NotFound, InvalidCommand, DeadLetterResolved)."""
+
+    def listing(
+        self,
+        *,
+        status: str | None,
+        stage: str | None,
+        ce_type: str | None,
+        source: str | None,
+        since: datetime | None,
+        text: str | None,
+    ) -> list[dict[str, Any]]: ...
+
+    def show(self, text: str) -> dict[str, Any]: ...
+
+    def actions(self, record: str | None) -> list[dict[str, Any]]: ...
+
+    def replay(self, text: str, *, actor: str, reason: str, payload: bytes | None) -> str: ...
+
+    def discard(self, text: str, *, actor: str, reason: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -34,3 +59,5 @@ class Backend:
     health: Callable[[], dict[str, Any]]
     metrics: Callable[[], bytes]
     config: ApiConfig
+    dead_letters: DeadLetterDesk | None = None
+    """The intake dead-letter queue (kafka mode only)."""

@@ -233,11 +233,11 @@ def _dead_letters(settings: Settings) -> DeadLetters:
 
 
 def _dlq_step(step: Callable[[], T]) -> T:
-    from infra.dead_letters import DeadLetterError
+    from domain.errors import DomainError
 
     try:
         return step()
-    except DeadLetterError as e:
+    except DomainError as e:
         typer.echo(f"leads: {e}", err=True)
         raise typer.Exit(2) from None
 
@@ -276,9 +276,7 @@ def dlq_list(
 def dlq_show(record: Annotated[str, typer.Argument(help="The dead letter's id, e.g. 0:17")]) -> None:
     """Print one dead letter whole: headers, key, value, and what was done with it."""
     letters = _dead_letters(_settings())
-    letter = _dlq_step(lambda: letters.one(record))
-    status = letters.statuses().get(letter.record, "open")
-    typer.echo(json.dumps(letter.full(status, letters.actions(letter.record)), indent=2))
+    typer.echo(json.dumps(_dlq_step(lambda: letters.show(record)), indent=2))
 
 
 @dlq_app.command("replay")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +21,7 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from domain import limits
+from domain.errors import DeadLetterResolved, InvalidCommand, NotFound, Unavailable
 from infra.postgres import Database
 
 DDL = """
@@ -40,8 +41,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS dlq_actions_once ON {schema}.dlq_actions (reco
 REPLAYED_FROM = "dlq_replayed_from"
 
 
-class DeadLetterError(Exception):
-    """An operator's request that cannot be done; the message says why."""
+def _missing(text: str) -> NotFound:
+    return NotFound("dead letter", text)
 
 
 @dataclass(frozen=True)
@@ -91,12 +92,24 @@ def record_id(text: str) -> tuple[int, int]:
     except ValueError:
         numbers = []
     if len(numbers) not in (1, 2) or any(n < 0 or n >= 2**63 for n in numbers):
-        raise DeadLetterError(f"{text[:40]!r} is no dead-letter id; ids look like 0:17 (partition:offset)")
+        raise InvalidCommand(f"{text[:40]!r} is no dead-letter id; ids look like 0:17 (partition:offset)", field="id")
     return (0, numbers[0]) if len(numbers) == 1 else (numbers[0], numbers[1])
 
 
 class DeadLetters:
-    def __init__(self, *, db: Database, schema: str, bootstrap_servers: str, dlq_topic: str, intake_topic: str) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        schema: str,
+        bootstrap_servers: str,
+        dlq_topic: str,
+        intake_topic: str,
+        producer: Callable[[], KafkaProducer] | None = None,
+    ) -> None:
+        """``producer``: makes the producer replays go through (made on the first replay)."""
+        self.make_producer = producer
+        self.producer: KafkaProducer | None = None
         self.db = db
         self.table = f"{schema}.dlq_actions"
         self.schema = schema
@@ -133,18 +146,18 @@ class DeadLetters:
         with self._consumer() as (consumer, partitions):
             tp = TopicPartition(self.dlq_topic, partition)
             if tp not in partitions:
-                raise DeadLetterError(f"no dead letter {partition}:{offset} (no partition {partition})")
+                raise _missing(f"{partition}:{offset} (no partition {partition})")
             consumer.assign([tp])
             first, end = consumer.beginning_offsets([tp])[tp], consumer.end_offsets([tp])[tp]
             if not first <= offset < end:
-                raise DeadLetterError(f"no dead letter {partition}:{offset} (the topic holds {first} to {end - 1})")
+                raise _missing(f"{partition}:{offset} (the topic holds {first} to {end - 1})")
             consumer.seek(tp, offset)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 for record in consumer.poll(timeout_ms=1000).get(tp, []):
                     if record.offset == offset:
                         return _letter(record)
-            raise DeadLetterError(f"dead letter {partition}:{offset} could not be read within 30 s")
+            raise Unavailable(f"dead letter {partition}:{offset} could not be read within 30 s")
 
     def statuses(self) -> dict[str, str]:
         with self.db.cursor() as cur:
@@ -193,12 +206,26 @@ class DeadLetters:
 
     # -- acting -------------------------------------------------------------------------------
 
-    def replay(self, text: str, *, actor: str, reason: str, payload: bytes | None, producer: KafkaProducer) -> str:
+    def show(self, text: str) -> dict[str, Any]:
+        """One record whole, with its status and the actions taken on it."""
+        letter = self.one(text)
+        return letter.full(self.statuses().get(letter.record, "open"), self.actions(letter.record))
+
+    def replay(
+        self, text: str, *, actor: str, reason: str, payload: bytes | None, producer: KafkaProducer | None = None
+    ) -> str:
         """Send the record back to intake once, as it was or with ``payload`` instead."""
+        if producer is None:
+            if self.producer is None:
+                assert self.make_producer is not None, "no producer to replay through"
+                self.producer = self.make_producer()
+            producer = self.producer
         letter = self.one(text)
         if payload is not None and len(payload) > limits.current().intake_message_bytes:
             most = limits.current().intake_message_bytes
-            raise DeadLetterError(f"the corrected payload has {len(payload)} bytes; intake takes at most {most}")
+            raise InvalidCommand(
+                f"the corrected payload has {len(payload)} bytes; intake takes at most {most}", field="payload"
+            )
         headers = [(k, v) for k, v in letter.headers if not k.startswith("dlq_")]
         headers.append((REPLAYED_FROM, f"{self.dlq_topic}/{letter.record}".encode()))
         with self._resolving(letter, "replayed", actor, reason, corrected=payload is not None):
@@ -221,11 +248,11 @@ class DeadLetters:
     ) -> Iterator[None]:
         """Record the action, do it, commit; a record already resolved is refused saying how."""
         if not reason.strip():
-            raise DeadLetterError(f"say why the dead letter is {action} (--reason)")
+            raise InvalidCommand(f"say why the dead letter is {action} (reason)", field="reason")
         for name, value in (("reason", reason), ("actor", actor)):
             problem = limits.unstorable(value)
             if problem or len(value) > 2000:
-                raise DeadLetterError(f"{name}: {problem or 'at most 2000 characters'}")
+                raise InvalidCommand(f"{name}: {problem or 'at most 2000 characters'}", field=name)
         h = letter.h
         with self.db.cursor() as cur:
             cur.execute(
@@ -236,7 +263,7 @@ class DeadLetters:
             if cur.fetchone() is None:
                 cur.execute(f"SELECT action, actor, at FROM {self.table} WHERE record = %s", (letter.record,))
                 done, who, at = cur.fetchone()
-                raise DeadLetterError(f"dead letter {letter.record} was already {done} by {who} at {at.isoformat()}")
+                raise DeadLetterResolved(letter.record, done, who, at.isoformat())
             yield
 
 

@@ -34,6 +34,7 @@ from consumers.sources import NotificationLogSource
 from domain import limits, phone_region
 from domain.duplicates import flag
 from infra.blobs import BlobStore
+from infra.dead_letters import DeadLetters
 from infra.errors import StartupError
 from infra.event_store import StoredEventLog, StoredLeadService
 from infra.health import HealthMonitor
@@ -162,6 +163,7 @@ class Engine:
             health=self.monitor.current,
             metrics=lambda: render(self.monitor.current()),
             config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s),
+            dead_letters=self.dead_letters() if s.mode is Mode.KAFKA else None,
         )
         return create_app(backend)
 
@@ -179,6 +181,17 @@ class Engine:
             leadership=AdvisoryLease(connect=self.db.connect, schema=s.read_schema),
             tail=KafkaTail(s),
             standby_wait_s=s.relay_standby_ms / 1000,
+        )
+
+    def dead_letters(self) -> DeadLetters:
+        s = self.settings
+        return DeadLetters(
+            db=self.db,
+            schema=s.event_schema,
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            dlq_topic=s.dlq_topic,
+            intake_topic=s.intake_topic,
+            producer=lambda: make_producer(s, client_id="leads-dlq-replay"),
         )
 
     def intake(self) -> IntakeConsumer:

@@ -121,7 +121,7 @@ HOSTILE = [
     (["dlq", "show", "abc"], "'abc' is no dead-letter id"),
     (["dlq", "show", "0:-1"], "is no dead-letter id"),
     (["dlq", "show", "0:99999999999999999999"], "is no dead-letter id"),
-    (["dlq", "show", "0:5"], "no dead letter 0:5"),
+    (["dlq", "show", "0:5"], "dead letter 0:5 (the topic holds 0 to 0) not found"),
     (["dlq", "show", "7:0"], "no partition 7"),
     (["dlq", "discard", "0:0", "--reason", "  "], "say why"),
     (["dlq", "discard", "0:0", "--reason", "nul\x00"], "reason:"),
@@ -153,3 +153,47 @@ def _lead_email(engine: Engine, lead_id: str) -> str | None:
         return engine.service.get_lead(uuid.UUID(lead_id)).details.email
     except Exception:
         return None
+
+
+def test_admins_work_the_dead_letters_over_http_and_others_may_not(intake: Engine, producer: KafkaProducer) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.auth import Role
+    from tests.e2e.auth import bearer
+
+    s = intake.settings
+    ghost, new = str(uuid.uuid4()), str(uuid.uuid4())
+    bad = {"lead_id": new, "contact_name": "Grace", "email": "grace-at-navy"}
+    send(
+        producer,
+        s,
+        [
+            (ghost, ce("lead.intake.assign.v1", {"lead_id": ghost, "owner": "rep-9"})),
+            (new, ce("lead.intake.capture.v1", bad)),
+        ],
+    )
+    wait_for(lambda: dead_count(s) == 2, timeout=60, what="two dead letters")
+    admin, rep = bearer(intake, "admin-1"), bearer(intake, "rep-1", Role.REP)
+    with TestClient(intake.app()) as client:
+        assert client.get("/dead-letters", headers=rep).status_code == 403
+        (invalid,) = client.get("/dead-letters", params={"stage": "validate"}, headers=admin).json()
+        (unknown,) = client.get("/dead-letters", params={"type": "lead.intake.assign.v1"}, headers=admin).json()
+        shown = client.get(f"/dead-letters/{invalid['id']}", headers=admin).json()
+        assert json.loads(shown["value"]["text"]) == bad and shown["status"] == "open"
+        assert client.get("/dead-letters/0:99", headers=admin).status_code == 404
+        body = {"reason": "email fixed", "payload": bad | {"email": "grace@navy.mil"}}
+        replayed = client.post(f"/dead-letters/{invalid['id']}/replay", json=body, headers=admin)
+        assert replayed.status_code == 200 and replayed.json()["actor"] == "admin-1", replayed.text
+        again = client.post(f"/dead-letters/{invalid['id']}/replay", json={}, headers=admin)
+        assert again.status_code == 409 and again.json()["type"].endswith("dead-letter-resolved")
+        assert client.post(f"/dead-letters/{unknown['id']}/discard", json={}, headers=admin).status_code == 422
+        discarded = client.post(
+            f"/dead-letters/{unknown['id']}/discard", json={"reason": "no such lead"}, headers=admin
+        )
+        assert discarded.status_code == 200 and discarded.json()["action"] == "discarded"
+        audit = client.get("/dead-letters/audit", headers=admin).json()
+        assert [(a["action"], a["actor"], a["reason"]) for a in audit] == [
+            ("replayed", "admin-1", "email fixed"),
+            ("discarded", "admin-1", "no such lead"),
+        ]
+    wait_for(lambda: _lead_email(intake, new) == "grace@navy.mil", timeout=60, what="the corrected capture")
