@@ -21,6 +21,7 @@ from api.routes import (
     bulk,
     commands,
     customers,
+    dead_letters,
     directory,
     erasure,
     exports,
@@ -69,6 +70,7 @@ def create_app(backend: Backend) -> FastAPI:
         imports,
         tasks,
         scoring,
+        dead_letters,
         health,
     ):
         app.include_router(module.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
@@ -67,6 +68,30 @@ class Bulk(Protocol):
     def status(self, job_id: UUID, *, after: int = 0, limit: int = 1000) -> dict[str, Any]: ...
 
 
+class DeadLetterDesk(Protocol):
+    """The intake dead-letter queue (kafka mode): ``infra.dead_letters.DeadLetters``. Refusals
+    are domain errors (NotFound, InvalidCommand, DeadLetterResolved)."""
+
+    def listing(
+        self,
+        *,
+        status: str | None,
+        stage: str | None,
+        ce_type: str | None,
+        source: str | None,
+        since: datetime | None,
+        text: str | None,
+    ) -> list[dict[str, Any]]: ...
+
+    def show(self, text: str) -> dict[str, Any]: ...
+
+    def actions(self, record: str | None) -> list[dict[str, Any]]: ...
+
+    def replay(self, text: str, *, actor: str, reason: str, payload: bytes | None) -> str: ...
+
+    def discard(self, text: str, *, actor: str, reason: str) -> str: ...
+
+
 @dataclass(frozen=True)
 class Backend:
     service: LeadService
@@ -89,3 +114,5 @@ class Backend:
     """Imports from files (None: this process takes none)."""
     bulk: Bulk | None = None
     """Mass actions (None: this process runs none)."""
+    dead_letters: DeadLetterDesk | None = None
+    """The intake dead-letter queue (kafka mode only)."""

@@ -130,6 +130,14 @@ class LeadExists(VersionConflict):
         self.actual = None
 
 
+class DeadLetterResolved(DomainError):
+    """A dead letter was already replayed or discarded: each is resolved once, so none loops."""
+
+    def __init__(self, record: str, action: str, actor: str, at: str) -> None:
+        super().__init__(f"dead letter {record} was already {action} by {actor} at {at}")
+        self.record = record
+
+
 class SubjectErased(DomainError):
     """Personal data was about to be stored for a subject whose key is destroyed (a command
     that loaded the lead just before another request erased it)."""

@@ -1,11 +1,11 @@
-"""Operator tools for the dead-letter topic: list what is there, and re-drive it to intake."""
+"""Read the dead-letter topic as it is (tests and diagnostics); the operators' workflow (filters,
+replay, discard, audit) is ``infra.dead_letters``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.structs import OffsetAndMetadata
+from kafka import KafkaConsumer, TopicPartition
 
 
 def _read_to_end(consumer: KafkaConsumer, partitions: list[TopicPartition]) -> list[Any]:
@@ -42,25 +42,3 @@ def list_dead_letters(*, bootstrap_servers: str, dlq_topic: str) -> list[dict[st
         return [describe(r) for r in _read_to_end(consumer, partitions)]
     finally:
         consumer.close()
-
-
-def replay(*, bootstrap_servers: str, dlq_topic: str, intake_topic: str, group_id: str, producer: KafkaProducer) -> int:
-    """Send every dead letter not yet replayed back to intake with its original headers.
-    The replay group's committed offsets remember what was re-driven, so a second replay
-    sends only newer dead letters."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    try:
-        partitions = [TopicPartition(dlq_topic, p) for p in sorted(consumer.partitions_for_topic(dlq_topic) or [])]
-        consumer.assign(partitions)
-        records = _read_to_end(consumer, partitions)
-        for r in records:
-            headers = [(k, v) for k, v in r.headers or [] if not k.startswith("dlq_")]
-            producer.send(intake_topic, key=r.key, value=r.value, headers=headers)
-        producer.flush()
-        if records:
-            consumer.commit({tp: OffsetAndMetadata(consumer.position(tp), "", -1) for tp in partitions})
-        return len(records)
-    finally:
-        consumer.close(autocommit=False)

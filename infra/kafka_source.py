@@ -3,6 +3,7 @@ Implements ``consumers.ports.Source``."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -10,11 +11,14 @@ from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
 
 from consumers.ports import Batch
 from domain.contract.cloudevents import ContractError, from_kafka
 from infra.personal_data import PersonalData
 
+log = logging.getLogger(__name__)
 GROUP_POLL_MS = 2000
 """Shortest wait a group member's poll may be given. kafka-python 3.0 drives JoinGroup and
 SyncGroup inside poll; when poll's timeout expires mid-rebalance it gives up waiting, and the
@@ -101,9 +105,19 @@ class KafkaSource:
         return batch
 
     def acknowledge(self, batch: Batch) -> None:
-        """Nothing to do: positions are committed to the database with the rows. (Committing
-        to the group as well, with commit_async, stalled kafka-python 3.0's fetching now and
-        then; lag is reported by /health from the database instead.)"""
+        """Tell the group too, so Kafka's own tools (``kafka-consumer-groups --describe``) and the
+        dashboards built on them show this projection's lag. The database stays the truth about
+        positions (it is written in the rows' transaction; assignment seeks to it): this commit
+        is a report. It is synchronous, once per batch: ``commit_async`` stalled kafka-python
+        3.0's fetching now and then. A commit refused in a rebalance is simply skipped."""
+        offsets = {
+            TopicPartition(self.topic, partition): OffsetAndMetadata(position + 1, "", -1)
+            for partition, position in batch.positions.items()
+        }
+        try:
+            self.consumer.commit(offsets)
+        except KafkaError as e:
+            log.info("%s: offsets not reported to the group this time (%s)", self.topic, e)
 
     def close(self) -> None:
         self.consumer.close(autocommit=False)

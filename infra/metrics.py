@@ -35,7 +35,18 @@ def render(report: dict[str, Any]) -> bytes:
         "Leads sent to the fallback queue because routing failed (since this process started)",
         registry=registry,
     ).set(report["components"].get("routing", {}).get("fallbacks_after_failure", 0))
+    projection_lag = Gauge(
+        "leads_projection_lag",
+        "Events on the events topic a projection has not applied yet (end offsets minus its positions)",
+        ["projection"],
+        registry=registry,
+    )
+    backlog = Gauge(
+        "leads_relay_backlog", "Events in the log the relay has not published to Kafka yet", registry=registry
+    )
     for name, c in report["components"].get("consumers", {}).items():
+        if c.get("lag") is not None:
+            (backlog if name == "relay" else projection_lag.labels(name)).set(c["lag"])
         for partition, value in c.get("positions", {}).items():
             position.labels(name, partition).set(value)
         if c.get("lag") is not None:

@@ -43,6 +43,7 @@ from domain.contract.envelope import CUSTOMER_TOPICS, LEAD_TOPICS
 from domain.duplicates import Combined, flag
 from infra import tracing
 from infra.blobs import BlobStore
+from infra.dead_letters import DeadLetters
 from infra.errors import StartupError
 from infra.event_chain import PostgresEventChain
 from infra.event_store import StoredEventLog, StoredLeadService
@@ -210,6 +211,7 @@ class Engine:
             chain=self.service.chain,
             imports=self.imports,
             bulk=BulkJobs(service=self.service, store=PostgresImportStore(self.db, schema=s.event_schema)),
+            dead_letters=self.dead_letters() if s.mode is Mode.KAFKA else None,
         )
         return create_app(backend)
 
@@ -227,6 +229,17 @@ class Engine:
             leadership=AdvisoryLease(connect=self.db.connect, schema=s.read_schema),
             tail=KafkaTail(s),
             standby_wait_s=s.relay_standby_ms / 1000,
+        )
+
+    def dead_letters(self) -> DeadLetters:
+        s = self.settings
+        return DeadLetters(
+            db=self.db,
+            schema=s.event_schema,
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            dlq_topic=s.dlq_topic,
+            intake_topic=s.intake_topic,
+            producer=lambda: make_producer(s, client_id="leads-dlq-replay"),
         )
 
     def intake(self) -> IntakeConsumer:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +17,6 @@ from infra.kafka_dlq import list_dead_letters
 from infra.runtime import Engine
 from infra.settings import Settings
 from tests.conftest import wait_for
-from tests.e2e.test_cli import LEADS
 from tests.integration.helpers import run_in_thread
 
 
@@ -129,38 +126,6 @@ def test_1000_messages_with_50_bad_apply_950_dead_letter_50_and_a_resend_changes
     wait_for(lambda: intake_done(s, 2000), timeout=120, what="the intake consumer to commit 2,000 offsets")
     assert lead_event_count(intake) == 950
     assert {lid: intake.service.get_lead(uuid.UUID(lid)).version for lid in leads} == before
-
-
-def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(
-    intake: Engine, producer: KafkaProducer
-) -> None:
-    s = intake.settings
-    lead_id = str(uuid.uuid4())
-    send(producer, s, [(lead_id, ce("lead.intake.assign.v1", {"lead_id": lead_id, "owner": "rep-9"}))])
-    env = os.environ | {
-        "LEADS_MODE": "kafka",
-        "LEADS_TOPIC_PREFIX": s.topic_prefix,
-        "LEADS_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
-        "LEADS_CONSUMER_GROUP": s.consumer_group,
-    }
-
-    def dlq_lines() -> list[dict[str, Any]]:
-        out = subprocess.run([LEADS, "dlq", "list"], env=env, capture_output=True, text=True, timeout=60, check=True)
-        return [json.loads(line) for line in out.stdout.splitlines()]
-
-    listed = wait_for(dlq_lines, what="the dead letter")
-    assert listed[0]["stage"] == "domain" and "not found" in listed[0]["reason"]
-    send(
-        producer,
-        s,
-        [(lead_id, ce("lead.intake.capture.v1", {"lead_id": lead_id, "contact_name": "Z", "phone": "+14155552671"}))],
-    )
-    wait_for(lambda: lead_event_count(intake) == 1, what="the capture")
-    replayed = subprocess.run([LEADS, "dlq", "replay"], env=env, capture_output=True, text=True, timeout=60, check=True)
-    assert "replayed 1 dead letters" in replayed.stdout
-    wait_for(lambda: intake.service.get_lead(uuid.UUID(lead_id)).owner == "rep-9", what="the replayed assignment")
-    again = subprocess.run([LEADS, "dlq", "replay"], env=env, capture_output=True, text=True, timeout=60, check=True)
-    assert "replayed 0 dead letters" in again.stdout
 
 
 def hostile_messages(lead: str) -> list[tuple[str, tuple[bytes, list[Any]]]]:
