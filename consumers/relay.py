@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from opentelemetry.trace import SpanKind
 
@@ -80,15 +81,20 @@ class Relay:
         finally:
             conn.close()
 
+    def _send(self, e: Envelope) -> Any:
+        key, value, headers = to_kafka(e)
+        return self.producer.send(self.topic, key=key, value=value, headers=headers)
+
     def _publish(self, events: Sequence[Envelope]) -> list[Mark] | None:
         """Send the batch and wait for every acknowledgement; on failure (None) the caller
         retries the same batch. Returns, per partition, where this batch's messages landed."""
         sent = []
         for e in events:
+            if e.traceparent is None:  # untraced (tracing off): nothing to open
+                sent.append((e.notification_id or 0, self._send(e)))
+                continue
             with span(f"publish {self.topic}", e.traceparent, SpanKind.PRODUCER, lead_version=e.version) as publish:
-                key, value, headers = to_kafka(replace(e, traceparent=traceparent_of(publish) or e.traceparent))
-                future = self.producer.send(self.topic, key=key, value=value, headers=headers)
-            sent.append((e.notification_id or 0, future))
+                sent.append((e.notification_id or 0, self._send(replace(e, traceparent=traceparent_of(publish)))))
         self.producer.flush()
         marks: dict[int, Mark] = {}
         try:
