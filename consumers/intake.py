@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from consumers.intake_commands import HANDLERS, Context
 from consumers.intake_parsing import IntakeEvent, Unreadable, read_event, text
 from consumers.log_context import handling
 from consumers.ports import Message, MessageStream, Producer
+from consumers.tracing import span, traceparent_of
 from domain import limits
 from domain.command_handling import BatchConflict
 from domain.contract.intake import INTAKE_TYPES, MESSAGES
@@ -59,11 +61,16 @@ def apply_message(
         event = read_event(headers, None, value)
     except Unreadable as e:
         raise Rejected("parse", str(e)) from None
-    with handling(str(event["id"])):
-        apply_event(service, event, screen)
+    producer = text(event, "traceparent") or next(
+        (v.decode("latin-1") for k, v in headers or [] if k.lower() == "traceparent"), None
+    )
+    with handling(str(event["id"])), span("receive lead-intake", producer, SpanKind.CONSUMER) as received:
+        apply_event(service, event, screen, traceparent=traceparent_of(received))
 
 
-def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None) -> None:
+def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None, *, traceparent: str | None) -> None:
+    """``traceparent``: the trace of the producer the message continues (tracing on), kept with
+    the events it causes so the relay and projections continue it too."""
     ce_type, source = str(event["type"]), str(event["source"])
     if ce_type not in INTAKE_TYPES:
         raise Rejected("parse", f"unknown ce_type {ce_type!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
@@ -85,6 +92,7 @@ def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None)
             command_id=scoped_command_id(source, str(event["id"])),
             correlation_id=text(event, "correlationid"),
             causation_id=str(event["id"]),
+            traceparent=traceparent,
         )
     except ValidationError as e:
         raise Rejected("validate", "header " + first_error(e, "headers").replace("actor", "ce_source", 1)) from None
