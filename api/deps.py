@@ -88,7 +88,7 @@ def get_meta(
         actor=principal.user,
         channel=Channel.API,
         command_id=scoped_command_id(principal.user, idempotency_key) if idempotency_key else None,
-        correlation_id=x_request_id or current_request_id() or str(uuid4()),
+        correlation_id=current_request_id() or x_request_id or str(uuid4()),
         request_fingerprint=fingerprint_of(request) if idempotency_key else None,
         traceparent=current_traceparent(),
     )

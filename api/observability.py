@@ -34,8 +34,7 @@ def current_request_id() -> str | None:
 def current_traceparent() -> str | None:
     """The W3C trace context of the span serving this request, when one is being recorded
     (FastAPI opens the HTTP server span itself when a tracer provider is installed)."""
-    span = trace.get_current_span()
-    if not span.get_span_context().is_valid:
+    if not trace.get_current_span().is_recording():  # tracing off: store and pass on nothing
         return None
     carrier: dict[str, str] = {}
     PROPAGATOR.inject(carrier)

@@ -65,7 +65,8 @@ class Policy:
 
 
 class RateLimits:
-    """Plain ASGI middleware (no ``BaseHTTPMiddleware``), outermost but for NUL refusal."""
+    """Plain ASGI middleware (no ``BaseHTTPMiddleware``), ahead of everything that reads the body
+    or the token, so a refused request costs one counter lookup."""
 
     def __init__(self, app: ASGIApp, settings: RateLimitSettings) -> None:
         self.app = app

@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from consumers.intake_commands import HANDLERS, Context
 from consumers.intake_parsing import IntakeEvent, Unreadable, is_structured, read_event, text
 from consumers.log_context import handling
 from consumers.ports import Message, MessageStream, Producer
+from consumers.tracing import span, traceparent_of
 from domain import limits
 from domain.command_handling import BatchConflict
 from domain.contract.intake import INTAKE_TYPES, MESSAGES
@@ -59,13 +61,27 @@ def apply_message(
         event = read_event(headers, None, value)
     except Unreadable as e:
         raise Rejected("parse", str(e)) from None
-    with handling(str(event["id"])):
-        apply_event(service, event, screen, structured=is_structured(dict(headers or [])))
+    producer = text(event, "traceparent") or next(
+        (v.decode("latin-1") for k, v in headers or [] if k.lower() == "traceparent"), None
+    )
+    with handling(str(event["id"])), span("receive lead-intake", producer, SpanKind.CONSUMER) as received:
+        apply_event(
+            service,
+            event,
+            screen,
+            structured=is_structured(dict(headers or [])),
+            traceparent=traceparent_of(received),
+        )
 
 
-def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None, *, structured: bool) -> None:
+def apply_event(
+    service: LeadService, event: IntakeEvent, screen: Screen | None, *, structured: bool, traceparent: str | None
+) -> None:
+    """``structured``: whether the event came in structured mode (refusals name the attribute,
+    not the header); ``traceparent``: the trace of the producer the message continues (tracing
+    on), kept with the events it causes so the relay and projections continue it too."""
+
     def named(attribute: str) -> str:
-        """Where the sender put it: a ``ce_`` header (binary mode) or the envelope (structured)."""
         return f"attribute {attribute}" if structured else f"header ce_{attribute}"
 
     ce_type, source = str(event["type"]), str(event["source"])
@@ -86,6 +102,7 @@ def apply_event(service: LeadService, event: IntakeEvent, screen: Screen | None,
             command_id=scoped_command_id(source, str(event["id"])),
             correlation_id=text(event, "correlationid"),
             causation_id=str(event["id"]),
+            traceparent=traceparent,
         )
     except ValidationError as e:
         raise Rejected("validate", "header " + first_error(e, "headers").replace("actor", "ce_source", 1)) from None

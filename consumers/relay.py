@@ -146,15 +146,21 @@ class Relay:
                 todo.append((partition, e))
         return todo
 
+    def _send(self, e: Envelope, partition: int) -> Any:
+        key, value, headers = to_kafka(e)
+        return self.producer.send(self.topic, key=key, value=value, headers=headers, partition=partition)
+
     def _publish(self, events: Sequence[tuple[int, Envelope]]) -> list[Mark] | None:
         """Send the batch and wait for every acknowledgement; on failure (None) the caller
         retries the same batch. Returns, per partition, where this batch's messages landed."""
         sent = []
         for partition, e in events:
+            if e.traceparent is None:  # untraced (tracing off): nothing to open
+                sent.append((e.notification_id or 0, self._send(e, partition)))
+                continue
             with span(f"publish {self.topic}", e.traceparent, SpanKind.PRODUCER, lead_version=e.version) as publish:
-                key, value, headers = to_kafka(replace(e, traceparent=traceparent_of(publish) or e.traceparent))
-                future = self.producer.send(self.topic, key=key, value=value, headers=headers, partition=partition)
-            sent.append((e.notification_id or 0, future))
+                traced = replace(e, traceparent=traceparent_of(publish))
+                sent.append((e.notification_id or 0, self._send(traced, partition)))
         self.producer.flush()
         marks: dict[int, Mark] = {}
         try:

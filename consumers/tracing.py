@@ -20,6 +20,10 @@ def parent_of(traceparent: str | None) -> Context | None:
 
 
 def traceparent_of(span: Span) -> str | None:
+    """The span's context as a ``traceparent``; None unless it is recorded (tracing on), so no
+    context is stored or passed on while tracing is off."""
+    if not span.is_recording():
+        return None
     carrier: dict[str, str] = {}
     PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
     return carrier.get("traceparent")

@@ -165,3 +165,13 @@ def test_a_cursor_from_another_list_or_edited_is_a_422_naming_it(api: TestClient
     cursor = api.get(f"/leads/{lead}/feed", params={"limit": 1}).links["next"]["url"].split("cursor=")[1]
     assert problem_of(api.get("/feed", params={"cursor": cursor}), 422, "invalid-command")["field"] == "cursor"
     assert problem_of(api.get("/notifications", params={"cursor": "bm90LWpzb24"}), 422, "invalid-command")
+
+
+def test_an_upload_retried_with_its_key_is_one_attachment_whatever_the_multipart_boundary(api: TestClient) -> None:
+    """A client rebuilding an upload for a retry sends a new random boundary: same file, same key."""
+    lead = create(api)["lead_id"]
+    key = {"Idempotency-Key": "upload-1"}
+    first = api.post(f"/leads/{lead}/attachments", files={"file": ("a.txt", b"hello")}, headers=key)
+    again = api.post(f"/leads/{lead}/attachments", files={"file": ("a.txt", b"hello")}, headers=key)
+    assert first.status_code == again.status_code, (first.text, again.text)
+    assert first.json()["version"] == again.json()["version"] == 2

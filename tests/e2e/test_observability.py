@@ -111,3 +111,10 @@ def test_lines_written_while_a_message_is_handled_carry_its_cloudevents_id(log_l
     first, second = lines(log_lines)[-2:]
     assert (first["ce_id"], first["message"]) == ("ce-7", "intake: dead-lettered at parse: broken")
     assert "ce_id" not in second
+
+
+@pytest.mark.parametrize("given", ["x" * 5_000, "caf\u00e9", "two words", ""])
+def test_a_request_id_that_cannot_be_logged_as_is_is_replaced_by_a_fresh_one(api: TestClient, given: str) -> None:
+    response = api.get("/notifications", headers={"X-Request-ID": given.encode("latin-1")})
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] != given and len(response.headers["x-request-id"]) == 36

@@ -9,11 +9,8 @@ from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
-from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.util._once import Once
 
 from domain.contract.envelope import envelope_of
 from infra.runtime import Engine
@@ -21,20 +18,13 @@ from infra.settings import Settings
 from infra.tracing import TracingSettings
 from tests.conftest import wait_for
 from tests.e2e.auth import bearer
+from tests.spans import recorded_spans
 
 
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
-    """The process's tracer provider, recording in memory for this test only (the SDK allows one
-    provider per process; its own tests reset the globals the same way)."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
-    yield exporter
-    provider.shutdown()
-    trace._TRACER_PROVIDER = None  # type: ignore[attr-defined]
-    trace._TRACER_PROVIDER_SET_ONCE = Once()  # type: ignore[attr-defined]
+    with recorded_spans() as exporter:
+        yield exporter
 
 
 @pytest.fixture
@@ -89,3 +79,10 @@ def test_with_tracing_off_no_trace_context_is_stored(engine: Engine) -> None:
         lead = client.post("/leads", json={"contact_name": "Ada", "email": "ada@example.com"}).json()["lead_id"]
     event = engine.service.history(UUID(lead))[0]
     assert event.meta.traceparent is None and "traceparent" not in event.model_dump(mode="json")["meta"]
+
+
+def test_with_tracing_off_a_callers_traceparent_is_not_stored_either(engine: Engine) -> None:
+    caller = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+    with TestClient(engine.app(), headers=bearer(engine) | caller) as client:
+        lead = client.post("/leads", json={"contact_name": "Ada", "email": "ada@example.com"}).json()["lead_id"]
+    assert engine.service.history(UUID(lead))[0].meta.traceparent is None
