@@ -158,7 +158,7 @@ def fold(doc: Doc, e: Envelope) -> None:
 
 class LeadDetail(OneTable):
     ddl = DDL
-    name = "lead_detail_v2"
+    name = "lead_detail_v1"
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:

@@ -76,7 +76,7 @@ def test_a_lead_goes_from_capture_to_conversion_through_http(api: TestClient) ->
     assert state["status"] == "converted" and state["owner"] == "rep-1" and state["score"] == 15
     assert state["details"]["job_title"] == "CTO" and len(state["activities"]) == len(state["notes"]) == 1
     types = [e["type"] for e in ok_list(api.get(f"/leads/{lead}/history"))]
-    assert types[0] == "lead.captured.v1" and types[-1] == "lead.converted.v1" and len(types) == converted["version"]
+    assert types[0] == "lead.captured.v1" and types[-1] == "lead.converted.v2" and len(types) == converted["version"]
 
 
 def ok_list(response: Any) -> list[dict[str, Any]]:

@@ -33,12 +33,16 @@ def all_projected(engine: Engine) -> bool:
     report = health(engine)
     consumers = report["components"]["consumers"]
     names = [p.name for p in engine.projections.values()]
+    from_log = [p.name for p in engine.projections.values() if getattr(p, "log_only", False)]
+    log_done = all(consumers.get(n, {}).get("lag") == 0 and consumers[n]["positions"] for n in from_log)
     if engine.settings.mode is Mode.EMBEDDED:
         return all(consumers.get(n, {}).get("lag") == 0 and consumers[n]["positions"] for n in names)
+    names = [n for n in names if n not in from_log]
     ends = {p: end for p, end in report["components"]["kafka"].get("end_offsets", {}).items() if end > 0}
     relayed = consumers.get("relay", {}).get("lag") == 0
     return (
         relayed
+        and log_done
         and bool(ends)
         and all(
             consumers.get(n, {}).get("positions", {}).get(str(p)) == end - 1 for n in names for p, end in ends.items()

@@ -13,6 +13,8 @@ from kafka import KafkaAdminClient, KafkaProducer
 
 from domain import limits
 from domain.contract.envelope import LEAD_TOPICS
+from domain.records import OpportunityTerms
+from domain.values import BantItem, EventMeta, LeadDetails
 from infra.kafka_dlq import list_dead_letters
 from infra.runtime import Engine
 from infra.settings import Settings
@@ -250,3 +252,21 @@ def test_a_structured_mode_cloudevent_sent_by_kafkas_console_producer_is_capture
     )
     lead = wait_for(lambda: lead_or_none(intake, lead_id), timeout=60, what="the console's lead")
     assert lead.details.contact_name == "Console"
+
+
+def test_a_lead_published_with_a_customers_email_is_captured_and_flagged_as_that_contacts_duplicate(
+    intake: Engine, producer: KafkaProducer
+) -> None:
+    """Intake never loses a lead: a look-alike of a customer-master contact is captured, flagged."""
+    s, meta = intake.service, EventMeta(actor="rep-1")
+    first = s.capture_lead(details=LeadDetails(contact_name="Grace Hopper", email="grace@navy.example"), meta=meta)
+    s.contact(lead_id=first.lead_id, via="call", meta=meta)
+    s.update_bant(lead_id=first.lead_id, changes=dict.fromkeys(BantItem, "yes"), meta=meta)
+    s.qualify(lead_id=first.lead_id, meta=meta)
+    terms = OpportunityTerms(name="Deal", deal_value=1, expected_close="2027-01-01", probability=10)
+    contact = s.convert(lead_id=first.lead_id, terms=terms, meta=meta).created["contact_id"]
+    lead_id = str(uuid.uuid4())
+    data = {"lead_id": lead_id, "contact_name": "G. Hopper", "email": "GRACE@navy.example"}
+    send(producer, intake.settings, [(lead_id, ce("lead.intake.capture.v1", data))])
+    lead = wait_for(lambda: intake_done(intake.settings, 1) and s.get_lead(uuid.UUID(lead_id)), what="the lead")
+    assert (lead.duplicate_of, lead.duplicate_of_kind, lead.status.value) == (contact, "contact", "new")
