@@ -21,6 +21,7 @@ from api.models import LeadDetailPublic, LeadState
 from api.routes import feeds as feed_routes
 from api.routes import leads as lead_routes
 from domain.access import Action, Principal
+from domain.lifecycle import ALLOWED
 from domain.values import ActivityKind, BantItem, LeadStatus, Priority
 
 router = APIRouter(prefix="/ui/leads", include_in_schema=False)
@@ -79,8 +80,10 @@ def lead_context(
     history = lead_routes.history(lead_id, backend.service, principal) if principal.may(Action.REPLAY) else []
     feed = feed_routes.lead_feed(lead_id, backend.service, backend.queries, principal, limit=100)
     reached = PATH.index(document.status) if document.status in PATH else -1
+    allowed = {command.name.lower() for command, statuses in ALLOWED.items() if document.status in statuses}
     return {
         "lead": document,
+        "allowed": allowed,
         "assigned_by_rule": getattr(written, "assigned_by_rule", None),
         "owned_by_rule": getattr(written, "owned_by_rule", False),
         "missing_bant": [b.value for b in BantItem if b not in document.bant],

@@ -46,7 +46,7 @@ def run_list(backend: BackendDep, principal: Principal, params: dict[str, str]) 
 
 def context_of(params: dict[str, str]) -> str:
     """The list a lead was opened from, for next and previous on its page."""
-    return urlencode({k: v for k, v in params.items() if k != "limit"})
+    return urlencode({k: v for k, v in params.items() if k != "cursor"})
 
 
 @router.get("/leads", response_class=HTMLResponse)
@@ -59,16 +59,14 @@ def leads_list(request: Request, backend: BackendDep, principal: SessionDep) -> 
     except REFUSED as e:
         status, error = refusal(e)
         result = LeadPage(items=[])
-    filters = {k: v for k, v in params.items() if k not in ("cursor", "limit")}
-    base = urlencode(filters)
+    filters = {k: v for k, v in params.items() if k != "cursor"}
     current = params.get("cursor", "")
     next_url = None
     if result.next:
         next_url = "/ui/leads?" + urlencode(filters | {"cursor": result.next, "back": ".".join([*back, current])})
     prev_url = None
     if current:
-        earlier = back[:-1]
-        prev = back[-1] if back else ""
+        earlier, prev = back[:-1], (back[-1] if back else "")
         prev_url = "/ui/leads?" + urlencode(
             filters | ({"cursor": prev} if prev else {}) | ({"back": ".".join(earlier)} if earlier else {})
         )
@@ -80,8 +78,9 @@ def leads_list(request: Request, backend: BackendDep, principal: SessionDep) -> 
         error=error,
         rows=result.items,
         filters=filters,
-        base_query=base,
+        base_query=urlencode({k: v for k, v in filters.items() if k != "limit"}),
         lead_context=context_of(params),
+        cursor=current,
         next_url=next_url,
         prev_url=prev_url,
         views=view_routes.list_views(backend.queries, principal),

@@ -26,8 +26,6 @@ CONTROLS: dict[Action, tuple[str, ...]] = {
             "Mark contacted",
             "Log activity",
             "Save BANT",
-            "Qualify",
-            "Convert",
             "Add note",
             "Assign",
         )
@@ -107,3 +105,17 @@ def test_each_role_sees_only_the_controls_its_permissions_allow(engine: Engine, 
         allowed = action in PERMISSIONS[role]
         for marker in markers:
             assert (marker in shown) is allowed, f"{role}: {marker!r} {'missing' if allowed else 'shown'}"
+
+
+def test_a_lead_page_offers_only_the_commands_its_status_allows(engine: Engine, client: TestClient) -> None:
+    sign_in(client, token_for(engine, "admin-1", Role.ADMIN))
+    lead = engine.service.capture_lead(
+        details=LeadDetails(contact_name="Ada Lovelace", email="ada@example.com"), meta=META
+    ).lead_id
+    wait_until_all_projected(engine)
+    new = client.get(f"/ui/leads/{lead}").text
+    assert ">Mark contacted</button>" in new and ">Qualify</button>" not in new and ">Convert</button>" not in new
+    engine.service.contact(lead_id=lead, via="call", meta=META)
+    wait_until_all_projected(engine)
+    contacted = client.get(f"/ui/leads/{lead}").text
+    assert ">Qualify</button>" in contacted and ">Convert</button>" not in contacted
