@@ -119,3 +119,22 @@ def test_a_lead_page_offers_only_the_commands_its_status_allows(engine: Engine, 
     wait_until_all_projected(engine)
     contacted = client.get(f"/ui/leads/{lead}").text
     assert ">Qualify</button>" in contacted and ">Convert</button>" not in contacted
+
+
+def test_the_inbox_counts_unread_notifications_and_marking_one_read_counts_it_down(
+    engine: Engine, client: TestClient
+) -> None:
+    sign_in(client, token_for(engine, "rep-1", Role.REP))
+    lead = engine.service.capture_lead(
+        details=LeadDetails(contact_name="Ada Lovelace", email="ada@example.com"), meta=META
+    ).lead_id
+    engine.service.assign(lead_id=lead, owner="rep-1", meta=EventMeta(actor="manager-1"))
+    wait_until_all_projected(engine)
+    inbox = client.get("/ui/inbox").text
+    assert 'data-testid="unread-count">1 unread' in inbox and 'aria-label="1 unread"' in inbox
+    notification = re.search(r'action="/ui/notifications/([0-9a-f-]+)/read"', inbox)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', inbox)
+    assert notification and csrf
+    response = client.post(f"/ui/notifications/{notification.group(1)}/read", data={"csrf": csrf.group(1)})
+    assert response.status_code == 303
+    assert 'data-testid="unread-count">0 unread' in client.get("/ui/inbox").text
