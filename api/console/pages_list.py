@@ -21,7 +21,9 @@ from api.models import LeadPage, LeadPublic
 from api.query_models import ListQuery, SavedViewQuery, SortKey, SystemView
 from api.routes import leads as lead_routes
 from api.routes import views as view_routes
+from domain import limits
 from domain.access import Action, Principal
+from domain.errors import InvalidCommand
 from domain.values import LeadSource, LeadStatus, Priority, Temperature
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -112,6 +114,22 @@ def save_view(
     return RedirectResponse("/ui/leads?" + urlencode({"saved": name.strip()}), status_code=303)
 
 
+def matching(backend: BackendDep, principal: Principal, query: str) -> list[UUID]:
+    """Every lead the list with these filters shows, page by page (the API's cursors), up to the
+    limit on ids in one bulk request: "select all N matching", not just the page on screen."""
+    most = limits.current().list_items
+    params = {k: v for k, v in parse_qsl(query) if k in FILTER_KEYS and v.strip()} | {"limit": "500"}
+    ids: list[UUID] = []
+    while True:
+        result = run_list(backend, principal, params)
+        ids += [row.lead_id for row in result.items]
+        if len(ids) > most:
+            raise InvalidCommand(f"more than {most} leads match; narrow the filters", field="which")
+        if not result.next:
+            return ids
+        params["cursor"] = result.next
+
+
 @router.post("/leads/transfer", dependencies=[Csrf])
 def transfer(
     request: Request,
@@ -119,7 +137,8 @@ def transfer(
     principal: SessionDep,
     from_owner: Annotated[str, Form(max_length=200)],
     to_owner: Annotated[str, Form(max_length=200)],
-    which: Annotated[str, Form(pattern="^(selected|all)$")] = "selected",
+    which: Annotated[str, Form(pattern="^(selected|all|matching)$")] = "selected",
+    query: Annotated[str, Form(max_length=4000)] = "",
     lead_ids: Annotated[list[UUID] | None, Form()] = None,
     command_key: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
@@ -127,10 +146,11 @@ def transfer(
     ``from_owner``; each lead moved or refused with its reason, shown one by one."""
     principal.require(Action.ARCHIVE)
     try:
+        chosen = {"selected": list(lead_ids or []), "all": None}
         body = TransferBody(
             from_owner=from_owner.strip(),
             to_owner=to_owner.strip(),
-            lead_ids=list(lead_ids or []) if which == "selected" else None,
+            lead_ids=chosen[which] if which in chosen else matching(backend, principal, query),
         )
         cmd = command_context(request, principal, command_key=command_key, version=None)
         result = lead_routes.transfer(body, cmd, backend)

@@ -119,3 +119,18 @@ def test_the_same_form_submitted_twice_at_once_is_one_command(
         statuses = list(pool.map(lambda _: client.post(f"/ui/leads/{lead}/note", data=body).status_code, range(4)))
     assert all(s in (303, 409) for s in statuses), statuses
     assert [n.text for n in engine.service.get_lead(lead).notes] == ["Wants a demo"]  # type: ignore[arg-type]
+
+
+def test_a_transfer_of_every_matching_lead_over_the_bulk_limit_is_refused_naming_it(
+    engine: Engine, signed_in: tuple[TestClient, str, str]
+) -> None:
+    from domain import limits
+
+    client, csrf, _ = signed_in
+    for i in range(3):
+        engine.service.capture_lead(details=LeadDetails(contact_name=f"Lead {i}", email=f"l{i}@example.com"), meta=META)
+    wait_until_all_projected(engine)
+    limits.configure(limits.Limits(list_items=2))
+    body = {"csrf": csrf, "from_owner": "a", "to_owner": "b", "which": "matching", "query": "q=lead"}
+    response = client.post("/ui/leads/transfer", data=body)
+    assert response.status_code == 422 and "more than 2 leads match" in response.text

@@ -76,20 +76,22 @@ def test_a_rep_filters_their_list_opens_a_lead_logs_a_call_qualifies_and_convert
     page.screenshot(path=str(tmp_path / "rep-journey.png"), full_page=True)
 
 
-def test_a_manager_transfers_every_open_lead_of_a_rep_and_sees_each_result(
+def test_a_manager_transfers_every_lead_matching_a_filter_across_pages_and_sees_each_result(
     engine: Engine, page: Any, tmp_path: Path
 ) -> None:
     leads = [capture(engine, f"Lead {i}", owner="rep-1") for i in range(3)]
+    other = capture(engine, "Grace Hopper", owner="rep-1")
     wait_until_all_projected(engine)
     login(page, engine, "manager-1", Role.MANAGER, team=["rep-1", "rep-2"])
-    page.goto("/ui/leads?owner=rep-1")
-    expect(page.get_by_test_id("leads-table").locator("tbody tr")).to_have_count(3)
-    page.get_by_label("Every open lead of the owner below").check()
+    page.goto("/ui/leads?owner=rep-1&q=lead&limit=2")
+    expect(page.get_by_test_id("leads-table").locator("tbody tr")).to_have_count(2)  # a third on the next page
+    page.get_by_label("Every lead matching this list's filters, on every page").check()
     expect(page.get_by_label("From owner")).to_have_value("rep-1")
     page.get_by_label("To owner").fill("rep-2")
     page.get_by_role("button", name="Transfer", exact=True).click()
     expect(page.get_by_test_id("transfer-summary")).to_have_text("3 moved, 0 refused.")
     assert all(engine.service.get_lead(lead).owner == "rep-2" for lead in leads)
+    assert engine.service.get_lead(other).owner == "rep-1", "a lead the filter does not match stays"
     page.screenshot(path=str(tmp_path / "manager-journey.png"), full_page=True)
 
 
