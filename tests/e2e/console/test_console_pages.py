@@ -138,3 +138,14 @@ def test_the_inbox_counts_unread_notifications_and_marking_one_read_counts_it_do
     response = client.post(f"/ui/notifications/{notification.group(1)}/read", data={"csrf": csrf.group(1)})
     assert response.status_code == 303
     assert 'data-testid="unread-count">0 unread' in client.get("/ui/inbox").text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/leads", "/ui\\\\evil", ""])
+def test_signing_in_never_redirects_off_the_console(engine: Engine, client: TestClient, target: str) -> None:
+    form = client.get("/ui/login", params={"reason": "Your account is locked: call 555-0100"})
+    assert "555-0100" not in form.text, "the login page does not echo text from the link"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf
+    token = token_for(engine, "rep-1", Role.REP)
+    response = client.post("/ui/login", data={"token": token, "csrf": csrf.group(1), "next": target})
+    assert response.headers["location"] == "/ui/leads"
