@@ -149,3 +149,16 @@ def test_signing_in_never_redirects_off_the_console(engine: Engine, client: Test
     token = token_for(engine, "rep-1", Role.REP)
     response = client.post("/ui/login", data={"token": token, "csrf": csrf.group(1), "next": target})
     assert response.headers["location"] == "/ui/leads"
+
+
+def test_a_refused_console_request_is_a_page_and_an_api_one_stays_a_problem(engine: Engine, client: TestClient) -> None:
+    sign_in(client, token_for(engine, "admin-1", Role.ADMIN))
+    csrf = client.cookies.get("leads_csrf")
+    missing = client.get("/ui/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    body = {"csrf": csrf, "from_owner": "a", "to_owner": "b", "lead_ids": "not-a-uuid"}
+    malformed = client.post("/ui/leads/transfer", data=body)
+    assert malformed.status_code == 422 and "lead_ids" in malformed.text
+    assert malformed.headers["content-type"].startswith("text/html")
+    api = client.get("/no-such-path")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
