@@ -43,7 +43,7 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(engine: Engin
         page.goto(url)
         if url.endswith(lead):
             page.get_by_role("button", name="Edit details").click()  # the inline form, shown
-            slider = page.get_by_label("Moment", exact=False)
+            slider = page.get_by_role("slider", name="Moment")
             slider.focus()
             slider.press("Home")
             expect(page.get_by_test_id("as-of-owner")).to_have_text("unassigned")
