@@ -75,7 +75,8 @@ def lead_context(
 ) -> dict[str, Any]:
     """Everything the page shows, each read through the API's own route function."""
     document = lead_routes.get_lead(lead_id, backend, principal, None)
-    assert isinstance(document, LeadDetailPublic)
+    if not isinstance(document, LeadDetailPublic):  # without as_of or version it is the document
+        raise TypeError(f"expected the projected document, got {type(document).__name__}")
     written = backend.service.get_lead(lead_id)
     history = lead_routes.history(lead_id, backend.service, principal) if principal.may(Action.REPLAY) else []
     feed = feed_routes.lead_feed(lead_id, backend.service, backend.queries, principal, limit=100)
@@ -120,7 +121,8 @@ def lead_as_of(request: Request, lead_id: UUID, backend: BackendDep, principal: 
     try:
         moment = as_utc(datetime.fromisoformat(at))
         state = lead_routes.get_lead(lead_id, backend, principal, None, as_of=moment)
-        assert isinstance(state, LeadState)
+        if not isinstance(state, LeadState):  # with as_of it is the lead rebuilt from its events
+            raise TypeError(f"expected a replayed lead, got {type(state).__name__}")
     except (*REFUSED, ValueError) as e:
         status, error = refusal(e) if isinstance(e, REFUSED) else (422, f"at: {e}")
         return templates.TemplateResponse(request, "as_of.html", {"error": error}, status_code=status)

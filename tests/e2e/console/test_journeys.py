@@ -5,6 +5,7 @@ projection."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from uuid import UUID
 
 from playwright.sync_api import expect
 
-from api.auth import Role
+from api.auth import Role, issue_token
 from domain.values import EventMeta, LeadDetails
 from infra.runtime import Engine
 from tests.e2e.console.conftest import login
@@ -117,8 +118,6 @@ def test_an_auditor_slides_a_lead_back_and_sees_its_old_owner_without_any_write_
     )
     assert api.ok
     shown = page.get_by_test_id("as-of-json").text_content()
-    import json
-
     assert json.loads(shown or "") == api.json(), "the slider shows exactly what GET /leads/{id}?as_of= returns"
     page.screenshot(path=str(tmp_path / "auditor-journey.png"), full_page=True)
     page.get_by_label("Or any moment (UTC)").fill("2099-01-01T00:00:00")
@@ -127,8 +126,6 @@ def test_an_auditor_slides_a_lead_back_and_sees_its_old_owner_without_any_write_
 
 
 def auditor_token(engine: Engine) -> str:
-    from api.auth import issue_token
-
     return issue_token(key=engine.settings.signing_key(), user="auditor-1", role=Role.AUDITOR)
 
 
