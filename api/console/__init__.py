@@ -4,12 +4,15 @@ rules of its own: what a page shows and which controls it offers follow ``domain
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.console import lead_forms, pages_auth, pages_lead, pages_list, pages_ops
@@ -41,6 +44,26 @@ def install(app: FastAPI) -> None:
         return page(request, "message.html", None, status=403, error=str(exc), back="/ui/leads")
 
     app.add_middleware(ConsoleHeaders)
+    html_errors_under_ui(app)
+
+
+def html_errors_under_ui(app: FastAPI) -> None:
+    """A refused request to a console page (a malformed form, an unknown path) answers with a
+    page saying why, at the same status; the API's own paths keep their problem+json answers."""
+    for kind in (RequestValidationError, HTTPException):
+        api_handler = app.exception_handlers[kind]
+
+        async def handler(request: Request, exc: Exception, api_handler: Any = api_handler) -> Response:
+            if not request.url.path.startswith("/ui"):
+                response: Response = await api_handler(request, exc)
+                return response
+            if isinstance(exc, RequestValidationError):
+                detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+                return page(request, "message.html", None, status=422, error=detail, back="/ui/leads")
+            status = exc.status_code if isinstance(exc, HTTPException) else 500
+            return page(request, "message.html", None, status=status, error=str(getattr(exc, "detail", exc)))
+
+        app.add_exception_handler(kind, handler)
 
 
 class ConsoleHeaders:

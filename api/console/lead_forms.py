@@ -37,7 +37,11 @@ def text(form: FormData, name: str) -> str | None:
 
 
 def details(lead_id: UUID, form: FormData, cmd: CommandContext) -> CommandAccepted:
-    changes = {name: text(form, name) for name in EDITABLE if name in form}
+    """Only the fields the user changed (against the values the form showed): a field they did
+    not touch never overwrites someone else's change to it."""
+    changes = {
+        name: text(form, name) for name in EDITABLE if name in form and text(form, name) != text(form, f"orig_{name}")
+    }
     return commands.update_details(lead_id, bodies.LeadUpdate.model_validate({"changes": changes}), cmd)
 
 

@@ -34,7 +34,10 @@ def home() -> RedirectResponse:
 
 @router.get("/ui/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None, reason: str | None = None) -> Response:
-    return page(request, "login.html", None, next=safe_next(next), error=reason)
+    """``reason`` is not echoed (a link could make the page say anything): only whether the
+    session ended."""
+    ended = "Your session ended or its token is no longer valid; sign in again." if reason else None
+    return page(request, "login.html", None, next=safe_next(next), error=ended)
 
 
 @router.post("/ui/login", dependencies=[Csrf])

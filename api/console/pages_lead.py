@@ -20,6 +20,7 @@ from api.deps import Backend, BackendDep, as_utc
 from api.models import FeedItem, LeadDetailPublic, LeadState
 from api.routes import leads as lead_routes
 from domain.access import Action, Principal
+from domain.lifecycle import ALLOWED
 from domain.values import ActivityKind, BantItem, LeadStatus, Priority
 
 router = APIRouter(prefix="/ui/leads", include_in_schema=False)
@@ -73,15 +74,18 @@ def lead_context(
 ) -> dict[str, Any]:
     """Everything the page shows, each read through the API's own route function."""
     document = lead_routes.get_lead(lead_id, backend, principal, Response(), None)
-    assert isinstance(document, LeadDetailPublic)
+    if not isinstance(document, LeadDetailPublic):  # without as_of or version it is the document
+        raise TypeError(f"expected the projected document, got {type(document).__name__}")
     written = backend.service.get_lead(lead_id)
     history = (
         lead_routes.history(lead_id, backend.service, principal, Response()) if principal.may(Action.REPLAY) else []
     )
     feed = [FeedItem.model_validate(r) for r in backend.queries.lead_feed(lead_id, limit=100).rows]
     reached = PATH.index(document.status) if document.status in PATH else -1
+    allowed = {command.name.lower() for command, statuses in ALLOWED.items() if document.status in statuses}
     return {
         "lead": document,
+        "allowed": allowed,
         "assigned_by_rule": getattr(written, "assigned_by_rule", None),
         "owned_by_rule": getattr(written, "owned_by_rule", False),
         "missing_bant": [b.value for b in BantItem if b not in document.bant],
@@ -118,7 +122,8 @@ def lead_as_of(request: Request, lead_id: UUID, backend: BackendDep, principal: 
     try:
         moment = as_utc(datetime.fromisoformat(at))
         state = lead_routes.get_lead(lead_id, backend, principal, Response(), None, as_of=moment)
-        assert isinstance(state, LeadState)
+        if not isinstance(state, LeadState):  # with as_of it is the lead rebuilt from its events
+            raise TypeError(f"expected a replayed lead, got {type(state).__name__}")
     except (*REFUSED, ValueError) as e:
         status, error = refusal(e) if isinstance(e, REFUSED) else (422, f"at: {e}")
         return templates.TemplateResponse(request, "as_of.html", {"error": error}, status_code=status)

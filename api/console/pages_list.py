@@ -21,7 +21,9 @@ from api.models import LeadPage, LeadPublic
 from api.query_models import ListQuery, SavedViewQuery, SortKey, SystemView
 from api.routes import leads as lead_routes
 from api.routes import views as view_routes
+from domain import limits
 from domain.access import Action, Principal
+from domain.errors import InvalidCommand
 from domain.values import LeadSource, LeadStatus, Priority, Temperature
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -46,7 +48,7 @@ def run_list(backend: BackendDep, principal: Principal, params: dict[str, str]) 
 
 def context_of(params: dict[str, str]) -> str:
     """The list a lead was opened from, for next and previous on its page."""
-    return urlencode({k: v for k, v in params.items() if k != "limit"})
+    return urlencode({k: v for k, v in params.items() if k != "cursor"})
 
 
 @router.get("/leads", response_class=HTMLResponse)
@@ -59,16 +61,14 @@ def leads_list(request: Request, backend: BackendDep, principal: SessionDep) -> 
     except REFUSED as e:
         status, error = refusal(e)
         result = LeadPage(items=[])
-    filters = {k: v for k, v in params.items() if k not in ("cursor", "limit")}
-    base = urlencode(filters)
+    filters = {k: v for k, v in params.items() if k != "cursor"}
     current = params.get("cursor", "")
     next_url = None
     if result.next:
         next_url = "/ui/leads?" + urlencode(filters | {"cursor": result.next, "back": ".".join([*back, current])})
     prev_url = None
     if current:
-        earlier = back[:-1]
-        prev = back[-1] if back else ""
+        earlier, prev = back[:-1], (back[-1] if back else "")
         prev_url = "/ui/leads?" + urlencode(
             filters | ({"cursor": prev} if prev else {}) | ({"back": ".".join(earlier)} if earlier else {})
         )
@@ -80,8 +80,9 @@ def leads_list(request: Request, backend: BackendDep, principal: SessionDep) -> 
         error=error,
         rows=result.items,
         filters=filters,
-        base_query=base,
+        base_query=urlencode({k: v for k, v in filters.items() if k != "limit"}),
         lead_context=context_of(params),
+        cursor=current,
         next_url=next_url,
         prev_url=prev_url,
         views=view_routes.list_views(backend.queries, principal),
@@ -113,6 +114,22 @@ def save_view(
     return RedirectResponse("/ui/leads?" + urlencode({"saved": name.strip()}), status_code=303)
 
 
+def matching(backend: BackendDep, principal: Principal, query: str) -> list[UUID]:
+    """Every lead the list with these filters shows, page by page (the API's cursors), up to the
+    limit on ids in one bulk request: "select all N matching", not just the page on screen."""
+    most = limits.current().list_items
+    params = {k: v for k, v in parse_qsl(query) if k in FILTER_KEYS and v.strip()} | {"limit": "500"}
+    ids: list[UUID] = []
+    while True:
+        result = run_list(backend, principal, params)
+        ids += [row.lead_id for row in result.items]
+        if len(ids) > most:
+            raise InvalidCommand(f"more than {most} leads match; narrow the filters", field="which")
+        if not result.next:
+            return ids
+        params["cursor"] = result.next
+
+
 @router.post("/leads/transfer", dependencies=[Csrf])
 def transfer(
     request: Request,
@@ -120,7 +137,8 @@ def transfer(
     principal: SessionDep,
     from_owner: Annotated[str, Form(max_length=200)],
     to_owner: Annotated[str, Form(max_length=200)],
-    which: Annotated[str, Form(pattern="^(selected|all)$")] = "selected",
+    which: Annotated[str, Form(pattern="^(selected|all|matching)$")] = "selected",
+    query: Annotated[str, Form(max_length=4000)] = "",
     lead_ids: Annotated[list[UUID] | None, Form()] = None,
     command_key: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
@@ -128,10 +146,11 @@ def transfer(
     ``from_owner``; each lead moved or refused with its reason, shown one by one."""
     principal.require(Action.ARCHIVE)
     try:
+        chosen = {"selected": list(lead_ids or []), "all": None}
         body = TransferBody(
             from_owner=from_owner.strip(),
             to_owner=to_owner.strip(),
-            lead_ids=list(lead_ids or []) if which == "selected" else None,
+            lead_ids=chosen[which] if which in chosen else matching(backend, principal, query),
         )
         cmd = command_context(request, principal, command_key=command_key, version=None)
         result = lead_routes.transfer(body, cmd, backend)

@@ -46,6 +46,9 @@ REPORTS = {
     "sources": (("source",), "leads"),
     "reps": (("rep",), "leads"),
     "aging": (("status", "bucket"), "leads"),
+    "response_times": (("rep",), "median_response_minutes"),
+    "volume": (("period_start",), "leads"),
+    "geography": (("country", "region"), "leads"),
 }
 """Each report charted: the columns naming a bar, and the number it shows."""
 

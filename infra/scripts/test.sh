@@ -7,4 +7,10 @@ cd "$(dirname "$0")/../.."
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports
 .venv/bin/python -m mypy
+# The console's browser tests drive Debian's Chromium (Playwright's own browser download cannot
+# work here): install it when missing.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${LEADS_TEST_CHROMIUM:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }
+  else sudo apt-get install -y chromium || { sudo apt-get update && sudo apt-get install -y chromium; }; fi
+fi
 infra/scripts/with-kafka.sh .venv/bin/python -m pytest "$@"

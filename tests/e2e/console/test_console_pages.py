@@ -26,8 +26,6 @@ CONTROLS: dict[Action, tuple[str, ...]] = {
             "Mark contacted",
             "Log activity",
             "Save BANT",
-            "Qualify",
-            "Convert",
             "Add note",
             "Assign",
         )
@@ -107,3 +105,60 @@ def test_each_role_sees_only_the_controls_its_permissions_allow(engine: Engine, 
         allowed = action in PERMISSIONS[role]
         for marker in markers:
             assert (marker in shown) is allowed, f"{role}: {marker!r} {'missing' if allowed else 'shown'}"
+
+
+def test_a_lead_page_offers_only_the_commands_its_status_allows(engine: Engine, client: TestClient) -> None:
+    sign_in(client, token_for(engine, "admin-1", Role.ADMIN))
+    lead = engine.service.capture_lead(
+        details=LeadDetails(contact_name="Ada Lovelace", email="ada@example.com"), meta=META
+    ).lead_id
+    wait_until_all_projected(engine)
+    new = client.get(f"/ui/leads/{lead}").text
+    assert ">Mark contacted</button>" in new and ">Qualify</button>" not in new and ">Convert</button>" not in new
+    engine.service.contact(lead_id=lead, via="call", meta=META)
+    wait_until_all_projected(engine)
+    contacted = client.get(f"/ui/leads/{lead}").text
+    assert ">Qualify</button>" in contacted and ">Convert</button>" not in contacted
+
+
+def test_the_inbox_counts_unread_notifications_and_marking_one_read_counts_it_down(
+    engine: Engine, client: TestClient
+) -> None:
+    sign_in(client, token_for(engine, "rep-1", Role.REP))
+    lead = engine.service.capture_lead(
+        details=LeadDetails(contact_name="Ada Lovelace", email="ada@example.com"), meta=META
+    ).lead_id
+    engine.service.assign(lead_id=lead, owner="rep-1", meta=EventMeta(actor="manager-1"))
+    wait_until_all_projected(engine)
+    inbox = client.get("/ui/inbox").text
+    assert 'data-testid="unread-count">1 unread' in inbox and 'aria-label="1 unread"' in inbox
+    notification = re.search(r'action="/ui/notifications/([0-9a-f-]+)/read"', inbox)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', inbox)
+    assert notification and csrf
+    response = client.post(f"/ui/notifications/{notification.group(1)}/read", data={"csrf": csrf.group(1)})
+    assert response.status_code == 303
+    assert 'data-testid="unread-count">0 unread' in client.get("/ui/inbox").text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/leads", "/ui\\\\evil", ""])
+def test_signing_in_never_redirects_off_the_console(engine: Engine, client: TestClient, target: str) -> None:
+    form = client.get("/ui/login", params={"reason": "Your account is locked: call 555-0100"})
+    assert "555-0100" not in form.text, "the login page does not echo text from the link"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf
+    token = token_for(engine, "rep-1", Role.REP)
+    response = client.post("/ui/login", data={"token": token, "csrf": csrf.group(1), "next": target})
+    assert response.headers["location"] == "/ui/leads"
+
+
+def test_a_refused_console_request_is_a_page_and_an_api_one_stays_a_problem(engine: Engine, client: TestClient) -> None:
+    sign_in(client, token_for(engine, "admin-1", Role.ADMIN))
+    csrf = client.cookies.get("leads_csrf")
+    missing = client.get("/ui/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    body = {"csrf": csrf, "from_owner": "a", "to_owner": "b", "lead_ids": "not-a-uuid"}
+    malformed = client.post("/ui/leads/transfer", data=body)
+    assert malformed.status_code == 422 and "lead_ids" in malformed.text
+    assert malformed.headers["content-type"].startswith("text/html")
+    api = client.get("/no-such-path")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
