@@ -189,19 +189,23 @@ class Lead(Aggregate, LeadTasks):
 
     def log_activity(self, *, activity: Activity, meta: EventMeta) -> None:
         """An activity with a follow-up date (``due_at``) also schedules a task for whoever
-        logged it, reminded at its ``remind_at`` (or when it falls due)."""
+        logged it, named by the activity's next step (its subject when the next step is missing
+        or longer than a task's subject may be) and reminded at its ``remind_at`` (or when it
+        falls due). The task is built first: nothing is recorded if it cannot be."""
         self.check_allowed(C.LOG_ACTIVITY)
-        self.trigger_event(ev.ActivityLogged, activity=activity, meta=meta)
+        follow_up = None
         if activity.due_at is not None:
             follow_up = Task(
                 task_id=uuid5(activity.activity_id, "follow-up"),
-                subject=activity.next_step or activity.subject,
+                subject=_task_subject(activity),
                 assignee=activity.logged_by,
                 due_at=activity.due_at,
                 remind_at=activity.remind_at or activity.due_at,
                 created_by=activity.logged_by,
                 from_activity=activity.activity_id,
             )
+        self.trigger_event(ev.ActivityLogged, activity=activity, meta=meta)
+        if follow_up is not None:
             self.schedule_task(task=follow_up, meta=meta)
 
     def add_note(self, *, note: Note, meta: EventMeta) -> None:
@@ -390,3 +394,8 @@ class Lead(Aggregate, LeadTasks):
         self.trigger_event(
             ev.AgingAlerted, status=status, days_in_status=days_in_status, threshold_days=threshold_days, meta=meta
         )
+
+
+def _task_subject(activity: Activity) -> str:
+    step = (activity.next_step or "").strip()
+    return step if step and len(step) <= limits.current().short_text else activity.subject

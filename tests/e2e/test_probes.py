@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from infra.runtime import Engine
 from infra.settings import Settings
+from projections.lead_list import LeadList
 from tests.conftest import wait_for
 from tests.integration.helpers import run_in_thread
 from tests.integration.test_lead_list_projection import insert_poison
@@ -25,11 +26,11 @@ def test_a_halted_projection_makes_readyz_fail_while_livez_stays_up(settings: Se
             assert runner.status.startswith("halted")
             ready = client.get("/readyz")
             assert ready.status_code == 503
-            assert ready.json()["problems"] == ["lead_list_v3 has halted"], ready.json()
+            assert ready.json()["problems"] == [f"{LeadList.name} has halted"], ready.json()
             assert client.get("/livez").status_code == 200 and client.get("/livez").json() == {"status": "ok"}
             health = client.get("/health")
             assert health.status_code == 503 and health.json()["ready"] is False
-            assert str(lead) in health.json()["components"]["consumers"]["lead_list_v3"]["status"]
+            assert str(lead) in health.json()["components"]["consumers"][LeadList.name]["status"]
     finally:
         engine.close()
 

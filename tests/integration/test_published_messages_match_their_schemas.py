@@ -18,7 +18,17 @@ from domain.contract.cloudevents import from_kafka
 from domain.contract.envelope import CLASSES, event_type
 from domain.decision import Decision
 from domain.lead import Lead
-from domain.records import Activity, Attachment, ConversionLinks, Note, OpportunityTerms, ScoreBreakdown, Signal
+from domain.likelihood import Estimate
+from domain.records import (
+    Activity,
+    Attachment,
+    ConversionLinks,
+    Note,
+    OpportunityTerms,
+    ScoreBreakdown,
+    Signal,
+    Task,
+)
 from domain.values import ERASED, ActivityKind, BantItem, DisqualifyReason, EventMeta, LeadDetails, SignalKind, Strategy
 from infra.runtime import Engine
 from infra.settings import Settings
@@ -95,11 +105,24 @@ def every_event_type() -> list[Lead]:
     master = Lead.capture(details=LeadDetails(contact_name="Charles Babbage", email="cb@example.com"), meta=META)
     duplicate = Lead.capture(details=LeadDetails.model_validate(PERSON), meta=META)
     duplicate.log_activity(activity=activity.model_copy(update={"activity_id": uuid4()}), meta=META)
-    duplicate.mark_duplicate(of_lead_id=master.id, matched_on="email", meta=META)
+    duplicate.mark_duplicate(of_id=master.id, matched_on="email", meta=META)
     master.absorb(duplicate, take_fields=["phone", "job_title", "address"], meta=META)
+    chores = Lead.capture(details=LeadDetails(contact_name="Grace Hopper", email="gh@example.com"), meta=META)
+    now = datetime.now(UTC)
+    task = Task(task_id=uuid4(), subject="Call back", assignee="rep-1", due_at=now, remind_at=now, created_by="rep-1")
+    chores.schedule_task(task=task, meta=META)
+    chores.fire_reminder(task_id=task.task_id, now=now, meta=META)
+    chores.complete_task(task_id=task.task_id, meta=META)
+    chores.record_likelihood(estimate=Estimate(probability=42.0), version=1, meta=META)
+    chores.dismiss_duplicate(of_id=master.id, of_kind="lead", meta=META)
+    chores.archive(reason="quiet for now", meta=META)
+    chores.unarchive(meta=META)
+    chores.delete(reason="test data", meta=META)
+    customer = Lead.capture(details=LeadDetails(contact_name="Alan Turing", email="at@example.com"), meta=META)
+    customer.merge_into_contact(contact_id=uuid4(), account_id=uuid4(), meta=META)
     lost = Lead.capture(details=LeadDetails.model_validate(PERSON), meta=META)
     lost.disqualify(reason=DisqualifyReason.NO_BUDGET, text="Ada said no budget", meta=META)
-    return [lead, master, duplicate, lost]
+    return [lead, master, duplicate, chores, customer, lost]
 
 
 def read_everything(settings: Settings, count: int) -> list[Any]:

@@ -70,9 +70,9 @@ def test_a_reminder_2s_ahead_fires_once_with_two_schedulers_and_one_killed_at_th
     assert sorted(fired(engine, lead)) == sorted(tasks), "each reminder fired exactly once"
 
     def notified() -> list[dict[str, object]]:
-        items = engine.queries.inbox("rep-2", unread_only=False, limit=500)
+        items = engine.queries.inbox("rep-2", unread_only=False, limit=500).rows
         return [n for n in items if n["kind"] == "reminder_fired"]
 
     wait_for(lambda: len(notified()) >= TASKS, timeout=30, what="the notifications")
     assert len(notified()) == TASKS, "one notification per reminder, to the assignee alone"
-    assert all(n["kind"] != "reminder_fired" for n in engine.queries.inbox("rep-1", unread_only=False, limit=500))
+    assert all(n["kind"] != "reminder_fired" for n in engine.queries.inbox("rep-1", unread_only=False, limit=500).rows)

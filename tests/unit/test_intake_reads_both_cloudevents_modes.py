@@ -42,13 +42,13 @@ def test_structured_mode_reads_base64_data() -> None:
         (STRUCTURED, orjson.dumps({k: v for k, v in EVENT.items() if k != "id"}), "missing CloudEvents attributes: id"),
         ([("ce_specversion", b"1.0"), ("ce_type", b"t"), ("ce_source", b"s")], b"{}", "attributes: id"),
         (STRUCTURED, b"[1, 2]", "not a CloudEvent"),
-        (STRUCTURED, b"{not json", "not a CloudEvent"),
-        (STRUCTURED, b"", "not a CloudEvent"),
+        (STRUCTURED, b"{not json", "value: not valid JSON"),
+        (STRUCTURED, b"", "value: not valid JSON"),
         (STRUCTURED, orjson.dumps(EVENT | {"data_base64": "%%%"}), "not a CloudEvent"),
-        (STRUCTURED, orjson.dumps(EVENT | {"specversion": "0.1"}), "not a CloudEvent"),
+        (STRUCTURED, orjson.dumps(EVENT | {"specversion": "0.1"}), "attribute specversion: '0.1' is not supported"),
         ([(f"ce_{k}", v.encode()) for k, v in EVENT.items()] + [("ce_x", b"\xff\xfe")], b"{}", "not a CloudEvent"),
-        ([(f"ce_{k}", v.encode()) for k, v in EVENT.items()], b'{"a": "\\ud800"}', "not a CloudEvent"),
-        ([(f"ce_{k}", v.encode()) for k, v in EVENT.items()], b"\x00", "not a CloudEvent"),
+        ([(f"ce_{k}", v.encode()) for k, v in EVENT.items()], b'{"a": "\\ud800"}', "value: not valid JSON"),
+        ([(f"ce_{k}", v.encode()) for k, v in EVENT.items()], b"\x00", "value: not valid JSON"),
     ],
 )
 def test_what_is_not_a_cloudevent_is_unreadable_with_a_reason(

@@ -36,8 +36,11 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """One browser for the console's tests. Package-scoped: Playwright's sync API keeps an
+    event loop running in this thread while it is open, which tests after the console's (that
+    call ``asyncio.run``) must not see."""
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage"])
         yield b

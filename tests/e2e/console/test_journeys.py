@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from api.auth import Role, issue_token
 from domain.values import EventMeta, LeadDetails
 from infra.runtime import Engine
+from projections.lead_list import LeadList
 from tests.e2e.console.conftest import login
 from tests.integration.helpers import wait_until_all_projected
 
@@ -131,10 +132,10 @@ def auditor_token(engine: Engine) -> str:
 
 def test_an_operator_sees_a_halted_projection(engine: Engine, page: Any, tmp_path: Path) -> None:
     login(page, engine, "admin-1", Role.ADMIN)
-    runner = next(w for w in engine.workers if w.name == "lead_list_v3")
+    runner = next(w for w in engine.workers if w.name == LeadList.name)
     runner.status = "halted at lead 00000000-0000-0000-0000-000000000001 version 2: poison"
     page.goto("/ui/operator")
     expect(page.get_by_test_id("health")).to_have_text("degraded")
-    expect(page.get_by_test_id("state-lead_list_v3")).to_contain_text("halted at lead")
-    expect(page.get_by_test_id("problems")).to_contain_text("lead_list_v3 has halted")
+    expect(page.get_by_test_id(f"state-{LeadList.name}")).to_contain_text("halted at lead")
+    expect(page.get_by_test_id("problems")).to_contain_text(f"{LeadList.name} has halted")
     page.screenshot(path=str(tmp_path / "operator-journey.png"), full_page=True)
