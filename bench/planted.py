@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bench.stages import projected, until
 from domain.values import LeadDetails
 
 FIRST = [
@@ -113,11 +114,7 @@ def scan_stage(engine: Any, total: int, duplicates: int) -> tuple[float, float, 
     engine.start_background()
     name = engine.projections["dedupe_index"].name
     head = engine.event_log.head()
-    deadline = time.monotonic() + 1800
-    while not _projected(engine, name, head):
-        if time.monotonic() > deadline:
-            raise TimeoutError("the dedupe index did not catch up")
-        time.sleep(0.2)
+    until(lambda: projected(engine, name, head), "the dedupe index to catch up", timeout_s=1800)
     started = time.monotonic()
     with engine.db.cursor() as cur:
         rows = scan_rows(cur, engine.projections["dedupe_index"].table)
@@ -127,14 +124,3 @@ def scan_stage(engine: Any, total: int, duplicates: int) -> tuple[float, float, 
     found = {frozenset((index[a], index[b])) for a, b in report.pairs}
     recall, precision = recall_and_precision(found, data.pairs)
     return report.rate, baseline, recall, precision
-
-
-def _projected(engine: Any, consumer: str, head: int) -> bool:
-    with engine.db.cursor() as cur:
-        cur.execute(
-            f"SELECT coalesce(max(position), 0) FROM {engine.settings.read_schema}.consumer_positions "
-            "WHERE consumer = %s AND source = 'log'",
-            (consumer,),
-        )
-        row = cur.fetchone()
-    return bool(row and row[0] >= head)

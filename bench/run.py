@@ -30,6 +30,7 @@ from bench import audit, import_stage, open_loop, planted, scoring_stages, stage
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
+from projections.lead_list import LeadList
 
 SCALES: dict[str, dict[str, int]] = {
     "small": {
@@ -184,10 +185,10 @@ def consumer_rss(s: Settings, events: int) -> tuple[float, float]:
                     ]
                 )
             head = engine.service.recorder.max_notification_id() or 0
-            stages.until(lambda: _projected(engine, head), "lead_list to project the load")
+            stages.until(lambda: stages.projected(engine, LeadList.name, head), "lead_list to project the load")
 
         engine.service.save(Lead.capture(details=stages.details(-1), meta=stages.META))
-        stages.until(lambda: _projected(engine, 1), "lead_list to project its first event")
+        stages.until(lambda: stages.projected(engine, LeadList.name, 1), "lead_list to project its first event")
         return stages.rss_growth(lambda: proc.memory_info().rss / 2**20, load)
     finally:
         consumer.send_signal(signal.SIGTERM)
@@ -207,11 +208,6 @@ def query_stage(engine: Engine, rows: int, rounds: int) -> tuple[float, float, f
     with TestClient(engine.app(), headers={"Authorization": f"Bearer {token}"}) as client:
         ours, raw = stages.queries(engine, client, rows, rounds)
         return ours, raw, stages.console_first_page(client, token, rounds)
-
-
-def _projected(engine: Engine, position: int) -> bool:
-    with engine.db.cursor() as cur:
-        return engine.positions.load(cur, consumer="lead_list_v4", source="log").get(0, 0) >= position
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

@@ -40,6 +40,12 @@ def until(condition: Callable[[], bool], what: str, *, timeout_s: float = 600) -
         time.sleep(0.01)
 
 
+def projected(engine: Engine, consumer: str, position: int) -> bool:
+    """Whether ``consumer`` has applied the log up to ``position``."""
+    with engine.db.cursor() as cur:
+        return engine.positions.load(cur, consumer=consumer, source="log").get(0, 0) >= position
+
+
 def rate(count: int, work: Callable[[], None]) -> float:
     started = time.perf_counter()
     work()

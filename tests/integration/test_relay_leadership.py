@@ -26,7 +26,7 @@ from tests.integration.helpers import run_in_thread
 from tests.integration.test_relay_crash import end_offsets, read_all, relay_env, relay_position
 
 META = EventMeta(actor="loader")
-LEADS_COUNT, BATCH = 800, 50
+LEADS_COUNT, BATCH = 2_500, 50  # 10,000 events, the figure
 EVENTS = LEADS_COUNT * 4
 
 
