@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 import uvicorn
+from playwright import sync_api as playwright_api
 
 from api.auth import Role, issue_token
 from infra.runtime import Engine
 from tests.e2e.auth import bearer, ensure_user
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
