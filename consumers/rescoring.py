@@ -2,9 +2,11 @@
 
 Both visit the open leads of the lead list in id order, page by page, throttled to
 ``rescore_per_s`` leads a second, and re-score each on the write side (the read model only
-says which leads to visit; the lead's own events decide). A re-scoring records a ``Scored``
-only when a lead's score or grade moves, so a lead visited twice (after a restart, say) gets
-no second event: both workers are restart-safe by construction. The re-scoring reports its
+says which leads to visit; the lead's own events decide). The leads of a page that moved are
+saved together, in as few transactions as ``MAX_EVENTS_PER_SAVE`` allows. A re-scoring
+records a ``Scored`` only when a lead's score or grade moves (a ``ScoreReclassified`` when only
+its temperature or stage does, under new bands or MQL threshold), so a lead visited twice
+(after a restart, say) gets no second event: both workers are restart-safe by construction. The re-scoring reports its
 progress on the scoring model (``GET /scoring/model``) after every page and resumes after the
 last lead reported; decay simply sweeps again at its next interval.
 """
@@ -72,13 +74,9 @@ class _Sweeper(Periodic):
             return self.open_leads.page(cur, after=after, limit=self.settings.page, scored_only=scored_only)
 
     def _visit(self, ids: list[UUID], *, version: int | None) -> int:
-        """Re-score each, throttled; how many moved."""
-        began, moved = time.monotonic(), 0
-        for lead_id in ids:
-            try:
-                moved += self.service.rescore(lead_id=lead_id, cause=self.cause, meta=self.meta, version=version)
-            except DomainError as e:
-                log.info("%s: lead %s not re-scored: %s", self.name, lead_id, e)
+        """Re-score a page, its moves saved together, throttled; how many leads got an event."""
+        began = time.monotonic()
+        moved = self.service.rescore_leads(lead_ids=ids, cause=self.cause, meta=self.meta, version=version)
         self.stop.wait(max(0.0, len(ids) / self.settings.rescore_per_s - (time.monotonic() - began)))
         return moved
 

@@ -39,7 +39,7 @@ from domain.records import (
     Signal,
     Task,
 )
-from domain.score_values import Bands, ScoreCause, ScoreResult
+from domain.score_values import Bands, ScoreCause, ScoreResult, stage_of
 from domain.values import (
     BantItem,
     DisqualifyReason,
@@ -263,6 +263,28 @@ class Lead(Aggregate, LeadTasks):
             cause=cause,
             bands=bands,
             mql_threshold=mql_threshold,
+            meta=meta,
+        )
+        return True
+
+    def reclassify(self, *, version: int, bands: Bands, mql_threshold: int, meta: EventMeta) -> bool:
+        """Take the bands and MQL threshold of published model ``version`` for a score that did
+        not move, recorded only when the lead then shows another temperature or stage (a lead
+        whose score moved takes them with its ``Scored``). True when recorded."""
+        if (bands, mql_threshold) == (self.bands, self.mql_threshold):
+            return False
+        temperature = bands.temperature(self.score)
+        stage = stage_of(self.status, self.score, mql_threshold=mql_threshold)
+        if (temperature, stage) == (self.temperature, self.stage):
+            return False
+        self.check_allowed(C.SCORE)
+        self.trigger_event(
+            ev.ScoreReclassified,
+            model_version=version,
+            bands=bands,
+            mql_threshold=mql_threshold,
+            temperature=temperature,
+            stage=stage,
             meta=meta,
         )
         return True

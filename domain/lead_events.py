@@ -27,8 +27,8 @@ from domain.records import (
     Signal,
     Task,
 )
-from domain.score_values import Bands, Contribution, Grade, ScoreCause
-from domain.values import ERASED, ROUTED, BantItem, DisqualifyReason, LeadDetails, LeadStatus, Strategy
+from domain.score_values import Bands, Contribution, Grade, ScoreCause, Stage
+from domain.values import ERASED, ROUTED, BantItem, DisqualifyReason, LeadDetails, LeadStatus, Strategy, Temperature
 
 
 def details_personal(prefix: str) -> dict[str, Any]:
@@ -263,6 +263,27 @@ class Scored(Aggregate.Event):
         lead.contributions = self.contributions
         lead.bands = self.bands or lead.bands
         lead.mql_threshold = self.mql_threshold or lead.mql_threshold
+
+
+class ScoreReclassified(Aggregate.Event):
+    """A published scoring model changed what this lead's score means, not the score: its
+    temperature bands or MQL threshold put the same score in another temperature or stage.
+    Recorded once, by the re-scoring that follows the publication (or by the lead's next save,
+    if that comes first), and only when the temperature or the stage it shows changes; a lead
+    whose score moves gets a ``Scored`` instead, which carries the new bands itself.
+    ``temperature`` and ``stage`` are what the lead shows from then on (the stage as of its
+    status then)."""
+
+    model_version: int = Field(ge=1, description="The published scoring model whose bands apply")
+    bands: Bands
+    mql_threshold: int = Field(ge=1, le=100)
+    temperature: Temperature
+    stage: Stage | None = Field(default=None, description="None for a lead that ended (merged)")
+
+    def apply(self, lead: Lead) -> None:
+        lead.bands = self.bands
+        lead.mql_threshold = self.mql_threshold
+        lead.score_model_version = self.model_version
 
 
 class LikelihoodEstimated(Aggregate.Event):
@@ -516,6 +537,7 @@ LEAD_EVENTS: tuple[type[Aggregate.Event], ...] = (
     Unfollowed,
     SignalRecorded,
     Scored,
+    ScoreReclassified,
     LikelihoodEstimated,
     ScoreAdjusted,
     BantUpdated,

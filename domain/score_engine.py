@@ -55,15 +55,16 @@ def score_lead(model: ScoringModel, lead: LeadState, *, now: datetime) -> ScoreR
 def apply_model(
     lead: Lead, *, version: int, model: ScoringModel, cause: ScoreCause, now: datetime, meta: EventMeta
 ) -> bool:
-    """Score ``lead`` under published model ``version`` and record it if it moved."""
-    return lead.record_model_score(
-        result=score_lead(model, lead, now=now),
-        version=version,
-        bands=model.bands,
-        mql_threshold=model.mql_threshold,
-        cause=cause,
-        meta=meta,
-    )
+    """Score ``lead`` under published model ``version`` and record it if it moved; if it did
+    not, record its reclassification if the model's bands or MQL threshold change the
+    temperature or stage it shows. True when an event was recorded."""
+    bands, threshold = model.bands, model.mql_threshold
+    result = score_lead(model, lead, now=now)
+    if lead.record_model_score(
+        result=result, version=version, bands=bands, mql_threshold=threshold, cause=cause, meta=meta
+    ):
+        return True
+    return lead.reclassify(version=version, bands=bands, mql_threshold=threshold, meta=meta)
 
 
 def behavioural_points(model: ScoringModel, signals: Iterable[Signal], *, now: datetime) -> dict[str, float]:

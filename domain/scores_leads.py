@@ -16,12 +16,25 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from domain.base import Aggregate, DomainEvent
-from domain.command_handling import SAVE_ATTEMPTS, CommandResult
+from domain.command_handling import MAX_EVENTS_PER_SAVE, SAVE_ATTEMPTS, CommandResult
 from domain.directory_service import SYSTEM
-from domain.errors import VersionConflict
+from domain.errors import DomainError, VersionConflict
 from domain.lead import Lead
-from domain.lead_events import DetailsUpdated, LeadCaptured, Scored, SignalRecorded
+from domain.lead_events import (
+    Contacted,
+    DetailsUpdated,
+    Disqualified,
+    LeadCaptured,
+    Nurtured,
+    Qualified,
+    Reopened,
+    ScoreAdjusted,
+    Scored,
+    SignalRecorded,
+)
 from domain.lifecycle import TERMINAL
 from domain.likelihood import LIKELIHOOD_ID, Estimator, LikelihoodModels, TrainedModel
 from domain.routes_leads import RoutesLeads
@@ -103,11 +116,11 @@ class ScoresLeads(RoutesLeads):
     def rescore(self, *, lead_id: UUID, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
         """Score one lead again under the model in force (when ``version`` is given, only if
         that is still the one in force: a superseded re-scoring stops). True when its score or
-        grade moved and a ``Scored`` was recorded; otherwise nothing is written. A lead that
-        ended (converted, merged) is left as it is."""
+        grade moved (a ``Scored``) or its temperature or stage did (a ``ScoreReclassified``);
+        otherwise nothing is written. A lead that ended (converted, merged) is left as it is."""
         for attempt in range(SAVE_ATTEMPTS):
             lead = self._load(Lead, lead_id, None)
-            if not self._score(lead, cause=cause, meta=meta, version=version):
+            if not self._score(lead, cause=cause, meta=meta, models=self._in_force(version)):
                 return False
             try:
                 self._save(f"rescore_{cause}", meta, lead, lead)
@@ -116,6 +129,44 @@ class ScoresLeads(RoutesLeads):
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")  # pragma: no mutate
+
+    def rescore_leads(
+        self, *, lead_ids: Sequence[UUID], cause: ScoreCause, meta: EventMeta, version: int | None = None
+    ) -> int:
+        """:meth:`rescore` for a page of leads, saved together: the leads that moved go in as
+        few saves as ``MAX_EVENTS_PER_SAVE`` allows (one transaction each; one event per lead),
+        the others write nothing. A save that loses a race to a command on one of its leads
+        saves nothing, and its leads are then re-scored one by one on fresh state. A lead not
+        found, or refused, is left as it is. How many leads got an event."""
+        models = self._in_force(version)
+        if models is None:
+            return 0
+        moved: list[Lead] = []
+        for lead_id in lead_ids:
+            try:
+                lead = self._load(Lead, lead_id, None)
+                if self._score(lead, cause=cause, meta=meta, models=models):
+                    moved.append(lead)
+            except DomainError as e:
+                log.info("re-scoring: lead %s left as it is: %s", lead_id, e)
+        for start in range(0, len(moved), MAX_EVENTS_PER_SAVE):
+            chunk = moved[start : start + MAX_EVENTS_PER_SAVE]
+            self._before_save(chunk)
+            try:
+                self.save(*chunk)
+            except IntegrityError:
+                log.info("re-scoring: a lead of a page changed meanwhile; its %d leads one by one", len(chunk))
+                for lead in chunk:
+                    self.rescore(lead_id=lead.id, cause=cause, meta=meta, version=version)
+                continue
+            self._after_save(chunk)
+        return len(moved)
+
+    def _in_force(self, version: int | None) -> ScoringModels | None:
+        """The scoring models, read fresh when a re-scoring names ``version``: None when that
+        is no longer the version in force (the re-scoring was superseded)."""
+        models = self.scoring_models(fresh=version is not None)
+        return None if version is not None and version != models.model_version else models
 
     def estimate_leads(self, *, lead_ids: Sequence[UUID], meta: EventMeta) -> int:
         """Estimate these leads with the active learned model in one call, and record each
@@ -136,12 +187,14 @@ class ScoresLeads(RoutesLeads):
                     log.info("likelihood: lead %s changed meanwhile; estimated at the next sweep", lead.id)
         return recorded
 
-    def _score(self, lead: Lead, *, cause: ScoreCause, meta: EventMeta, version: int | None = None) -> bool:
-        if lead.status in TERMINAL or lead.erased:
+    def _score(self, lead: Lead, *, cause: ScoreCause, meta: EventMeta, models: ScoringModels | None = None) -> bool:
+        """Under ``models`` (default: as cached) unless the lead ended, or a newer version than
+        theirs already scored it (a stale cache never undoes a publication)."""
+        if lead.status in TERMINAL or lead.erased or lead.deleted:
             return False
-        models = self.scoring_models(fresh=version is not None)
+        models = models or self.scoring_models()
         model = models.current
-        if model is None or (version is not None and version != models.model_version):
+        if model is None or (lead.score_model_version or 0) > models.model_version:
             return False
         return apply_model(lead, version=models.model_version, model=model, cause=cause, now=self.clock(), meta=meta)
 
@@ -159,11 +212,27 @@ class ScoresLeads(RoutesLeads):
             if isinstance(lead, Lead) and _unscored_inputs(lead.pending_events):
                 meta = lead.pending_events[-1].meta  # type: ignore[attr-defined]
                 self._score(lead, cause=_cause(lead.pending_events), meta=meta)
+            elif isinstance(lead, Lead) and _changes_what_it_shows(lead.pending_events):
+                self._reclassify(lead, meta=lead.pending_events[-1].meta)  # type: ignore[attr-defined]
         super()._before_save(aggregates)
+
+    def _reclassify(self, lead: Lead, *, meta: EventMeta) -> None:
+        """A status change or a manual adjustment under the bands of a model the re-scoring has
+        not reached yet (or left as they were, the lead then showing the same): the lead shows
+        its temperature and stage under the model in force from this save on."""
+        models = self.scoring_models()
+        model = models.current
+        if model is None or lead.status in TERMINAL or lead.erased or lead.deleted:
+            return
+        if (lead.score_model_version or 0) <= models.model_version:
+            version, bands, threshold = models.model_version, model.bands, model.mql_threshold
+            lead.reclassify(version=version, bands=bands, mql_threshold=threshold, meta=meta)
 
 
 SCORE_INPUTS = (LeadCaptured, DetailsUpdated, SignalRecorded)
 """The events that change what a score reads (time aside: the decay worker follows time)."""
+SHOWN_INPUTS = (ScoreAdjusted, Contacted, Qualified, Nurtured, Disqualified, Reopened)
+"""The events that change the shown score or move an open lead to another status."""
 
 
 def _unscored_inputs(events: Sequence[object]) -> bool:
@@ -174,6 +243,12 @@ def _unscored_inputs(events: Sequence[object]) -> bool:
         if isinstance(event, SCORE_INPUTS):
             return True
     return False
+
+
+def _changes_what_it_shows(events: Sequence[object]) -> bool:
+    """Whether these events change the status or the shown score, so possibly the temperature
+    or the stage."""
+    return any(isinstance(e, SHOWN_INPUTS) for e in events)
 
 
 def _cause(events: Sequence[object]) -> ScoreCause:

@@ -123,6 +123,7 @@ FOLDS: dict[str, Callable[[Doc, dict[str, Any], Envelope], None]] = {
     "followed": lambda d, p, e: _follow(d, p["user"]),
     "unfollowed": lambda d, p, e: d.update(followers=[u for u in d["followers"] if u != p["user"]]),
     "scored": lambda d, p, e: _scored(d, p),
+    "score_reclassified": lambda d, p, e: d["score"].update(model_version=p["model_version"]),
     "score_adjusted": lambda d, p, e: _adjusted(d, p["points"]),
     "likelihood_estimated": lambda d, p, e: d["score"].update(
         likelihood=p["probability"], likelihood_model_version=p["model_version"], likelihood_factors=p["factors"]

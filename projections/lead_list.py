@@ -195,11 +195,13 @@ class LeadList(OneTable):
             return ["status = %(status)s"], {"status": p["to_status"]}
         if e.name in MOVES_TO:
             return ["status = %(status)s"], {"status": MOVES_TO[e.name].value}
-        if e.name == "scored":
-            b, bands = p["breakdown"], p.get("bands") or {}
-            values = {"base": b["demographic"] + b["behavioral"] + b["firmographic"], "grade": p.get("grade") or ""}
-            sets = ["score_base = %(base)s", "grade = %(grade)s"]
-            for column, value in (*bands.items(), ("mql_threshold", p.get("mql_threshold"))):
+        if e.name in ("scored", "score_reclassified"):
+            sets, values = [], {}
+            if e.name == "scored":
+                b = p["breakdown"]
+                values = {"base": b["demographic"] + b["behavioral"] + b["firmographic"], "grade": p.get("grade") or ""}
+                sets = ["score_base = %(base)s", "grade = %(grade)s"]
+            for column, value in (*(p.get("bands") or {}).items(), ("mql_threshold", p.get("mql_threshold"))):
                 if value is not None:
                     sets.append(f"{column} = %({column})s")
                     values[column] = value

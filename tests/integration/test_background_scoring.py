@@ -8,11 +8,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from consumers.rescoring import DecayMonitor, Rescorer, ScoringSettings
 from domain.lead_events import Scored
-from domain.records import Signal
+from domain.records import Note, Signal
 from domain.score_values import ScoreCause
 from domain.scoring import ScoringModel
 from domain.values import EventMeta, LeadDetails, SignalKind
@@ -111,3 +111,68 @@ def test_decay_emits_only_when_a_whole_point_fades_and_never_twice(engine: Engin
     assert monitor.sweep(now=T0) == 0, "the same moment again: nothing moved"
     decayed = [s for s in scores(engine, lead) if s.cause is ScoreCause.DECAY]
     assert [s.breakdown.behavioral for s in decayed] == [10]
+
+
+def transactions_of(engine: Engine, lead_ids: list[UUID], event: type) -> list[int]:
+    """How many events of type ``event`` each transaction wrote for these leads (by ``xmin``,
+    the id of the transaction that inserted the row)."""
+    recorder: Any = engine.service.recorder
+    table = f"{recorder.datastore.schema}.{recorder.events_table_name}"
+    with engine.db.cursor() as cur:
+        cur.execute(
+            f"SELECT count(*) FROM {table} WHERE originator_id = ANY(%s::uuid[]) AND topic LIKE %s "
+            "GROUP BY xmin::text ORDER BY 1",
+            ([str(i) for i in lead_ids], f"%:{event.__name__}"),
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def test_a_page_is_saved_in_one_transaction_with_one_event_per_moved_lead(engine: Engine) -> None:
+    service = engine.service
+    service.clock = lambda: T0  # type: ignore[method-assign]
+    publish(engine, criteria=[DACH])
+    countries = ["DE", "FR", "DE", "DE", "FR", "DE"]
+    details = [
+        LeadDetails(contact_name=f"L{i}", email=f"l{i}@example.com", address={"country": c})
+        for i, c in enumerate(countries)
+    ]
+    ids = [service.capture_lead(details=d, meta=ADMIN).lead_id for d in details]
+    publish(engine, criteria=[{**DACH, "points": 30}])
+    version = service.scoring_models(fresh=True).model_version
+
+    assert service.rescore_leads(lead_ids=ids, cause=ScoreCause.MODEL, meta=ADMIN, version=version) == 4
+    by_model = [[s.model_version for s in scores(engine, i) if s.cause is ScoreCause.MODEL] for i in ids]
+    assert by_model == [[2], [], [2], [2], [], [2]]
+    dach = [i for i, c in zip(ids, countries, strict=True) if c == "DE"]
+    assert transactions_of(engine, dach, Scored) == [1, 1, 1, 1, 4], "4 captures, then the page in one transaction"
+
+
+def test_a_page_whose_save_loses_a_race_is_saved_lead_by_lead_each_moved_once(engine: Engine) -> None:
+    """A rep's note lands on a lead of the page between its load and the page's save: the save
+    is refused whole, and each lead is then scored again on fresh state."""
+    service = engine.service
+    publish(engine, criteria=[DACH])
+    ids = [
+        service.capture_lead(
+            details=LeadDetails(contact_name=f"L{i}", email=f"l{i}@example.com", address={"country": "DE"}),
+            meta=ADMIN,
+        ).lead_id
+        for i in range(3)
+    ]
+    publish(engine, criteria=[{**DACH, "points": 30}])
+    version = service.scoring_models(fresh=True).model_version
+    raced: list[UUID] = []
+
+    def clock_with_a_rep_writing() -> datetime:
+        if not raced:
+            raced.append(ids[0])  # scored first: loaded, and now stale
+            service.add_note(
+                lead_id=ids[0], note=Note(note_id=uuid4(), text="call me", author="rep-1", added_at=T0), meta=ADMIN
+            )
+        return T0
+
+    service.clock = clock_with_a_rep_writing  # type: ignore[method-assign]
+    assert service.rescore_leads(lead_ids=ids, cause=ScoreCause.MODEL, meta=ADMIN, version=version) == 3
+    assert [[s.model_version for s in scores(engine, i) if s.cause is ScoreCause.MODEL] for i in ids] == [[2]] * 3
+    assert len(transactions_of(engine, ids, Scored)) == 3 + 3, "3 captures, then 3 saves, one lead each"
+    assert [type(e).__name__ for e in service.events.get(ids[0])][-2:] == ["NoteAdded", "Scored"]

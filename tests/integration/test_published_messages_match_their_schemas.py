@@ -29,6 +29,7 @@ from domain.records import (
     Signal,
     Task,
 )
+from domain.score_values import Bands
 from domain.values import ERASED, ActivityKind, BantItem, DisqualifyReason, EventMeta, LeadDetails, SignalKind, Strategy
 from infra.runtime import Engine
 from infra.settings import Settings
@@ -89,6 +90,7 @@ def every_event_type() -> list[Lead]:
         breakdown=ScoreBreakdown(demographic=10, behavioral=5, firmographic=3), rule_version="1", meta=META
     )
     lead.adjust_score(points=5, reason="met at a fair", meta=META)
+    assert lead.reclassify(version=2, bands=Bands(cold_max=10, warm_max=60), mql_threshold=20, meta=META)
     lead.update_bant(changes=dict.fromkeys(BantItem, "yes"), meta=META)
     lead.nurture(reason="next quarter", follow_up_on=date(2027, 1, 4), meta=META)
     lead.reopen(meta=META)
