@@ -133,22 +133,22 @@ class ScoresLeads(RoutesLeads):
     def rescore_leads(
         self, *, lead_ids: Sequence[UUID], cause: ScoreCause, meta: EventMeta, version: int | None = None
     ) -> int:
-        """:meth:`rescore` for a page of leads, saved together: the leads that moved go in as
-        few saves as ``MAX_EVENTS_PER_SAVE`` allows (one transaction each; one event per lead),
-        the others write nothing. A save that loses a race to a command on one of its leads
-        saves nothing, and its leads are then re-scored one by one on fresh state. A lead not
-        found, or refused, is left as it is. How many leads got an event."""
+        """:meth:`rescore` for a page of leads, loaded together (``_load_page``) and saved
+        together: the leads that moved go in as few saves as ``MAX_EVENTS_PER_SAVE`` allows
+        (one transaction each; one event per lead), the others write nothing. A save that
+        loses a race to a command on one of its leads saves nothing, and its leads are then
+        re-scored one by one on fresh state. A lead not found, or refused, is left as it is.
+        How many leads got an event."""
         models = self._in_force(version)
         if models is None:
             return 0
         moved: list[Lead] = []
-        for lead_id in lead_ids:
+        for lead in self._load_page(Lead, lead_ids):
             try:
-                lead = self._load(Lead, lead_id, None)
                 if self._score(lead, cause=cause, meta=meta, models=models):
                     moved.append(lead)
             except DomainError as e:
-                log.info("re-scoring: lead %s left as it is: %s", lead_id, e)
+                log.info("re-scoring: lead %s left as it is: %s", lead.id, e)
         for start in range(0, len(moved), MAX_EVENTS_PER_SAVE):
             chunk = moved[start : start + MAX_EVENTS_PER_SAVE]
             self._before_save(chunk)

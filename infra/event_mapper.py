@@ -74,8 +74,11 @@ class PydanticMapper(Mapper[Any]):
             state=data,
         )
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
-        cls, state = self.decode_state(stored_event)
+    def to_domain_event(
+        self, stored_event: StoredEvent, *, keys: Mapping[UUID, bytes | None] | None = None
+    ) -> DomainEventProtocol[Any]:
+        """``keys``: the data keys fetched for a batch of subjects (else looked up one by one)."""
+        cls, state = self.decode_state(stored_event, keys=keys)
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[Any], cls.model_validate(state, context=TRUSTED))

@@ -8,14 +8,17 @@ the persistence module still picked by the environment.
 
 from __future__ import annotations
 
-from typing import Any
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Recording
+from eventsourcing.application import Recording, project_aggregate
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from eventsourcing.utils import get_topic
 from opentelemetry import trace
 
+from domain.base import Aggregate
 from domain.contract.envelope import LEAD_TOPICS, Envelope, envelope_from_state
 from domain.service import LeadService
 from infra.event_chain import PostgresEventChain
@@ -26,6 +29,8 @@ from infra.personal_data import PersonalData
 from infra.staged_writes import StagedWrites
 from infra.subject_keys import KeyStore, PostgresKeyStore
 from infra.workloads import MemoryWorkloads, PostgresWorkloads, StagedWorkloads
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class StoredLeadService(LeadService):
@@ -86,6 +91,27 @@ class StoredLeadService(LeadService):
         for writes in self.staged_writes:
             writes.settle(committed=True)
         return recordings
+
+    def _load_page(self, cls: type[A], aggregate_ids: Sequence[UUID]) -> list[A]:
+        """Two queries for a page of aggregates (their events, then their data keys) instead of
+        up to two each; outside a batch, whose loaded aggregates it must share, and on
+        PostgreSQL (the in-memory store reads one at a time)."""
+        recorder = self.recorder
+        if self._uow is not None or not isinstance(recorder, KeyedApplicationRecorder):
+            return super()._load_page(cls, aggregate_ids)
+        stored = recorder.select_events_of(aggregate_ids)
+        keys = self.keys.keys_for_reading(aggregate_ids)
+        assert isinstance(self.mapper, PydanticMapper)
+        events: dict[UUID, list[Any]] = defaultdict(list)
+        for one in stored:
+            events[UUID(str(one.originator_id))].append(self.mapper.to_domain_event(one, keys=keys))
+        found: list[A] = []
+        for aggregate_id in aggregate_ids:
+            aggregate = project_aggregate(None, events.get(aggregate_id, ()))
+            if isinstance(aggregate, cls):
+                self._after_load(aggregate)
+                found.append(aggregate)
+        return found
 
     def construct_mapper(self) -> Mapper[Any]:
         return PydanticMapper(

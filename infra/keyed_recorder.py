@@ -55,6 +55,25 @@ class KeyedApplicationRecorder(PostgresApplicationRecorder):
             self.chain.committed(linked)
         return ids
 
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """The events of many aggregates in one query, each one's in version order (the
+        library reads one aggregate per query)."""
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (list(originator_ids),))
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """The library's lock statements and NOTIFY in one round trip (no parameters, so psycopg
         sends them as one simple query), then its insert."""

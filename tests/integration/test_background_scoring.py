@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from consumers.rescoring import DecayMonitor, Rescorer, ScoringSettings
+from domain.lead import Lead
 from domain.lead_events import Scored
 from domain.records import Note, Signal
 from domain.score_values import ScoreCause
@@ -176,3 +177,22 @@ def test_a_page_whose_save_loses_a_race_is_saved_lead_by_lead_each_moved_once(en
     assert [[s.model_version for s in scores(engine, i) if s.cause is ScoreCause.MODEL] for i in ids] == [[2]] * 3
     assert len(transactions_of(engine, ids, Scored)) == 3 + 3, "3 captures, then 3 saves, one lead each"
     assert [type(e).__name__ for e in service.events.get(ids[0])][-2:] == ["NoteAdded", "Scored"]
+
+
+def test_a_page_of_leads_loads_in_one_read_as_each_loads_alone(engine: Engine) -> None:
+    service = engine.service
+    publish(engine, criteria=[DACH])
+    ids = [
+        service.capture_lead(
+            details=LeadDetails(contact_name=f"L{i}", email=f"l{i}@example.com", address={"country": "DE"}),
+            meta=ADMIN,
+        ).lead_id
+        for i in range(3)
+    ]
+    service.adjust_score(lead_id=ids[1], points=7, reason="fair", meta=ADMIN)
+    service.erase_personal_data(lead_id=ids[2], meta=ADMIN)
+    page = service._load_page(Lead, [ids[2], uuid4(), ids[0], ids[1]])
+    alone = [service.get_lead(i) for i in (ids[2], ids[0], ids[1])]
+    seen = [(x.id, x.version, x.details, x.score, x.erased) for x in page]
+    assert seen == [(x.id, x.version, x.details, x.score, x.erased) for x in alone], "in order, the unknown id left out"
+    assert page[2].score == 27 and page[0].erased
