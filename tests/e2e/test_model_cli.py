@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,8 +36,10 @@ def leads(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
 def test_train_on_a_csv_print_the_figures_and_activate_only_an_intact_artifact(engine: Engine, tmp_path: Path) -> None:
     csv = tmp_path / "crm-export.csv"
     history(10_000).to_csv(csv, index=False)
+    began = time.monotonic()
     trained = leads(engine, "train", "--csv", str(csv), "--outcome", "converted")
     assert trained.returncode == 0, trained.stderr
+    assert time.monotonic() - began < 60, "10,000 rows train in under a minute, the CLI's start included"
     assert "model 1: 10000 leads" in trained.stdout and "held out 2500 by time:created_at" in trained.stdout
     assert "ROC AUC" in trained.stdout and "Brier" in trained.stdout and "predicted  observed" in trained.stdout
     models = engine.service.likelihood_models()

@@ -230,3 +230,38 @@ def test_publishing_makes_the_draft_the_next_version_and_needs_a_changed_draft()
     models.save_draft(model=model(criteria=[DACH, CTO]), meta=META)
     models.publish(meta=META)
     assert (models.model_version, sorted(models.published)) == (2, [1, 2])
+
+
+@pytest.mark.parametrize(
+    ("category", "field", "op", "value", "details", "expected"),
+    [
+        ("demographic", "country", "equals", "DE", {"address": {"country": "DE"}}, 11),
+        ("demographic", "country", "equals", "DE", {"address": {"country": "FR"}}, 0),
+        ("demographic", "job_title", "prefix", "VP", {"job_title": "VP Engineering"}, 11),
+        ("demographic", "job_title", "prefix", "VP", {"job_title": "SVP Engineering"}, 0),
+        ("firmographic", "industry", "in", ["software", "saas"], {"industry": "saas"}, 11),
+        ("firmographic", "industry", "in", ["software", "saas"], {"industry": "retail"}, 0),
+        ("firmographic", "annual_revenue", "range", {"min": 1_000_000}, {"annual_revenue": 1_000_000}, 11),
+        ("firmographic", "annual_revenue", "range", {"min": 1_000_000}, {"annual_revenue": 999_999}, 0),
+    ],
+)
+def test_each_kind_of_field_criterion_gives_its_points_exactly_when_it_holds(
+    category: str, field: str, op: str, value: Any, details: dict[str, Any], expected: int
+) -> None:
+    """11 points when the condition holds, 0 otherwise, in the criterion's own category."""
+    scored = score_lead(
+        model(criteria=[criterion("c", category, field, value, 11, op=op)]), new_lead(**details), now=NOW
+    )
+    assert (scored.total, getattr(scored.breakdown, category)) == (expected, expected)
+
+
+@pytest.mark.parametrize("kind", list(SignalKind))
+def test_every_signal_type_gives_its_own_points_per_occurrence(kind: SignalKind) -> None:
+    """Every type scores 2 a time, this one 7: two of this type and one of each other type,
+    all an hour old (no decay): 7 + 7 + 2 * 5 = 24."""
+    signals = [{"id": k.value, "signal": k.value, "points": 7 if k is kind else 2} for k in SignalKind]
+    at = NOW - timedelta(hours=1)
+    lead = with_signals(new_lead(), (kind, at), (kind, at), *[(k, at) for k in SignalKind if k is not kind])
+    scored = score_lead(model(signals=signals), lead, now=NOW)
+    assert scored.breakdown.behavioral == 24
+    assert {c.criterion: c.points for c in scored.contributions}[kind.value] == 14
