@@ -47,8 +47,9 @@ def save_draft(body: ScoringModel, service: ServiceDep, meta: MetaDep) -> DraftP
 def publish(service: ServiceDep, meta: MetaDep) -> ModelPublic:
     """The draft becomes the next version. Every open lead is then re-scored in the background
     (throttled, `LEADS_SCORING__RESCORE_PER_S`): one `scored` event, cause `model`, for each
-    lead whose score or grade changes, none for the others. `GET /scoring/model` shows how far
-    it got."""
+    lead whose score or grade changes; one `score_reclassified` for each lead whose score stays
+    but whose temperature or stage changes under new bands or MQL threshold; none for the
+    others. `GET /scoring/model` shows how far it got."""
     service.publish_scoring_model(meta=meta)
     return get_model(service)
 
