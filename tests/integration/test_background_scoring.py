@@ -19,7 +19,7 @@ from domain.scoring import ScoringModel
 from domain.values import EventMeta, LeadDetails, SignalKind
 from infra.runtime import Engine
 from projections.open_leads import OpenLeads
-from tests.integration.helpers import run_in_thread, wait_until_caught_up
+from tests.integration.helpers import lead_rows, run_in_thread, wait_until_caught_up
 
 ADMIN = EventMeta(actor="admin-1")
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -196,3 +196,20 @@ def test_a_page_of_leads_loads_in_one_read_as_each_loads_alone(engine: Engine) -
     seen = [(x.id, x.version, x.details, x.score, x.erased) for x in page]
     assert seen == [(x.id, x.version, x.details, x.score, x.erased) for x in alone], "in order, the unknown id left out"
     assert page[2].score == 27 and page[0].erased
+
+
+def test_the_list_shows_a_reclassified_lead_by_the_new_bands_and_threshold(engine: Engine) -> None:
+    project_the_lead_list(engine)
+    service = engine.service
+    publish(engine, criteria=[DACH])
+    lead = service.capture_lead(
+        details=LeadDetails(contact_name="A", email="a@example.com", address={"country": "DE"}), meta=ADMIN
+    ).lead_id
+    service.adjust_score(lead_id=lead, points=35, reason="fair", meta=ADMIN)  # 55: warm, MQL
+    wait_until_caught_up(engine)
+    assert (lead_rows(engine)[str(lead)]["temperature"], lead_rows(engine)[str(lead)]["stage"]) == ("warm", "mql")
+    publish(engine, criteria=[DACH], bands={"cold_max": 15, "warm_max": 50}, mql_threshold=60)
+    assert worker(engine, Rescorer, threading.Event()).sweep(now=T0) == 1
+    wait_until_caught_up(engine)
+    row = lead_rows(engine)[str(lead)]
+    assert (row["score"], row["temperature"], row["stage"]) == (55, "hot", "lead"), "55 > 50: hot; 55 < 60: not MQL"
