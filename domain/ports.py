@@ -3,9 +3,11 @@ adapters in ``infra``: the log of recorded events, data keys, and file contents.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from typing import Protocol, runtime_checkable
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from domain.contract.envelope import Envelope
 
@@ -21,6 +23,17 @@ class EventLog(Protocol):
         """Up to ``limit`` recorded events from ``start`` on: the lead events among them, decoded,
         and the last position they cover (None when there is nothing from ``start``).
         ``sealed`` keeps personal fields sealed, as the relay publishes them."""
+        ...
+
+
+@runtime_checkable
+class FirstEvents(Protocol):
+    """What a recorder offers beyond the library's one-aggregate ``select_events``: the first
+    event of many aggregates in one query (an import asks, per chunk of rows, which of their
+    command records exist, instead of one query per row)."""
+
+    def select_first_events(self, originator_ids: Sequence[UUID]) -> Sequence[StoredEvent]:
+        """The first stored event of each of ``originator_ids`` that exists (any order)."""
         ...
 
 

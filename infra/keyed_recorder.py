@@ -55,6 +55,26 @@ class KeyedApplicationRecorder(PostgresApplicationRecorder):
             self.chain.committed(linked)
         return ids
 
+    def select_first_events(self, originator_ids: Sequence[UUID]) -> Sequence[StoredEvent]:
+        """The first event of each aggregate of ``originator_ids`` that exists, in one query
+        (``domain.ports.FirstEvents``)."""
+        if not originator_ids:
+            return []
+        statement = SQL(
+            "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s) AND originator_version = 1"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [list(originator_ids)])
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """The library's lock statements and NOTIFY in one round trip (no parameters, so psycopg
         sends them as one simple query), then its insert."""
