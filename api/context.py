@@ -15,7 +15,7 @@ from domain.access import Action
 from domain.bulk import BulkRequest
 from domain.import_plan import DuplicatePolicy
 from domain.lead import Lead
-from domain.ports import Blobs, ChainLinks, DataKeys, EventLog
+from domain.ports import Blobs, ChainLinks, DataKeys, EventLog, ImportCells
 from domain.service import LeadService
 from projections.queries import ReadModels
 
@@ -114,5 +114,7 @@ class Backend:
     """Imports from files (None: this process takes none)."""
     bulk: Bulk | None = None
     """Mass actions (None: this process runs none)."""
+    import_cells: ImportCells | None = None
+    """What imports keep of files' rows, blanked when a lead is erased (None: nothing kept)."""
     dead_letters: DeadLetterDesk | None = None
     """The intake dead-letter queue (kafka mode only)."""

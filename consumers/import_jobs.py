@@ -110,17 +110,24 @@ class ImportJobs:
         job["eta_s"] = round((total - done) / rate, 1) if job["state"] == "running" and rate > 0 else None
         return job
 
+    def rows_kept(self, job_id: UUID) -> dict[str, Any]:
+        """The job, if its rows are still kept (``import_retention_days``)."""
+        job = self.status(job_id)
+        if job.get("purged_at"):
+            raise NotFound("rows (deleted at the end of the retention period) of import", job_id)
+        return job
+
     def report(
         self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None, exclude: str | None = None
     ) -> list[dict[str, Any]]:
         """Each row's verdict (and, once confirmed, its result), in line order."""
-        self.status(job_id)
+        self.rows_kept(job_id)
         rows = self.store.rows(job_id, after_line=after_line, limit=limit, outcome=outcome, exclude=exclude)
         return [{**plan, "result": result} for _, plan, _, result in rows]
 
     def rejected_csv(self, job_id: UUID) -> Iterator[str]:
         """The rejected rows as they were read, with a ``reason`` column, to fix and import again."""
-        job = self.status(job_id)
+        job = self.rows_kept(job_id)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([*job.get("headers", []), "line", "reason"])

@@ -54,6 +54,14 @@ class DataKeys(Protocol):
         ...
 
 
+class ImportCells(Protocol):
+    """What imports keep of a file's rows (their cells and verdicts hold personal data)."""
+
+    def forget_lead(self, lead_id: UUID) -> int:
+        """Blank what import rows hold of this lead (it is being erased); how many rows changed."""
+        ...
+
+
 class Blobs(Protocol):
     """File contents, stored once and addressed by their SHA-256."""
 
