@@ -21,7 +21,7 @@ from consumers.import_files import open_table
 from consumers.import_planner import ImportPlanner, ImportRequest
 from consumers.import_runner import Check, ImportRunner
 from consumers.ports import ImportStore
-from domain.errors import InvalidCommand, NotFound
+from domain.errors import InvalidCommand, JobOver, NotFound
 from domain.import_mapping import map_headers, template_example, template_headers
 from domain.import_plan import DuplicatePolicy
 
@@ -91,6 +91,23 @@ class ImportJobs:
                 log.exception("import %s interrupted", job_id)
 
         self._start(run, wait)
+        return self.status(job_id)
+
+    def cancel(self, job_id: UUID, *, actor: str) -> dict[str, Any]:
+        """Stop the job: at once if it is at rest (planned, interrupted, or its process stopped),
+        else between two chunks (``cancelling``, then ``cancelled``); the batch records what was
+        done and the rows left. Cancelling again changes nothing; a job that is over refuses."""
+        if self.status(job_id).get("kind") == "bulk":
+            raise NotFound("import", job_id)
+        changed = self.store.request_cancel(job_id, actor=actor)
+        if changed is None:
+            job = self.status(job_id)
+            if job["state"] != "cancelled":
+                raise JobOver("import", job_id, job["state"])
+            return job
+        before, after = changed
+        if after["state"] == "cancelled" and before != "planning":
+            self.runner.cancelled(job_id, actor=actor)
         return self.status(job_id)
 
     def _start(self, work: Any, wait: bool) -> None:

@@ -64,6 +64,10 @@ class ImportRequest:
     overrides: dict[str, str] = field(default_factory=dict)
 
 
+class Cancelled(Exception):
+    """Someone cancelled the dry run; it stops after the chunk it was judging."""
+
+
 def _key_hash(kind: str, value: str) -> int:
     return int.from_bytes(hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest(), "big")
 
@@ -79,6 +83,9 @@ class ImportPlanner:
         (or is over a limit) leaves the job ``refused`` with the reason, and nothing recorded."""
         try:
             return self._plan(job_id, request, progress)
+        except Cancelled:
+            self.store.update_job(job_id, {"state": "cancelled", "cancelled_at": "now()"})
+            return {}
         except (UnreadableFile, DomainError) as e:
             self.store.update_job(job_id, {"state": "refused", "error": str(e)})
             raise
@@ -118,6 +125,8 @@ class ImportPlanner:
                 self._flush(job_id, self._judge(chunk, digest, seen, request), read, counts, progress)
                 chunk.clear()
         self._flush(job_id, self._judge(chunk, digest, seen, request), read, counts, progress)
+        if self.store.cancel_requested(job_id):
+            raise Cancelled()
         self.service.record_import_plan(
             import_id=job_id,
             file_name=request.file_name[:200],
@@ -146,6 +155,8 @@ class ImportPlanner:
         self.store.update_job(job_id, {"read": read, "counts": counts})
         if progress is not None:
             progress(read)
+        if self.store.cancel_requested(job_id):
+            raise Cancelled()
 
     def _judge(
         self,

@@ -68,6 +68,8 @@ class ImportRunner:
         self.store.update_job(job_id, {"state": "running", "started_at": "now()"})
         try:
             while True:
+                if self.store.cancel_requested(job_id):
+                    return self.cancelled(job_id, actor=actor)
                 rows = self.store.rows(job_id, after_line=after, limit=CHUNK)
                 if not rows:
                     break
@@ -86,6 +88,15 @@ class ImportRunner:
         counts = self.store.result_counts(job_id)
         self.service.finish_import(import_id=job_id, counts=counts, meta=import_meta(actor=actor, job_id=job_id))
         self.store.update_job(job_id, {"state": "finished", "results": counts, "finished_at": "now()"})
+        return counts
+
+    def cancelled(self, job_id: UUID, *, actor: str) -> dict[str, int]:
+        """Stop here: the batch records what was done and how many rows were left (``not_run``)."""
+        counts = self.store.result_counts(job_id)
+        job = self.store.job(job_id) or {}
+        counts["not_run"] = max(0, int(job.get("total") or 0) - sum(counts.values()))
+        self.service.cancel_import(import_id=job_id, counts=counts, meta=import_meta(actor=actor, job_id=job_id))
+        self.store.update_job(job_id, {"state": "cancelled", "results": counts, "cancelled_at": "now()"})
         return counts
 
     def _chunk(

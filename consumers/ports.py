@@ -161,6 +161,13 @@ class ImportStore(Protocol):
         atomically: of two racing confirms, one wins."""
         ...
 
+    def request_cancel(self, job_id: Any, *, actor: str) -> tuple[str, dict[str, Any]] | None:
+        """Ask a job to stop (at once if at rest, else between chunks): (state before, job
+        after), or None if it is over or unknown."""
+        ...
+
+    def cancel_requested(self, job_id: Any) -> bool: ...
+
     def add_rows(self, job_id: Any, rows: Sequence[tuple[int, dict[str, Any], list[str]]]) -> None:
         """(line, the row's verdict as JSON, its cells as read)."""
         ...

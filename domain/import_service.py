@@ -111,3 +111,8 @@ class RecordsImports(CommandApplication):
         batch = self._load(ImportBatch, import_id, None)
         batch.finish(counts=counts, meta=meta)
         self.save(batch)
+
+    def cancel_import(self, *, import_id: UUID, counts: Counts, meta: EventMeta) -> None:
+        batch = self._load(ImportBatch, import_id, None)
+        batch.cancel(counts=counts, meta=meta)
+        self.save(batch)

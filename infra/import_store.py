@@ -94,12 +94,45 @@ class PostgresImportStore:
         with self.db.cursor() as cur:
             cur.execute(
                 f"UPDATE {self.schema}.import_jobs SET fields = fields || %s, updated_at = now() "
-                "WHERE id = %s AND NOT fields ? 'purged_at' "
+                "WHERE id = %s AND NOT fields ? 'purged_at' AND NOT fields ? 'cancel_requested' "
                 "AND (fields->>'state' IN ('planned', 'interrupted') OR (fields->>'state' IN "
                 f"('confirmed', 'running') AND updated_at < now() - interval '{STALE_S} seconds')) RETURNING id",
                 (_json({"state": "confirmed", "confirmed_by": actor}), str(job_id)),
             )
             return cur.fetchone() is not None
+
+    def request_cancel(self, job_id: UUID, *, actor: str) -> tuple[str, dict[str, Any]] | None:
+        """Ask a job to stop: one at rest (planned, interrupted, or whose process stopped) is
+        ``cancelled`` at once; one at work is ``cancelling`` until its worker stops between two
+        chunks. Returns (its state before, the job after), None if the job is over or unknown."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"WITH old AS (SELECT fields->>'state' AS state FROM {self.schema}.import_jobs WHERE id = %(id)s "
+                f"FOR UPDATE) UPDATE {self.schema}.import_jobs SET updated_at = now(), fields = fields "
+                "|| jsonb_build_object('cancel_requested', true, 'cancelled_by', "
+                "coalesce(fields->>'cancelled_by', %(actor)s)) || CASE WHEN fields->>'state' IN ('planned', "
+                f"'interrupted') OR updated_at < now() - interval '{STALE_S} seconds' THEN "
+                "jsonb_build_object('state', 'cancelled', 'cancelled_at', now()) "
+                "ELSE jsonb_build_object('state', 'cancelling') END "
+                "WHERE id = %(id)s AND fields->>'state' IN ('planning', 'planned', 'confirmed', 'running', "
+                "'interrupted', 'cancelling') RETURNING (SELECT state FROM old), fields, created_at, updated_at",
+                {"id": str(job_id), "actor": actor},
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return row[0], {**row[1], "id": str(job_id), "created_at": row[2], "updated_at": row[3]}
+
+    def cancel_requested(self, job_id: UUID) -> bool:
+        """Whether someone asked the job to stop (its worker asks between chunks)."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"SELECT coalesce((fields->>'cancel_requested')::boolean, false) FROM {self.schema}.import_jobs "
+                "WHERE id = %s",
+                (str(job_id),),
+            )
+            row = cur.fetchone()
+        return bool(row and row[0])
 
     def add_rows(self, job_id: UUID, rows: Sequence[tuple[int, dict[str, Any], list[str]]]) -> None:
         with self.db.cursor() as cur:
