@@ -40,6 +40,8 @@ def erase_lead(
         absorbed=lead.absorbed,
         heir=lead.merged_into,
     )
+    log.info("erased the personal data of lead %s (%d files deleted)", lead_id, deleted)
     rows = imports.forget_lead(lead_id) if imports is not None else 0
-    log.info("erased the personal data of lead %s (%d files deleted, %d import rows blanked)", lead_id, deleted, rows)
+    if rows:
+        log.info("blanked %d import row(s) of lead %s", rows, lead_id)
     return result
