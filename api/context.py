@@ -15,7 +15,7 @@ from domain.access import Action
 from domain.bulk import BulkRequest
 from domain.import_plan import DuplicatePolicy
 from domain.lead import Lead
-from domain.ports import Blobs, ChainLinks, DataKeys, EventLog
+from domain.ports import Blobs, ChainLinks, DataKeys, EventLog, ImportCells
 from domain.service import LeadService
 from projections.queries import ReadModels
 
@@ -37,6 +37,8 @@ class Imports(Protocol):
     def confirm(self, job_id: UUID, *, actor: str, check: Callable[[Action, Lead], None]) -> dict[str, Any]: ...
 
     def status(self, job_id: UUID) -> dict[str, Any]: ...
+
+    def cancel(self, job_id: UUID, *, actor: str) -> dict[str, Any]: ...
 
     def report(
         self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None, exclude: str | None = None
@@ -66,6 +68,8 @@ class Bulk(Protocol):
     ) -> UUID: ...
 
     def status(self, job_id: UUID, *, after: int = 0, limit: int = 1000) -> dict[str, Any]: ...
+
+    def cancel(self, job_id: UUID, *, actor: str) -> dict[str, Any]: ...
 
 
 class DeadLetterDesk(Protocol):
@@ -114,5 +118,7 @@ class Backend:
     """Imports from files (None: this process takes none)."""
     bulk: Bulk | None = None
     """Mass actions (None: this process runs none)."""
+    import_cells: ImportCells | None = None
+    """What imports keep of files' rows, blanked when a lead is erased (None: nothing kept)."""
     dead_letters: DeadLetterDesk | None = None
     """The intake dead-letter queue (kafka mode only)."""

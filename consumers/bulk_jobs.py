@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 from consumers.ports import ImportStore
 from domain.bulk import BulkRequest, Check, outcome_of
-from domain.errors import NotFound
+from domain.errors import JobOver, NotFound
 from domain.service import LeadService
 from domain.values import Channel, EventMeta
 
@@ -65,6 +65,9 @@ class BulkJobs:
             began, done = time.monotonic(), 0
             try:
                 for start in range(0, len(lead_ids), CHUNK):
+                    if self.store.cancel_requested(job_id):
+                        self._cancelled(job_id)
+                        return
                     chunk = lead_ids[start : start + CHUNK]
                     results = [
                         (start + i + 1, outcome_of(self.service, request, x, user=user, meta=meta, check=check))
@@ -85,6 +88,27 @@ class BulkJobs:
             self.threads.append(thread)
             thread.start()
         return job_id
+
+    def cancel(self, job_id: UUID, *, actor: str) -> dict[str, Any]:
+        """Stop the job between two chunks (at once if its process stopped); the leads acted on
+        keep their results, the rest are counted ``not_run``. Cancelling again changes nothing;
+        a job that is over refuses."""
+        self.status(job_id, limit=0)
+        changed = self.store.request_cancel(job_id, actor=actor)
+        if changed is None:
+            job = self.status(job_id, limit=0)
+            if job["state"] != "cancelled":
+                raise JobOver("bulk action", job_id, job["state"])
+            return job
+        if changed[1]["state"] == "cancelled":
+            self._cancelled(job_id)
+        return self.status(job_id, limit=0)
+
+    def _cancelled(self, job_id: UUID) -> None:
+        counts = self.store.result_counts(job_id)
+        job = self.store.job(job_id) or {}
+        counts["not_run"] = max(0, int(job.get("total") or 0) - sum(counts.values()))
+        self.store.update_job(job_id, {"state": "cancelled", "results": counts, "cancelled_at": "now()"})
 
     def status(self, job_id: UUID, *, after: int = 0, limit: int = 1000) -> dict[str, Any]:
         """The job, its progress, and a page of per-lead results (in selection order)."""

@@ -21,7 +21,7 @@ from consumers.import_files import open_table
 from consumers.import_planner import ImportPlanner, ImportRequest
 from consumers.import_runner import Check, ImportRunner
 from consumers.ports import ImportStore
-from domain.errors import InvalidCommand, NotFound
+from domain.errors import InvalidCommand, JobOver, NotFound
 from domain.import_mapping import map_headers, template_example, template_headers
 from domain.import_plan import DuplicatePolicy
 
@@ -93,6 +93,23 @@ class ImportJobs:
         self._start(run, wait)
         return self.status(job_id)
 
+    def cancel(self, job_id: UUID, *, actor: str) -> dict[str, Any]:
+        """Stop the job: at once if it is at rest (planned, interrupted, or its process stopped),
+        else between two chunks (``cancelling``, then ``cancelled``); the batch records what was
+        done and the rows left. Cancelling again changes nothing; a job that is over refuses."""
+        if self.status(job_id).get("kind") == "bulk":
+            raise NotFound("import", job_id)
+        changed = self.store.request_cancel(job_id, actor=actor)
+        if changed is None:
+            job = self.status(job_id)
+            if job["state"] != "cancelled":
+                raise JobOver("import", job_id, job["state"])
+            return job
+        before, after = changed
+        if after["state"] == "cancelled" and before != "planning":
+            self.runner.cancelled(job_id, actor=actor)
+        return self.status(job_id)
+
     def _start(self, work: Any, wait: bool) -> None:
         if wait:
             work()
@@ -110,17 +127,24 @@ class ImportJobs:
         job["eta_s"] = round((total - done) / rate, 1) if job["state"] == "running" and rate > 0 else None
         return job
 
+    def rows_kept(self, job_id: UUID) -> dict[str, Any]:
+        """The job, if its rows are still kept (``import_retention_days``)."""
+        job = self.status(job_id)
+        if job.get("purged_at"):
+            raise NotFound("rows (deleted at the end of the retention period) of import", job_id)
+        return job
+
     def report(
         self, job_id: UUID, *, after_line: int, limit: int, outcome: str | None, exclude: str | None = None
     ) -> list[dict[str, Any]]:
         """Each row's verdict (and, once confirmed, its result), in line order."""
-        self.status(job_id)
+        self.rows_kept(job_id)
         rows = self.store.rows(job_id, after_line=after_line, limit=limit, outcome=outcome, exclude=exclude)
         return [{**plan, "result": result} for _, plan, _, result in rows]
 
     def rejected_csv(self, job_id: UUID) -> Iterator[str]:
         """The rejected rows as they were read, with a ``reason`` column, to fix and import again."""
-        job = self.status(job_id)
+        job = self.rows_kept(job_id)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([*job.get("headers", []), "line", "reason"])

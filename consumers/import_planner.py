@@ -19,7 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from consumers.import_files import UnreadableFile, file_hash, open_table
 from consumers.ports import ImportStore
 from domain import limits
-from domain.duplicates import Candidate, DuplicateFinder, identity_keys
+from domain.duplicates import Candidate, ChunkFinder, IdentityKey, identity_keys
 from domain.errors import DomainError, NotFound
 from domain.import_mapping import map_headers
 from domain.import_plan import DuplicatePolicy, RowPlan, decide, rejected
@@ -64,12 +64,16 @@ class ImportRequest:
     overrides: dict[str, str] = field(default_factory=dict)
 
 
+class Cancelled(Exception):
+    """Someone cancelled the dry run; it stops after the chunk it was judging."""
+
+
 def _key_hash(kind: str, value: str) -> int:
     return int.from_bytes(hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest(), "big")
 
 
 class ImportPlanner:
-    def __init__(self, *, service: LeadService, finder: DuplicateFinder, store: ImportStore) -> None:
+    def __init__(self, *, service: LeadService, finder: ChunkFinder, store: ImportStore) -> None:
         self.service = service
         self.finder = finder
         self.store = store
@@ -79,6 +83,9 @@ class ImportPlanner:
         (or is over a limit) leaves the job ``refused`` with the reason, and nothing recorded."""
         try:
             return self._plan(job_id, request, progress)
+        except Cancelled:
+            self.store.update_job(job_id, {"state": "cancelled", "cancelled_at": "now()"})
+            return {}
         except (UnreadableFile, DomainError) as e:
             self.store.update_job(job_id, {"state": "refused", "error": str(e)})
             raise
@@ -101,7 +108,7 @@ class ImportPlanner:
         )
         counts: dict[str, int] = {}
         seen: dict[int, int] = {}
-        chunk: list[tuple[int, dict[str, Any], list[str]]] = []
+        chunk: list[tuple[Rejection | Parsed, list[str]]] = []
         read = 0
         most = limits.current().import_rows
         for row in table.rows:
@@ -109,18 +116,17 @@ class ImportPlanner:
             if read > most:
                 raise UnreadableFile(f"the file has more than {most} rows (import_rows)")
             if isinstance(row, Rejection):
-                plan, cells = rejected(row), list(row.cells)
+                chunk.append((row, list(row.cells)))
             else:
                 parsed = read_row(mapping, row.cells, line=row.line)
-                if parsed is None:
-                    continue
-                plan = rejected(parsed) if isinstance(parsed, Rejection) else self._judge(parsed, digest, seen, request)
-                cells = row.cells
-            counts[plan.counted_as] = counts.get(plan.counted_as, 0) + 1
-            chunk.append((plan.line, plan.model_dump(mode="json"), cells))
+                if parsed is not None:
+                    chunk.append((parsed, row.cells))
             if len(chunk) >= CHUNK:
-                self._flush(job_id, chunk, read, counts, progress)
-        self._flush(job_id, chunk, read, counts, progress)
+                self._flush(job_id, self._judge(chunk, digest, seen, request), read, counts, progress)
+                chunk.clear()
+        self._flush(job_id, self._judge(chunk, digest, seen, request), read, counts, progress)
+        if self.store.cancel_requested(job_id):
+            raise Cancelled()
         self.service.record_import_plan(
             import_id=job_id,
             file_name=request.file_name[:200],
@@ -137,39 +143,66 @@ class ImportPlanner:
     def _flush(
         self,
         job_id: UUID,
-        chunk: list[tuple[int, dict[str, Any], list[str]]],
+        plans: list[tuple[RowPlan, list[str]]],
         read: int,
         counts: dict[str, int],
         progress: Progress | None,
     ) -> None:
-        if chunk:
-            self.store.add_rows(job_id, chunk)
-            chunk.clear()
+        for plan, _ in plans:
+            counts[plan.counted_as] = counts.get(plan.counted_as, 0) + 1
+        if plans:
+            self.store.add_rows(job_id, [(plan.line, plan.model_dump(mode="json"), cells) for plan, cells in plans])
         self.store.update_job(job_id, {"read": read, "counts": counts})
         if progress is not None:
             progress(read)
+        if self.store.cancel_requested(job_id):
+            raise Cancelled()
 
-    def _judge(self, row: Parsed, digest: str, seen: dict[int, int], request: ImportRequest) -> RowPlan:
-        keys = identity_keys(row.details)
-        earlier = next((seen[h] for h in (_key_hash(k.kind, k.value) for k in keys) if h in seen), None)
-        for k in keys:
-            seen.setdefault(_key_hash(k.kind, k.value), row.line)
-        done = self.service.recorded(row_command_id(digest, row.line))
-        return decide(
-            row,
-            policy=request.policy,
-            candidates=self._candidates(row.details) if done is None else [],
-            earlier_line=earlier,
-            imported_as=done[1].lead_id if done else None,
-            current=self._current,
+    def _judge(
+        self,
+        chunk: list[tuple[Rejection | Parsed, list[str]]],
+        digest: str,
+        seen: dict[int, int],
+        request: ImportRequest,
+    ) -> list[tuple[RowPlan, list[str]]]:
+        """The verdicts of a chunk of rows, in order, with one look-up each of the rows' command
+        records (imported before?), the read model's look-alikes and the write side's claims."""
+        valid = [row for row, _ in chunk if isinstance(row, Parsed)]
+        done = self.service.recorded_many([row_command_id(digest, row.line) for row in valid])
+        fresh = [row for row in valid if row_command_id(digest, row.line) not in done]
+        found = dict(
+            zip((row.line for row in fresh), self.finder.candidates_many([r.details for r in fresh]), strict=True)
         )
+        holders = self.service.claims.holders({k for row in fresh for k in identity_keys(row.details)})
+        plans = []
+        for row, cells in chunk:
+            if isinstance(row, Rejection):
+                plans.append((rejected(row), cells))
+                continue
+            keys = identity_keys(row.details)
+            earlier = next((seen[h] for h in (_key_hash(k.kind, k.value) for k in keys) if h in seen), None)
+            for k in keys:
+                seen.setdefault(_key_hash(k.kind, k.value), row.line)
+            before = done.get(row_command_id(digest, row.line))
+            plan = decide(
+                row,
+                policy=request.policy,
+                candidates=self._with_holders(found[row.line], keys, holders) if before is None else [],
+                earlier_line=earlier,
+                imported_as=before[1].lead_id if before else None,
+                current=self._current,
+            )
+            plans.append((plan, cells))
+        return plans
 
-    def _candidates(self, details: LeadDetails) -> list[Candidate]:
-        """The read model's look-alikes, then the leads holding its email or phone now."""
-        found = self.finder.candidates(details)
+    def _with_holders(
+        self, found: list[Candidate], keys: tuple[IdentityKey, ...], holders: dict[IdentityKey, UUID]
+    ) -> list[Candidate]:
+        """The read model's look-alikes, then the leads holding the row's email or phone now."""
         known = {c.record_id for c in found}
-        for key, holder in self.service.claims.holders(identity_keys(details)).items():
-            if holder not in known:
+        for key in keys:
+            holder = holders.get(key)
+            if holder is not None and holder not in known:
                 name = self._current(holder)
                 found.append(Candidate(holder, name.contact_name if name else "", (key.kind,)))
                 known.add(holder)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from consumers.import_planner import import_meta, row_command_id, row_lead_id
 from consumers.ports import ImportStore
 from domain.access import Action
-from domain.duplicates import Candidate, Screened
+from domain.duplicates import Candidate, IdentityKey, Screened, identity_keys
 from domain.errors import DomainError, InvalidCommand
 from domain.import_plan import Outcome, RowAction, RowPlan
 from domain.lead import Lead
@@ -37,6 +38,16 @@ Check = Callable[[Action, Lead], None]
 
 def allow_all(action: Action, lead: Lead) -> None:
     """The operator's own import from the command line."""
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A chunk's leads to capture (by line), and who holds their emails and phones now, read
+    in one look-up: a lead whose dry run found no look-alike is still flagged if another lead
+    took its email or phone since."""
+
+    holders: dict[IdentityKey, UUID]
+    leads: dict[int, LeadDetails]
 
 
 class ImportRunner:
@@ -57,6 +68,8 @@ class ImportRunner:
         self.store.update_job(job_id, {"state": "running", "started_at": "now()"})
         try:
             while True:
+                if self.store.cancel_requested(job_id):
+                    return self.cancelled(job_id, actor=actor)
                 rows = self.store.rows(job_id, after_line=after, limit=CHUNK)
                 if not rows:
                     break
@@ -77,24 +90,38 @@ class ImportRunner:
         self.store.update_job(job_id, {"state": "finished", "results": counts, "finished_at": "now()"})
         return counts
 
+    def cancelled(self, job_id: UUID, *, actor: str) -> dict[str, int]:
+        """Stop here: the batch records what was done and how many rows were left (``not_run``)."""
+        counts = self.store.result_counts(job_id)
+        job = self.store.job(job_id) or {}
+        counts["not_run"] = max(0, int(job.get("total") or 0) - sum(counts.values()))
+        self.service.cancel_import(import_id=job_id, counts=counts, meta=import_meta(actor=actor, job_id=job_id))
+        self.store.update_job(job_id, {"state": "cancelled", "results": counts, "cancelled_at": "now()"})
+        return counts
+
     def _chunk(
         self, job_id: UUID, digest: str, actor: str, rows: list[tuple[int, RowPlan]], check: Check
     ) -> list[tuple[int, dict[str, Any]]]:
+        leads = {line: LeadDetails.model_validate(plan.details) for line, plan in rows if plan.details is not None}
+        holders = self.service.claims.holders({k for details in leads.values() for k in identity_keys(details)})
+        capture = Capture(holders, leads)
         try:
             with self.service.batch(assume_new=True):
-                return [(line, self._row(job_id, digest, actor, plan, check)) for line, plan in rows]
+                return [(line, self._row(job_id, digest, actor, plan, check, capture)) for line, plan in rows]
         except Exception as e:
             if not isinstance(e, DomainError):
                 log.info("import %s: a chunk could not be saved whole (%s); row by row", job_id, e)
         results = []
         for line, plan in rows:
             try:
-                results.append((line, self._row(job_id, digest, actor, plan, check)))
+                results.append((line, self._row(job_id, digest, actor, plan, check, capture)))
             except DomainError as e:
                 results.append((line, {"result": "failed", "reason": f"{type(e).__name__}: {e}"}))
         return results
 
-    def _row(self, job_id: UUID, digest: str, actor: str, plan: RowPlan, check: Check) -> dict[str, Any]:
+    def _row(
+        self, job_id: UUID, digest: str, actor: str, plan: RowPlan, check: Check, capture: Capture
+    ) -> dict[str, Any]:
         """Carry out one verdict; return its result (``result``, ``lead_id``, ``reason``)."""
         if plan.outcome is Outcome.REJECTED:
             return {"result": "rejected", "reason": f"{plan.field}: {plan.reason}"}
@@ -113,14 +140,16 @@ class ImportRunner:
         if plan.action is RowAction.MERGE:
             assert plan.target is not None
             check(Action.ARCHIVE, self.service.get_lead(plan.target))
-        assert plan.details is not None
-        details = LeadDetails.model_validate(plan.details)
+        details = capture.leads[plan.line]
         suspects = tuple(Candidate(c.lead_id, c.contact_name, c.matched_on) for c in plan.candidates)
+        if not suspects:
+            held = next(((k, capture.holders[k]) for k in identity_keys(details) if k in capture.holders), None)
+            suspects = (Candidate(held[1], "", (held[0].kind,)),) if held else ()
         created = self.service.capture_lead(
             details=details,
             meta=meta,
             lead_id=row_lead_id(digest, plan.line),
-            screen=lambda d: Screened(d, suspects),
+            screen=lambda d: Screened(d, suspects, claims_read=True),
         )
         if plan.action is RowAction.CREATE:
             return {"result": "created", "lead_id": str(created.lead_id)}

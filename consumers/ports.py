@@ -161,6 +161,13 @@ class ImportStore(Protocol):
         atomically: of two racing confirms, one wins."""
         ...
 
+    def request_cancel(self, job_id: Any, *, actor: str) -> tuple[str, dict[str, Any]] | None:
+        """Ask a job to stop (at once if at rest, else between chunks): (state before, job
+        after), or None if it is over or unknown."""
+        ...
+
+    def cancel_requested(self, job_id: Any) -> bool: ...
+
     def add_rows(self, job_id: Any, rows: Sequence[tuple[int, dict[str, Any], list[str]]]) -> None:
         """(line, the row's verdict as JSON, its cells as read)."""
         ...
@@ -176,6 +183,14 @@ class ImportStore(Protocol):
 
     def result_counts(self, job_id: Any) -> dict[str, int]:
         """How many rows had each result."""
+        ...
+
+    def purge(self, *, older_than_days: int, limit: int = 100) -> int:
+        """Delete the rows of up to ``limit`` jobs idle for ``older_than_days``; how many jobs."""
+        ...
+
+    def forget_lead(self, lead_id: Any) -> int:
+        """Blank what the rows hold of an erased lead; how many rows changed."""
         ...
 
     def save_mapping(self, name: str, mapping: dict[str, str], *, by: str) -> None: ...

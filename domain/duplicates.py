@@ -6,7 +6,7 @@ claims) that let racing captures decide on the write side, never on a lagging re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -20,6 +20,14 @@ from domain.values import LeadDetails
 class DuplicateFinder(Protocol):
     def candidates(self, details: LeadDetails) -> list[Candidate]:
         """Existing leads (not merged away), contacts and accounts that look like ``details``, best first."""
+        ...
+
+
+class ChunkFinder(DuplicateFinder, Protocol):
+    """A finder that also looks up many leads at once (an import judges its rows by the chunk)."""
+
+    def candidates_many(self, many: Sequence[LeadDetails]) -> list[list[Candidate]]:
+        """``candidates`` of each of ``many``, in order."""
         ...
 
 
@@ -70,11 +78,14 @@ Links = Callable[[Candidate], tuple[UUID | None, UUID | None]]
 class Screened:
     """What a screen lets through: the details to capture, the look-alikes found (the lead is
     recorded as a possible duplicate of the first), and whether its email and phone must be
-    new (claimed exclusively: the capture fails if another lead holds one)."""
+    new (claimed exclusively: the capture fails if another lead holds one). ``claims_read``:
+    the screen already asked the write side's claims (an import asks for a chunk of rows at
+    once), so the capture does not ask again for this lead alone."""
 
     details: LeadDetails
     suspects: tuple[Candidate, ...] = ()
     exclusive: bool = False
+    claims_read: bool = False
 
 
 Screen = Callable[[LeadDetails], Screened]

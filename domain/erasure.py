@@ -8,7 +8,7 @@ import logging
 from uuid import UUID
 
 from domain.command_handling import CommandResult
-from domain.ports import Blobs, DataKeys
+from domain.ports import Blobs, DataKeys, ImportCells
 from domain.service import LeadService
 from domain.values import EventMeta
 
@@ -24,10 +24,12 @@ def erase_lead(
     meta: EventMeta,
     request: str | None,
     expected_version: int | None,
+    imports: ImportCells | None = None,
 ) -> CommandResult:
     """The event first: if the keys were destroyed first and the save then failed, the lead
     would be unreadable yet still accept changes. The contact its conversion created is the
-    same person's record, so its key goes too."""
+    same person's record, so its key goes too, and so do the cells of any file row it was
+    imported from (``imports``)."""
     lead = service.get_lead(lead_id)
     result = service.erase_personal_data(lead_id=lead_id, meta=meta, request=request, expected_version=expected_version)
     links = lead.conversion
@@ -39,4 +41,7 @@ def erase_lead(
         heir=lead.merged_into,
     )
     log.info("erased the personal data of lead %s (%d files deleted)", lead_id, deleted)
+    rows = imports.forget_lead(lead_id) if imports is not None else 0
+    if rows:
+        log.info("blanked %d import row(s) of lead %s", rows, lead_id)
     return result

@@ -197,3 +197,11 @@ class DeclaredDistinct(DomainError):
         super().__init__(f"lead {lead_id} was declared not a duplicate of {of_id}")
         self.lead_id = lead_id
         self.of_id = of_id
+
+
+class JobOver(DomainError):
+    """A job (an import, a mass action) that finished or was refused has nothing left to cancel."""
+
+    def __init__(self, kind: str, job_id: object, state: str) -> None:
+        super().__init__(f"{kind} {job_id} is {state}; there is nothing left to cancel")
+        self.state = state

@@ -49,7 +49,18 @@ class ImportBatch(Aggregate):
         def apply(self, batch: ImportBatch) -> None:
             batch.finished = dict(self.counts)
 
+    class Cancelled(Aggregate.Event):
+        """Stopped by a person before every row was carried out: what was done by then, and
+        the rows left (``not_run``)."""
+
+        counts: Counts
+
+        def apply(self, batch: ImportBatch) -> None:
+            batch.finished = dict(self.counts)
+            batch.cancelled = True
+
     def __init__(self) -> None:
+        self.cancelled = False
         self.file_hash = ""
         self.planned: Counts = {}
         self.started = False
@@ -81,6 +92,8 @@ class ImportBatch(Aggregate):
         )
 
     def check_confirmable(self) -> None:
+        if self.cancelled:
+            raise InvalidCommand("this import was cancelled", field="import_id")
         if self.finished is not None:
             raise InvalidCommand("this import was confirmed and has finished", field="import_id")
 
@@ -95,3 +108,10 @@ class ImportBatch(Aggregate):
         if not self.started:
             raise InvalidCommand("an import finishes after it started", field="import_id")
         self.trigger_event(self.Finished, counts=counts, meta=meta)
+
+    def cancel(self, *, counts: Counts, meta: EventMeta) -> None:
+        """Cancelling again records nothing more."""
+        if self.cancelled:
+            return
+        self.check_confirmable()
+        self.trigger_event(self.Cancelled, counts=counts, meta=meta)

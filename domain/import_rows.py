@@ -4,8 +4,9 @@ The transforms are what spreadsheets need: text trimmed and its inner whitespace
 contact name from First and Last name, or from ``Last, First``; picklist values as people write
 them (``web`` is Website, ``urgent`` is Critical) on top of the spellings every entrance reads
 (:class:`~domain.values.Picklist`); numbers with thousands separators and currency signs; tags
-separated by ``;``, ``,`` or ``|``; a country in any case. Then the row is validated by the same
-:class:`~domain.values.LeadDetails` every other entrance uses, with the same limits.
+separated by ``;``, ``,`` or ``|``; a country as a code or an English name (``Germany``: ``DE``).
+Then the row is validated by the same :class:`~domain.values.LeadDetails` every other entrance
+uses, with the same limits.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import pycountry
 from pydantic import ValidationError
 
 from domain.import_mapping import ADDRESS, Mapping
@@ -171,13 +174,32 @@ def lead_input(values: dict[str, str]) -> dict[str, Any]:
         data["tags"] = tags(values["tags"])
     address = {part: values[part] for part in ADDRESS if part in values}
     if "country" in address:
-        address["country"] = address["country"].upper()
+        address["country"] = country_code(address["country"])
     if address:
         data["address"] = address
     custom = {k.removeprefix("custom."): v for k, v in values.items() if k.startswith("custom.")}
     if custom:
         data["custom_fields"] = custom
     return data
+
+
+COUNTRY_ALIASES = {"UK": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB"}
+"""Names spreadsheets use that ISO 3166 (and so pycountry) does not list."""
+
+
+@lru_cache(maxsize=1024)
+def country_code(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code from a code (``de``, ``DEU``) or an English name (``Germany``,
+    ``United Kingdom``), by pycountry's exact look-up (never its fuzzy search, which would turn
+    a typo into some other country); otherwise the value upper-cased, which validation then
+    refuses with its reason."""
+    text = value.strip()
+    if text.upper() in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[text.upper()]
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return text.upper()
 
 
 def read_row(

@@ -6,7 +6,8 @@ path as every lead (duplicate claims, assignment rules, scoring)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -16,6 +17,7 @@ from domain.command_log import CommandRecord
 from domain.export_audit import ExportRecord
 from domain.import_batch import Counts, ImportBatch
 from domain.import_plan import DuplicatePolicy
+from domain.ports import FirstEvents
 from domain.values import EventMeta
 
 
@@ -28,6 +30,24 @@ class RecordsImports(CommandApplication):
             return None
         assert isinstance(record, CommandRecord)
         return record.command, CommandResult.from_record(record.result)
+
+    def recorded_many(self, command_ids: Sequence[str]) -> dict[str, tuple[str, CommandResult]]:
+        """:meth:`recorded` for many command ids at once: one query where the recorder offers
+        it (``FirstEvents``: a command record is its one event), else one look-up each."""
+        ids = {self._record_id(EventMeta(actor="-", command_id=c)): c for c in command_ids}
+        found: dict[str, tuple[str, CommandResult]] = {}
+        if not isinstance(self.recorder, FirstEvents):
+            for command_id in ids.values():
+                done = self.recorded(command_id)
+                if done is not None:
+                    found[command_id] = done
+            return found
+        for stored in self.recorder.select_first_events(list(ids)):
+            event = cast(CommandRecord.Recorded, self.mapper.to_domain_event(stored))
+            record = event.mutate(None)
+            if isinstance(record, CommandRecord):
+                found[ids[UUID(str(stored.originator_id))]] = (record.command, CommandResult.from_record(record.result))
+        return found
 
     def record_import_plan(
         self,
@@ -90,4 +110,9 @@ class RecordsImports(CommandApplication):
     def finish_import(self, *, import_id: UUID, counts: Counts, meta: EventMeta) -> None:
         batch = self._load(ImportBatch, import_id, None)
         batch.finish(counts=counts, meta=meta)
+        self.save(batch)
+
+    def cancel_import(self, *, import_id: UUID, counts: Counts, meta: EventMeta) -> None:
+        batch = self._load(ImportBatch, import_id, None)
+        batch.cancel(counts=counts, meta=meta)
         self.save(batch)

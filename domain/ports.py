@@ -3,9 +3,11 @@ adapters in ``infra``: the log of recorded events, data keys, and file contents.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from typing import Protocol, runtime_checkable
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from domain.contract.envelope import Envelope
 
@@ -24,6 +26,17 @@ class EventLog(Protocol):
         ...
 
 
+@runtime_checkable
+class FirstEvents(Protocol):
+    """What a recorder offers beyond the library's one-aggregate ``select_events``: the first
+    event of many aggregates in one query (an import asks, per chunk of rows, which of their
+    command records exist, instead of one query per row)."""
+
+    def select_first_events(self, originator_ids: Sequence[UUID]) -> Sequence[StoredEvent]:
+        """The first stored event of each of ``originator_ids`` that exists (any order)."""
+        ...
+
+
 class ChainLinks(Protocol):
     """The hash chain over the stored events (``domain.contract.chain``), as the audit export
     carries it so a reviewer can check it offline."""
@@ -38,6 +51,14 @@ class DataKeys(Protocol):
 
     def erase(self, subjects: Iterable[UUID]) -> None:
         """Destroy the subjects' keys, for good: their sealed fields can never be read again."""
+        ...
+
+
+class ImportCells(Protocol):
+    """What imports keep of a file's rows (their cells and verdicts hold personal data)."""
+
+    def forget_lead(self, lead_id: UUID) -> int:
+        """Blank what import rows hold of this lead (it is being erased); how many rows changed."""
         ...
 
 

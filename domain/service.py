@@ -84,7 +84,7 @@ class LeadService(ScoresLeads, RecordsImports, ArchivesLeads, DecidesDuplicates,
             lead = Lead.capture(details=screened.details, meta=meta, lead_id=new_id)
             keys = identity_keys(lead.details)
             suspects = screened.suspects
-            if not suspects and screen is not None and not screened.exclusive:
+            if not suspects and screen is not None and not screened.exclusive and not screened.claims_read:
                 held = next(iter(self.claims.holders(keys).items()), None)
                 suspects = (Candidate(held[1], "", (held[0].kind,)),) if held else ()
             if suspects:

@@ -73,25 +73,45 @@ class PostgresIdentityClaims(StagedClaims):
             return {wanted[bytes(d)]: UUID(str(lead)) for d, lead in cur.fetchall() if bytes(d) in wanted}
 
     def write_staged(self, cursor: Any) -> None:
-        """Apply this thread's staged claims with ``cursor``, inside the save's transaction."""
+        """Apply this thread's staged claims with ``cursor``, inside the save's transaction: the
+        claims between two releases in one statement (a batch of captures claims every lead's
+        email and phone at once), releases each in their turn, so the staged order holds."""
+        claims: list[Staged] = []
         for op in self.staged():
-            if op.release:
-                cursor.execute(f"DELETE FROM {self.table} WHERE lead_id = %s", (op.lead_id,))
+            if not op.release:
+                claims.append(op)
                 continue
-            for key in op.keys:
-                cursor.execute(
-                    f"INSERT INTO {self.table} (kind, digest, lead_id) VALUES (%s, %s, %s) "
-                    "ON CONFLICT (kind, digest) DO NOTHING RETURNING lead_id",
-                    (key.kind, digest(key), op.lead_id),
-                )
-                if cursor.fetchone() is None and op.exclusive:
-                    cursor.execute(
-                        f"SELECT lead_id FROM {self.table} WHERE kind = %s AND digest = %s", (key.kind, digest(key))
-                    )
-                    row = cursor.fetchone()
-                    holder = UUID(str(row["lead_id"] if isinstance(row, dict) else row[0]))
-                    if holder != op.lead_id:
-                        raise IdentityTaken(key, holder)
+            self._claim(cursor, claims)
+            claims = []
+            cursor.execute(f"DELETE FROM {self.table} WHERE lead_id = %s", (op.lead_id,))
+        self._claim(cursor, claims)
+
+    def _claim(self, cursor: Any, ops: list[Staged]) -> None:
+        """Insert the claims of ``ops`` (a key already held stays its holder's, the first staged
+        wins among ``ops``); an exclusive claim of a key held by another lead fails the save."""
+        rows = [(key.kind, digest(key), op.lead_id) for op in ops for key in op.keys]
+        if not rows:
+            return
+        kinds, digests, leads = (list(column) for column in zip(*rows, strict=True))
+        cursor.execute(
+            f"INSERT INTO {self.table} (kind, digest, lead_id) "
+            "SELECT * FROM unnest(%s::text[], %s::bytea[], %s::uuid[]) ON CONFLICT (kind, digest) DO NOTHING",
+            (kinds, digests, leads),
+        )
+        wanted = [(key, op.lead_id) for op in ops if op.exclusive for key in op.keys]
+        if not wanted:
+            return
+        cursor.execute(
+            f"SELECT kind, digest, lead_id FROM {self.table} WHERE digest = ANY(%s)", ([digest(k) for k, _ in wanted],)
+        )
+        held: dict[tuple[str, bytes], UUID] = {}
+        for row in cursor.fetchall():
+            kind, found, holder = (row["kind"], row["digest"], row["lead_id"]) if isinstance(row, dict) else row
+            held[(kind, bytes(found))] = UUID(str(holder))
+        for key, lead_id in wanted:
+            holder = held.get((key.kind, digest(key)), lead_id)
+            if holder != lead_id:
+                raise IdentityTaken(key, holder)
 
     def erase(self, lead_id: UUID) -> None:
         with self.db.cursor() as cur:

@@ -1,7 +1,9 @@
 """Import jobs (and mass-action jobs) and their rows in PostgreSQL, beside the event store: a
 dry run's verdicts and a confirm's results cannot be rebuilt from the log. The rows hold the
 file's cells (personal data) for the rejected-rows download; they are kept until an operator
-deletes the job (no retention setting yet: see the notes of #19)."""
+are deleted ``import_retention_days`` after the job last moved (:meth:`PostgresImportStore.purge`,
+run by ``consumers.import_retention``), and a lead's are blanked when it is erased
+(:meth:`PostgresImportStore.forget_lead`)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,10 @@ CREATE TABLE IF NOT EXISTS {schema}.import_rows (
     result    jsonb,
     PRIMARY KEY (import_id, line)
 );
+CREATE INDEX IF NOT EXISTS import_rows_by_lead ON {schema}.import_rows ((result->>'lead_id'));
+CREATE INDEX IF NOT EXISTS import_rows_by_capture ON {schema}.import_rows ((result->>'captured'));
+CREATE INDEX IF NOT EXISTS import_rows_by_target ON {schema}.import_rows ((plan->>'target'));
+CREATE INDEX IF NOT EXISTS import_jobs_by_age ON {schema}.import_jobs (updated_at);
 CREATE TABLE IF NOT EXISTS {schema}.import_mappings (
     name     text PRIMARY KEY,
     mapping  jsonb NOT NULL,
@@ -88,11 +94,45 @@ class PostgresImportStore:
         with self.db.cursor() as cur:
             cur.execute(
                 f"UPDATE {self.schema}.import_jobs SET fields = fields || %s, updated_at = now() "
-                "WHERE id = %s AND (fields->>'state' IN ('planned', 'interrupted') OR (fields->>'state' IN "
+                "WHERE id = %s AND NOT fields ? 'purged_at' AND NOT fields ? 'cancel_requested' "
+                "AND (fields->>'state' IN ('planned', 'interrupted') OR (fields->>'state' IN "
                 f"('confirmed', 'running') AND updated_at < now() - interval '{STALE_S} seconds')) RETURNING id",
                 (_json({"state": "confirmed", "confirmed_by": actor}), str(job_id)),
             )
             return cur.fetchone() is not None
+
+    def request_cancel(self, job_id: UUID, *, actor: str) -> tuple[str, dict[str, Any]] | None:
+        """Ask a job to stop: one at rest (planned, interrupted, or whose process stopped) is
+        ``cancelled`` at once; one at work is ``cancelling`` until its worker stops between two
+        chunks. Returns (its state before, the job after), None if the job is over or unknown."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"WITH old AS (SELECT fields->>'state' AS state FROM {self.schema}.import_jobs WHERE id = %(id)s "
+                f"FOR UPDATE) UPDATE {self.schema}.import_jobs SET updated_at = now(), fields = fields "
+                "|| jsonb_build_object('cancel_requested', true, 'cancelled_by', "
+                "coalesce(fields->>'cancelled_by', %(actor)s)) || CASE WHEN fields->>'state' IN ('planned', "
+                f"'interrupted') OR updated_at < now() - interval '{STALE_S} seconds' THEN "
+                "jsonb_build_object('state', 'cancelled', 'cancelled_at', now()) "
+                "ELSE jsonb_build_object('state', 'cancelling') END "
+                "WHERE id = %(id)s AND fields->>'state' IN ('planning', 'planned', 'confirmed', 'running', "
+                "'interrupted', 'cancelling') RETURNING (SELECT state FROM old), fields, created_at, updated_at",
+                {"id": str(job_id), "actor": actor},
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return row[0], {**row[1], "id": str(job_id), "created_at": row[2], "updated_at": row[3]}
+
+    def cancel_requested(self, job_id: UUID) -> bool:
+        """Whether someone asked the job to stop (its worker asks between chunks)."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"SELECT coalesce((fields->>'cancel_requested')::boolean, false) FROM {self.schema}.import_jobs "
+                "WHERE id = %s",
+                (str(job_id),),
+            )
+            row = cur.fetchone()
+        return bool(row and row[0])
 
     def add_rows(self, job_id: UUID, rows: Sequence[tuple[int, dict[str, Any], list[str]]]) -> None:
         with self.db.cursor() as cur:
@@ -136,6 +176,51 @@ class PostgresImportStore:
                 (str(job_id),),
             )
             return {r[0]: int(r[1]) for r in cur.fetchall()}
+
+    def purge(self, *, older_than_days: int, limit: int = 100) -> int:
+        """Delete the rows of up to ``limit`` jobs that have not moved for ``older_than_days``
+        (whatever their state: a job that long idle is over), keeping each job's record with its
+        counts and when its rows went; returns how many jobs were purged."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"SELECT id FROM {self.schema}.import_jobs WHERE updated_at < now() - make_interval(days => %s) "
+                "AND NOT fields ? 'purged_at' ORDER BY updated_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                (older_than_days, limit),
+            )
+            ids = [r[0] for r in cur.fetchall()]
+            if ids:
+                cur.execute(f"DELETE FROM {self.schema}.import_rows WHERE import_id = ANY(%s::uuid[])", (ids,))
+                cur.execute(
+                    f"UPDATE {self.schema}.import_jobs SET fields = fields || jsonb_build_object('purged_at', now()) "
+                    "WHERE id = ANY(%s::uuid[])",
+                    (ids,),
+                )
+        return len(ids)
+
+    def forget_lead(self, lead_id: UUID) -> int:
+        """Blank what import rows hold of an erased lead: the cells and verdict of every row that
+        became it, updated it or merged into it (a row not carried out yet is then failed, so a
+        confirm cannot bring the data back), and its name where it was a row's look-alike;
+        returns how many rows changed. The look-alike search reads every row: erasures are rare
+        and the table holds ``import_retention_days`` of rows at most."""
+        lead = str(lead_id)
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"UPDATE {self.schema}.import_rows SET cells = '[]'::jsonb, "
+                "plan = plan - 'details' - 'changes' || jsonb_build_object('candidates', '[]'::jsonb), "
+                "result = coalesce(result, jsonb_build_object('result', 'failed', 'reason', %(why)s)) "
+                "WHERE result->>'lead_id' = %(lead)s OR result->>'captured' = %(lead)s OR plan->>'target' = %(lead)s",
+                {"lead": lead, "why": "the lead was erased before this row was carried out"},
+            )
+            changed = int(cur.rowcount)
+            cur.execute(
+                f"UPDATE {self.schema}.import_rows SET plan = jsonb_set(plan, '{{candidates}}', ("
+                "SELECT jsonb_agg(CASE WHEN c->>'lead_id' = %(lead)s THEN c || jsonb_build_object('contact_name', '') "
+                "ELSE c END) FROM jsonb_array_elements(plan->'candidates') c)) "
+                "WHERE plan->'candidates' @> jsonb_build_array(jsonb_build_object('lead_id', %(lead)s::text))",
+                {"lead": lead},
+            )
+            return changed + int(cur.rowcount)
 
     def save_mapping(self, name: str, mapping: dict[str, str], *, by: str) -> None:
         with self.db.cursor() as cur:

@@ -14,7 +14,7 @@ half-sent holding the lock.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, LiteralString, cast
 from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, StoredEvent
@@ -58,9 +58,19 @@ class KeyedApplicationRecorder(PostgresApplicationRecorder):
     def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         """The events of many aggregates in one query, each one's in version order (the
         library reads one aggregate per query)."""
+        return self._select_of(originator_ids, "")
+
+    def select_first_events(self, originator_ids: Sequence[UUID]) -> Sequence[StoredEvent]:
+        """The first event of each aggregate of ``originator_ids`` that exists, in one query
+        (``domain.ports.FirstEvents``)."""
+        return self._select_of(originator_ids, " AND originator_version = 1")
+
+    def _select_of(self, originator_ids: Sequence[UUID], only: LiteralString) -> list[StoredEvent]:
+        if not originator_ids:
+            return []
         statement = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
-            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+            "WHERE originator_id = ANY(%s)" + only + " ORDER BY originator_id, originator_version"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, (list(originator_ids),))

@@ -22,6 +22,7 @@ from consumers.bulk_jobs import BulkJobs
 from consumers.duplicate_scan import DuplicateScanJob
 from consumers.import_jobs import ImportJobs
 from consumers.import_planner import ImportPlanner
+from consumers.import_retention import ImportRetention
 from consumers.import_runner import ImportRunner
 from consumers.intake import IntakeConsumer
 from consumers.notifier import Notifier
@@ -211,6 +212,7 @@ class Engine:
             chain=self.service.chain,
             imports=self.imports,
             bulk=BulkJobs(service=self.service, store=PostgresImportStore(self.db, schema=s.event_schema)),
+            import_cells=PostgresImportStore(self.db, schema=s.event_schema),
             dead_letters=self.dead_letters() if s.mode is Mode.KAFKA else None,
         )
         return create_app(backend)
@@ -268,6 +270,15 @@ class Engine:
             cursor=self.db.cursor,
             thresholds=s.aging_thresholds,
             interval_s=s.aging_check_interval_s,
+            stop=self.stop,
+        )
+
+    def import_retention(self) -> ImportRetention:
+        s = self.settings
+        return ImportRetention(
+            store=PostgresImportStore(self.db, schema=s.event_schema),
+            days=s.import_retention_days,
+            interval_s=s.import_retention_check_interval_s,
             stop=self.stop,
         )
 
@@ -406,6 +417,7 @@ class Engine:
         self._start(self.rescorer())
         self._start(self.decay_monitor())
         self._start(self.likelihood_monitor())
+        self._start(self.import_retention())
         self._start(self.monitor)
 
     def _start(self, worker: Worker) -> None:

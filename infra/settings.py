@@ -55,6 +55,16 @@ class Settings(BaseSettings):
         ge=1,
         description="How long refused intake messages are kept for repair; they may hold personal data, so not forever",
     )
+    import_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="How long an import's rows (the file's cells and each row's verdict: personal data) are kept "
+        "after the job last moved; then they are deleted and the job keeps only its counts",
+    )
+    import_retention_check_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often the import retention sweep looks for rows past their time"
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
     auth_secret: SecretStr | None = Field(

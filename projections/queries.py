@@ -7,7 +7,7 @@ tables, whose SQL lives beside its projection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -187,3 +187,8 @@ class ReadModels:
         """The domain's :class:`~domain.duplicates.DuplicateFinder`, over ``dedupe_index``."""
         with self.db.cursor() as cur:
             return self.dedupe.candidates(cur, details.model_dump(mode="json"))
+
+    def candidates_many(self, many: Sequence[LeadDetails]) -> list[list[Candidate]]:
+        """:meth:`candidates` of many leads in one query (``domain.duplicates.ChunkFinder``)."""
+        with self.db.cursor() as cur:
+            return self.dedupe.candidates_many(cur, [d.model_dump(mode="json") for d in many])

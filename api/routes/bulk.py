@@ -37,7 +37,7 @@ class BulkBody(BulkRequest):
 
 class BulkJob(BaseModel):
     job_id: UUID
-    state: str = Field(description="running, finished or interrupted")
+    state: str = Field(description="running, finished, interrupted, cancelling or cancelled")
     total: int
     done: int
     rate: float | None = None
@@ -97,3 +97,15 @@ def job(
     if found["actor"] != principal.user and principal.scope(A.VIEW) is not None:
         raise NotFound("bulk action", job_id)
     return as_job(job_id, found)
+
+
+@router.post("/{job_id:uuid}/cancel", response_model=BulkJob, **permission(A.EDIT))
+def cancel(job_id: UUID, backend: BackendDep, principal: PrincipalDep) -> BulkJob:
+    """Stop the mass action between two chunks of leads (``cancelling``, then ``cancelled``);
+    the leads acted on keep their results, the rest count as ``not_run``. Cancelling again
+    changes nothing; a finished job refuses (409)."""
+    bulk = bulk_of(backend)
+    found = bulk.status(job_id, limit=0)
+    if found["actor"] != principal.user and principal.scope(A.VIEW) is not None:
+        raise NotFound("bulk action", job_id)
+    return as_job(job_id, bulk.cancel(job_id, actor=principal.user))

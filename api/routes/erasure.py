@@ -49,6 +49,7 @@ def erase(lead_id: UUID, body: ErasureBody, cmd: CommandDep, backend: BackendDep
                 meta=meta,
                 request=body.request,
                 expected_version=v,
+                imports=backend.import_cells,
             ),
         )
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -49,7 +50,9 @@ class ImportRow(BaseModel):
 
 class ImportJob(BaseModel):
     import_id: UUID
-    state: str = Field(description="planning, planned, refused, confirmed, running, interrupted or finished")
+    state: str = Field(
+        description="planning, planned, refused, confirmed, running, interrupted, finished, cancelling or cancelled"
+    )
     actor: str
     file_name: str
     policy: str
@@ -67,6 +70,8 @@ class ImportJob(BaseModel):
     rate: float | None = Field(default=None, description="Rows per second")
     eta_s: float | None = None
     error: str | None = None
+    cancelled_by: str | None = None
+    purged_at: datetime | None = Field(default=None, description="When its rows were deleted (retention)")
     rows: list[ImportRow] = Field(default_factory=list, description="A page of the rows (see after_line, limit)")
 
 
@@ -175,6 +180,17 @@ def confirm(import_id: UUID, backend: BackendDep, principal: PrincipalDep) -> Im
     imports = imports_of(backend)
     visible(imports, import_id, principal)
     found = imports.confirm(import_id, actor=principal.user, check=principal.require_lead)
+    return ImportJob.model_validate(found | {"import_id": import_id})
+
+
+@router.post("/{import_id:uuid}/cancel", response_model=ImportJob, **permission(A.CREATE))
+def cancel(import_id: UUID, backend: BackendDep, principal: PrincipalDep) -> ImportJob:
+    """Stop the import: at once if it waits (planned, interrupted), else between two chunks of
+    rows (``cancelling``, then ``cancelled``); its results say what was done and how many rows
+    were not (``not_run``). Cancelling again changes nothing; a finished import refuses (409)."""
+    imports = imports_of(backend)
+    visible(imports, import_id, principal)
+    found = imports.cancel(import_id, actor=principal.user)
     return ImportJob.model_validate(found | {"import_id": import_id})
 
 

@@ -58,6 +58,22 @@ def test_picklists_tags_and_whitespace_are_normalised() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "code"),
+    [("Germany", "DE"), ("deu", "DE"), ("de", "DE"), ("United Kingdom", "GB"), ("UK", "GB"), ("Viet Nam", "VN")],
+)
+def test_a_country_written_as_a_name_or_any_code_becomes_its_iso_code(written: str, code: str) -> None:
+    parsed = read_row(map_headers(["Name", "Email", "Country"]), ["Ada", "ada@example.com", written], line=2)
+    assert isinstance(parsed, Parsed) and parsed.details.address is not None
+    assert parsed.details.address.country == code
+
+
+@pytest.mark.parametrize("written", ["Atlantis", "Deutschlandd", "G\x00B"])
+def test_a_country_no_exact_look_up_knows_is_refused_naming_the_field_not_guessed(written: str) -> None:
+    parsed = read_row(map_headers(["Name", "Email", "Country"]), ["Ada", "ada@example.com", written], line=7)
+    assert isinstance(parsed, Rejection) and parsed.field == "address.country", parsed
+
+
+@pytest.mark.parametrize(
     ("cells", "field"),
     [
         (["Ada", "not-an-email", "web"], "email"),
