@@ -18,6 +18,8 @@ import re
 from typing import Any
 
 from domain.contract.cloudevents import SEALED_FIELD
+from domain.contract.notifications import NOTIFICATION_TYPE
+from domain.contract.type_names import TYPE_PREFIX, wire_type
 
 SEALED = {
     "type": "object",
@@ -102,7 +104,7 @@ EVENT_HEADERS: dict[str, Any] = {
         "ce_specversion": {"const": "1.0"},
         "ce_id": {"type": "string", "format": "uuid"},
         "ce_source": {"const": "urn:leads-engine:lead"},
-        "ce_type": {"type": "string", "pattern": r"^lead\.[a-z_]+\.v\d+$"},
+        "ce_type": {"type": "string", "pattern": "^" + TYPE_PREFIX.replace(".", r"\.") + r"lead\.[a-z_]+\.v\d+$"},
         "ce_time": DATE_TIME,
         "ce_subject": {"type": "string", "format": "uuid"},
         "ce_leadversion": {"type": "string", "pattern": r"^[1-9]\d*$"},
@@ -118,14 +120,14 @@ NOTIFICATION_HEADERS: dict[str, Any] = {
         "ce_specversion": {"const": "1.0"},
         "ce_id": {"type": "string", "format": "uuid"},
         "ce_source": {"const": "urn:leads-engine:notifications"},
-        "ce_type": {"const": "lead.notification.v1"},
+        "ce_type": {"const": NOTIFICATION_TYPE},
         "ce_time": DATE_TIME,
         "ce_subject": {"type": "string", "minLength": 1},
         "content-type": {"const": "application/json"},
     },
     "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject"],
 }
-DEAD_LETTER_TYPE = "lead.intake.dead_letter"
+DEAD_LETTER_TYPE = wire_type("lead.intake.dead_letter")
 """The key of the dead-letter record's schema: its value is the refused message as received
 (any bytes), so the schema describes its headers: the original ones plus ``dlq_*``."""
 DEAD_LETTER_HEADERS: dict[str, Any] = {
