@@ -50,22 +50,33 @@ CREATE UNLOGGED TABLE IF NOT EXISTS {table} (
 )"""
 NOW = "extract(epoch FROM clock_timestamp())::float8"
 CLEANUP_EVERY_S = 60.0
+FRESH_S = 1.0
+"""How long after a hit its window answers the stats asked for the same key (the headers)."""
 
-# A hit in the current window (key/<n>), allowed while the weighted count stays within the limit.
+# A hit in the current window (key/<n>), allowed while the weighted count stays within the limit;
+# answers the window as well (``get_sliding_window`` right after a hit needs no second statement).
 ACQUIRE = f"""
 WITH win AS (SELECT t, floor(t / %(expiry)s)::bigint AS n FROM (SELECT {NOW} AS t) now),
 prev AS (
     SELECT coalesce(
         (SELECT c.hits FROM {{table}} c WHERE c.key = %(key)s || '/' || (win.n - 1) AND c.expires_at > win.t), 0
-    ) * (%(expiry)s - (win.t - win.n * %(expiry)s)) / %(expiry)s AS weighted
+    ) AS hits
     FROM win
+),
+weighted AS (
+    SELECT prev.hits * (%(expiry)s - (win.t - win.n * %(expiry)s)) / %(expiry)s AS count FROM win, prev
+),
+hit AS (
+    INSERT INTO {{table}} AS c (key, hits, expires_at)
+    SELECT %(key)s || '/' || win.n, %(amount)s, win.t + 2 * %(expiry)s FROM win, weighted
+    WHERE floor(weighted.count) + %(amount)s <= %(limit)s
+    ON CONFLICT (key) DO UPDATE SET hits = c.hits + excluded.hits
+        WHERE floor((SELECT count FROM weighted)) + c.hits + excluded.hits <= %(limit)s
+    RETURNING c.hits
 )
-INSERT INTO {{table}} AS c (key, hits, expires_at)
-SELECT %(key)s || '/' || win.n, %(amount)s, win.t + 2 * %(expiry)s FROM win, prev
-WHERE floor(prev.weighted) + %(amount)s <= %(limit)s
-ON CONFLICT (key) DO UPDATE SET hits = c.hits + excluded.hits
-    WHERE floor((SELECT weighted FROM prev)) + c.hits + excluded.hits <= %(limit)s
-RETURNING c.hits"""
+SELECT win.t, prev.hits, (SELECT hits FROM hit),
+    (SELECT c.hits FROM {{table}} c WHERE c.key = %(key)s || '/' || win.n AND c.expires_at > win.t)
+FROM win, prev"""
 WINDOW = f"""
 WITH win AS (SELECT t, floor(t / %(expiry)s)::bigint AS n FROM (SELECT {NOW} AS t) now)
 SELECT win.t,
@@ -106,6 +117,8 @@ class PostgresRateLimitStorage(Storage, SlidingWindowCounterSupport):
         )
         self._cleaned = time.monotonic()
         self._cleanup_lock = threading.Lock()
+        self._last = threading.local()
+        """This thread's last hit: (key, when, the window it saw), for the stats asked right after."""
         self.create()
 
     @property
@@ -138,14 +151,23 @@ class PostgresRateLimitStorage(Storage, SlidingWindowCounterSupport):
         if amount > limit:
             return False
         row = self._one(ACQUIRE, {"key": hashed(key), "limit": limit, "expiry": float(expiry), "amount": amount})
-        return row is not None
+        assert row is not None
+        now, previous, counted, current = row
+        self._last.seen = (key, expiry, time.monotonic(), (now, previous, counted if counted is not None else current))
+        return counted is not None
 
     def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
         """(previous count, its weight's time left, current count, time to the current one's expiry),
-        as ``limits``' own storages answer."""
-        row = self._one(WINDOW, {"key": hashed(key), "expiry": float(expiry)})
-        assert row is not None
-        now, previous, current = row
+        as ``limits``' own storages answer. Right after this thread's hit on the key, the window
+        that hit saw (the limiter asks for it to fill the response's headers)."""
+        seen = getattr(self._last, "seen", None)
+        self._last.seen = None
+        if seen is not None and seen[:2] == (key, expiry) and time.monotonic() - seen[2] < FRESH_S:
+            now, previous, current = seen[3]
+        else:
+            row = self._one(WINDOW, {"key": hashed(key), "expiry": float(expiry)})
+            assert row is not None
+            now, previous, current = row
         into_window = now % expiry
         previous_ttl = float(expiry - into_window) if previous else 0.0
         return int(previous or 0), previous_ttl, int(current or 0), float(2 * expiry - into_window)
