@@ -46,7 +46,8 @@ def message(row: dict[str, Any]) -> bytes:
     return orjson.dumps(notification.model_dump())
 
 
-def headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:
+def headers(row: dict[str, Any], *, traceparent: str | None = None) -> list[tuple[str, bytes]]:
+    """``traceparent``: the trace the notification continues (tracing on), sent as its header."""
     at: datetime = row["at"]
     values = {
         "ce_specversion": "1.0",
@@ -57,4 +58,6 @@ def headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:
         "ce_subject": row["recipient"],
         "content-type": "application/json",
     }
+    if traceparent:
+        values["traceparent"] = traceparent
     return [(k, v.encode()) for k, v in values.items()]
