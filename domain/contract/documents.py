@@ -37,6 +37,11 @@ CE_HEADERS: list[tuple[str, str]] = [
     ("ce_leadversion", "The lead's version after this event (published events)"),
     ("ce_notificationid", "Position in the event store's log (published events)"),
     ("content-type", "`application/json`"),
+    (
+        "traceparent",
+        "W3C trace context, when tracing is on: published events and notifications continue the trace of "
+        "the change; intake continues the producer's",
+    ),
 ]
 DLQ_HEADERS: list[tuple[str, str]] = [
     ("dlq_reason", "Why the message was refused"),

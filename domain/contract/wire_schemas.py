@@ -97,6 +97,11 @@ def _or_null(spec: dict[str, Any]) -> dict[str, Any]:
 
 HEADER = {"type": "string"}
 DATE_TIME = {"type": "string", "format": "date-time", "pattern": r"(Z|[+-]\d{2}:\d{2})$"}
+TRACEPARENT = {
+    "type": "string",
+    "pattern": r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+    "description": "W3C trace context (tracing on only)",
+}
 EVENT_HEADERS: dict[str, Any] = {
     "title": "Headers of a lead event",
     "type": "object",
@@ -110,6 +115,7 @@ EVENT_HEADERS: dict[str, Any] = {
         "ce_leadversion": {"type": "string", "pattern": r"^[1-9]\d*$"},
         "ce_notificationid": {"type": "string", "pattern": r"^[1-9]\d*$"},
         "content-type": {"const": "application/json"},
+        "traceparent": TRACEPARENT,
     },
     "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_leadversion"],
 }
@@ -124,6 +130,7 @@ NOTIFICATION_HEADERS: dict[str, Any] = {
         "ce_time": DATE_TIME,
         "ce_subject": {"type": "string", "minLength": 1},
         "content-type": {"const": "application/json"},
+        "traceparent": TRACEPARENT,
     },
     "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject"],
 }
