@@ -132,7 +132,13 @@ class Feeds:
                 notifications=self.notifications,
             ),
         )
-        cur.execute(ADDED_COLUMNS.format(notifications=self.notifications))
+        # only when missing: ALTER TABLE takes its exclusive lock even when the column exists
+        cur.execute(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'traceparent' AND NOT attisdropped",
+            (self.notifications,),
+        )
+        if cur.fetchone() is None:
+            cur.execute(ADDED_COLUMNS.format(notifications=self.notifications))
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
