@@ -48,7 +48,7 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.backend = backend
     errors.install(app)
     app.add_middleware(RequestFingerprint)
-    app.add_middleware(RateLimits, settings=backend.config.rate_limits)
+    app.add_middleware(RateLimits, settings=backend.config.rate_limits, storage=backend.config.rate_limit_storage)
     app.state.http_metrics = HttpMetrics()
     app.add_middleware(HttpObservability, metrics=app.state.http_metrics)
     for module in (

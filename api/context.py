@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
+from limits.storage import Storage
+
 from api.rate_limits import RateLimitSettings
 from domain.access import Action
 from domain.bulk import BulkRequest
@@ -25,6 +27,9 @@ class ApiConfig:
     signing_key: str
     read_wait_s: float
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
+    rate_limit_storage: Storage | None = None
+    """Where rate-limit counts are kept when the composition root built the storage (a shared
+    one, ``infra.rate_limit_store``); None: the one ``rate_limits.storage_uri`` names."""
 
 
 class Imports(Protocol):

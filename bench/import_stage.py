@@ -17,6 +17,7 @@ import psutil
 from bench.stages import rss_growth
 from consumers.import_planner import ImportRequest
 from consumers.intake import apply_message
+from domain.contract.intake import intake_type
 from domain.duplicates import flag
 from domain.import_mapping import template_headers
 from infra.runtime import Engine
@@ -63,7 +64,7 @@ def import_rows(engine: Engine, rows: int) -> tuple[float, float, float, float]:
                     ("ce_specversion", b"1.0"),
                     ("ce_id", str(uuid.uuid4()).encode()),
                     ("ce_source", b"urn:bench"),
-                    ("ce_type", b"lead.intake.capture.v1"),
+                    ("ce_type", intake_type("capture").encode()),
                 ]
                 apply_message(engine.service, headers, body, screen)
     base = rows / (time.perf_counter() - started)

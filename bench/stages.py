@@ -15,6 +15,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from bench.baseline import PlainApp, PlainLead
 from domain.access import Role
 from domain.contract.cloudevents import to_kafka
+from domain.contract.intake import intake_type
 from domain.directory import TeamRoster, UserProfile
 from domain.lead import Lead
 from domain.routing import ActionKind, Condition, Operator, Rule, RuleAction
@@ -143,7 +144,7 @@ def intake(engine: Engine, messages: int) -> tuple[float, float]:
             ("ce_specversion", b"1.0"),
             ("ce_id", str(uuid.uuid4()).encode()),
             ("ce_source", b"urn:bench"),
-            ("ce_type", b"lead.intake.capture.v1"),
+            ("ce_type", intake_type("capture").encode()),
         ]
         producer.send(s.intake_topic, value=body, headers=headers)
     producer.flush()

@@ -26,7 +26,7 @@ from consumers.ports import Message, MessageStream, Producer
 from consumers.tracing import span, traceparent_of
 from domain import limits
 from domain.command_handling import BatchConflict
-from domain.contract.intake import INTAKE_TYPES, MESSAGES
+from domain.contract.intake import INTAKE_TYPES, MESSAGES, intake_command
 from domain.duplicates import Screen
 from domain.errors import DomainError, Unavailable
 from domain.service import LeadService
@@ -85,11 +85,11 @@ def apply_event(
         return f"attribute {attribute}" if structured else f"header ce_{attribute}"
 
     ce_type, source = str(event["type"]), str(event["source"])
-    if ce_type not in INTAKE_TYPES:
+    command = intake_command(ce_type)
+    if command is None:
         raise Rejected("parse", f"unknown ce_type {ce_type!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
     data = event.get_data()
     time = message_time(text(event, "time"), named("time"))
-    command = INTAKE_TYPES[ce_type]
     model, handler = MESSAGES[command], HANDLERS[command]
     try:
         message = model.model_validate(data)

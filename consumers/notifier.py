@@ -6,6 +6,10 @@ is at least once: a crash between Kafka's acknowledgement and the insert below r
 batch, with the same ``ce_id`` (the notification id) so senders downstream can dedupe. Rows
 being sent are locked (``SKIP LOCKED``), so notifiers in several processes share the work
 instead of sending the same notifications twice.
+
+A notification caused by a traced event (tracing on) is published in a ``publish <topic>`` span
+continuing that event's trace, and carries the span's ``traceparent`` header on, so a sender
+downstream can continue it too: one trace from the request to the message a person is sent.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import logging
 import threading
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
 from consumers.ports import Connect, Producer
+from consumers.tracing import span, traceparent_of
 from domain.contract.notifications import headers, message
 from projections.base import lock_ddl
 from projections.feeds import Feeds
@@ -71,12 +78,19 @@ class Notifier:
     def publish_batch(self, conn: Any) -> int:
         with conn, conn.cursor() as cur:
             rows = self.feeds.claim_unpublished(cur, limit=self.batch_size)
-            futures = [
-                self.producer.send(self.topic, key=r["recipient"].encode(), value=message(r), headers=headers(r))
-                for r in rows
-            ]
+            futures = [self._send(r) for r in rows]
             self.producer.flush()
             for future in futures:
                 future.get(timeout=30)
             self.feeds.mark_published(cur, [r["notification_id"] for r in rows])
         return len(rows)
+
+    def _send(self, row: dict[str, Any]) -> Any:
+        key, value = row["recipient"].encode(), message(row)
+        if not row.get("traceparent"):  # untraced (tracing off when its event was recorded)
+            return self.producer.send(self.topic, key=key, value=value, headers=headers(row))
+        with span(
+            f"publish {self.topic}", row["traceparent"], SpanKind.PRODUCER, notification_kind=row["kind"]
+        ) as publish:
+            traced = headers(row, traceparent=traceparent_of(publish))
+            return self.producer.send(self.topic, key=key, value=value, headers=traced)

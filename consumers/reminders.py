@@ -5,7 +5,8 @@ feeds projection turns into a notification to the assignee and a feed entry.
 Any number of schedulers may run (several engine processes); one may be killed at any instant.
 Each reminder still fires once: the lead refuses a second firing, optimistic concurrency makes
 one of two racing saves lose (and its retry finds the reminder fired), and the command id
-``reminder/<task>`` makes a repeat of a save that did commit return its first result."""
+``reminder/<task>`` makes a repeat of a save that did commit return its first result. Each firing
+is the start of a trace (tracing on), which the reminder's notification continues."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from consumers.periodic import Periodic
+from consumers.tracing import starting, traceparent_of
 from domain.errors import DomainError, ReminderAlreadyFired
 from domain.service import LeadService
 from domain.values import Channel, EventMeta
@@ -48,9 +50,15 @@ class ReminderScheduler(Periodic):
             due = self.tasks.due_reminders(cur, now=now)
         fired = 0
         for row in due:
-            meta = EventMeta(actor=ACTOR, channel=Channel.SYSTEM, command_id=f"reminder/{row['task_id']}")
             try:
-                self.service.fire_reminder(lead_id=row["lead_id"], task_id=row["task_id"], now=now, meta=meta)
+                with starting("reminder", lead_id=str(row["lead_id"]), task_id=str(row["task_id"])) as reminder:
+                    meta = EventMeta(
+                        actor=ACTOR,
+                        channel=Channel.SYSTEM,
+                        command_id=f"reminder/{row['task_id']}",
+                        traceparent=traceparent_of(reminder),
+                    )
+                    self.service.fire_reminder(lead_id=row["lead_id"], task_id=row["task_id"], now=now, meta=meta)
                 fired += 1
             except ReminderAlreadyFired:
                 pass  # another scheduler fired it; the read model had not seen it yet

@@ -4,7 +4,8 @@ the feeds projection's notifications), and the rule may route the lead again.
 
 It reads the ``routing`` projection (which may lag), so the domain re-checks the lead; the
 command id ``response/<lead>/<target>`` makes a second escalation for the same target a no-op,
-whichever monitor process sends it, before or after a restart.
+whichever monitor process sends it, before or after a restart. Each escalation is the start of
+a trace (tracing on), which its notifications continue.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from consumers.periodic import Periodic
+from consumers.tracing import starting, traceparent_of
 from domain.errors import DomainError
 from domain.service import LeadService
 from domain.values import Channel, EventMeta
@@ -51,13 +53,15 @@ class ResponseMonitor(Periodic):
         escalated = 0
         for row in overdue:
             due: datetime = row["respond_by"]
-            meta = EventMeta(
-                actor=ACTOR,
-                channel=Channel.SYSTEM,
-                command_id=f"response/{row['lead_id']}/{due.astimezone(UTC).isoformat()}",
-            )
             try:
-                escalated += self.service.escalate_overdue(lead_id=row["lead_id"], due=due, meta=meta)
+                with starting("response escalation", lead_id=str(row["lead_id"])) as escalation:
+                    meta = EventMeta(
+                        actor=ACTOR,
+                        channel=Channel.SYSTEM,
+                        command_id=f"response/{row['lead_id']}/{due.astimezone(UTC).isoformat()}",
+                        traceparent=traceparent_of(escalation),
+                    )
+                    escalated += self.service.escalate_overdue(lead_id=row["lead_id"], due=due, meta=meta)
             except DomainError as e:
                 log.info("response: no escalation for lead %s: %s", row["lead_id"], e)
         return escalated

@@ -43,6 +43,18 @@ def span(name: str, traceparent: str | None, kind: SpanKind, **attributes: str |
 
 
 @contextmanager
+def starting(name: str, **attributes: str | int) -> Iterator[Span]:
+    """A span that starts a trace of its own: background work no request caused (a monitor's
+    alert, a reminder firing). Pass its :func:`traceparent_of` into the events the work records,
+    and the store, the relay, the projections and the notifier continue that trace. The no-op
+    span while tracing is off."""
+    with trace.get_tracer("leads.consumers").start_as_current_span(
+        name, context=Context(), kind=SpanKind.INTERNAL, attributes=attributes
+    ) as opened:
+        yield opened
+
+
+@contextmanager
 def applying(projection: str, events: list[Any]) -> Iterator[None]:
     """One ``apply`` span per traced event of a batch (a batch is applied as one), each in its
     event's trace."""

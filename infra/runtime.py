@@ -58,6 +58,7 @@ from infra.kafka_tail import KafkaTail
 from infra.likelihood_runtime import ActiveLikelihood
 from infra.metrics import render
 from infra.postgres import Database, LogListener, eventsourcing_env, open_database
+from infra.rate_limit_store import PostgresRateLimitStorage, shared_storage
 from infra.relay_lease import AdvisoryLease
 from infra.settings import Mode, Settings
 from infra.subject_keys import PostgresKeyStore
@@ -168,6 +169,15 @@ class Engine:
             return StoredEventLog(self.service, topics=(*LEAD_TOPICS, *CUSTOMER_TOPICS))
         return self.event_log
 
+    @cached_property
+    def rate_limit_storage(self) -> PostgresRateLimitStorage | None:
+        """The rate limits' shared storage when ``LEADS_RATE_LIMITS__STORAGE_URI`` names PostgreSQL
+        (one per engine, whatever number of apps it serves); None: the API builds the one it names."""
+        s = self.settings
+        return shared_storage(
+            s.rate_limits.storage_uri, engine_dsn=self.db.dsn, schema=s.read_schema, options=s.pg_options()
+        )
+
     @property
     def queries(self) -> ReadModels:
         s = self.settings
@@ -208,7 +218,12 @@ class Engine:
             ),
             health=self.monitor.current,
             metrics=lambda: render(self.monitor.current()),
-            config=ApiConfig(signing_key=s.signing_key(), read_wait_s=s.read_wait_s, rate_limits=s.rate_limits),
+            config=ApiConfig(
+                signing_key=s.signing_key(),
+                read_wait_s=s.read_wait_s,
+                rate_limits=s.rate_limits,
+                rate_limit_storage=self.rate_limit_storage,
+            ),
             chain=self.service.chain,
             imports=self.imports,
             bulk=BulkJobs(service=self.service, store=PostgresImportStore(self.db, schema=s.event_schema)),
@@ -435,6 +450,8 @@ class Engine:
             # its timeout) rolls back when the process exits, which its batch survives.
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.service.close()
+        if (storage := self.__dict__.get("rate_limit_storage")) is not None:
+            storage.close()
         self.db.close()
 
 

@@ -45,6 +45,13 @@ CREATE TABLE {notifications} (
 );
 CREATE INDEX ON {notifications} (recipient, at DESC);
 """
+ADDED_COLUMNS = """
+ALTER TABLE {notifications} ADD COLUMN IF NOT EXISTS traceparent text
+"""
+"""Columns added since v1 whose default is right for every row projected before them: the trace
+an event continues (W3C ``traceparent``, only while tracing is on), so the notifier's publish of a
+notification continues it too; rows from before had none to carry. Extended, not rebuilt."""
+NOTIFICATION_COLUMNS = "notification_id, recipient, lead_id, version, kind, summary, actor, at, traceparent"
 
 
 def summary(e: Envelope) -> str | None:
@@ -125,6 +132,13 @@ class Feeds:
                 notifications=self.notifications,
             ),
         )
+        # only when missing: ALTER TABLE takes its exclusive lock even when the column exists
+        cur.execute(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'traceparent' AND NOT attisdropped",
+            (self.notifications,),
+        )
+        if cur.fetchone() is None:
+            cur.execute(ADDED_COLUMNS.format(notifications=self.notifications))
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         if not events:
@@ -159,7 +173,10 @@ class Feeds:
                 audience |= {e.payload["owner"], *e.payload["managers"]}
             home += [(user, e.lead_id, e.version, e.time) for user in audience]
             notes += [
-                (notification_id(e.lead_id, e.version, user), user, e.lead_id, e.version, e.name, line, e.actor, e.time)
+                (
+                    notification_id(e.lead_id, e.version, user),
+                    *(user, e.lead_id, e.version, e.name, line, e.actor, e.time, e.traceparent),
+                )
                 for user in audience - {e.actor}
             ]
         self._write(cur, leads, before, followers, feed, home, notes)
@@ -213,7 +230,11 @@ class Feeds:
         if home:
             execute_values(cur, f"INSERT INTO {self.home_feed} VALUES %s ON CONFLICT DO NOTHING", home)
         if notes:
-            execute_values(cur, f"INSERT INTO {self.notifications} VALUES %s ON CONFLICT DO NOTHING", notes)
+            execute_values(
+                cur,
+                f"INSERT INTO {self.notifications} ({NOTIFICATION_COLUMNS}) VALUES %s ON CONFLICT DO NOTHING",
+                notes,
+            )
 
     # -- queries ---------------------------------------------------------------------------------
 

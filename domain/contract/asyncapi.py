@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.contract.documents import CE_HEADERS, DLQ_HEADERS, payload_schemas
+from domain.contract.intake import INTAKE_TYPES
 from domain.contract.notifications import NOTIFICATION_TYPE, Notification
+from domain.contract.type_names import short_name
 
 BINDING = "0.5.0"
 """The Kafka bindings' version (AsyncAPI bindings for Kafka)."""
@@ -28,7 +30,15 @@ EVENT_HEADERS = (
 INTAKE_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type")
 NOTIFICATION_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type")
 DEAD_LETTER_ID = "lead_intake_dead_letter"
-NOTIFICATION_ID = NOTIFICATION_TYPE.replace(".", "_")
+
+
+def message_id(ce_type: str) -> str:
+    """A message's key in the document: its type without the reverse-DNS prefix, dots as
+    underscores (``lead_qualified_v1``); its ``name`` is the full type."""
+    return short_name(ce_type).replace(".", "_")
+
+
+NOTIFICATION_ID = message_id(NOTIFICATION_TYPE)
 
 
 @dataclass(frozen=True)
@@ -76,9 +86,12 @@ def asyncapi(prefix: str | None = None, *, deployment: Deployment | None = None)
         d = Deployment(**{**d.__dict__, "topic_prefix": prefix})
     payloads, defs = payload_schemas()
     messages: dict[str, dict[str, Any]] = {}
+    intake: list[str] = []
+    published: list[str] = []
     for name, payload in payloads.items():
-        is_intake = name.startswith("lead.intake.")
-        messages[name.replace(".", "_")] = {
+        is_intake = name in INTAKE_TYPES
+        (intake if is_intake else published).append(message_id(name))
+        messages[message_id(name)] = {
             "name": name,
             "title": name,
             "summary": (payload.get("description") or "").split("\n")[0],
@@ -89,8 +102,6 @@ def asyncapi(prefix: str | None = None, *, deployment: Deployment | None = None)
             if is_intake
             else key("The lead id: a lead's events stay in order on one partition", uuid=True),
         }
-    published = [m for m in messages if not m.startswith("lead_intake_")]
-    intake = [m for m in messages if m.startswith("lead_intake_")]
     messages[DEAD_LETTER_ID] = {
         "name": DEAD_LETTER_ID,
         "title": "Refused intake message",

@@ -3,6 +3,10 @@
 Each message is keyed by the lead id, carries ``ce_*`` headers and the event's JSON payload as
 its value, with the personal fields sealed (see :data:`SEALED_FIELD`). Decoding opens them
 through a :class:`SealedFields` port and upcasts older versions with the store's upcasters.
+
+``ce_type`` is the event's type behind the reverse-DNS prefix (``org.leads-engine.lead.qualified.v1``,
+see :mod:`domain.contract.type_names`); decoding also takes the short type earlier releases
+published (``lead.qualified.v1``), since the topic keeps those events forever.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import orjson
 
 from domain.base import upcast
 from domain.contract.envelope import CLASSES, Envelope, event_type
+from domain.contract.type_names import short_name, wire_type
 
 SPEC_VERSION = "1.0"
 SOURCE = "urn:leads-engine:lead"
@@ -42,7 +47,7 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
         "ce_specversion": SPEC_VERSION,
         "ce_id": envelope.event_id,
         "ce_source": SOURCE,
-        "ce_type": envelope.type,
+        "ce_type": wire_type(envelope.type),
         "ce_time": envelope.time.isoformat(),
         "ce_subject": str(envelope.lead_id),
         "ce_leadversion": str(envelope.version),
@@ -71,7 +76,7 @@ def from_kafka(
     for required in ("ce_id", "ce_type", "ce_subject", "ce_time", "ce_leadversion"):
         if required not in h:
             raise ContractError(f"missing header {required}")
-    m = re.fullmatch(r"lead\.([a-z_]+)\.v(\d+)", h["ce_type"])
+    m = re.fullmatch(r"lead\.([a-z_]+)\.v(\d+)", short_name(h["ce_type"]))
     if not m or m.group(1) not in CLASSES:
         raise ContractError(f"unknown event type {h['ce_type']!r}")
     cls = CLASSES[m.group(1)]

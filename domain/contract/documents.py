@@ -12,8 +12,9 @@ from pydantic.json_schema import models_json_schema
 
 from domain.contract.cloudevents import SOURCE
 from domain.contract.envelope import CLASSES, ENVELOPE_FIELDS, event_type
-from domain.contract.intake import MESSAGES, intake_type
+from domain.contract.intake import MESSAGES, alias, intake_type
 from domain.contract.notifications import NOTIFICATION_TYPE, Notification
+from domain.contract.type_names import TYPE_PREFIX, wire_type
 from domain.contract.wire_schemas import (
     DEAD_LETTER_HEADERS,
     DEAD_LETTER_TYPE,
@@ -26,12 +27,21 @@ CE_HEADERS: list[tuple[str, str]] = [
     ("ce_specversion", "`1.0`"),
     ("ce_id", "Stable per (lead, version) for published events; the idempotency key for intake"),
     ("ce_source", f"`{SOURCE}` for published events; the publishing service for intake (recorded as the actor)"),
-    ("ce_type", "`lead.<event>.v<version>` published; `lead.intake.<command>.v1` intake"),
+    (
+        "ce_type",
+        f"`{TYPE_PREFIX}lead.<event>.v<version>` published; `{TYPE_PREFIX}lead.intake.<command>.v1` intake "
+        "(see Type names)",
+    ),
     ("ce_time", "When the event happened (ISO 8601)"),
     ("ce_subject", "The lead id (published events)"),
     ("ce_leadversion", "The lead's version after this event (published events)"),
     ("ce_notificationid", "Position in the event store's log (published events)"),
     ("content-type", "`application/json`"),
+    (
+        "traceparent",
+        "W3C trace context, when tracing is on: published events and notifications continue the trace of "
+        "the change; intake continues the producer's",
+    ),
 ]
 DLQ_HEADERS: list[tuple[str, str]] = [
     ("dlq_reason", "Why the message was refused"),
@@ -62,7 +72,7 @@ def topics(prefix: str) -> list[tuple[str, str, str, str]]:
 
 def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Payload schema per message name, sharing definitions under components/schemas."""
-    published: list[tuple[str, type[BaseModel]]] = [(event_type(c), c) for c in CLASSES.values()]
+    published: list[tuple[str, type[BaseModel]]] = [(wire_type(event_type(c)), c) for c in CLASSES.values()]
     intake: list[tuple[str, type[BaseModel]]] = [(intake_type(name), model) for name, model in MESSAGES.items()]
     models = published + intake
     keyed, top = models_json_schema([(m, "validation") for _, m in models], ref_template="#/components/schemas/{model}")
@@ -101,9 +111,10 @@ def without_envelope(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def event_json_schemas() -> dict[str, dict[str, Any]]:
-    """A self-contained JSON Schema per published event type, as its payload is on the wire."""
+    """A self-contained JSON Schema per published event type (its ``ce_type``), as its payload is on the wire."""
     return {
-        event_type(cls): with_sealed_fields(cls, without_envelope(cls.model_json_schema())) for cls in CLASSES.values()
+        wire_type(event_type(cls)): with_sealed_fields(cls, without_envelope(cls.model_json_schema()))
+        for cls in CLASSES.values()
     }
 
 
@@ -153,6 +164,15 @@ def events_markdown(prefix: str = "leads.") -> str:
         "| --- | --- |",
         *(f"| `{h}` | {d} |" for h, d in DLQ_HEADERS),
         "",
+        "## Type names",
+        "",
+        f"Every `ce_type` carries the reverse-DNS prefix `{TYPE_PREFIX}` the CloudEvents spec recommends,",
+        f"e.g. `{wire_type('lead.qualified.v1')}`. The engine's own name of an event is the type without",
+        "it (`lead.qualified.v1`): that is the `type` of the HTTP API's history and audit export.",
+        "Earlier releases published and took the types without the prefix, so readers take both: the",
+        "engine reads such events from `lead-events` (they stay there for good), and intake takes the",
+        f"old type of every command as an alias (`{alias('capture')}` is `{intake_type('capture')}`).",
+        "",
         "## Message types",
         "",
         "Every published payload carries `meta` (actor, channel, command_id, correlation_id, causation_id).",
@@ -167,7 +187,7 @@ def events_markdown(prefix: str = "leads.") -> str:
         "",
         "| event | sealed fields |",
         "| --- | --- |",
-        *(f"| `{event_type(c)}` | {_sealed(c)} |" for c in CLASSES.values() if c.personal_data),
+        *(f"| `{wire_type(event_type(c))}` | {_sealed(c)} |" for c in CLASSES.values() if c.personal_data),
     ]
     for name, payload in payloads.items():
         lines += ["", f"### `{name}`", ""]

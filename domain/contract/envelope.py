@@ -73,7 +73,8 @@ CUSTOMER_TOPICS: tuple[str, ...] = tuple(get_topic(c) for c in CUSTOMER_EVENTS)
 
 
 def event_type(cls: type[DomainEvent]) -> str:
-    """``lead.qualified.v1``; a customer-master event is ``account.registered.v1`` and so on."""
+    """``lead.qualified.v1``; a customer-master event is ``account.registered.v1`` and so on. The
+    engine's name; on the wire it carries the reverse-DNS prefix (``domain.contract.type_names``)."""
     prefix = CUSTOMER_EVENTS.get(cls) or f"lead.{cls.type_name()}"
     return f"{prefix}.v{cls.class_version}"
 

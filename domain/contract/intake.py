@@ -1,8 +1,9 @@
 """What other services may publish to ``<prefix>lead-intake``: one message model per command.
 
-Messages are CloudEvents in Kafka binary mode. ``ce_type`` names the command
-(``lead.intake.capture.v1``...); ``ce_id`` is the idempotency key, so a redelivered or
-duplicated message has one effect; ``ce_source`` is recorded as the actor.
+Messages are CloudEvents in either mode of the Kafka binding. ``type`` names the command
+(``org.leads-engine.lead.intake.capture.v1``...; the short ``lead.intake.capture.v1`` of earlier
+releases is still taken, as an alias); ``id`` is the idempotency key, so a redelivered or
+duplicated message has one effect; ``source`` is recorded as the actor.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from domain.contract.type_names import wire_type
 from domain.limits import LongText, Name, ShortText
 from domain.values import DisqualifyReason, LeadDetails, SignalKind
 
@@ -70,7 +72,21 @@ MESSAGES: dict[str, type[BaseModel]] = {
 
 
 def intake_type(command: str) -> str:
+    """The command's CloudEvents type: ``org.leads-engine.lead.intake.capture.v1``."""
+    return wire_type(alias(command))
+
+
+def alias(command: str) -> str:
+    """The command's type before types carried the reverse-DNS prefix: ``lead.intake.capture.v1``."""
     return f"lead.intake.{command}.v1"
 
 
 INTAKE_TYPES: dict[str, str] = {intake_type(c): c for c in MESSAGES}
+"""The command each intake type names."""
+INTAKE_ALIASES: dict[str, str] = {alias(c): c for c in MESSAGES}
+"""The command each old type names: still taken, so producers can move to the new types when they like."""
+
+
+def intake_command(ce_type: str) -> str | None:
+    """The command a message of type ``ce_type`` asks for (None: no intake type, old or new)."""
+    return INTAKE_TYPES.get(ce_type) or INTAKE_ALIASES.get(ce_type)

@@ -11,14 +11,16 @@ from uuid import UUID
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-NOTIFICATION_TYPE = "lead.notification.v1"
+from domain.contract.type_names import wire_type
+
+NOTIFICATION_TYPE = wire_type("lead.notification.v1")
 SOURCE = "urn:leads-engine:notifications"
 
 
 class Notification(BaseModel):
     """A feed item or follower notification for one recipient."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", title="lead.notification.v1")
+    model_config = ConfigDict(frozen=True, extra="forbid", title=NOTIFICATION_TYPE)
 
     notification_id: UUID = Field(description="Also the message's ce_id: dedupe on it")
     recipient: str = Field(min_length=1, description="The user to tell; also the message key")
@@ -44,7 +46,8 @@ def message(row: dict[str, Any]) -> bytes:
     return orjson.dumps(notification.model_dump())
 
 
-def headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:
+def headers(row: dict[str, Any], *, traceparent: str | None = None) -> list[tuple[str, bytes]]:
+    """``traceparent``: the trace the notification continues (tracing on), sent as its header."""
     at: datetime = row["at"]
     values = {
         "ce_specversion": "1.0",
@@ -55,4 +58,6 @@ def headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:
         "ce_subject": row["recipient"],
         "content-type": "application/json",
     }
+    if traceparent:
+        values["traceparent"] = traceparent
     return [(k, v.encode()) for k, v in values.items()]

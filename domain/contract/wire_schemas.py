@@ -18,6 +18,8 @@ import re
 from typing import Any
 
 from domain.contract.cloudevents import SEALED_FIELD
+from domain.contract.notifications import NOTIFICATION_TYPE
+from domain.contract.type_names import TYPE_PREFIX, wire_type
 
 SEALED = {
     "type": "object",
@@ -95,6 +97,11 @@ def _or_null(spec: dict[str, Any]) -> dict[str, Any]:
 
 HEADER = {"type": "string"}
 DATE_TIME = {"type": "string", "format": "date-time", "pattern": r"(Z|[+-]\d{2}:\d{2})$"}
+TRACEPARENT = {
+    "type": "string",
+    "pattern": r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+    "description": "W3C trace context (tracing on only)",
+}
 EVENT_HEADERS: dict[str, Any] = {
     "title": "Headers of a lead event",
     "type": "object",
@@ -102,12 +109,13 @@ EVENT_HEADERS: dict[str, Any] = {
         "ce_specversion": {"const": "1.0"},
         "ce_id": {"type": "string", "format": "uuid"},
         "ce_source": {"const": "urn:leads-engine:lead"},
-        "ce_type": {"type": "string", "pattern": r"^lead\.[a-z_]+\.v\d+$"},
+        "ce_type": {"type": "string", "pattern": "^" + TYPE_PREFIX.replace(".", r"\.") + r"lead\.[a-z_]+\.v\d+$"},
         "ce_time": DATE_TIME,
         "ce_subject": {"type": "string", "format": "uuid"},
         "ce_leadversion": {"type": "string", "pattern": r"^[1-9]\d*$"},
         "ce_notificationid": {"type": "string", "pattern": r"^[1-9]\d*$"},
         "content-type": {"const": "application/json"},
+        "traceparent": TRACEPARENT,
     },
     "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_leadversion"],
 }
@@ -118,14 +126,15 @@ NOTIFICATION_HEADERS: dict[str, Any] = {
         "ce_specversion": {"const": "1.0"},
         "ce_id": {"type": "string", "format": "uuid"},
         "ce_source": {"const": "urn:leads-engine:notifications"},
-        "ce_type": {"const": "lead.notification.v1"},
+        "ce_type": {"const": NOTIFICATION_TYPE},
         "ce_time": DATE_TIME,
         "ce_subject": {"type": "string", "minLength": 1},
         "content-type": {"const": "application/json"},
+        "traceparent": TRACEPARENT,
     },
     "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject"],
 }
-DEAD_LETTER_TYPE = "lead.intake.dead_letter"
+DEAD_LETTER_TYPE = wire_type("lead.intake.dead_letter")
 """The key of the dead-letter record's schema: its value is the refused message as received
 (any bytes), so the schema describes its headers: the original ones plus ``dlq_*``."""
 DEAD_LETTER_HEADERS: dict[str, Any] = {

@@ -130,8 +130,9 @@ def test_schema_events_exports_a_json_schema_per_published_event_type() -> None:
 
     done = subprocess.run([LEADS, "schema", "events"], capture_output=True, text=True, timeout=60, check=True)
     schemas = json.loads(done.stdout)
-    assert {"lead.captured.v1", "lead.qualified.v1", "lead.disqualified.v2", "lead.converted.v2"} <= set(schemas)
-    disqualified = schemas["lead.disqualified.v2"]
+    names = ("captured.v1", "qualified.v1", "disqualified.v2", "converted.v2")
+    assert {f"org.leads-engine.lead.{t}" for t in names} <= set(schemas)
+    disqualified = schemas["org.leads-engine.lead.disqualified.v2"]
     assert "reason_code" in disqualified["required"] and "originator_id" not in disqualified["properties"]
     assert "meta" in disqualified["required"]
 

@@ -69,7 +69,7 @@ def test_in_kafka_mode_the_lead_travels_through_the_topic_to_the_list(
     wait_for(lambda: records.extend(consumer) or records, what="the event on the Kafka topic")
     consumer.close()
     assert records[0].key == lead_id.encode()
-    assert dict(records[0].headers)["ce_type"] == b"lead.captured.v1"
+    assert dict(records[0].headers)["ce_type"] == b"org.leads-engine.lead.captured.v1"
     health = kafka_client.get("/health").json()
     assert health["status"] == "ok"
     assert health["components"]["consumers"]["relay"]["lag"] == 0

@@ -79,11 +79,45 @@ def intake_done(settings: Settings, total: int) -> bool:
 def test_a_lead_published_by_another_service_is_created(intake: Engine, producer: KafkaProducer) -> None:
     lead_id = str(uuid.uuid4())
     data = {"lead_id": lead_id, "contact_name": "Grace Hopper", "email": "grace@example.com", "source": "partner"}
-    send(producer, intake.settings, [(lead_id, ce("lead.intake.capture.v1", data))])
+    send(producer, intake.settings, [(lead_id, ce("org.leads-engine.lead.intake.capture.v1", data))])
     lead = wait_for(lambda: lead_event_count(intake) and intake.service.get_lead(uuid.UUID(lead_id)), what="the lead")
     assert lead.details.email == "grace@example.com"
     event = intake.service.history(lead.id)[0]
     assert (event.meta.actor, event.meta.channel.value) == ("urn:partner:acme", "intake")
+
+
+def test_a_lead_sent_under_the_old_type_or_the_new_is_captured_and_another_producers_type_is_not(
+    intake: Engine, producer: KafkaProducer
+) -> None:
+    """Producers move to the reverse-DNS types when they like: the old ones are aliases."""
+    old, new, by_new, foreign = (str(uuid.uuid4()) for _ in range(4))
+
+    def capture(lead: str, name: str) -> dict[str, str]:
+        return {"lead_id": lead, "contact_name": name, "email": f"{name.lower()}@example.com"}
+
+    messages = [
+        (old, ce("lead.intake.capture.v1", capture(old, "Old"))),
+        (new, ce("org.leads-engine.lead.intake.capture.v1", capture(new, "New"))),
+        (by_new, structured("org.leads-engine.lead.intake.capture.v1", capture(by_new, "Structured"))),
+        (old, ce("org.leads-engine.lead.intake.assign.v1", {"lead_id": old, "owner": "rep-2"})),
+        (new, ce("lead.intake.assign.v1", {"lead_id": new, "owner": "rep-2"})),
+        (foreign, ce("com.example.lead.intake.capture.v1", capture(foreign, "Foreign"))),
+    ]
+    send(producer, intake.settings, messages)
+    wait_for(lambda: intake_done(intake.settings, len(messages)), timeout=60, what="intake to commit every message")
+    leads = [intake.service.get_lead(uuid.UUID(lead)) for lead in (old, new, by_new)]
+    assert [(lead.details.contact_name, lead.owner) for lead in leads] == [
+        ("Old", "rep-2"),
+        ("New", "rep-2"),
+        ("Structured", None),
+    ]
+    assert lead_or_none(intake, foreign) is None
+    s = intake.settings
+    dead = list_dead_letters(bootstrap_servers=s.kafka_bootstrap_servers, dlq_topic=s.dlq_topic)
+    assert [(d["stage"], d["reason"].split(";")[0]) for d in dead] == [
+        ("parse", "unknown ce_type 'com.example.lead.intake.capture.v1'")
+    ]
+    assert "org.leads-engine.lead.intake.capture.v1" in dead[0]["reason"], "the refusal names the types to use"
 
 
 def test_1000_messages_with_50_bad_apply_950_dead_letter_50_and_a_resend_changes_nothing(
@@ -227,7 +261,8 @@ def test_a_structured_mode_cloudevent_sent_by_kafkas_console_producer_is_capture
         [str(root / "infra/kafka/kafka.sh"), "classpath"], capture_output=True, text=True, check=True
     ).stdout.strip()
     lead_id = str(uuid.uuid4())
-    value, _ = structured("lead.intake.capture.v1", {"lead_id": lead_id, "contact_name": "Console", "email": "c@x.io"})
+    data = {"lead_id": lead_id, "contact_name": "Console", "email": "c@x.io"}
+    value, _ = structured("org.leads-engine.lead.intake.capture.v1", data)
     line = f"content-type:application/cloudevents+json\t{lead_id}\t{value.decode()}\n"
     subprocess.run(
         [

@@ -12,10 +12,12 @@ from typing import Any
 from uuid import uuid4
 
 import orjson
+import pytest
 from kafka import KafkaConsumer
 
 from domain.contract.cloudevents import from_kafka
 from domain.contract.envelope import CLASSES, event_type
+from domain.contract.type_names import wire_type
 from domain.decision import Decision
 from domain.lead import Lead
 from domain.likelihood import Estimate
@@ -161,8 +163,9 @@ def test_every_event_type_on_the_topic_validates_against_its_published_schema_se
     messages = [Published(r.topic, r.key, r.value, r.headers) for r in records]
     assert [v for m in messages for v in violations(m)] == []
     seen = {dict(r.headers)["ce_type"].decode() for r in records}
-    assert seen == {event_type(c) for c in CLASSES.values()}, "the scenario covers every event type"
-    sealed = [orjson.loads(r.value) for r in records if dict(r.headers)["ce_type"] == b"lead.captured.v1"]
+    assert seen == {wire_type(event_type(c)) for c in CLASSES.values()}, "the scenario covers every event type"
+    captured = b"org.leads-engine.lead.captured.v1"
+    sealed = [orjson.loads(r.value) for r in records if dict(r.headers)["ce_type"] == captured]
     assert all(m["details"]["contact_name"] is None and "personal_data" in m for m in sealed), "sealed on the wire"
 
     kafka_engine.service.keys.erase([lost.id])
@@ -172,16 +175,23 @@ def test_every_event_type_on_the_topic_validates_against_its_published_schema_se
     assert erased[0].payload["details"]["contact_name"] == ERASED
     for event in erased:
         opened = {k: v for k, v in event.payload.items() if k != "class_version"}
-        assert problems(event.type, opened) == [], "the erased form reads within the schema too"
+        assert problems(wire_type(event.type), opened) == [], "the erased form reads within the schema too"
 
 
 def test_a_message_that_breaks_its_schema_is_caught_naming_where() -> None:
-    headers = [("ce_type", b"lead.qualified.v1"), ("ce_subject", b"x"), ("ce_specversion", b"0.3")]
+    qualified = "org.leads-engine.lead.qualified.v1"
+    headers = [("ce_type", qualified.encode()), ("ce_subject", b"x"), ("ce_specversion", b"0.3")]
     found = violations(Published("t.lead-events", b"x", b'{"meta": {}}', headers))
-    assert "lead.qualified.v1 at /meta: 'actor' is a required property" in found
-    assert any(v.startswith("lead.qualified.v1#headers at /ce_specversion") for v in found)
+    assert f"{qualified} at /meta: 'actor' is a required property" in found
+    assert any(v.startswith(f"{qualified}#headers at /ce_specversion") for v in found)
     dead = violations(Published("t.lead-intake.dlq", None, b"\xff", [("dlq_stage", b"parse")]))
-    assert "lead.intake.dead_letter#headers at /: 'dlq_reason' is a required property" in dead
+    assert "org.leads-engine.lead.intake.dead_letter#headers at /: 'dlq_reason' is a required property" in dead
+
+
+def test_an_event_published_under_its_short_type_breaks_the_published_schema() -> None:
+    """The engine publishes only the prefixed types (the short ones are read as aliases only)."""
+    with pytest.raises(AssertionError, match=r"no schema for 'lead\.qualified\.v1'"):
+        violations(Published("t.lead-events", b"x", b"{}", [("ce_type", b"lead.qualified.v1")]))
 
 
 def test_the_schemas_leads_schema_events_prints_are_the_ones_checked() -> None:

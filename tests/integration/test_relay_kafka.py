@@ -61,6 +61,7 @@ def test_each_event_is_published_once_keyed_by_lead_in_order_with_cloudevents_he
     for r in records:
         event = from_binary(KafkaMessage(headers=dict(r.headers), key=r.key, value=r.value))
         assert event["specversion"] == "1.0" and event["source"] == "urn:leads-engine:lead"
+        assert event["type"].startswith("org.leads-engine.lead."), "the reverse-DNS prefix CloudEvents recommends"
         assert r.key.decode() == event["subject"]
         lead = UUID(event["subject"])
         versions[lead].append(int(event["leadversion"]))
@@ -185,7 +186,7 @@ def test_kafkas_own_console_consumer_prints_our_messages_with_their_ce_headers(k
         text=True,
         timeout=90,
     ).stdout
-    assert "ce_type:lead.captured.v1" in printed and "ce_specversion:1.0" in printed
+    assert "ce_type:org.leads-engine.lead.captured.v1" in printed and "ce_specversion:1.0" in printed
     assert f"ce_subject:{lead.lead_id}" in printed and f"\t{lead.lead_id}\t" in printed
 
 

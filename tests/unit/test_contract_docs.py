@@ -9,6 +9,7 @@ from domain.contract.asyncapi import asyncapi
 from domain.contract.documents import event_json_schemas, events_markdown
 from domain.contract.envelope import CLASSES, event_type
 from domain.contract.intake import INTAKE_TYPES
+from domain.contract.type_names import wire_type
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 
@@ -19,7 +20,7 @@ def test_docs_events_md_is_what_the_models_generate() -> None:
 
 def test_every_event_and_intake_type_is_documented() -> None:
     text = events_markdown()
-    for name in [event_type(c) for c in CLASSES.values()] + list(INTAKE_TYPES):
+    for name in [wire_type(event_type(c)) for c in CLASSES.values()] + list(INTAKE_TYPES):
         assert f"### `{name}`" in text
 
 

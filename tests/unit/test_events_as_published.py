@@ -103,7 +103,7 @@ def test_a_message_is_keyed_by_its_lead_and_carries_cloudevents_headers(service:
         ("ce_specversion", b"1.0"),
         ("ce_id", event_id(lead, 3).encode()),
         ("ce_source", b"urn:leads-engine:lead"),
-        ("ce_type", b"lead.disqualified.v2"),
+        ("ce_type", b"org.leads-engine.lead.disqualified.v2"),
         ("ce_time", event.time.isoformat().encode()),
         ("ce_subject", str(lead).encode()),
         ("ce_leadversion", b"3"),
@@ -137,7 +137,7 @@ def test_the_history_shows_each_event_as_the_log_publishes_it(service: StoredLea
 def message(**headers: str) -> list[tuple[str, bytes]]:
     base = {
         "ce_id": "e1",
-        "ce_type": "lead.qualified.v1",
+        "ce_type": "org.leads-engine.lead.qualified.v1",
         "ce_subject": str(LEAD),
         "ce_time": AT.isoformat(),
         "ce_leadversion": "4",
@@ -157,8 +157,21 @@ def test_a_message_with_no_headers_at_all_is_refused() -> None:
         from_kafka(None, b"{}", NoSealedFields())  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("ce_type", ["lead.teleported.v1", "lead.Qualified.v1", "qualified", "lead.qualified"])
+@pytest.mark.parametrize(
+    "ce_type",
+    [
+        "lead.teleported.v1",
+        "org.leads-engine.lead.teleported.v1",
+        "lead.Qualified.v1",
+        "qualified",
+        "lead.qualified",
+        "com.example.lead.qualified.v1",
+        "org.leads-engine.org.leads-engine.lead.qualified.v1",
+        "org.leads-engine.",
+    ],
+)
 def test_a_message_of_an_unknown_type_is_refused_naming_the_type(ce_type: str) -> None:
+    """Another producer's type that ends like ours is not ours: only our prefix, or none, is read."""
     with pytest.raises(ContractError) as refused:
         from_kafka(message(ce_type=ce_type), b"{}", NoSealedFields())
     assert str(refused.value) == f"unknown event type {ce_type!r}"
@@ -190,9 +203,18 @@ def test_a_message_whose_personal_fields_cannot_be_opened_is_refused_saying_why(
     assert str(refused.value) == "its personal_data cannot be opened: ValueError no key"
 
 
-def test_an_older_version_is_read_as_the_current_one() -> None:
+def test_an_event_published_before_types_carried_the_prefix_is_read_as_the_same_event() -> None:
+    """The events topic keeps every event for good, so those an earlier release published under
+    the short type are still read (rebuilds from Kafka, consumers that start from the beginning)."""
+    old = from_kafka(message(ce_type="lead.qualified.v1"), b"{}", NoSealedFields())
+    new = from_kafka(message(), b"{}", NoSealedFields())
+    assert old == new and (new.type, new.name) == ("lead.qualified.v1", "qualified")
+
+
+@pytest.mark.parametrize("ce_type", ["lead.disqualified.v1", "org.leads-engine.lead.disqualified.v1"])
+def test_an_older_version_is_read_as_the_current_one(ce_type: str) -> None:
     v1 = orjson.dumps({"reason": "said no", "meta": {"actor": "legacy"}})
-    read = from_kafka(message(ce_type="lead.disqualified.v1", ce_notificationid="17"), v1, NoSealedFields())
+    read = from_kafka(message(ce_type=ce_type, ce_notificationid="17"), v1, NoSealedFields())
     assert (read.type, read.name, read.notification_id) == ("lead.disqualified.v2", "disqualified", 17)
     assert read.payload == {"reason_code": "other", "reason_text": "said no", "meta": {"actor": "legacy"}}
     assert read.actor == "legacy"
@@ -223,7 +245,7 @@ def test_a_notification_is_a_cloudevent_for_its_recipient() -> None:
         ("ce_specversion", b"1.0"),
         ("ce_id", str(UUID(int=7)).encode()),
         ("ce_source", b"urn:leads-engine:notifications"),
-        ("ce_type", b"lead.notification.v1"),
+        ("ce_type", b"org.leads-engine.lead.notification.v1"),
         ("ce_time", b"2026-11-02T09:30:00+00:00"),
         ("ce_subject", b"rep-2"),
         ("content-type", b"application/json"),

@@ -16,11 +16,15 @@ from domain.contract.documents import CE_HEADERS, _type, event_json_schemas, eve
 from domain.contract.envelope import CLASSES, ENVELOPE_FIELDS, event_type
 from domain.contract.intake import INTAKE_TYPES
 from domain.contract.notifications import Notification, message
+from domain.contract.type_names import TYPE_PREFIX, wire_type
 
-TYPES = {t.replace(".", "_"): t for t in [*(event_type(c) for c in CLASSES.values()), *INTAKE_TYPES]}
+TYPES = {
+    t.removeprefix(TYPE_PREFIX).replace(".", "_"): t
+    for t in [*(wire_type(event_type(c)) for c in CLASSES.values()), *INTAKE_TYPES]
+}
 """Each message's id in the document, and the CloudEvents type it stands for."""
-PUBLISHED = [m for m, t in TYPES.items() if not t.startswith("lead.intake.")]
-INTAKE = [m for m, t in TYPES.items() if t.startswith("lead.intake.")]
+PUBLISHED = [m for m, t in TYPES.items() if t not in INTAKE_TYPES]
+INTAKE = [m for m, t in TYPES.items() if t in INTAKE_TYPES]
 
 
 def test_the_document_describes_cloudevents_over_kafka_in_json() -> None:
@@ -50,7 +54,8 @@ def test_the_engine_sends_every_event_type_on_lead_events_and_receives_intake_on
     assert operations["receiveLeadIntake"]["messages"] == [
         {"$ref": f"#/channels/leadIntake/messages/{m}"} for m in INTAKE
     ]
-    assert TYPES["lead_qualified_v1"] == "lead.qualified.v1" and "lead_intake_capture_v1" in INTAKE
+    assert TYPES["lead_qualified_v1"] == "org.leads-engine.lead.qualified.v1" and "lead_intake_capture_v1" in INTAKE
+    assert TYPES["lead_intake_capture_v1"] == "org.leads-engine.lead.intake.capture.v1"
 
 
 def test_dead_letters_and_notifications_have_channels_of_their_own() -> None:
@@ -120,9 +125,9 @@ def test_shared_definitions_are_components_every_payload_refers_to() -> None:
 
 def test_events_with_personal_fields_carry_them_sealed_and_the_others_do_not() -> None:
     schemas = event_json_schemas()
-    sealed = schemas["lead.captured.v1"]["properties"]["personal_data"]
+    sealed = schemas["org.leads-engine.lead.captured.v1"]["properties"]["personal_data"]
     assert sealed["required"] == ["paths", "sealed"]
-    assert "personal_data" not in schemas["lead.qualified.v1"]["properties"]
+    assert "personal_data" not in schemas["org.leads-engine.lead.qualified.v1"]["properties"]
 
 
 def test_published_schemas_list_no_envelope_field_as_required() -> None:
