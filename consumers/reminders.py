@@ -1,10 +1,11 @@
 """The reminder scheduler: every interval, finds task reminders that are due (from the ``tasks``
-read model, which may lag) and fires each as a ``ReminderFired`` event on its lead, which the
-feeds projection turns into a notification to the assignee and a feed entry.
+read model, which may lag) and fires each as a ``ReminderFired`` event on its lead, account or
+opportunity, which the feeds projection turns into a notification to the assignee and a feed entry.
 
 Any number of schedulers may run (several engine processes); one may be killed at any instant.
-Each reminder still fires once: the lead refuses a second firing, optimistic concurrency makes
-one of two racing saves lose (and its retry finds the reminder fired), and the command id
+Each reminder still fires once: the record (lead, account, opportunity) refuses a second
+firing, optimistic concurrency makes one of two racing saves lose (and its retry finds the
+reminder fired), and the command id
 ``reminder/<task>`` makes a repeat of a save that did commit return its first result."""
 
 from __future__ import annotations
@@ -50,7 +51,12 @@ class ReminderScheduler(Periodic):
         for row in due:
             meta = EventMeta(actor=ACTOR, channel=Channel.SYSTEM, command_id=f"reminder/{row['task_id']}")
             try:
-                self.service.fire_reminder(lead_id=row["lead_id"], task_id=row["task_id"], now=now, meta=meta)
+                if row["record"] == "lead":
+                    self.service.fire_reminder(lead_id=row["record_id"], task_id=row["task_id"], now=now, meta=meta)
+                else:
+                    self.service.fire_record_reminder(
+                        kind=row["record"], record_id=row["record_id"], task_id=row["task_id"], now=now, meta=meta
+                    )
                 fired += 1
             except ReminderAlreadyFired:
                 pass  # another scheduler fired it; the read model had not seen it yet

@@ -96,13 +96,13 @@ def _or_null(spec: dict[str, Any]) -> dict[str, Any]:
 HEADER = {"type": "string"}
 DATE_TIME = {"type": "string", "format": "date-time", "pattern": r"(Z|[+-]\d{2}:\d{2})$"}
 EVENT_HEADERS: dict[str, Any] = {
-    "title": "Headers of a lead event",
+    "title": "Headers of a lead event (or an account's, contact's or opportunity's)",
     "type": "object",
     "properties": {
         "ce_specversion": {"const": "1.0"},
         "ce_id": {"type": "string", "format": "uuid"},
         "ce_source": {"const": "urn:leads-engine:lead"},
-        "ce_type": {"type": "string", "pattern": r"^lead\.[a-z_]+\.v\d+$"},
+        "ce_type": {"type": "string", "pattern": r"^(lead|account|contact|opportunity)\.[a-z_]+\.v\d+$"},
         "ce_time": DATE_TIME,
         "ce_subject": {"type": "string", "format": "uuid"},
         "ce_leadversion": {"type": "string", "pattern": r"^[1-9]\d*$"},
