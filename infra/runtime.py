@@ -204,7 +204,7 @@ class Engine:
             queries=self.queries,
             blobs=BlobStore(self.db, schema=s.event_schema),
             keys=self.service.keys,
-            event_log=self.event_log,
+            event_log=self.published_log,
             wait_until_projected=lambda projection, position, timeout_s: consistency.wait_async(
                 projection, position, timeout_s=timeout_s
             ),
