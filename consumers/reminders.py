@@ -1,12 +1,13 @@
 """The reminder scheduler: every interval, finds task reminders that are due (from the ``tasks``
-read model, which may lag) and fires each as a ``ReminderFired`` event on its lead, which the
-feeds projection turns into a notification to the assignee and a feed entry.
+read model, which may lag) and fires each as a ``ReminderFired`` event on its lead, account or
+opportunity, which the feeds projection turns into a notification to the assignee and a feed entry.
 
 Any number of schedulers may run (several engine processes); one may be killed at any instant.
-Each reminder still fires once: the lead refuses a second firing, optimistic concurrency makes
-one of two racing saves lose (and its retry finds the reminder fired), and the command id
-``reminder/<task>`` makes a repeat of a save that did commit return its first result. Each firing
-is the start of a trace (tracing on), which the reminder's notification continues."""
+Each reminder still fires once: the record (lead, account, opportunity) refuses a second
+firing, optimistic concurrency makes one of two racing saves lose (and its retry finds the
+reminder fired), and the command id ``reminder/<task>`` makes a repeat of a save that did commit
+return its first result. Each firing is the start of a trace (tracing on), which the reminder's
+notification continues."""
 
 from __future__ import annotations
 
@@ -51,14 +52,19 @@ class ReminderScheduler(Periodic):
         fired = 0
         for row in due:
             try:
-                with starting("reminder", lead_id=str(row["lead_id"]), task_id=str(row["task_id"])) as reminder:
+                with starting("reminder", record_id=str(row["record_id"]), task_id=str(row["task_id"])) as reminder:
                     meta = EventMeta(
                         actor=ACTOR,
                         channel=Channel.SYSTEM,
                         command_id=f"reminder/{row['task_id']}",
                         traceparent=traceparent_of(reminder),
                     )
-                    self.service.fire_reminder(lead_id=row["lead_id"], task_id=row["task_id"], now=now, meta=meta)
+                    if row["record"] == "lead":
+                        self.service.fire_reminder(lead_id=row["record_id"], task_id=row["task_id"], now=now, meta=meta)
+                    else:
+                        self.service.fire_record_reminder(
+                            kind=row["record"], record_id=row["record_id"], task_id=row["task_id"], now=now, meta=meta
+                        )
                 fired += 1
             except ReminderAlreadyFired:
                 pass  # another scheduler fired it; the read model had not seen it yet

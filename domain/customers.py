@@ -1,5 +1,7 @@
 """Opportunity, Account and Contact: the customer-master aggregates a conversion creates or
-links to. Minimal on purpose; each keeps the links back to the leads it came from."""
+links to. Minimal on purpose; each keeps the links back to the leads it came from. Accounts and
+opportunities also carry the daily work of a lead (tasks, reminders, followers:
+:mod:`domain.record_work`)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,15 @@ from uuid import UUID
 
 from pydantic import Field
 
+from domain import record_work as work
 from domain.base import Aggregate
 from domain.errors import IllegalTransition, InvalidCommand
+from domain.record_work import RecordWork
 from domain.records import OpportunityTerms
 from domain.values import ERASED, Address, EventMeta
 
 
-class Account(Aggregate):
+class Account(RecordWork):
     class Registered(Aggregate.Created):
         name: str
         industry: str | None = None
@@ -53,7 +57,23 @@ class Account(Aggregate):
         def apply(self, account: Account) -> None:
             account.lead_ids.append(self.lead_id)
 
+    class TaskScheduled(work.TaskScheduled):
+        """A task on the account for its assignee, due at a time, with an optional reminder."""
+
+    class ReminderFired(work.ReminderFired):
+        """The reminder of a task on the account went off; recorded once per task."""
+
+    class TaskCompleted(work.TaskCompleted):
+        pass
+
+    class Followed(work.Followed):
+        """Someone follows the account: its changes reach their home feed and notifications."""
+
+    class Unfollowed(work.Unfollowed):
+        pass
+
     def __init__(self) -> None:
+        super().__init__()
         self.name = ""
         self.industry: str | None = None
         self.address: Address | None = None
@@ -155,7 +175,7 @@ STAGES = (
 CLOSED = frozenset({"closed_won", "closed_lost"})
 
 
-class Opportunity(Aggregate):
+class Opportunity(RecordWork):
     class Opened(Aggregate.Created):
         lead_id: UUID
         account_id: UUID
@@ -208,7 +228,23 @@ class Opportunity(Aggregate):
             assert opportunity.terms is not None
             opportunity.terms = opportunity.terms.model_copy(update={"expected_close": self.close_date})
 
+    class TaskScheduled(work.TaskScheduled):
+        """A task on the opportunity for its assignee, due at a time, with an optional reminder."""
+
+    class ReminderFired(work.ReminderFired):
+        """The reminder of a task on the opportunity went off; recorded once per task."""
+
+    class TaskCompleted(work.TaskCompleted):
+        pass
+
+    class Followed(work.Followed):
+        """Someone follows the opportunity: its changes reach their home feed and notifications."""
+
+    class Unfollowed(work.Unfollowed):
+        pass
+
     def __init__(self) -> None:
+        super().__init__()
         self.lead_id: UUID | None = None
         self.account_id: UUID | None = None
         self.contact_id: UUID | None = None

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain import lead_events as ev
-from domain.errors import InvalidCommand, NotFound, ReminderAlreadyFired
+from domain.errors import InvalidCommand
 from domain.lead_state import LeadState
 from domain.lifecycle import LeadCommand as C
+from domain.record_work import check_new_task, check_reminder_due
 from domain.records import Task
 from domain.values import EventMeta
 
@@ -24,24 +25,14 @@ class LeadTasks(LeadState):
 
     def schedule_task(self, *, task: Task, meta: EventMeta) -> None:
         self.check_allowed(C.SCHEDULE_TASK)
-        if task.task_id in self.tasks:
-            raise InvalidCommand(f"task {task.task_id} is already scheduled", field="task_id")
-        if task.remind_at is not None and task.remind_at > task.due_at:
-            raise InvalidCommand("the reminder must not come after the due time", field="remind_at")
+        check_new_task(self.tasks, task)
         self.trigger_event(ev.TaskScheduled, task=task, meta=meta)
 
     def check_reminder_due(self, task_id: UUID, now: datetime) -> Task:
         """The task whose reminder may fire now: scheduled, not done, not fired yet, and due."""
-        task = self.tasks.get(task_id)
-        if task is None or task.remind_at is None:
-            raise NotFound("reminder of task", task_id)
-        if task_id in self.reminded:
-            raise ReminderAlreadyFired(task_id)
-        if task_id in self.tasks_done:
-            raise InvalidCommand(f"task {task_id} is done", field="task_id")
-        if task.remind_at > now:
-            raise InvalidCommand(f"the reminder is due at {task.remind_at.isoformat()}", field="remind_at")
-        return task
+        return check_reminder_due(
+            tasks=self.tasks, reminded=self.reminded, done=self.tasks_done, task_id=task_id, now=now
+        )
 
     def fire_reminder(self, *, task_id: UUID, now: datetime, meta: EventMeta) -> None:
         self.check_allowed(C.FIRE_REMINDER)

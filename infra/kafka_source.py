@@ -16,6 +16,7 @@ from kafka.structs import OffsetAndMetadata
 
 from consumers.ports import Batch
 from domain.contract.cloudevents import ContractError, from_kafka
+from domain.contract.envelope import EVERY_STREAM, LEAD_STREAM
 from infra.personal_data import PersonalData
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,15 @@ def lead_of(key: bytes | None) -> UUID | None:
         return None
 
 
+def stream_of(headers: list[tuple[str, bytes]] | None) -> str | None:
+    """Whose event a message is, from its ``ce_type`` header (None without one: the decoder
+    then rejects it with the reason)."""
+    for k, v in headers or []:
+        if k == "ce_type":
+            return v.decode("utf-8", "replace").split(".", 1)[0]
+    return None
+
+
 class KafkaSource:
     """A member of a consumer group on the events topic. The database, not the group, holds
     the truth about positions: on every assignment the consumer seeks to the stored offsets.
@@ -43,9 +53,19 @@ class KafkaSource:
     pauses the new partitions; the polling thread reads their positions from the database,
     seeks and resumes them before its next poll."""
 
-    def __init__(self, *, consumer: KafkaConsumer, topic: str, batch_size: int, personal: PersonalData) -> None:
+    def __init__(
+        self,
+        *,
+        consumer: KafkaConsumer,
+        topic: str,
+        batch_size: int,
+        personal: PersonalData,
+        streams: frozenset[str] = LEAD_STREAM,
+    ) -> None:
         """``consumer``: a group member, not yet subscribed, that does not auto-commit;
-        ``personal`` opens the sealed personal fields of each message."""
+        ``personal`` opens the sealed personal fields of each message; ``streams``: whose events
+        the projection reads (the others are passed over, as the store's log source does)."""
+        self.streams = streams
         self.name = topic
         self.topic = topic
         self.batch_size = batch_size
@@ -96,12 +116,14 @@ class KafkaSource:
         )
         for tp, recs in records.items():
             for r in recs:
+                batch.positions[tp.partition] = r.offset
+                if stream_of(r.headers) in EVERY_STREAM - self.streams:
+                    continue  # another record's event this read model does not read
                 try:
                     batch.events.append(from_kafka(r.headers, r.value, self.personal, keys))
                 except ContractError as e:
                     raw = (r.value or b"").decode("utf-8", "replace")
                     batch.rejects.append((f"{self.topic}/{tp.partition}@{r.offset}", str(e), raw))
-                batch.positions[tp.partition] = r.offset
         return batch
 
     def acknowledge(self, batch: Batch) -> None:

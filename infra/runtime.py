@@ -40,7 +40,7 @@ from consumers.response_monitor import ResponseMonitor
 from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
 from domain import limits, phone_region
-from domain.contract.envelope import CUSTOMER_TOPICS, LEAD_TOPICS
+from domain.contract.envelope import PUBLISHED_TOPICS, topics_of
 from domain.duplicates import Combined, flag
 from infra import tracing
 from infra.blobs import BlobStore
@@ -64,7 +64,7 @@ from infra.settings import Mode, Settings
 from infra.subject_keys import PostgresKeyStore
 from infra.workloads import PostgresWorkloads
 from projections.aging import Aging
-from projections.base import Projection, lock_ddl
+from projections.base import Projection, lock_ddl, streams_of
 from projections.customers import Customers
 from projections.dedupe_index import DedupeIndex
 from projections.duplicate_sets import DuplicateSets
@@ -164,10 +164,13 @@ class Engine:
         return StoredEventLog(self.service)
 
     def log_of(self, projection: Projection) -> StoredEventLog:
-        """The log a projection reads: the lead events, plus the customer master's for those that ask."""
-        if getattr(projection, "log_only", False):
-            return StoredEventLog(self.service, topics=(*LEAD_TOPICS, *CUSTOMER_TOPICS))
-        return self.event_log
+        """The log a projection reads: the events of the streams it reads (the lead's by default)."""
+        return StoredEventLog(self.service, topics=topics_of(streams_of(projection)))
+
+    @property
+    def published_log(self) -> StoredEventLog:
+        """Every published event: the lead's and the customer master's (the relay, the audit export)."""
+        return StoredEventLog(self.service, topics=PUBLISHED_TOPICS)
 
     @cached_property
     def rate_limit_storage(self) -> PostgresRateLimitStorage | None:
@@ -212,7 +215,7 @@ class Engine:
             queries=self.queries,
             blobs=BlobStore(self.db, schema=s.event_schema),
             keys=self.service.keys,
-            event_log=self.event_log,
+            event_log=self.published_log,
             wait_until_projected=lambda projection, position, timeout_s: consistency.wait_async(
                 projection, position, timeout_s=timeout_s
             ),
@@ -235,7 +238,7 @@ class Engine:
     def relay(self) -> Relay:
         s = self.settings
         return Relay(
-            event_log=self.event_log,
+            event_log=self.published_log,
             connect=self.db.connect,
             positions=self.positions,
             producer=make_producer(s),
@@ -362,7 +365,11 @@ class Engine:
         if s.mode is Mode.KAFKA and not getattr(projection, "log_only", False):
             consumer = make_consumer(s, group_id=f"{s.consumer_group}.{projection.name}", client_id=client_id)
             source = KafkaSource(
-                consumer=consumer, topic=s.events_topic, batch_size=s.batch_size, personal=self.service.personal
+                consumer=consumer,
+                topic=s.events_topic,
+                batch_size=s.batch_size,
+                personal=self.service.personal,
+                streams=streams_of(projection),
             )
         else:
             wakeup = LogListener(self.db, self.service.recorder.channel_name)  # type: ignore[attr-defined]

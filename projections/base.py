@@ -8,7 +8,7 @@ from uuid import UUID
 
 from psycopg2.extras import execute_values
 
-from domain.contract.envelope import Envelope
+from domain.contract.envelope import LEAD_STREAM, Envelope
 from domain.lifecycle import status_after
 
 
@@ -24,6 +24,13 @@ class Projection(Protocol):
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         """Apply events in order; must ignore an event already applied (same lead, version)."""
+
+
+def streams_of(projection: Projection) -> frozenset[str]:
+    """Whose events a read model reads: its ``streams`` (``lead``, ``account``, ``contact``,
+    ``opportunity``), the lead's alone unless it says otherwise."""
+    streams: frozenset[str] = getattr(projection, "streams", LEAD_STREAM)
+    return streams
 
 
 def fetch_dicts(cur: Any) -> list[dict[str, Any]]:

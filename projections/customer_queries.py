@@ -107,6 +107,19 @@ class CustomerQueries:
         rows = rows[:limit]
         return [public(r) for r in rows], encode(rows[-1], key) if more and rows else None
 
+    def in_scope(self, cur: Any, record_ids: set[UUID], scope: LeadScope) -> set[UUID]:
+        """Those of ``record_ids`` (accounts, contacts, opportunities) that ``scope`` covers."""
+        clause, params = scope_sql(scope)
+        found: set[UUID] = set()
+        for kind in ("accounts", "contacts", "opportunities"):
+            key = KEY[kind]
+            cur.execute(
+                f"SELECT {key} FROM {self.model.table[kind]} WHERE {key} = ANY(%(ids)s::uuid[]) AND {clause}",
+                params | {"ids": [str(i) for i in record_ids]},
+            )
+            found |= {row[0] for row in cur.fetchall()}
+        return found
+
     def get(self, cur: Any, kind: str, record_id: UUID, *, scope: LeadScope | None) -> dict[str, Any] | None:
         """The record's document with what links to it: an account's contacts, opportunities
         and source leads; a contact's account and opportunities; an opportunity's account and contact."""

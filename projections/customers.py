@@ -3,7 +3,7 @@
 an opportunity its lead, account and contact).
 
 Built from the customer master's events (``account.*``, ``contact.*``, ``opportunity.*``), which
-this projection reads from the event store's log in every mode, and from the lead's erasure,
+this projection reads from the event store's log in every mode (they are also published), and from the lead's erasure,
 which blanks the contact its conversion made. Each row keeps ``users``: who acted on the record
 (converted, merged, changed it), which is what a caller's scope is matched against.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from domain.contract.envelope import Envelope
+from domain.contract.envelope import EVERY_STREAM, Envelope
 from domain.duplicate_policy import name_key
 from domain.values import ERASED
 from projections.base import create_once
@@ -89,8 +89,11 @@ class Customers:
     """The projection (one consumer, three tables)."""
 
     name = "customers_v1"
+    streams = EVERY_STREAM
     log_only = True
-    """Read from the event store's log in every mode: customer events are not on the lead topic."""
+    """Read from the event store's log in every mode: a contact's registration links it into its
+    account, and only the log keeps the two records' events in one order (on Kafka they are on
+    different partitions)."""
 
     def __init__(self, *, schema: str, suffix: str = "") -> None:
         self.table = {k: f"{schema}.{self.name}_{k}{suffix}" for k in KINDS}

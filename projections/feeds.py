@@ -1,4 +1,5 @@
-"""``feeds``: the lead feed, each user's home feed, followers, and notifications.
+"""``feeds``: the lead feed, each user's home feed, followers, and notifications; accounts and
+opportunities have a feed and followers the same way, and their changes reach the home feed.
 
 One projection because the three views share one piece of state: who follows a lead at the
 moment of each event. Followers and owners get a home-feed item for every key change; all of
@@ -18,7 +19,7 @@ from uuid import UUID, uuid5
 
 from psycopg2.extras import execute_values
 
-from domain.contract.envelope import Envelope
+from domain.contract.envelope import WORK_STREAMS, Envelope
 from projections import keyset
 from projections.base import create_once, fetch_dicts, rows_by_lead, upsert_by_lead
 from projections.lead_queries import Page
@@ -54,6 +55,10 @@ notification continues it too; rows from before had none to carry. Extended, not
 NOTIFICATION_COLUMNS = "notification_id, recipient, lead_id, version, kind, summary, actor, at, traceparent"
 
 
+SHARED = frozenset({"task_scheduled", "reminder_fired", "task_completed"})
+"""Events an account or opportunity records as a lead does (same payload, same line)."""
+
+
 def summary(e: Envelope) -> str | None:
     """One line for a key change; None for what no one needs in a feed (scores, signals...)."""
     p = e.payload
@@ -85,9 +90,26 @@ def summary(e: Envelope) -> str | None:
         ),
         "personal_data_erased": lambda: "erased the lead's personal data",
         "aging_alerted": lambda: f"{p['status']} for {p['days_in_status']} days (limit {p['threshold_days']})",
+        "account.registered": lambda: f"registered the account {p['name']}",
+        "account.lead_linked": lambda: f"converted lead {p['lead_id']} into the account",
+        "account.lead_merged": lambda: f"merged lead {p['lead_id']} into contact {p['contact_id']}",
+        "opportunity.opened": lambda: f"opened the opportunity {p['terms']['name']}",
+        "opportunity.stage_moved": lambda: f"moved from {p['previous']} to {p['stage']}",
+        "opportunity.amount_changed": lambda: f"changed the amount from {p['previous']} to {p['amount']}",
+        "opportunity.probability_changed": lambda: (
+            f"changed the probability from {p['previous']} to {p['probability']}"
+        ),
+        "opportunity.close_date_changed": lambda: f"moved the close date from {p['previous']} to {p['close_date']}",
     }
-    line = lines.get(e.name)
+    line = lines.get(e.name if e.stream == "lead" or e.name in SHARED else e.kind)
     return line() if line else None
+
+
+def kind_of(e: Envelope) -> str:
+    """What a feed item and notification call the change: the lead's event name (``captured``),
+    or the record's event with its record (``account.task_scheduled``), so a reader knows whose
+    id ``lead_id`` is."""
+    return e.name if e.stream == "lead" else e.kind
 
 
 REDACT = """
@@ -106,6 +128,9 @@ def notification_id(lead_id: UUID, version: int, recipient: str) -> UUID:
 
 class Feeds:
     name = "feeds_v1"
+    streams = WORK_STREAMS
+    """Leads, accounts and opportunities: each has a feed and followers (``lead_id`` is the
+    record's id; ids never collide)."""
 
     def __init__(self, *, schema: str, suffix: str = "") -> None:
         t = {
@@ -160,22 +185,22 @@ class Feeds:
                 continue
             people = followers.setdefault(e.lead_id, set())
             self._fold(e, state, people)
-            if e.name == "personal_data_erased":
+            if e.kind == "lead.personal_data_erased":
                 erased.append(e.lead_id)
             line = summary(e)
             if line is None:
                 continue
-            feed.append((e.lead_id, e.version, e.name, line, e.actor, e.time))
+            feed.append((e.lead_id, e.version, kind_of(e), line, e.actor, e.time))
             audience = people | ({state[1]} if state[1] else set())
             if e.name == "reminder_fired":
                 audience = {e.payload["assignee"]}  # a reminder is for its assignee alone
-            if e.name == "response_overdue":
+            if e.kind == "lead.response_overdue":
                 audience |= {e.payload["owner"], *e.payload["managers"]}
             home += [(user, e.lead_id, e.version, e.time) for user in audience]
             notes += [
                 (
                     notification_id(e.lead_id, e.version, user),
-                    *(user, e.lead_id, e.version, e.name, line, e.actor, e.time, e.traceparent),
+                    *(user, e.lead_id, e.version, kind_of(e), line, e.actor, e.time, e.traceparent),
                 )
                 for user in audience - {e.actor}
             ]
@@ -189,10 +214,10 @@ class Feeds:
         """Advance (version, owner) and the followers by one event, as the domain does."""
         p = e.payload
         state[0] = e.version
-        if e.name == "assigned":
+        if e.kind == "lead.assigned":
             state[1] = p["owner"]
             people.add(p["owner"])
-        elif e.name == "queued":
+        elif e.kind == "lead.queued":
             state[1] = None
         elif e.name == "followed":
             people.add(p["user"])
@@ -200,6 +225,8 @@ class Feeds:
             people.discard(p["user"])
         elif e.name == "duplicate_absorbed":
             people.update(p["followers"])
+        elif e.kind == "opportunity.opened":
+            state[1] = e.actor  # the opportunity's owner: who opened it
 
     def _write(
         self,

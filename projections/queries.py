@@ -93,6 +93,11 @@ class ReadModels:
         with self.db.cursor() as cur:
             return self.leads.in_scope(cur, lead_ids, scope)
 
+    def records_in_scope(self, ids: set[UUID], *, scope: LeadScope) -> set[UUID]:
+        """Those of ``ids`` (leads, accounts, contacts, opportunities) that ``scope`` covers."""
+        with self.db.cursor() as cur:
+            return self.leads.in_scope(cur, ids, scope) | self.customers.in_scope(cur, ids, scope)
+
     def open_leads_of(self, owner: str) -> list[UUID]:
         with self.db.cursor() as cur:
             return self.leads.open_leads_of(cur, owner)

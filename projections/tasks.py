@@ -1,6 +1,8 @@
-"""``tasks``: every task on a lead, for the per-user views (overdue, due today, open) and for the
-reminder scheduler's sweep (reminders due and not yet fired). The scheduler only uses it to find
-candidates: whether a reminder fires is decided on the lead itself."""
+"""``tasks``: every task on a lead, an account or an opportunity, for the per-user views
+(overdue, due today, open) and for the reminder scheduler's sweep (reminders due and not yet
+fired). The scheduler only uses it to find
+candidates: whether a reminder fires is decided on the record itself (``record``: ``lead``,
+``account`` or ``opportunity``; ``lead_id`` is set for a lead's task)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.contract.envelope import Envelope
+from domain.contract.envelope import WORK_STREAMS, Envelope
 from domain.values import ERASED
 from projections.base import OneTable, fetch_dicts
 
 DDL = """
 CREATE TABLE {t} (
     task_id    uuid PRIMARY KEY,
-    lead_id    uuid NOT NULL,
+    record     text NOT NULL,
+    record_id  uuid NOT NULL,
+    lead_id    uuid,
     subject    text NOT NULL,
     assignee   text NOT NULL,
     due_at     timestamptz NOT NULL,
@@ -26,14 +30,15 @@ CREATE TABLE {t} (
 );
 CREATE INDEX ON {t} (remind_at) WHERE NOT reminded AND NOT done;
 CREATE INDEX ON {t} (assignee, due_at) WHERE NOT done;
-CREATE INDEX ON {t} (lead_id);
+CREATE INDEX ON {t} (record_id);
 """
-COLUMNS = "task_id, lead_id, subject, assignee, due_at, remind_at, reminded, done, created_at"
+COLUMNS = "task_id, record, record_id, lead_id, subject, assignee, due_at, remind_at, reminded, done, created_at"
 
 
 class Tasks(OneTable):
     ddl = DDL
-    name = "tasks_v1"
+    name = "tasks_v2"
+    streams = WORK_STREAMS
 
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         """Every statement is idempotent (insert once by task id, set a flag), so redelivery is harmless."""
@@ -41,20 +46,31 @@ class Tasks(OneTable):
             p = e.payload
             if e.name == "task_scheduled":
                 t = p["task"]
+                lead = str(e.lead_id) if e.stream == "lead" else None
                 cur.execute(
-                    f"INSERT INTO {self.table} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, false, false, %s) "
+                    f"INSERT INTO {self.table} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, false, false, %s) "
                     "ON CONFLICT (task_id) DO NOTHING",
-                    (t["task_id"], str(e.lead_id), t["subject"], t["assignee"], t["due_at"], t["remind_at"], e.time),
+                    (
+                        t["task_id"],
+                        e.stream,
+                        str(e.lead_id),
+                        lead,
+                        t["subject"],
+                        t["assignee"],
+                        t["due_at"],
+                        t["remind_at"],
+                        e.time,
+                    ),
                 )
             elif e.name in ("reminder_fired", "task_completed"):
                 flag = "reminded" if e.name == "reminder_fired" else "done"
                 cur.execute(f"UPDATE {self.table} SET {flag} = true WHERE task_id = %s", (p["task_id"],))
-            elif e.name == "personal_data_erased":
+            elif e.kind == "lead.personal_data_erased":
                 cur.execute(f"UPDATE {self.table} SET subject = %s WHERE lead_id = %s", (ERASED, str(e.lead_id)))
 
     def due_reminders(self, cur: Any, *, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
         cur.execute(
-            f"SELECT task_id, lead_id FROM {self.table} WHERE remind_at <= %s AND NOT reminded AND NOT done "
+            f"SELECT task_id, record, record_id FROM {self.table} WHERE remind_at <= %s AND NOT reminded AND NOT done "
             "ORDER BY remind_at LIMIT %s",
             (now, limit),
         )

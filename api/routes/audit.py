@@ -1,4 +1,5 @@
-"""Compliance export: every lead event in a time range, streamed as JSON Lines, each with its
+"""Compliance export: every lead event in a time range (and every account, contact and
+opportunity event: ``record`` says whose, ``lead_id`` is then that record's id), streamed as JSON Lines, each with its
 link of the hash chain (``domain.contract.chain``) so a reviewer can check it offline
 (docs/audit.md shows how)."""
 
@@ -37,9 +38,11 @@ def export(
     since: Annotated[Moment | None, Query(description="Events at or after this instant (UTC if no offset)")] = None,
     until: Annotated[Moment | None, Query(description="Events before this instant (UTC if no offset)")] = None,
 ) -> StreamingResponse:
-    """Every event of the leads the caller may export (all, or a manager's team's), in log order."""
+    """Every event of the leads, accounts, contacts and opportunities the caller may export (all,
+    or those of a manager's team: the leads it owns, created or follows, the records it acted on),
+    in log order."""
     scope = principal.scope(A.EXPORT)
-    visible = None if scope is None else partial(backend.queries.leads_in_scope, scope=scope)
+    visible = None if scope is None else partial(backend.queries.records_in_scope, scope=scope)
     return StreamingResponse(
         lines(backend.event_log, since, until, visible, chain=backend.chain),
         media_type="application/x-ndjson",
@@ -75,6 +78,7 @@ def lines(
         links = chain.entries((e.lead_id, e.version) for e in chosen) if chain is not None and chosen else {}
         for e in chosen:
             line = {
+                "record": e.stream,
                 "lead_id": str(e.lead_id),
                 "version": e.version,
                 "type": e.type,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth import permission
 from api.deps import BackendDep, CommandDep, PrincipalDep
@@ -28,6 +28,14 @@ class TaskBody(BaseModel):
     assignee: NonBlankName = Field(examples=["rep-1"])
     due_at: datetime = Field(examples=["2027-01-15T09:00:00Z"])
     remind_at: datetime | None = Field(default=None, description="When the assignee is reminded (at most due_at)")
+
+    @field_validator("due_at", "remind_at", mode="before")
+    @classmethod
+    def written_as_a_time(cls, value: Any) -> Any:
+        """A time must be written as one (pydantic would also read a number as Unix time)."""
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date and time, e.g. 2027-01-15T09:00:00Z")
+        return value
 
 
 class TaskPage(BaseModel):

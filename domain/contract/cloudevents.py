@@ -1,7 +1,9 @@
-"""Lead events on Kafka: the CloudEvents Kafka binding in binary mode.
+"""Lead events (and the customer master's: accounts, contacts, opportunities) on Kafka: the
+CloudEvents Kafka binding in binary mode.
 
-Each message is keyed by the lead id, carries ``ce_*`` headers and the event's JSON payload as
-its value, with the personal fields sealed (see :data:`SEALED_FIELD`). Decoding opens them
+Each message is keyed by the lead id (the record's id for a customer event), carries ``ce_*``
+headers and the event's JSON payload as its value, with the personal fields sealed (see
+:data:`SEALED_FIELD`). Decoding opens them
 through a :class:`SealedFields` port and upcasts older versions with the store's upcasters.
 
 ``ce_type`` is the event's type behind the reverse-DNS prefix (``org.leads-engine.lead.qualified.v1``,
@@ -76,7 +78,7 @@ def from_kafka(
     for required in ("ce_id", "ce_type", "ce_subject", "ce_time", "ce_leadversion"):
         if required not in h:
             raise ContractError(f"missing header {required}")
-    m = re.fullmatch(r"lead\.([a-z_]+)\.v(\d+)", short_name(h["ce_type"]))
+    m = re.fullmatch(r"((?:lead|account|contact|opportunity)\.[a-z_]+)\.v(\d+)", short_name(h["ce_type"]))
     if not m or m.group(1) not in CLASSES:
         raise ContractError(f"unknown event type {h['ce_type']!r}")
     cls = CLASSES[m.group(1)]

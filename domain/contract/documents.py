@@ -29,12 +29,12 @@ CE_HEADERS: list[tuple[str, str]] = [
     ("ce_source", f"`{SOURCE}` for published events; the publishing service for intake (recorded as the actor)"),
     (
         "ce_type",
-        f"`{TYPE_PREFIX}lead.<event>.v<version>` published; `{TYPE_PREFIX}lead.intake.<command>.v1` intake "
-        "(see Type names)",
+        f"`{TYPE_PREFIX}lead.<event>.v<version>` published (`{TYPE_PREFIX}account.`, `contact.`, `opportunity.` for "
+        f"the customer master's); `{TYPE_PREFIX}lead.intake.<command>.v1` intake (see Type names)",
     ),
     ("ce_time", "When the event happened (ISO 8601)"),
-    ("ce_subject", "The lead id (published events)"),
-    ("ce_leadversion", "The lead's version after this event (published events)"),
+    ("ce_subject", "The lead id (published events; the account's, contact's or opportunity's id for theirs)"),
+    ("ce_leadversion", "The lead's (or record's) version after this event (published events)"),
     ("ce_notificationid", "Position in the event store's log (published events)"),
     ("content-type", "`application/json`"),
     (
@@ -53,7 +53,12 @@ DLQ_HEADERS: list[tuple[str, str]] = [
 
 def topics(prefix: str) -> list[tuple[str, str, str, str]]:
     return [
-        (f"{prefix}lead-events", "lead id", "every lead event, in order per lead", "unlimited (the audit trail)"),
+        (
+            f"{prefix}lead-events",
+            "lead id (record id)",
+            "every lead event, and every account, contact and opportunity event, in order per record",
+            "unlimited (the audit trail)",
+        ),
         (
             f"{prefix}lead-intake",
             "lead id (recommended)",

@@ -1,4 +1,5 @@
-"""The one shape of a lead event that every reader sees (projections, the relay, the audit
+"""The one shape of a published event (a lead's, or an account's, contact's or opportunity's:
+``lead_id`` is then that record's id) that every reader sees (projections, the relay, the audit
 export), whatever it was read from: the event store's log or the Kafka topic.
 
 A lead event ``Qualified`` (class_version 1) has the type ``lead.qualified.v1``; its payload is
@@ -45,6 +46,11 @@ class Envelope:
         return self.type.split(".")[1]
 
     @property
+    def stream(self) -> str:
+        """Whose event it is: ``lead``, ``account``, ``contact`` or ``opportunity``."""
+        return self.type.split(".", 1)[0]
+
+    @property
     def kind(self) -> str:
         """The type without its version, e.g. ``lead.qualified`` or ``account.registered``."""
         return self.type.rsplit(".", 1)[0]
@@ -59,8 +65,8 @@ def _customer_events() -> dict[type[DomainEvent], str]:
     prefix of their type: ``account.registered``, ``opportunity.stage_moved``..."""
     found: dict[type[DomainEvent], str] = {}
     for aggregate in (Account, Contact, Opportunity):
-        for value in vars(aggregate).values():
-            if isinstance(value, type) and issubclass(value, DomainEvent):
+        for name, value in vars(aggregate).items():
+            if isinstance(value, type) and issubclass(value, DomainEvent) and name not in ("Event", "Created"):
                 snake = re.sub(r"(?<!^)(?=[A-Z])", "_", value.__name__).lower()
                 found[value] = f"{aggregate.__name__.lower()}.{snake}"
     return found
@@ -68,8 +74,7 @@ def _customer_events() -> dict[type[DomainEvent], str]:
 
 CUSTOMER_EVENTS = _customer_events()
 CUSTOMER_TOPICS: tuple[str, ...] = tuple(get_topic(c) for c in CUSTOMER_EVENTS)
-"""The event store's topics of the customer master's events: read from the store's log by the
-``customers`` read model (they are not published on the lead events topic)."""
+"""The event store's topics of the customer master's events (published beside the lead's)."""
 
 
 def event_type(cls: type[DomainEvent]) -> str:
@@ -79,11 +84,28 @@ def event_type(cls: type[DomainEvent]) -> str:
     return f"{prefix}.v{cls.class_version}"
 
 
-CLASSES: dict[str, type[DomainEvent]] = {c.type_name(): c for c in LEAD_EVENTS}
-"""Every published lead event class by type name."""
+CLASSES: dict[str, type[DomainEvent]] = {
+    **{f"lead.{c.type_name()}": c for c in LEAD_EVENTS},
+    **{kind: c for c, kind in CUSTOMER_EVENTS.items()},
+}
+"""Every published event class by its type without the version: ``lead.qualified``,
+``account.task_scheduled``..."""
 
 LEAD_TOPICS: tuple[str, ...] = tuple(get_topic(c) for c in LEAD_EVENTS)
 """The event store's topics of lead events (the log also holds other aggregates' events)."""
+PUBLISHED_TOPICS: tuple[str, ...] = (*LEAD_TOPICS, *CUSTOMER_TOPICS)
+"""What the relay publishes and the audit export reads: the lead's and the customer master's
+events (not the directory's, the rotation's or the rules')."""
+LEAD_STREAM: frozenset[str] = frozenset({"lead"})
+EVERY_STREAM: frozenset[str] = frozenset({"lead", "account", "contact", "opportunity"})
+"""The streams a read model may read (``Envelope.stream``); most read only the lead's."""
+WORK_STREAMS: frozenset[str] = frozenset({"lead", "account", "opportunity"})
+"""The records that carry tasks, reminders, feeds and followers."""
+
+
+def topics_of(streams: frozenset[str]) -> tuple[str, ...]:
+    """The event store's topics of the events of ``streams``."""
+    return tuple(get_topic(c) for kind, c in CLASSES.items() if kind.split(".", 1)[0] in streams)
 
 
 def event_id(lead_id: UUID, version: int) -> str:

@@ -103,13 +103,16 @@ TRACEPARENT = {
     "description": "W3C trace context (tracing on only)",
 }
 EVENT_HEADERS: dict[str, Any] = {
-    "title": "Headers of a lead event",
+    "title": "Headers of a lead event (or an account's, contact's or opportunity's)",
     "type": "object",
     "properties": {
         "ce_specversion": {"const": "1.0"},
         "ce_id": {"type": "string", "format": "uuid"},
         "ce_source": {"const": "urn:leads-engine:lead"},
-        "ce_type": {"type": "string", "pattern": "^" + TYPE_PREFIX.replace(".", r"\.") + r"lead\.[a-z_]+\.v\d+$"},
+        "ce_type": {
+            "type": "string",
+            "pattern": "^" + TYPE_PREFIX.replace(".", r"\.") + r"(lead|account|contact|opportunity)\.[a-z_]+\.v\d+$",
+        },
         "ce_time": DATE_TIME,
         "ce_subject": {"type": "string", "format": "uuid"},
         "ce_leadversion": {"type": "string", "pattern": r"^[1-9]\d*$"},

@@ -13,9 +13,12 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from api.auth import Role
 from domain.contract.chain import ALGORITHM
 from infra.runtime import Engine
 from tests.e2e.auth import bearer
+from tests.e2e.test_customer_master import GRACE, converted, ok
+from tests.e2e.test_read_api import seen
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 
@@ -105,3 +108,31 @@ def test_an_export_over_a_time_window_verifies_from_its_first_link(
     path, window = exported(api, tmp_path, since=middle)
     assert 0 < len(window) < len(lines)
     assert published_verifier()(path, engine.settings.audit_chain_key()) is None
+
+
+def test_the_export_holds_the_customer_masters_events_chained_and_scoped_like_leads(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A conversion's account, contact and opportunity (and the work on them) are exported with
+    their links and verify offline; a manager exports the records their team worked on only."""
+    engine.start_background()
+    with (
+        TestClient(engine.app(), headers=bearer(engine, "rep-a", Role.REP)) as rep_a,
+        TestClient(engine.app(), headers=bearer(engine, "rep-b", Role.REP)) as rep_b,
+        TestClient(engine.app(), headers=bearer(engine)) as admin,
+    ):
+        ours = converted(rep_a, GRACE)
+        theirs = converted(rep_b, {"contact_name": "Alan Turing", "email": "alan@bletchley.example", "company": "GCHQ"})
+        task = {"subject": "Kick-off", "assignee": "rep-a", "due_at": "2030-01-01T09:00:00Z"}
+        seen(admin, ok(rep_a.post(f"/accounts/{ours['account_id']}/tasks", json=task))["position"])
+        path, lines = exported(admin, tmp_path)
+        records = {(line["record"], line["lead_id"]) for line in lines}
+        assert {("account", ours["account_id"]), ("contact", ours["contact_id"])} <= records
+        assert ("opportunity", theirs["opportunity_id"]) in records
+        assert "account.task_scheduled.v1" in {line["type"] for line in lines}
+        assert published_verifier()(path, engine.settings.audit_chain_key()) is None
+    with TestClient(engine.app(), headers=bearer(engine, "boss-a", Role.MANAGER, team=["rep-a"])) as boss:
+        _, team_lines = exported(boss, tmp_path)
+    team = {line["lead_id"] for line in team_lines}
+    assert {ours["lead_id"], ours["account_id"], ours["contact_id"], ours["opportunity_id"]} <= team
+    assert not {theirs["lead_id"], theirs["account_id"], theirs["opportunity_id"]} & team

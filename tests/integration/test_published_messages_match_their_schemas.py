@@ -1,4 +1,5 @@
-"""Every lead event type, as the relay puts it on the topic (personal fields sealed) and as it
+"""Every published event type (the lead's and the customer master's), as the relay puts it on the
+topic (personal fields sealed) and as it
 reads once the lead is erased, validates against the JSON Schema the engine publishes for its
 type (``leads schema events``), checked with ``jsonschema`` by a plain kafka-python consumer."""
 
@@ -9,15 +10,17 @@ import subprocess
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
 from kafka import KafkaConsumer
 
+from domain.base import Aggregate
 from domain.contract.cloudevents import from_kafka
 from domain.contract.envelope import CLASSES, event_type
 from domain.contract.type_names import wire_type
+from domain.customers import Account, Contact, Opportunity
 from domain.decision import Decision
 from domain.lead import Lead
 from domain.likelihood import Estimate
@@ -52,8 +55,9 @@ PERSON = {
 }
 
 
-def every_event_type() -> list[Lead]:
-    """Leads whose histories hold every lead event type, each personal field filled in."""
+def every_event_type() -> list[Aggregate]:
+    """Leads (and the customer master's records) whose histories hold every published event
+    type, each personal field filled in; the erased lead last."""
     lead = Lead.capture(details=LeadDetails.model_validate(PERSON | {"company": "Engines"}), meta=META)
     lead.update_details(changes={"contact_name": "Ada King", "phone": "+442079460959"}, meta=META)
     due = NOW + timedelta(minutes=5)
@@ -126,7 +130,43 @@ def every_event_type() -> list[Lead]:
     customer.merge_into_contact(contact_id=uuid4(), account_id=uuid4(), meta=META)
     lost = Lead.capture(details=LeadDetails.model_validate(PERSON), meta=META)
     lost.disqualify(reason=DisqualifyReason.NO_BUDGET, text="Ada said no budget", meta=META)
-    return [lead, master, duplicate, chores, customer, lost]
+    return [lead, master, duplicate, chores, customer, *customer_records(lead.id), lost]
+
+
+def customer_records(lead_id: UUID) -> list[Aggregate]:
+    """An account, a contact and an opportunity whose histories hold every event type of theirs."""
+    account = Account.register(name="Engines", industry="machines", address=None, meta=META, account_id=uuid4())
+    contact = Contact.register(
+        account_id=account.id,
+        name="Ada Lovelace",
+        email="ada@example.com",
+        phone="+442079460958",
+        job_title="Countess",
+        meta=META,
+        contact_id=uuid4(),
+    )
+    terms = OpportunityTerms(
+        name="Engines deal", deal_value=Decimal("10"), expected_close=date(2027, 3, 1), probability=40
+    )
+    opportunity = Opportunity.open(
+        lead_id=lead_id, account_id=account.id, contact_id=contact.id, terms=terms, meta=META, opportunity_id=uuid4()
+    )
+    account.link_lead(lead_id=lead_id, opportunity_id=opportunity.id, meta=META)
+    account.record_merged_lead(lead_id=uuid4(), contact_id=contact.id, meta=META)
+    contact.link_lead(lead_id=lead_id, meta=META)
+    contact.absorb_lead(lead_id=uuid4(), meta=META)
+    opportunity.change(meta=META, stage="proposal", amount=Decimal("20"), probability=50, close_date=date(2027, 4, 1))
+    now = datetime.now(UTC)
+    for record in (account, opportunity):
+        task = Task(
+            task_id=uuid4(), subject="Kick-off", assignee="rep-1", due_at=now, remind_at=now, created_by="rep-1"
+        )
+        record.schedule_task(task=task, meta=META)
+        record.fire_reminder(task_id=task.task_id, now=now, meta=META)
+        record.complete_task(task_id=task.task_id, meta=META)
+        record.follow(user="watcher", meta=META)
+        record.unfollow(user="watcher", meta=META)
+    return [account, contact, opportunity]
 
 
 def read_everything(settings: Settings, count: int) -> list[Any]:
@@ -151,6 +191,7 @@ def test_every_event_type_on_the_topic_validates_against_its_published_schema_se
     leads = every_event_type()
     kafka_engine.service.save(*leads)
     lost = leads[-1]
+    assert isinstance(lost, Lead)
     lost.erase_personal_data(request="GDPR art. 17", meta=META)
     kafka_engine.service.save(lost)
     head = kafka_engine.service.recorder.max_notification_id()  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.erasure import erase_lead
-from domain.records import Activity, OpportunityTerms, ScoreBreakdown
+from domain.records import Activity, OpportunityTerms, ScoreBreakdown, Task
 from domain.service import LeadService
 from domain.values import ActivityKind, BantItem, DisqualifyReason, EventMeta, LeadDetails
 from infra.blobs import BlobStore
@@ -69,6 +69,8 @@ class Expected:
     activities: int = 0
     score: int = 0
     erased: bool = False
+    records: dict[str, UUID] = field(default_factory=dict)
+    """The account and opportunity its conversion made (each with followers, a task, a change)."""
 
     @property
     def name(self) -> str:
@@ -129,8 +131,10 @@ def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
             s.qualify(lead_id=lead, meta=me)
             step("qualified", "qualified")
         if path == "converted":
-            s.convert(lead_id=lead, terms=TERMS, meta=me)
+            created = s.convert(lead_id=lead, terms=TERMS, meta=me).created
             step("converted", "converted")
+            x.records = {k: UUID(str(created[f"{k}_id"])) for k in ("account", "opportunity")}
+            work_on_records(s, x.records, me)
         if path == "nurture":
             s.nurture(lead_id=lead, reason="next year", meta=me)
             step("nurtured", "nurture")
@@ -148,6 +152,24 @@ def write_history(s: LeadService, n: int) -> dict[UUID, Expected]:
             expected[master].events.append(("duplicate_absorbed", expected[master].owner))
             expected[master].followers |= x.followers
     return expected
+
+
+def work_on_records(s: LeadService, records: dict[str, UUID], me: EventMeta) -> None:
+    """The watcher follows the opportunity, which moves to proposal (one notification, to the
+    watcher: the owner moved it); a task on the account (no one follows it: no notification).
+    Feed lines: an opportunity's two (opened, moved; a follow is no key change), an account's
+    one (registered; several conversions may share it: same domain) plus two per lead converted
+    into it (linked, its task)."""
+    s.follow_record(kind="opportunity", record_id=records["opportunity"], user="watcher", meta=me)
+    s.change_opportunity(opportunity_id=records["opportunity"], stage="proposal", meta=me)
+    task = Task(
+        task_id=uuid4(),
+        subject="Kick-off",
+        assignee=me.actor,
+        due_at=datetime(2030, 1, 1, tzinfo=UTC),
+        created_by=me.actor,
+    )
+    s.schedule_record_task(kind="account", record_id=records["account"], task=task, meta=me)
 
 
 def erase_some(engine: Engine, expected: dict[UUID, Expected]) -> None:
@@ -232,7 +254,11 @@ def test_the_lead_feed_has_one_item_per_key_change_and_notifications_skip_the_ac
     any_engine: Engine, history: dict[UUID, Expected]
 ) -> None:
     feed = Counter(r[0] for r in rows(any_engine, "SELECT lead_id FROM {s}.feeds_v1_lead_feed"))
-    assert feed == Counter({k: sum(1 for kind, _ in x.events if kind in FEED_KINDS) for k, x in history.items()})
+    want_feed = Counter({k: sum(1 for kind, _ in x.events if kind in FEED_KINDS) for k, x in history.items()})
+    accounts = Counter(x.records["account"] for x in history.values() if x.records)
+    want_feed.update({x.records["opportunity"]: 2 for x in history.values() if x.records})
+    want_feed.update({account: 1 + 2 * leads for account, leads in accounts.items()})
+    assert feed == want_feed
     notes = Counter(r[0] for r in rows(any_engine, "SELECT recipient FROM {s}.feeds_v1_notifications"))
     want: Counter[str] = Counter()
     for x in history.values():
@@ -246,7 +272,16 @@ def test_the_lead_feed_has_one_item_per_key_change_and_notifications_skip_the_ac
                 audience = x.followers
             if kind in FEED_KINDS:
                 want.update(audience - {actor})
+        if x.records:
+            want.update(["watcher"])  # the opportunity it follows moved
     assert notes == want
+
+
+def test_tasks_on_leads_accounts_and_opportunities_are_listed_by_record(
+    any_engine: Engine, history: dict[UUID, Expected]
+) -> None:
+    got = Counter(rows(any_engine, "SELECT record_id, record FROM {s}.tasks_v2"))
+    assert got == Counter((x.records["account"], "account") for x in history.values() if x.records)
 
 
 def test_aging_knows_each_leads_status_and_every_status_it_passed_through(
