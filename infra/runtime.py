@@ -20,6 +20,7 @@ from api.context import ApiConfig, Backend
 from consumers.aging_monitor import AgingMonitor
 from consumers.bulk_jobs import BulkJobs
 from consumers.duplicate_scan import DuplicateScanJob
+from consumers.fan_out import FanOut
 from consumers.import_jobs import ImportJobs
 from consumers.import_planner import ImportPlanner
 from consumers.import_runner import ImportRunner
@@ -331,6 +332,21 @@ class Engine:
             projection = self.projections[name]
         except KeyError:
             raise StartupError(f"no projection {name!r}; known: {', '.join(self.projections)}") from None
+        return self._runner(projection, client_id=client_id)
+
+    def fan_out(self, names: list[str], *, client_id: str = "leads") -> ProjectionRunner:
+        """One runner feeding several read models from one reader (each event decoded and opened
+        once); each keeps its own position. They must read the same source: the events topic
+        (kafka mode) or the store's log, not the customer master's log beside some of them."""
+        unknown = [n for n in names if n not in self.projections]
+        if unknown or not names:
+            raise StartupError(f"no projection {unknown or names!r}; known: {', '.join(self.projections)}")
+        members = [self.projections[n] for n in names]
+        if len({bool(getattr(m, "log_only", False)) for m in members}) > 1:
+            raise StartupError("a fan-out's projections must read one source; run log-only ones on their own")
+        return self._runner(FanOut(members), client_id=client_id)
+
+    def _runner(self, projection: Projection, *, client_id: str) -> ProjectionRunner:
         s = self.settings
         source: Source
         if s.mode is Mode.KAFKA and not getattr(projection, "log_only", False):
@@ -357,7 +373,7 @@ class Engine:
 
     def runs(self, consumer: str) -> bool:
         """Whether a runner of ``consumer`` works in this process (and reports to ``board``)."""
-        return any(w.name == consumer and w.status == "running" for w in self.workers)
+        return any(consumer in getattr(w, "members", [w.name]) and w.status == "running" for w in self.workers)
 
     def rebuild(self, name: str, progress: Callable[[int, int], None]) -> RebuildReport:
         """Replay the whole log into a fresh copy of ``name`` beside the live one, then swap."""
