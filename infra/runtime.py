@@ -225,7 +225,7 @@ class Engine:
             producer=make_producer(s),
             topic=s.events_topic,
             stop=self.stop,
-            batch_size=s.batch_size,
+            batch_size=s.relay_batch_size,
             idle_wait_s=s.idle_wait_ms / 1000,
             leadership=AdvisoryLease(connect=self.db.connect, schema=s.read_schema),
             tail=KafkaTail(s),
