@@ -391,6 +391,26 @@ class Engine:
             progress=progress,
         )
 
+    def rebuild_together(self, names: list[str], progress: Callable[[int, int], None]) -> RebuildReport:
+        """Rebuild several read models from ONE pass over the log (each event read and opened
+        once), then swap them all in one transaction; the checksums cover all of them."""
+        unknown = [n for n in names if n not in self.projections]
+        if unknown or not names:
+            raise StartupError(f"no projection {unknown or names!r}; known: {', '.join(self.projections)}")
+        live = FanOut([self.projections[n] for n in names])
+        if len({bool(getattr(m, "log_only", False)) for m in live.members}) > 1:
+            raise StartupError("projections rebuilt together must read one log; rebuild log-only ones on their own")
+        s = self.settings
+        copies = projections(s.read_schema, suffix=REBUILD_SUFFIX)
+        return rebuild(
+            live=live,
+            fresh=FanOut([copies[n] for n in names]),
+            source=NotificationLogSource(event_log=self.log_of(live), batch_size=s.batch_size, stop=self.stop),
+            connect=self.db.connect,
+            head=self.event_log.head,
+            progress=progress,
+        )
+
     def prepare_read_store(self) -> None:
         """Create the read-model tables up front so queries work before the first event."""
         conn = self.db.connect()

@@ -52,6 +52,9 @@ def test_one_reader_feeds_every_member_the_rows_each_gets_alone_and_each_keeps_i
         for t in threads:
             t.join()
     expected = sums(engine)
+    report = engine.rebuild_together(MEMBERS, lambda done, total: None)
+    assert report.equal and report.events > 0
+    assert sums(engine) == expected, "the swapped-in copies hold the same rows"
 
     # The same read models in a schema of their own, fed by one fan-out runner.
     fanned = Engine(
