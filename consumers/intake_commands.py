@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.command_handling import CommandResult
+from domain.contract.intake import CaptureLead
 from domain.duplicates import Screen
 from domain.records import Signal
 from domain.service import LeadService
@@ -28,9 +29,19 @@ class Context:
 
 Handler = Callable[[Context, Any], CommandResult]
 
+
+def details_of(message: CaptureLead) -> LeadDetails:
+    """The message's details as the command takes them, without validating them again: a
+    :class:`CaptureLead` is :class:`LeadDetails` plus ``lead_id``, read by the same validators
+    (phone already normalised). Dumping and validating it a second time cost about a third of
+    a capture's pydantic time."""
+    names = LeadDetails.model_fields
+    return LeadDetails.model_construct(_fields_set=set(names), **{name: getattr(message, name) for name in names})
+
+
 HANDLERS: dict[str, Handler] = {
     "capture": lambda c, m: c.service.capture_lead(
-        details=LeadDetails.model_validate(m.model_dump(exclude={"lead_id"})),
+        details=details_of(m),
         meta=c.meta,
         lead_id=m.lead_id,
         screen=c.screen,

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from consumers.fan_out import common_start, members_of
 from consumers.log_context import handling
 from consumers.ports import Batch, Source
 from consumers.positions import Positions
@@ -46,6 +47,7 @@ class ProjectionRunner:
         self.positions = positions
         self.stop = stop
         self.idle_wait_s = idle_wait_s
+        self.members = [m.name for m in members_of(projection)]
         self.status = "starting"
 
     @property
@@ -78,7 +80,9 @@ class ProjectionRunner:
 
     def _stored_positions(self, conn: Any) -> dict[int, int]:
         with conn, conn.cursor() as cur:
-            return self.positions.load(cur, consumer=self.name, source=self.source.name)
+            return common_start(
+                [self.positions.load(cur, consumer=name, source=self.source.name) for name in self.members]
+            )
 
     def _apply(self, conn: Any, batch: Batch) -> bool:
         if batch.rejects and not self.quarantine:
@@ -132,6 +136,8 @@ class ProjectionRunner:
             for ref, reason, raw in batch.rejects:
                 assert self.quarantine is not None
                 self.quarantine.put(cur, projection=self.name, ref=ref, reason=reason, payload=raw)
-            self.positions.save(cur, consumer=self.name, source=self.source.name, positions=batch.positions)
+            for name in self.members:
+                self.positions.save(cur, consumer=name, source=self.source.name, positions=batch.positions)
         if self.board is not None:
-            self.board.committed(self.name, batch.positions)
+            for name in self.members:
+                self.board.committed(name, batch.positions)

@@ -238,16 +238,27 @@ def consume(
 
 
 @projections_app.command("rebuild")
-def projections_rebuild(name: Annotated[str, typer.Argument(help="Projection to rebuild, e.g. lead_list")]) -> None:
-    """Replay the whole log into a fresh copy while the live one serves, then swap atomically."""
+def projections_rebuild(
+    names: Annotated[
+        list[str], typer.Argument(help="Projection(s) to rebuild, e.g. lead_list; several share one pass over the log")
+    ],
+) -> None:
+    """Replay the whole log into fresh copies while the live ones serve, then swap atomically."""
     from rich.progress import Progress
 
+    name = ", ".join(names)
     engine = _open(_settings())
     try:
         with Progress() as bar:
             task = bar.add_task(f"rebuilding {name}", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
             report = _or_exit(
-                lambda: engine.rebuild(name, lambda done, total: bar.update(task, completed=done, total=total))
+                lambda: (
+                    engine.rebuild(names[0], progress) if len(names) == 1 else engine.rebuild_together(names, progress)
+                )
             )
     finally:
         engine.close()

@@ -97,16 +97,17 @@ def check_events_topic(admin: KafkaAdminClient, settings: Settings) -> None:
 
 
 def make_producer(settings: Settings, *, client_id: str = "leads-relay") -> KafkaProducer:
-    """Idempotent, acks from all replicas, batched and compressed."""
+    """Idempotent, acks from all replicas, batched and compressed as ``settings.producer`` says."""
+    p = settings.producer
     return KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
-        linger_ms=5,
-        batch_size=256 * 1024,
+        linger_ms=p.linger_ms,
+        batch_size=p.batch_bytes,
         max_request_size=max_message_bytes(settings),
-        compression_type="gzip",
+        compression_type=None if p.compression == "none" else p.compression,
     )
 
 

@@ -49,9 +49,14 @@ class KafkaSource:
     """A member of a consumer group on the events topic. The database, not the group, holds
     the truth about positions: on every assignment the consumer seeks to the stored offsets.
 
-    kafka-python runs rebalance listeners on its network event loop, so the listener only
-    pauses the new partitions; the polling thread reads their positions from the database,
-    seeks and resumes them before its next poll."""
+    The rebalance listener seeks the new partitions to their stored positions itself (as the
+    Java client's ``onPartitionsAssigned`` does), so the poll that joined the group goes on to
+    fetch them. kafka-python 3.0 runs the listener on its IO thread, but only while the polling
+    thread waits inside ``poll`` (joining happens nowhere else), so the polling thread's
+    connection is free to use. The listener used to pause the partitions and leave the seek to
+    the next poll: the poll that joined then had nothing to fetch and waited out its whole
+    timeout, a fixed 2 s before every (re)assigned consumer's first record. If reading the
+    positions fails in the listener, it still pauses them, and the next poll positions them."""
 
     def __init__(
         self,
@@ -80,6 +85,7 @@ class KafkaSource:
         self.load_positions = load_positions
         unpositioned = self.unpositioned
         lock = self.lock
+        source, topic = self, self.topic
 
         class PauseUntilPositioned(ConsumerRebalanceListener):
             def on_partitions_revoked(self, revoked: Any) -> None:
@@ -87,9 +93,13 @@ class KafkaSource:
                     unpositioned.difference_update(revoked)
 
             def on_partitions_assigned(self, assigned: Any) -> None:
-                consumer.pause(*assigned)
-                with lock:
-                    unpositioned.update(assigned)
+                try:
+                    source.position(assigned)
+                except Exception:
+                    log.exception("%s: positioning assigned partitions failed; retrying on the next poll", topic)
+                    consumer.pause(*assigned)
+                    with lock:
+                        unpositioned.update(assigned)
 
         if not self.consumer.partitions_for_topic(self.topic):
             # Joining the group before this client has the topic's metadata yields an empty
@@ -102,12 +112,7 @@ class KafkaSource:
             todo = set(self.unpositioned)
             self.unpositioned.clear()
         if todo:
-            stored = self.load_positions()
-            for tp in todo:
-                if tp.partition in stored:
-                    self.consumer.seek(tp, stored[tp.partition] + 1)
-                else:
-                    self.consumer.seek_to_beginning(tp)
+            self.position(todo)
             self.consumer.resume(*todo)
         records = self.consumer.poll(timeout_ms=max(GROUP_POLL_MS, int(timeout_s * 1000)), max_records=self.batch_size)
         batch = Batch()
@@ -125,6 +130,15 @@ class KafkaSource:
                     raw = (r.value or b"").decode("utf-8", "replace")
                     batch.rejects.append((f"{self.topic}/{tp.partition}@{r.offset}", str(e), raw))
         return batch
+
+    def position(self, partitions: set[TopicPartition]) -> None:
+        """Seek ``partitions`` to just after their stored positions (the start if none)."""
+        stored = self.load_positions()
+        for tp in partitions:
+            if tp.partition in stored:
+                self.consumer.seek(tp, stored[tp.partition] + 1)
+            else:
+                self.consumer.seek_to_beginning(tp)
 
     def acknowledge(self, batch: Batch) -> None:
         """Tell the group too, so Kafka's own tools (``kafka-consumer-groups --describe``) and the

@@ -20,6 +20,7 @@ from api.context import ApiConfig, Backend
 from consumers.aging_monitor import AgingMonitor
 from consumers.bulk_jobs import BulkJobs
 from consumers.duplicate_scan import DuplicateScanJob
+from consumers.fan_out import FanOut
 from consumers.import_jobs import ImportJobs
 from consumers.import_planner import ImportPlanner
 from consumers.import_retention import ImportRetention
@@ -244,7 +245,7 @@ class Engine:
             producer=make_producer(s),
             topic=s.events_topic,
             stop=self.stop,
-            batch_size=s.batch_size,
+            batch_size=s.relay_batch_size,
             idle_wait_s=s.idle_wait_ms / 1000,
             leadership=AdvisoryLease(connect=self.db.connect, schema=s.read_schema),
             tail=KafkaTail(s),
@@ -360,6 +361,21 @@ class Engine:
             projection = self.projections[name]
         except KeyError:
             raise StartupError(f"no projection {name!r}; known: {', '.join(self.projections)}") from None
+        return self._runner(projection, client_id=client_id)
+
+    def fan_out(self, names: list[str], *, client_id: str = "leads") -> ProjectionRunner:
+        """One runner feeding several read models from one reader (each event decoded and opened
+        once); each keeps its own position. They must read the same source: the events topic
+        (kafka mode) or the store's log, not the customer master's log beside some of them."""
+        unknown = [n for n in names if n not in self.projections]
+        if unknown or not names:
+            raise StartupError(f"no projection {unknown or names!r}; known: {', '.join(self.projections)}")
+        members = [self.projections[n] for n in names]
+        if len({bool(getattr(m, "log_only", False)) for m in members}) > 1:
+            raise StartupError("a fan-out's projections must read one source; run log-only ones on their own")
+        return self._runner(FanOut(members), client_id=client_id)
+
+    def _runner(self, projection: Projection, *, client_id: str) -> ProjectionRunner:
         s = self.settings
         source: Source
         if s.mode is Mode.KAFKA and not getattr(projection, "log_only", False):
@@ -390,7 +406,7 @@ class Engine:
 
     def runs(self, consumer: str) -> bool:
         """Whether a runner of ``consumer`` works in this process (and reports to ``board``)."""
-        return any(w.name == consumer and w.status == "running" for w in self.workers)
+        return any(consumer in getattr(w, "members", [w.name]) and w.status == "running" for w in self.workers)
 
     def rebuild(self, name: str, progress: Callable[[int, int], None]) -> RebuildReport:
         """Replay the whole log into a fresh copy of ``name`` beside the live one, then swap."""
@@ -403,6 +419,26 @@ class Engine:
             source=NotificationLogSource(
                 event_log=self.log_of(self.projections[name]), batch_size=s.batch_size, stop=self.stop
             ),
+            connect=self.db.connect,
+            head=self.event_log.head,
+            progress=progress,
+        )
+
+    def rebuild_together(self, names: list[str], progress: Callable[[int, int], None]) -> RebuildReport:
+        """Rebuild several read models from ONE pass over the log (each event read and opened
+        once), then swap them all in one transaction; the checksums cover all of them."""
+        unknown = [n for n in names if n not in self.projections]
+        if unknown or not names:
+            raise StartupError(f"no projection {unknown or names!r}; known: {', '.join(self.projections)}")
+        live = FanOut([self.projections[n] for n in names])
+        if len({bool(getattr(m, "log_only", False)) for m in live.members}) > 1:
+            raise StartupError("projections rebuilt together must read one log; rebuild log-only ones on their own")
+        s = self.settings
+        copies = projections(s.read_schema, suffix=REBUILD_SUFFIX)
+        return rebuild(
+            live=live,
+            fresh=FanOut([copies[n] for n in names]),
+            source=NotificationLogSource(event_log=self.log_of(live), batch_size=s.batch_size, stop=self.stop),
             connect=self.db.connect,
             head=self.event_log.head,
             progress=progress,

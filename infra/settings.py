@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, PositiveInt, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.rate_limits import RateLimitSettings
@@ -26,6 +26,16 @@ from infra.tracing import TracingSettings
 class Mode(StrEnum):
     EMBEDDED = "embedded"
     KAFKA = "kafka"
+
+
+class ProducerSettings(BaseModel):
+    """How the engine's Kafka producers (relay, notifier, dead letters) batch and compress
+    (``LEADS_PRODUCER__COMPRESSION=zstd``). What each choice gave is in docs/benchmarks.md;
+    consumers of the topics need the codec's library (lz4 and zstandard come with the engine)."""
+
+    compression: Literal["none", "gzip", "lz4", "zstd"] = "lz4"
+    linger_ms: int = Field(default=5, ge=0, le=1_000, description="How long a send waits for others to batch with")
+    batch_bytes: int = Field(default=256 * 1024, ge=1_024, le=16 * 2**20, description="Most bytes per partition batch")
 
 
 class Settings(BaseSettings):
@@ -157,6 +167,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1)
     idle_wait_ms: int = Field(default=50, ge=1, description="How long an idle consumer waits before polling again")
     connect_timeout_s: int = Field(default=5, ge=1)
+    producer: ProducerSettings = Field(default_factory=ProducerSettings)
+    relay_batch_size: int = Field(
+        default=2_000, ge=1, description="Most events the relay reads, sends and waits acknowledgements for at once"
+    )
     relay_standby_ms: int = Field(
         default=500, ge=10, le=60_000, description="How often a standing-by relay tries to take over the leadership"
     )

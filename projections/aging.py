@@ -16,7 +16,7 @@ from psycopg2.extras import execute_values
 
 from domain.contract.envelope import Envelope
 from domain.lifecycle import IN_PROGRESS
-from projections.base import create_once, fetch_dicts, next_status, rows_by_lead, save_rows
+from projections.base import ROWS_PER_STATEMENT, create_once, fetch_dicts, next_status, rows_by_lead, save_rows
 from projections.lead_list import ACTIVITY_EVENTS
 
 DDL = """
@@ -100,6 +100,7 @@ class Aging:
                 f"INSERT INTO {self.intervals} VALUES %s ON CONFLICT (lead_id, entered_version) "
                 "DO UPDATE SET left_at = EXCLUDED.left_at",
                 [(lead, version, *rest) for (lead, version), rest in intervals.items()],
+                page_size=ROWS_PER_STATEMENT,
             )
 
     def overdue(
