@@ -21,7 +21,7 @@ from fastapi import FastAPI
 
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
-from infra.supervisor import Supervisor, plan, watch_parent
+from infra.supervisor import Supervisor, health_view, plan, watch_parent
 
 
 def start_workers(engine: Engine) -> Supervisor | None:
@@ -32,10 +32,9 @@ def start_workers(engine: Engine) -> Supervisor | None:
         return None
     engine.prepare_read_store()
     names = {short: projection.name for short, projection in engine.projections.items()}
-    supervisor = Supervisor(
-        plan(projections=names, kafka=s.mode is Mode.KAFKA), env=child_env(engine), grace_s=s.shutdown_grace_s
-    )
-    engine.workers.extend(supervisor.children)
+    children = plan(projections=names, processes=s.projection_process_count, kafka=s.mode is Mode.KAFKA)
+    supervisor = Supervisor(children, env=child_env(engine), grace_s=s.shutdown_grace_s)
+    engine.workers.extend(health_view(children))
     supervisor.start()
     engine.follow_positions()
     engine.start_monitor()

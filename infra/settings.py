@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         description="HTTP worker processes of leads serve; unset = half the cores (at least one), the other "
         "half left to the projection processes and PostgreSQL",
     )
+    projection_processes: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Processes leads serve deals the projections over (processes mode); unset = the core count",
+    )
     serve_workers: Literal["processes", "threads"] = Field(
         default="processes",
         description="How leads serve runs projections and workers: supervised child processes (one per "
@@ -203,6 +209,11 @@ class Settings(BaseSettings):
     def http_workers(self) -> int:
         """``api_workers``, or half the cores (at least one) when unset."""
         return self.api_workers or max(1, (os.cpu_count() or 1) // 2)
+
+    @property
+    def projection_process_count(self) -> int:
+        """``projection_processes``, or the core count when unset."""
+        return self.projection_processes or max(1, os.cpu_count() or 1)
 
     @property
     def events_topic(self) -> str:

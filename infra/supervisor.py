@@ -3,11 +3,11 @@
 every core gets work (one interpreter runs one thread of Python at a time).
 
 The supervisor starts the children, restarts one that crashed (with a growing pause, so a child
-that cannot start does not spin), leaves a halted projection halted (it would halt again at the
-same event; health names it), and stops them all on shutdown: SIGTERM, then SIGKILL for any
-still running after the grace period. A child also stops by itself when its supervisor dies
-(``kill -9`` included), so no worker is left behind and the embedded PostgreSQL, which the
-supervisor's process owns, can stop with it.
+that cannot start does not spin), retries a halted projection only at the longest pause (it
+would halt again at the same event; health names it halted meanwhile), and stops them all on
+shutdown: SIGTERM, then SIGKILL for any still running after the grace period. A child also
+stops by itself when its supervisor dies (``kill -9`` included), so no worker is left behind and
+the embedded PostgreSQL, which the supervisor's process owns, can stop with it.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class Child:
     pause_s: float = RESTART_PAUSE_S[0]
     due: float = 0.0
     started: float = 0.0
+    serves: list[str] = field(default_factory=list)
+    """The projections it runs, by versioned name (none: a monitor or the relay)."""
 
     def run(self) -> None:  # the Worker protocol; a child runs in its own process
         raise NotImplementedError
@@ -76,7 +78,8 @@ class Supervisor:
     def _spawn(self, child: Child) -> None:
         args = [LEADS, *child.args, "--supervisor-pid", str(os.getpid())]
         child.proc = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL)
-        child.status = "running"
+        if not child.status.startswith("halted"):  # a retried halt stays named until it runs a minute
+            child.status = "running"
         child.started = time.monotonic()
 
     def _watch(self) -> None:
@@ -93,14 +96,17 @@ class Supervisor:
             return
         code = proc.poll()
         if code is None:
-            if time.monotonic() - child.started > 60:
-                child.pause_s = RESTART_PAUSE_S[0]  # a minute up: the next crash starts the pauses over
+            if time.monotonic() - child.started > 60:  # a minute up: the next crash starts the pauses over
+                child.pause_s = RESTART_PAUSE_S[0]
+                child.status = "running"
             return
         if code == HALTED:
-            child.status = f"halted (exit {code}): see its log for the event"
+            # It would halt again at the same event, but the projections sharing its process
+            # must go on: retried at the longest pause, and health says halted meanwhile.
+            child.status = f"halted (exit {code}): see its log for the event; retrying every {RESTART_PAUSE_S[1]:.0f} s"
             child.proc = None
-            child.due = float("inf")
-            log.error("%s halted; not restarting it (it would halt again at the same event)", child.name)
+            child.due = time.monotonic() + RESTART_PAUSE_S[1]
+            log.error("%s halted at an event it cannot apply; retrying in %.0f s", child.name, RESTART_PAUSE_S[1])
             return
         log.error("%s exited with %s; restarting it in %.1f s", child.name, code, child.pause_s)
         child.status = f"restarting after exit {code}"
@@ -154,12 +160,21 @@ MONITORS = [
 """The periodic sweepers: mostly asleep, so they share one process."""
 
 
-def plan(*, projections: dict[str, str], kafka: bool) -> list[Child]:
-    """What ``leads serve`` runs beside the API: one process per projection (``projections``:
-    short name → versioned name, as health names it), one for the periodic monitors, and in
-    kafka mode one each for the relay, the intake consumer and the notifier."""
+def plan(*, projections: dict[str, str], processes: int, kafka: bool) -> list[Child]:
+    """What ``leads serve`` runs beside the API: the projections dealt round-robin over
+    ``processes`` processes (``projections``: short name → versioned name, as health names
+    it; in registry order, so the two ``?after=`` waits on, the list and the detail, land in
+    different processes), one process for the periodic monitors, and in kafka mode one each for
+    the relay, the intake consumer and the notifier."""
+    shorts = list(projections)
+    groups = [shorts[i :: max(1, processes)] for i in range(min(max(1, processes), len(shorts)))]
     children = [
-        Child(name=versioned, args=["consume", "--projection", short]) for short, versioned in projections.items()
+        Child(
+            name="+".join(projections[short] for short in group),
+            args=["consume", *[arg for short in group for arg in ("--projection", short)]],
+            serves=[projections[short] for short in group],
+        )
+        for group in groups
     ]
     children.append(Child(name="monitors", args=["consume", *MONITORS]))
     if kafka:
@@ -169,3 +184,27 @@ def plan(*, projections: dict[str, str], kafka: bool) -> list[Child]:
             Child(name="notifier", args=["consume", "--notifier"]),
         ]
     return children
+
+
+@dataclass
+class Serving:
+    """One projection as health lists it, in the state of the child process that runs it."""
+
+    name: str
+    child: Child
+
+    @property
+    def status(self) -> str:
+        return self.child.status
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self.child.status = value
+
+    def run(self) -> None:  # the Worker protocol; it runs in the child
+        raise NotImplementedError
+
+
+def health_view(children: list[Child]) -> list[Serving]:
+    """Every child by the names health knows: each projection by its own name."""
+    return [Serving(name, child) for child in children for name in child.serves or [child.name]]
