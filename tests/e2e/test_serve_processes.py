@@ -1,0 +1,83 @@
+"""`leads serve` runs the projections and monitors in supervised processes of its own: a killed
+one comes back, reads stay consistent across processes, and nothing outlives serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
+import psutil
+
+from tests.conftest import wait_for
+from tests.e2e.test_cli import LEADS, _answers, free_port
+
+
+def workers_of(serve: subprocess.Popen[str]) -> list[psutil.Process]:
+    """The `leads consume` children of a serve process."""
+    return [p for p in psutil.Process(serve.pid).children() if "consume" in " ".join(p.cmdline())]
+
+
+def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
+    port = free_port()
+    full = os.environ | env | {"LEADS_API_PORT": str(port)}
+    proc = subprocess.Popen([LEADS, "serve"], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: proc.poll() is not None or _answers(url), timeout=90, what="leads serve to answer")
+    assert proc.poll() is None
+    token = subprocess.run(
+        [LEADS, "token", "--user", "ops", "--role", "admin"], env=full, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return proc, url, {"Authorization": f"Bearer {token}"}
+
+
+def gone(pids: list[int]) -> bool:
+    return not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids)
+
+
+def test_a_killed_projection_process_is_restarted_and_reads_stay_consistent_across_processes(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    env = {"LEADS_POSTGRES_DSN": database_dsn, "LEADS_HOME": str(tmp_path), "LEADS_PROJECTION_PROCESSES": "2"}
+    proc, url, auth = start(env)
+    try:
+        wait_for(lambda: len(workers_of(proc)) == 3, timeout=30, what="two projection processes and the monitors")
+        victim = next(p for p in workers_of(proc) if "lead_detail" in p.cmdline())
+        victim.kill()
+        wait_for(
+            lambda: any("lead_detail" in p.cmdline() and p.pid != victim.pid for p in workers_of(proc)),
+            timeout=30,
+            what="the killed projection process to be started again",
+        )
+        for i in range(5):
+            made = httpx.post(
+                f"{url}/leads", json={"contact_name": f"Ada {i}", "email": f"a{i}@example.com"}, headers=auth
+            )
+            lead = made.json()
+            seen = httpx.get(
+                f"{url}/leads/{lead['lead_id']}", params={"after": lead["position"]}, headers=auth, timeout=30
+            )
+            assert seen.status_code == 200 and seen.headers["X-Read-Consistent"] == "true", seen.text
+        assert httpx.get(f"{url}/health").json()["components"]["consumers"]["lead_detail_v1"]["status"] == "running"
+        children = [p.pid for p in workers_of(proc)]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    wait_for(lambda: gone(children), timeout=5, what="every worker process to stop with serve")
+
+
+def test_after_a_kill_9_of_serve_no_worker_or_http_process_is_left(tmp_path: Path) -> None:
+    """Embedded PostgreSQL, two HTTP worker processes: all of it goes when serve is killed."""
+    proc, url, _ = start({"LEADS_HOME": str(tmp_path / "home"), "LEADS_API_WORKERS": "2"})
+    wait_for(lambda: len(workers_of(proc)) >= 2, timeout=30, what="the worker processes")
+    descendants = [
+        p.pid for p in psutil.Process(proc.pid).children(recursive=True) if "pg_watchdog" not in " ".join(p.cmdline())
+    ]
+    assert len(descendants) >= 4  # the projections, the monitors, and two HTTP workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    wait_for(lambda: gone(descendants), timeout=15, what="every child of the killed serve to stop")
+    assert not _answers(url)
