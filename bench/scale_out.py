@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 from bench import stages
+from consumers.positions import Positions
 from domain.contract.cloudevents import to_kafka
 from domain.lead import Lead
 from infra.kafka_bus import admin_client, make_producer
@@ -75,7 +76,7 @@ def _throughput(base: Settings, count: int, encoded: list[Any], *, leads: str, e
         for f in futures:
             meta = f.get()
             ends[meta.partition] = max(ends.get(meta.partition, -1), meta.offset)
-        positions = engine_positions(s)
+        positions = Positions(schema=s.read_schema)
         stages.until(lambda: _covered(db, positions, name, s.events_topic, ends), f"{count} consumers to apply")
         return len(encoded) / (time.perf_counter() - started)
     finally:
@@ -88,35 +89,18 @@ def _throughput(base: Settings, count: int, encoded: list[Any], *, leads: str, e
         db.close()
 
 
-def engine_positions(s: Settings) -> Any:
-    from consumers.positions import Positions
-
-    return Positions(schema=s.read_schema)
-
-
 def _stable(admin: Any, group: str, count: int, procs: list[subprocess.Popen[bytes]]) -> bool:
     if any(p.poll() is not None for p in procs):
         raise RuntimeError(f"a consumer of {group} exited early")
     try:
         described = admin.describe_groups([group])[group]
     except Exception:
+        return False  # not created yet
+    if described["group_state"] != "Stable":
         return False
-    members = described.get("members") or []
-    state = described.get("group_state") or described.get("state")
-    assigned = [m for m in members if _partitions(m.get("member_assignment"))]
-    return state == "Stable" and len(members) == count and len(assigned) == min(count, 6)
-
-
-def _partitions(assignment: Any) -> int:
-    if assignment is None:
-        return 0
-    topics = getattr(assignment, "assignment", None)
-    if topics is None and isinstance(assignment, dict):
-        topics = assignment.get("assignment") or assignment.get("assigned_partitions")
-    try:
-        return sum(len(parts) for _, parts in topics or [])
-    except (TypeError, ValueError):
-        return 1  # assigned, in a shape this kafka-python version reports differently
+    members = described["members"]
+    holding = [m for m in members if (m["member_assignment"] or {}).get("assigned_partitions")]
+    return len(members) == count and len(holding) == count
 
 
 def _covered(db: Any, positions: Any, name: str, topic: str, ends: dict[int, int]) -> bool:
