@@ -85,6 +85,7 @@ def serve() -> None:
     _configure_logging()
     settings = _settings()
     engine = _open(settings)
+    app = serving.build_app(engine)
     supervisor = _or_exit(lambda: serving.start_workers(engine))
     typer.echo(
         f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "
@@ -94,7 +95,7 @@ def serve() -> None:
     # that signal stops the workers instead of killing the process before they commit.
     _stop_on_signals(engine)
     try:
-        serving.serve_http(engine)
+        serving.serve_http(engine, app)
     finally:
         if supervisor is not None:
             supervisor.stop()

@@ -36,7 +36,6 @@ def start_workers(engine: Engine) -> Supervisor | None:
     supervisor = Supervisor(children, env=child_env(engine), grace_s=s.shutdown_grace_s)
     engine.workers.extend(health_view(children))
     supervisor.start()
-    engine.follow_positions()
     engine.start_monitor()
     return supervisor
 
@@ -61,12 +60,22 @@ def uvicorn_options(s: Settings) -> dict[str, Any]:
     }
 
 
-def serve_http(engine: Engine) -> None:
-    """Serve until a stop signal: in this process, or in ``http_workers`` worker processes that
-    each open the engine themselves (:func:`worker_app`)."""
+def build_app(engine: Engine) -> FastAPI | None:
+    """The app this process serves (None: HTTP worker processes build their own). Built before
+    the children start, so their start-up does not compete with it for the CPU."""
+    if engine.settings.http_workers > 1:
+        return None
+    if engine.settings.serve_workers == "processes":
+        engine.follow_positions()  # before the app, which asks whether a feed runs
+    return engine.app()
+
+
+def serve_http(engine: Engine, app: FastAPI | None) -> None:
+    """Serve until a stop signal: ``app`` in this process, or ``http_workers`` worker
+    processes that each open the engine themselves (:func:`worker_app`)."""
     s = engine.settings
-    if s.http_workers == 1:
-        uvicorn.Server(uvicorn.Config(engine.app(), **uvicorn_options(s))).run()
+    if app is not None:
+        uvicorn.Server(uvicorn.Config(app, **uvicorn_options(s))).run()
         return
     os.environ.update(child_env(engine))  # the workers are spawned with this process's environment
     uvicorn.run("infra.serving:worker_app", factory=True, workers=s.http_workers, **uvicorn_options(s))
