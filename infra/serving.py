@@ -66,6 +66,7 @@ def build_app(engine: Engine) -> FastAPI | None:
     if engine.settings.http_workers > 1:
         return None
     if engine.settings.serve_workers == "processes":
+        engine.prepare_read_store()  # the positions table the feed reads first
         engine.follow_positions()  # before the app, which asks whether a feed runs
     return engine.app()
 
@@ -85,6 +86,7 @@ def worker_app() -> FastAPI:
     """One HTTP worker process: the API over its own engine, following the projections' commits;
     it stops (as on SIGTERM) if the serving process dies."""
     engine = Engine.open(Settings())
+    engine.prepare_read_store()
     engine.follow_positions()
     engine.start_monitor()
     watch_parent(os.getppid(), lambda: os.kill(os.getpid(), signal.SIGTERM))
