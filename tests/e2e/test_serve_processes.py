@@ -15,9 +15,16 @@ from tests.conftest import wait_for
 from tests.e2e.test_cli import LEADS, _answers, free_port
 
 
+def command(p: psutil.Process) -> list[str]:
+    try:
+        return p.cmdline()
+    except psutil.Error:  # gone, or a zombie not yet reaped
+        return []
+
+
 def workers_of(serve: subprocess.Popen[str]) -> list[psutil.Process]:
-    """The `leads consume` children of a serve process."""
-    return [p for p in psutil.Process(serve.pid).children() if "consume" in " ".join(p.cmdline())]
+    """The live `leads consume` children of a serve process."""
+    return [p for p in psutil.Process(serve.pid).children() if "consume" in command(p)]
 
 
 def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
@@ -25,7 +32,7 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, dict[str, st
     full = os.environ | env | {"LEADS_API_PORT": str(port)}
     proc = subprocess.Popen([LEADS, "serve"], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
     url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: proc.poll() is not None or _answers(url), timeout=90, what="leads serve to answer")
+    wait_for(lambda: proc.poll() is not None or _answers(url), timeout=120, what="leads serve to answer")
     assert proc.poll() is None
     token = subprocess.run(
         [LEADS, "token", "--user", "ops", "--role", "admin"], env=full, capture_output=True, text=True, check=True
@@ -34,7 +41,13 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, dict[str, st
 
 
 def gone(pids: list[int]) -> bool:
-    return not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids)
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return False
+        except psutil.NoSuchProcess:
+            pass
+    return True
 
 
 def test_a_killed_projection_process_is_restarted_and_reads_stay_consistent_across_processes(
@@ -44,10 +57,10 @@ def test_a_killed_projection_process_is_restarted_and_reads_stay_consistent_acro
     proc, url, auth = start(env)
     try:
         wait_for(lambda: len(workers_of(proc)) == 3, timeout=30, what="two projection processes and the monitors")
-        victim = next(p for p in workers_of(proc) if "lead_detail" in p.cmdline())
+        victim = next(p for p in workers_of(proc) if "lead_detail" in command(p))
         victim.kill()
         wait_for(
-            lambda: any("lead_detail" in p.cmdline() and p.pid != victim.pid for p in workers_of(proc)),
+            lambda: any("lead_detail" in command(p) and p.pid != victim.pid for p in workers_of(proc)),
             timeout=30,
             what="the killed projection process to be started again",
         )
@@ -74,7 +87,7 @@ def test_after_a_kill_9_of_serve_no_worker_or_http_process_is_left(tmp_path: Pat
     proc, url, _ = start({"LEADS_HOME": str(tmp_path / "home"), "LEADS_API_WORKERS": "2"})
     wait_for(lambda: len(workers_of(proc)) >= 2, timeout=30, what="the worker processes")
     descendants = [
-        p.pid for p in psutil.Process(proc.pid).children(recursive=True) if "pg_watchdog" not in " ".join(p.cmdline())
+        p.pid for p in psutil.Process(proc.pid).children(recursive=True) if "infra.pg_watchdog" not in command(p)
     ]
     assert len(descendants) >= 4  # the projections, the monitors, and two HTTP workers
     proc.send_signal(signal.SIGKILL)
