@@ -1,6 +1,7 @@
 """The composition root: builds the engine from settings and wires every part. The application
-service, the relay, the intake consumer and projection consumers run as threads (``leads serve``)
-or one per process (``leads relay``, ``leads consume``); the HTTP app gets a ``Backend`` of the
+service, the relay, the intake consumer and projection consumers run as threads of one process
+(``start_background``) or in processes of their own (``leads relay``, ``leads consume``, which
+``leads serve`` supervises: ``infra.serving``); the HTTP app gets a ``Backend`` of the
 ports it needs. Same code in embedded and kafka mode; the source is the only difference."""
 
 from __future__ import annotations
