@@ -64,7 +64,8 @@ def test_a_killed_projection_process_is_restarted_and_reads_stay_consistent_acro
             timeout=30,
             what="the killed projection process to be started again",
         )
-        for i in range(5):
+
+        def consistent(i: int) -> bool:
             made = httpx.post(
                 f"{url}/leads", json={"contact_name": f"Ada {i}", "email": f"a{i}@example.com"}, headers=auth
             )
@@ -72,7 +73,10 @@ def test_a_killed_projection_process_is_restarted_and_reads_stay_consistent_acro
             seen = httpx.get(
                 f"{url}/leads/{lead['lead_id']}", params={"after": lead["position"]}, headers=auth, timeout=30
             )
-            assert seen.status_code == 200 and seen.headers["X-Read-Consistent"] == "true", seen.text
+            return seen.status_code == 200 and seen.headers["X-Read-Consistent"] == "true"
+
+        wait_for(lambda: consistent(0), timeout=120, what="the restarted projection process to apply again")
+        assert all(consistent(i) for i in range(1, 6))  # each read waits for its own write, across processes
         assert httpx.get(f"{url}/health").json()["components"]["consumers"]["lead_detail_v1"]["status"] == "running"
         children = [p.pid for p in workers_of(proc)]
     finally:
