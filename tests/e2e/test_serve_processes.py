@@ -3,6 +3,7 @@ one comes back, reads stay consistent across processes, and nothing outlives ser
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -65,9 +66,15 @@ def test_a_killed_projection_process_is_restarted_and_reads_stay_consistent_acro
             what="the killed projection process to be started again",
         )
 
-        def consistent(i: int) -> bool:
+        numbers = itertools.count()
+
+        def consistent() -> bool:
+            i = next(numbers)
             made = httpx.post(
-                f"{url}/leads", json={"contact_name": f"Ada {i}", "email": f"a{i}@example.com"}, headers=auth
+                f"{url}/leads",
+                json={"contact_name": f"Ada {i}", "email": f"a{i}@example.com"},
+                headers=auth,
+                timeout=30,
             )
             lead = made.json()
             seen = httpx.get(
@@ -75,8 +82,8 @@ def test_a_killed_projection_process_is_restarted_and_reads_stay_consistent_acro
             )
             return seen.status_code == 200 and seen.headers["X-Read-Consistent"] == "true"
 
-        wait_for(lambda: consistent(0), timeout=120, what="the restarted projection process to apply again")
-        assert all(consistent(i) for i in range(1, 6))  # each read waits for its own write, across processes
+        wait_for(consistent, timeout=120, what="the restarted projection process to apply again")
+        assert all(consistent() for _ in range(5))  # each read waits for its own write, across processes
         assert httpx.get(f"{url}/health").json()["components"]["consumers"]["lead_detail_v1"]["status"] == "running"
         children = [p.pid for p in workers_of(proc)]
     finally:
