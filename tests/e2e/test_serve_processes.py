@@ -33,11 +33,16 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, dict[str, st
     full = os.environ | env | {"LEADS_API_PORT": str(port)}
     proc = subprocess.Popen([LEADS, "serve"], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
     url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: proc.poll() is not None or _answers(url), timeout=120, what="leads serve to answer")
-    assert proc.poll() is None
-    token = subprocess.run(
-        [LEADS, "token", "--user", "ops", "--role", "admin"], env=full, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    try:
+        wait_for(lambda: proc.poll() is not None or _answers(url), timeout=120, what="leads serve to answer")
+        assert proc.poll() is None
+        token = subprocess.run(
+            [LEADS, "token", "--user", "ops", "--role", "admin"], env=full, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except BaseException:
+        proc.send_signal(signal.SIGTERM)  # no serve (and no workers) left behind by a failed start
+        proc.wait(timeout=60)
+        raise
     return proc, url, {"Authorization": f"Bearer {token}"}
 
 
