@@ -26,7 +26,7 @@ import psutil
 import psycopg2
 import psycopg2.extensions
 
-from bench import audit, import_stage, open_loop, planted, scoring_stages, stages
+from bench import audit, import_stage, open_loop, planted, scale_out, scoring_stages, stages
 from domain.lead import Lead
 from infra.runtime import Engine
 from infra.settings import Mode, Settings
@@ -47,6 +47,7 @@ SCALES: dict[str, dict[str, int]] = {
         "import_rows": 2_000,
         "scan_leads": 2_000,
         "scan_planted": 100,
+        "scale_out": 2_000,
     },
     "full": {
         "leads": 1_000,
@@ -62,6 +63,7 @@ SCALES: dict[str, dict[str, int]] = {
         "import_rows": 1_000_000,
         "scan_leads": 100_000,
         "scan_planted": 1_000,
+        "scale_out": 60_000,
     },
 }
 ROUTING = ("none", "one", "hundred")
@@ -267,6 +269,14 @@ def main(argv: list[str] | None = None) -> list[Row]:
         rows.append(Row("relay (log → Kafka) vs raw producer", ours, base, "events/s", "≥ 0.8"))
         rows.append(
             Row("rebuild of all 5 read models from Kafka vs raw consume + COPY", rebuilt, raw, "events/s", "≥ 0.5")
+        )
+        kafka = settings(Mode.KAFKA)
+        group = with_engine(kafka, lambda e: scale_out.scale_out(e, n["scale_out"], leads=LEADS, env=env_of(kafka)))
+        rows.append(
+            Row("projection throughput, 2 processes in one group vs 1", group[2], group[1], "events/s", "≥ 1.6")
+        )
+        rows.append(
+            Row("projection throughput, 3 processes in one group vs 1", group[3], group[1], "events/s", "reported")
         )
         ours, base, console_ms = with_engine(
             settings(Mode.EMBEDDED), lambda e: query_stage(e, n["query_rows"], n["query_rounds"])

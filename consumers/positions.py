@@ -6,6 +6,7 @@ tables and the position agree; the relay writes its position only after Kafka ac
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ class Positions:
     def __init__(self, *, schema: str) -> None:
         self.table = f"{schema}.consumer_positions"
         self.schema = schema
+        self.channel = f"{schema}_positions"
+        """Where every save NOTIFYs: processes waiting for a projection (``?after=``) LISTEN."""
 
     def create(self, cur: Any) -> None:
         cur.execute(DDL.format(schema=self.schema))
@@ -45,6 +48,10 @@ class Positions:
                     DO UPDATE SET position = GREATEST({self.table}.position, EXCLUDED.position), updated_at = now()""",
                 (consumer, source, partition, position),
             )
+        if positions:
+            # Delivered when (and only if) the caller's transaction commits, with its rows.
+            payload = json.dumps({"consumer": consumer, "source": source, "positions": positions})
+            cur.execute("SELECT pg_notify(%s, %s)", (self.channel, payload))
 
     def all(self, cur: Any) -> list[tuple[str, str, int, int]]:
         cur.execute(f"SELECT consumer, source, partition, position FROM {self.table} ORDER BY 1, 2, 3")

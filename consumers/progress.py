@@ -33,6 +33,11 @@ class ProgressBoard:
         for _, _, loop, future in ready:
             loop.call_soon_threadsafe(_resolve, future)
 
+    def positions(self, consumer: str) -> dict[int, int]:
+        """A copy of ``consumer``'s committed positions as this board knows them."""
+        with self._changed:
+            return dict(self._positions.get(consumer, {}))
+
     async def until(self, consumer: str, done: Done, *, timeout_s: float) -> bool:
         """Like :meth:`wait`, without a thread: True once ``done`` holds; False on timeout."""
         loop = asyncio.get_running_loop()

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any
 
 from consumers.positions import Positions, RelayMarks
@@ -32,15 +33,19 @@ class ReadConsistency:
         events_topic: str | None,
         board: ProgressBoard,
         runs_here: Callable[[str], bool],
+        fed: bool = False,
     ) -> None:
         """``events_topic``: where projections read from in kafka mode (None: the log);
-        ``runs_here``: whether a runner of that projection works in this process."""
+        ``runs_here``: whether ``board`` hears of that projection's commits (its runner works in
+        this process, or a feed relays the commits of other processes); ``fed``: a feed
+        relays every consumer's commits to ``board``, so waits sleep until one instead of polling."""
         self.cursor = cursor
         self.positions = positions
         self.marks = RelayMarks(schema=positions.schema)
         self.events_topic = events_topic
         self.board = board
         self.runs_here = runs_here
+        self.fed = fed
 
     def reached(self, projection: str, position: int) -> bool:
         with self.cursor() as cur:
@@ -54,17 +59,25 @@ class ReadConsistency:
 
     async def wait_async(self, projection: str, position: int, *, timeout_s: float) -> bool:
         """:meth:`wait` for an HTTP request: no thread is parked for the wait. The database is
-        polled from a worker thread a moment at a time, unless the projection runs here."""
+        polled from a worker thread a moment at a time, unless the board hears of the projection's
+        commits: embedded, the board's position answers alone; in kafka mode (offsets, which the
+        relay's marks translate) each commit of the projection wakes one more check."""
         if self.events_topic is None and self.runs_here(projection):
             return await self.board.until(projection, lambda p: p.get(0, 0) >= position, timeout_s=timeout_s)
         deadline = time.monotonic() + timeout_s
         pause = POLL_S[0]
-        while not await asyncio.to_thread(self.reached, projection, position):
-            if time.monotonic() >= deadline:
+        while True:
+            seen = self.board.positions(projection)
+            if await asyncio.to_thread(self.reached, projection, position):
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
                 return False
+            if self.fed:
+                await self.board.until(projection, partial(_moved, seen), timeout_s=min(left, POLL_S[1]))
+                continue
             await asyncio.sleep(pause)
             pause = min(POLL_S[1], pause * 2)
-        return True
 
     def wait(self, projection: str, position: int, *, timeout_s: float) -> bool:
         """True once ``projection`` covers ``position``; False if ``timeout_s`` passed first.
@@ -81,3 +94,7 @@ class ReadConsistency:
             pause.wait(pauses)
             pauses = min(POLL_S[1], pauses * 2)
         return True
+
+
+def _moved(seen: dict[int, int], now: dict[int, int]) -> bool:
+    return now != seen

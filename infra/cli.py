@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -76,25 +77,16 @@ def _stop_on_signals(engine: Engine) -> None:
 
 @app.command()
 def serve() -> None:
-    """API, every projection consumer and the aging monitor, plus in kafka mode the relay, the
-    intake consumer and the notifier, in one process."""
-    import uvicorn
+    """API, every projection consumer and the monitors, plus in kafka mode the relay, the intake
+    consumer and the notifier: each projection and worker in a supervised process of its own
+    (LEADS_SERVE_WORKERS=threads: all in this one), HTTP in LEADS_API_WORKERS processes."""
+    from infra import serving
 
     _configure_logging()
     settings = _settings()
     engine = _open(settings)
-    _or_exit(engine.start_background)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            engine.app(),
-            host=settings.api_host,
-            port=settings.api_port,
-            log_level="warning",
-            log_config=None,  # our JSON handler on the root (infra.logs), not uvicorn's own
-            access_log=False,  # leads.access writes the access log, with the route and request id
-            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
-        )
-    )
+    app = serving.build_app(engine)
+    supervisor = _or_exit(lambda: serving.start_workers(engine))
     typer.echo(
         f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "
         f"(API docs at /docs, health at /health)"
@@ -103,8 +95,10 @@ def serve() -> None:
     # that signal stops the workers instead of killing the process before they commit.
     _stop_on_signals(engine)
     try:
-        server.run()
+        serving.serve_http(engine, app)
     finally:
+        if supervisor is not None:
+            supervisor.stop()
         engine.close()
         typer.echo("leads: stopped")
 
@@ -154,8 +148,20 @@ def _open_default() -> Engine:
 cli_import.register(app, _open_default)
 
 
+Supervised = Annotated[
+    int | None, typer.Option("--supervisor-pid", hidden=True, help="Stop when this process (leads serve) dies")
+]
+
+
+def _watch_supervisor(engine: Engine, pid: int | None) -> None:
+    if pid is not None:
+        from infra.supervisor import watch_parent
+
+        watch_parent(pid, engine.stop.set)
+
+
 @app.command()
-def relay() -> None:
+def relay(supervisor_pid: Supervised = None) -> None:
     """Publish the notification log to Kafka (kafka mode), until SIGTERM/SIGINT."""
     _configure_logging()
     settings = _settings()
@@ -164,6 +170,7 @@ def relay() -> None:
         raise typer.Exit(2)
     engine = _open(settings)
     _stop_on_signals(engine)
+    _watch_supervisor(engine, supervisor_pid)
     try:
         _or_exit(engine.relay).run()
     finally:
@@ -172,8 +179,10 @@ def relay() -> None:
 
 @app.command()
 def consume(
-    projection: Annotated[str | None, typer.Option(help="Projection to run, e.g. lead_list")] = None,
-    intake: Annotated[bool, typer.Option("--intake", help="Run the intake consumer instead (kafka mode)")] = False,
+    projection: Annotated[
+        list[str] | None, typer.Option(help="Projection to run, e.g. lead_list (repeat for several)")
+    ] = None,
+    intake: Annotated[bool, typer.Option("--intake", help="Run the intake consumer (kafka mode)")] = False,
     notifier: Annotated[bool, typer.Option("--notifier", help="Publish notifications to Kafka (kafka mode)")] = False,
     aging: Annotated[bool, typer.Option("--aging-monitor", help="Run the aging monitor")] = False,
     reminders: Annotated[
@@ -191,13 +200,17 @@ def consume(
     likelihood: Annotated[
         bool, typer.Option("--likelihood-monitor", help="Estimate changed leads with the active learned model")
     ] = False,
+    supervisor_pid: Supervised = None,
 ) -> None:
-    """Run one worker until SIGTERM/SIGINT (scale out: several projection processes share the partitions)."""
-    chosen = [projection is not None, intake, notifier, aging, response, reminders, rescorer, decay, likelihood]
-    if chosen.count(True) != 1:
+    """Run the named workers until SIGTERM/SIGINT, several as threads of this process (scale out:
+    several processes of one projection share the partitions). Exits 3 if a projection halted."""
+    from infra.supervisor import HALTED
+
+    flags = [intake, notifier, aging, response, reminders, rescorer, decay, likelihood]
+    if not projection and not any(flags):
         typer.echo(
-            "leads: name one of --projection NAME, --intake, --notifier, --aging-monitor, --response-monitor, "
-            "--reminders, --rescorer, --decay-monitor or --likelihood-monitor",
+            "leads: name at least one of --projection NAME, --intake, --notifier, --aging-monitor, "
+            "--response-monitor, --reminders, --rescorer, --decay-monitor or --likelihood-monitor",
             err=True,
         )
         raise typer.Exit(2)
@@ -208,32 +221,37 @@ def consume(
         raise typer.Exit(2)
     engine = _open(settings)
     _stop_on_signals(engine)
-    make: Callable[[], Worker] = (
-        engine.intake
-        if intake
-        else engine.notifier
-        if notifier
-        else engine.aging_monitor
-        if aging
-        else engine.response_monitor
-        if response
-        else engine.reminder_scheduler
-        if reminders
-        else engine.rescorer
-        if rescorer
-        else engine.decay_monitor
-        if decay
-        else engine.likelihood_monitor
-        if likelihood
-        else lambda: engine.consumer(projection or "", client_id=f"leads-{projection}")
-    )
-    worker = _or_exit(make)
+    _watch_supervisor(engine, supervisor_pid)
+    every: list[Callable[[], Worker]] = [
+        engine.intake,
+        engine.notifier,
+        engine.aging_monitor,
+        engine.response_monitor,
+        engine.reminder_scheduler,
+        engine.rescorer,
+        engine.decay_monitor,
+        engine.likelihood_monitor,
+    ]
+    makers = [make for chosen, make in zip(flags, every, strict=True) if chosen]
+    makers += [partial(engine.consumer, name, client_id=f"leads-{name}") for name in projection or []]
     try:
-        worker.run()
+        workers = [_or_exit(make) for make in makers]
+        if len(workers) == 1:
+            workers[0].run()
+        else:
+            for worker in workers:
+                engine.start_worker(worker)
+            # one halted or failed thread ends the process, so its supervisor sees it
+            while not engine.stop.wait(0.25) and not any(w.status.startswith(("halted", "failed")) for w in workers):
+                pass
     finally:
         engine.close()
-    if worker.status.startswith("halted"):
-        typer.echo(f"leads: {worker.name} {worker.status}", err=True)
+    for worker in workers:
+        if worker.status.startswith(("halted", "failed")):
+            typer.echo(f"leads: {worker.name} {worker.status}", err=True)
+    if any(w.status.startswith("halted") for w in workers):
+        raise typer.Exit(HALTED)
+    if any(w.status.startswith("failed") for w in workers):
         raise typer.Exit(1)
 
 

@@ -93,7 +93,9 @@ class Database:
         return f"{p.get('host', 'localhost')}:{p.get('port', 5432)}/{p.get('dbname', '')}"
 
 
-COALESCE_S = 0.02
+COALESCE_S = 0.004
+"""A few milliseconds, not tens: every read-your-writes wait pays this once, while batches form
+anyway under load (commits arriving while a batch is applied are read as the next one)."""
 
 
 class LogListener:

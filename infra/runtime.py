@@ -1,6 +1,7 @@
 """The composition root: builds the engine from settings and wires every part. The application
-service, the relay, the intake consumer and projection consumers run as threads (``leads serve``)
-or one per process (``leads relay``, ``leads consume``); the HTTP app gets a ``Backend`` of the
+service, the relay, the intake consumer and projection consumers run as threads of one process
+(``start_background``) or in processes of their own (``leads relay``, ``leads consume``, which
+``leads serve`` supervises: ``infra.serving``); the HTTP app gets a ``Backend`` of the
 ports it needs. Same code in embedded and kafka mode; the source is the only difference."""
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from infra.kafka_stream import KafkaMessageStream
 from infra.kafka_tail import KafkaTail
 from infra.likelihood_runtime import ActiveLikelihood
 from infra.metrics import render
+from infra.position_feed import PositionFeed
 from infra.postgres import Database, LogListener, eventsourcing_env, open_database
 from infra.rate_limit_store import PostgresRateLimitStorage, shared_storage
 from infra.relay_lease import AdvisoryLease
@@ -113,6 +115,8 @@ class Engine:
     board: ProgressBoard = field(default_factory=ProgressBoard)
     workers: list[Worker] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
+    fed: bool = False
+    """Whether a :class:`PositionFeed` keeps ``board`` current with other processes' commits."""
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:
@@ -210,6 +214,7 @@ class Engine:
             events_topic=s.events_topic if s.mode is Mode.KAFKA else None,
             board=self.board,
             runs_here=self.runs,
+            fed=self.fed,
         )
         backend = Backend(
             service=self.service,
@@ -405,8 +410,11 @@ class Engine:
         )
 
     def runs(self, consumer: str) -> bool:
-        """Whether a runner of ``consumer`` works in this process (and reports to ``board``)."""
-        return any(consumer in getattr(w, "members", [w.name]) and w.status == "running" for w in self.workers)
+        """Whether ``board`` hears of ``consumer``'s commits: a runner of it (or a fan-out with it)
+        works in this process, or the position feed relays every process's commits."""
+        return self.fed or any(
+            consumer in getattr(w, "members", [w.name]) and w.status == "running" for w in self.workers
+        )
 
     def rebuild(self, name: str, progress: Callable[[int, int], None]) -> RebuildReport:
         """Replay the whole log into a fresh copy of ``name`` beside the live one, then swap."""
@@ -477,6 +485,24 @@ class Engine:
         self._start(self.likelihood_monitor())
         self._start(self.import_retention())
         self._start(self.monitor)
+
+    def follow_positions(self) -> None:
+        """For an API process whose projections run elsewhere (``leads serve``'s children): keep
+        ``board`` current from their commits' notifications, so ``?after=`` waits sleep until
+        the commit instead of polling. Its thread is joined on close but is no health worker."""
+        self.fed = True
+        feed = PositionFeed(db=self.db, positions=self.positions, board=self.board, stop=self.stop)
+        thread = threading.Thread(target=_run_logged(feed), name=feed.name, daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def start_monitor(self) -> None:
+        """The health monitor alone (an API process whose workers run elsewhere)."""
+        self._start(self.monitor)
+
+    def start_worker(self, worker: Worker) -> None:
+        """Run ``worker`` in a thread of this process until ``stop`` (joined on close)."""
+        self._start(worker)
 
     def _start(self, worker: Worker) -> None:
         thread = threading.Thread(target=_run_logged(worker), name=worker.name, daemon=True)

