@@ -19,8 +19,10 @@ from api.console import (
     lead_forms,
     lead_workflows,
     pages_auth,
+    pages_bulk,
     pages_dead_letters,
     pages_import,
+    pages_kanban,
     pages_lead,
     pages_list,
     pages_ops,
@@ -33,16 +35,8 @@ STATIC_MAX_AGE_S = 86400
 
 
 def install(app: FastAPI) -> None:
-    for module in (
-        pages_auth,
-        pages_list,
-        pages_lead,
-        lead_workflows,
-        lead_forms,
-        pages_ops,
-        pages_import,
-        pages_dead_letters,
-    ):
+    pages = [pages_auth, pages_list, pages_kanban, pages_bulk, pages_lead, lead_workflows, lead_forms, pages_ops]
+    for module in [*pages, pages_import, pages_dead_letters]:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="console-static")
 
