@@ -23,6 +23,7 @@ from api.routes import commands, customers
 from api.routes import leads as lead_routes
 from api.routes import tasks as task_routes
 from domain.access import Action, Principal
+from domain.errors import InvalidCommand
 
 router = APIRouter(prefix="/ui/leads", include_in_schema=False)
 
@@ -53,7 +54,11 @@ def task(lead_id: UUID, form: FormData, cmd: CommandContext) -> CommandAccepted:
 
 
 def complete_task(lead_id: UUID, form: FormData, cmd: CommandContext) -> CommandAccepted:
-    return task_routes.complete_task(lead_id, UUID(text(form, "task_id") or ""), cmd)
+    try:
+        task_id = UUID(text(form, "task_id") or "")
+    except ValueError:
+        raise InvalidCommand("task_id must be a task's id (a UUID)", field="task_id") from None
+    return task_routes.complete_task(lead_id, task_id, cmd)
 
 
 def not_duplicate(lead_id: UUID, form: FormData, cmd: CommandContext) -> CommandAccepted:

@@ -25,9 +25,7 @@ PER_COLUMN = 25
 @router.get("/kanban", response_class=HTMLResponse)
 def kanban(request: Request, backend: BackendDep, principal: SessionDep) -> Response:
     filters = {k: v for k, v in list_params(request).items() if k not in ("cursor", "limit")}
-    shown = (
-        [filters["status"]] if filters.get("status") in {s.value for s in LeadStatus} else [s.value for s in LeadStatus]
-    )
+    shown = [filters["status"]] if "status" in filters else [s.value for s in LeadStatus]
     columns: list[dict[str, Any]] = []
     error, status = None, 200
     for name in shown:
