@@ -29,11 +29,12 @@ CONTROLS: dict[Action, tuple[str, ...]] = {
             "Add note",
             "Assign",
             "Add task",
+            "Run on the chosen leads",
         )
     ),
     Action.CREATE: ('href="/ui/imports/new"',),
     Action.ADMINISTER: ('data-testid="dead-letters"',),
-    Action.ARCHIVE: (">Transfer</button>",),
+    Action.ARCHIVE: (">Transfer</button>", '<option value="disqualify">'),
     Action.REPLAY: ("as-of-slider",),
     Action.EXPORT: ('href="/ui/reports"',),
 }
