@@ -29,7 +29,8 @@ class PayloadTooLarge(HTTPException):
 
 FORMS = re.compile(r"^/forms/")
 ATTACHMENTS = re.compile(r"^/leads/[^/]+/attachments/?$")
-IMPORTS = re.compile(r"^/imports/?$")
+IMPORTS = re.compile(r"^/imports/?$|^/ui/imports/dry-run$")
+"""The API's upload and the console wizard's (which calls the same route function)."""
 MULTIPART_OVERHEAD = 64 * 1024
 """Room for the multipart framing and form fields around an attached file."""
 

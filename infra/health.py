@@ -19,6 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from consumers.positions import Positions
 from consumers.quarantine import Quarantine
+from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from domain.ports import EventLog
 from infra.postgres import Database
 from infra.settings import Mode, Settings
@@ -42,6 +43,9 @@ class Engine(Protocol):
 
     @property
     def event_log(self) -> EventLog: ...
+
+    @property
+    def projections(self) -> dict[str, Any]: ...
 
 
 class KafkaOffsets:
@@ -98,6 +102,7 @@ def health(engine: Engine, offsets: KafkaOffsets | None = None) -> dict[str, Any
     for name, count in rows.get("counts", {}).items():
         consumers.setdefault(name, {"positions": {}, "lag": None})["quarantined"] = count
     components["consumers"] = consumers
+    _check(components, "rebuilds", lambda: _rebuilds(engine))
     return with_workers(engine, {"components": components})
 
 
@@ -183,6 +188,22 @@ def _check(components: dict[str, Any], name: str, probe: Any) -> dict[str, Any]:
 def _positions(engine: Engine) -> list[tuple[str, str, int, int]]:
     with engine.db.cursor() as cur:
         return engine.positions.all(cur)
+
+
+def _rebuilds(engine: Engine) -> dict[str, Any]:
+    """Projections with a rebuild copy beside their live tables: a rebuild (``leads projections
+    rebuild``, in any process) is under way, or was cut short and left its copy behind."""
+    with engine.db.cursor() as cur:
+        cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (engine.settings.read_schema,)
+        )
+        present = {row[0] for row in cur.fetchall()}
+    running = [
+        name
+        for name, projection in sorted(engine.projections.items())
+        if any(table.split(".")[-1] + REBUILD_SUFFIX in present for table in projection.tables)
+    ]
+    return {"running": running}
 
 
 def _quarantined(engine: Engine) -> dict[str, int]:

@@ -15,7 +15,18 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.console import lead_forms, pages_auth, pages_lead, pages_list, pages_ops
+from api.console import (
+    lead_forms,
+    lead_workflows,
+    pages_auth,
+    pages_bulk,
+    pages_dead_letters,
+    pages_import,
+    pages_kanban,
+    pages_lead,
+    pages_list,
+    pages_ops,
+)
 from api.console.render import HERE, page
 from api.console.session import CsrfRefused, LoginRequired, end_session
 
@@ -24,7 +35,8 @@ STATIC_MAX_AGE_S = 86400
 
 
 def install(app: FastAPI) -> None:
-    for module in (pages_auth, pages_list, pages_lead, lead_forms, pages_ops):
+    pages = [pages_auth, pages_list, pages_kanban, pages_bulk, pages_lead, lead_workflows, lead_forms, pages_ops]
+    for module in [*pages, pages_import, pages_dead_letters]:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="console-static")
 

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api import command_models as bodies
+from api.console import lead_workflows
 from api.console.commanding import command_context
 from api.console.pages_lead import EDITABLE, lead_context
 from api.console.render import REFUSED, page, refusal
@@ -71,6 +72,7 @@ def convert(lead_id: UUID, form: FormData, cmd: CommandContext) -> CommandAccept
     probability = text(form, "probability") or ""
     fields: dict[str, Any] = {k: text(form, k) for k in ("opportunity_name", "deal_value", "expected_close")}
     fields["probability"] = int(probability) if probability.isdigit() and len(probability) < 4 else probability
+    fields |= lead_workflows.conversion_choices(form)
     return commands.convert(lead_id, bodies.ConvertBody.model_validate(fields), cmd)
 
 
@@ -97,6 +99,7 @@ FORMS: dict[str, Run] = {
     "assign": assign,
     "follow": follow,
     "unfollow": unfollow,
+    **lead_workflows.FORMS,
 }
 
 

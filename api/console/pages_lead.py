@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.console.lead_workflows import workflow_context
 from api.console.pages_list import run_list
 from api.console.render import REFUSED, page, refusal, templates
 from api.console.session import SessionDep
@@ -99,6 +100,7 @@ def lead_context(
         "priorities": [p.value for p in Priority],
         "activity_kinds": [k.value for k in ActivityKind],
         "bant_items": [b.value for b in BantItem],
+        **workflow_context(backend, principal, document, written),
     }
 
 

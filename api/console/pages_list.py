@@ -24,7 +24,7 @@ from api.routes import views as view_routes
 from domain import limits
 from domain.access import Action, Principal
 from domain.errors import InvalidCommand
-from domain.values import LeadSource, LeadStatus, Priority, Temperature
+from domain.values import DisqualifyReason, LeadSource, LeadStatus, Priority, Temperature
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -44,6 +44,18 @@ def list_params(request: Request) -> dict[str, str]:
 def run_list(backend: BackendDep, principal: Principal, params: dict[str, str]) -> LeadPage:
     query = ListQuery.model_validate(params)
     return lead_routes.list_leads(backend, principal, query, None)
+
+
+def filter_choices() -> dict[str, list[str]]:
+    """The options of the filter form (shared by the list and the Kanban board)."""
+    return {
+        "statuses": [s.value for s in LeadStatus],
+        "sources": [s.value for s in LeadSource],
+        "priorities": [p.value for p in Priority],
+        "temperatures": [t.value for t in Temperature],
+        "sorts": [s.value for s in SortKey],
+        "disqualify_reasons": [r.value for r in DisqualifyReason],
+    }
 
 
 def context_of(params: dict[str, str]) -> str:
@@ -87,11 +99,7 @@ def leads_list(request: Request, backend: BackendDep, principal: SessionDep) -> 
         prev_url=prev_url,
         views=view_routes.list_views(backend.queries, principal),
         system_views=[v.value for v in SystemView],
-        statuses=[s.value for s in LeadStatus],
-        sources=[s.value for s in LeadSource],
-        priorities=[p.value for p in Priority],
-        temperatures=[t.value for t in Temperature],
-        sorts=[s.value for s in SortKey],
+        **filter_choices(),
         columns=[c for c in OPTIONAL_COLUMNS if c in LeadPublic.model_fields],
     )
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.console.pages_dead_letters import dead_letters
 from api.console.render import REFUSED, page, refusal
 from api.console.session import Csrf, SessionDep
 from api.deps import BackendDep
@@ -73,7 +74,7 @@ def reports(request: Request, backend: BackendDep, principal: SessionDep) -> Res
 
 
 @router.get("/operator", response_class=HTMLResponse)
-def operator(request: Request, backend: BackendDep, principal: SessionDep) -> Response:
+def operator(request: Request, backend: BackendDep, principal: SessionDep, dlq: str = "open") -> Response:
     """What ``GET /health`` reports, laid out: the verdict and its problems, each component,
     each projection's lag and state, quarantined events and the relay's backlog."""
     report = backend.health()
@@ -85,7 +86,9 @@ def operator(request: Request, backend: BackendDep, principal: SessionDep) -> Re
         "operator.html",
         principal,
         report=report,
-        components={k: v for k, v in components.items() if k != "consumers"},
+        components={k: v for k, v in components.items() if k not in ("consumers", "rebuilds")},
+        rebuilds=components.get("rebuilds", {}),
         consumers={n: c for n, c in consumers.items() if n not in relay},
         relay=relay,
+        **dead_letters(backend, principal, dlq),
     )

@@ -112,8 +112,9 @@ def test_health_reports_every_component(client: TestClient) -> None:
         what="lead_list to catch up",
     )
     assert report["status"] == "ok"
-    assert set(report["components"]) == {"event_store", "read_store", "kafka", "consumers", "routing"}
+    assert set(report["components"]) == {"event_store", "read_store", "kafka", "consumers", "routing", "rebuilds"}
     assert report["components"]["routing"] == {"status": "ok", "fallbacks_after_failure": 0}
+    assert report["components"]["rebuilds"] == {"status": "ok", "running": []}
 
 
 def test_a_query_with_after_sees_the_callers_own_write(client: TestClient) -> None:

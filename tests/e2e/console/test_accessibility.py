@@ -30,7 +30,16 @@ def seeded_lead(engine: Engine) -> str:
 
 
 def pages(lead: str) -> list[str]:
-    return ["/ui/leads", f"/ui/leads/{lead}", "/ui/inbox", "/ui/reports", "/ui/operator", "/ui/leads?min_score=500"]
+    return [
+        "/ui/leads",
+        f"/ui/leads/{lead}",
+        "/ui/inbox",
+        "/ui/reports",
+        "/ui/operator",
+        "/ui/leads?min_score=500",
+        "/ui/kanban",
+        "/ui/imports/new",
+    ]
 
 
 def test_no_page_has_a_serious_or_critical_accessibility_violation(engine: Engine, page: Any, tmp_path: Path) -> None:

@@ -28,9 +28,13 @@ CONTROLS: dict[Action, tuple[str, ...]] = {
             "Save BANT",
             "Add note",
             "Assign",
+            "Add task",
+            "Run on the chosen leads",
         )
     ),
-    Action.ARCHIVE: (">Transfer</button>",),
+    Action.CREATE: ('href="/ui/imports/new"',),
+    Action.ADMINISTER: ('data-testid="dead-letters"',),
+    Action.ARCHIVE: (">Transfer</button>", '<option value="disqualify">'),
     Action.REPLAY: ("as-of-slider",),
     Action.EXPORT: ('href="/ui/reports"',),
 }
@@ -100,7 +104,9 @@ def test_each_role_sees_only_the_controls_its_permissions_allow(engine: Engine, 
     engine.service.assign(lead_id=lead, owner=user if role is Role.REP else "rep-9", meta=META)
     wait_until_all_projected(engine)
     sign_in(client, token)
-    shown = client.get(f"/ui/leads/{lead}").text + client.get("/ui/leads").text
+    shown = client.get(f"/ui/leads/{lead}").text + client.get("/ui/leads").text + client.get("/ui/operator").text
+    wizard = client.get("/ui/imports/new")
+    assert (wizard.status_code == 200) is (Action.CREATE in PERMISSIONS[role]), wizard.status_code
     for action, markers in CONTROLS.items():
         allowed = action in PERMISSIONS[role]
         for marker in markers:

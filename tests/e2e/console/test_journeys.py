@@ -14,9 +14,11 @@ from uuid import UUID
 from playwright.sync_api import expect
 
 from api.auth import Role, issue_token
+from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from domain.values import EventMeta, LeadDetails
-from infra.runtime import Engine
+from infra.runtime import Engine, projections
 from projections.lead_list import LeadList
+from tests.conftest import wait_for
 from tests.e2e.console.conftest import login
 from tests.integration.helpers import wait_until_all_projected
 
@@ -138,4 +140,17 @@ def test_an_operator_sees_a_halted_projection(engine: Engine, page: Any, tmp_pat
     expect(page.get_by_test_id("health")).to_have_text("degraded")
     expect(page.get_by_test_id(f"state-{LeadList.name}")).to_contain_text("halted at lead")
     expect(page.get_by_test_id("problems")).to_contain_text(f"{LeadList.name} has halted")
+    expect(page.get_by_test_id("rebuilds")).to_have_text("No rebuild under way.")
+    expect(page.get_by_test_id("dlq-note")).to_contain_text("embedded mode")  # no Kafka, no DLQ
+
+    copy = projections(engine.settings.read_schema, suffix=REBUILD_SUFFIX)["lead_list"]
+    with engine.db.cursor() as cur:  # what `leads projections rebuild lead_list` leaves while it runs
+        copy.create(cur)
+    engine.monitor.report = None  # the next look computes the report now, not at the next interval
+
+    def rebuild_shown() -> bool:
+        page.goto("/ui/operator")
+        return "lead_list: rebuilding" in page.get_by_test_id("rebuilds").inner_text()
+
+    wait_for(rebuild_shown, timeout=30, what="the rebuild on the operator page")
     page.screenshot(path=str(tmp_path / "operator-journey.png"), full_page=True)
