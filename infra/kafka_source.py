@@ -17,6 +17,7 @@ from kafka.structs import OffsetAndMetadata
 from consumers.ports import Batch
 from domain.contract.cloudevents import ContractError, from_kafka
 from domain.contract.envelope import EVERY_STREAM, LEAD_STREAM
+from domain.contract.type_names import short_name
 from infra.personal_data import PersonalData
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,11 @@ def lead_of(key: bytes | None) -> UUID | None:
 
 
 def stream_of(headers: list[tuple[str, bytes]] | None) -> str | None:
-    """Whose event a message is, from its ``ce_type`` header (None without one: the decoder
-    then rejects it with the reason)."""
+    """Whose event a message is, from its ``ce_type`` header, prefixed or not (None without
+    one: the decoder then rejects it with the reason)."""
     for k, v in headers or []:
         if k == "ce_type":
-            return v.decode("utf-8", "replace").split(".", 1)[0]
+            return short_name(v.decode("utf-8", "replace")).split(".", 1)[0]
     return None
 
 
