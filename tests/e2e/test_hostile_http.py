@@ -54,22 +54,27 @@ def named(body: dict[str, Any]) -> set[str]:
     return {body["field"]} if "field" in body else {e["field"] for e in body.get("errors", [])}
 
 
+PROMPT_S = 5.0
+"""What "at once" means here: the bug they guard against froze every write indefinitely; the
+bound is loose enough for a suite running tests in parallel on two cores."""
+
+
 def test_an_oversized_form_post_is_refused_at_once_and_the_next_write_goes_through(api: TestClient) -> None:
     started = time.monotonic()
     refused = api.post("/forms/f1", data={"name": "Ada", "message": "x" * 400_000})
-    assert refused.status_code == 413 and time.monotonic() - started < 1.0, refused.text
+    assert refused.status_code == 413 and time.monotonic() - started < PROMPT_S, refused.text
     started = time.monotonic()
     create(api)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < PROMPT_S
 
 
 def test_an_oversized_json_field_is_refused_naming_it_and_the_next_write_goes_through(api: TestClient) -> None:
     started = time.monotonic()
     refused = api.post("/leads", json=ADA | {"company": "x" * 900_000})
-    assert refused.status_code in (413, 422) and time.monotonic() - started < 1.0, refused.text
+    assert refused.status_code in (413, 422) and time.monotonic() - started < PROMPT_S, refused.text
     started = time.monotonic()
     create(api)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < PROMPT_S
 
 
 def test_long_values_that_the_read_models_index_are_refused_before_any_event(api: TestClient) -> None:
