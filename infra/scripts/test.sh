@@ -13,4 +13,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${LEADS_TEST_CHROMIUM:-}" ]; t
   if [ "$(id -u)" = 0 ]; then apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }
   else sudo apt-get install -y chromium || { sudo apt-get update && sudo apt-get install -y chromium; }; fi
 fi
-infra/scripts/with-kafka.sh .venv/bin/python -m pytest "$@"
+# Tests wait on PostgreSQL, Kafka and subprocesses more than they compute: three workers keep two
+# cores busy (each worker has its own embedded PostgreSQL; topics and databases are per test).
+infra/scripts/with-kafka.sh .venv/bin/python -m pytest -n "${LEADS_TEST_WORKERS:-3}" --dist worksteal --durations=15 "$@"
