@@ -1,7 +1,8 @@
 """A lead's attachments on its page, in headless Chromium and over HTTP: a rep attaches a file,
 sees it listed with its size and type, and downloads the same bytes through the console (the
 API's download, same safe headers); an oversized upload or none at all is refused with a 4xx
-page naming the reason, never a 500."""
+page naming the reason, never a 500; a NUL and non-BMP file name is kept readable and an
+active content type (text/html) is served back as an inert download."""
 
 from __future__ import annotations
 
@@ -69,6 +70,15 @@ def test_an_oversized_or_missing_upload_is_refused_with_a_4xx_page_never_a_serve
     assert missing.status_code == 422 and "choose a file to attach" in missing.text, missing.text[:300]
     empty_name = post({"file": ("", b"", "text/plain")})
     assert empty_name.status_code in (400, 422), empty_name.text[:300]
+    odd = post({"file": ("a\0b \U0001f600.txt", b"\0\xff", "text/html; charset=x")})
+    assert odd.status_code == 303, odd.text[:300]
+    shown = client.get(odd.headers["location"]).text
+    assert "\U0001f600.txt" in shown and "2 bytes, text/html" in shown, shown[:300]
+    aid = re.search(rf'/ui/leads/{lead}/attachments/([0-9a-f-]{{36}})"', shown)
+    assert aid, shown[:300]
+    served = client.get(f"{url}/{aid.group(1)}")
+    assert served.content == b"\0\xff" and served.headers["content-type"] == "application/octet-stream"
+    assert served.headers["x-content-type-options"] == "nosniff"
     limits.configure(limits.Limits(attachment_bytes=1024))
     over_file = post({"file": ("big.txt", b"x" * 2000, "text/plain")})
     assert over_file.status_code == 413 and "limited to 1024 bytes" in over_file.text, over_file.text[:300]
@@ -76,4 +86,4 @@ def test_an_oversized_or_missing_upload_is_refused_with_a_4xx_page_never_a_serve
     assert over_body.status_code == 413 and "limited to" in over_body.text, over_body.text[:300]
     unknown = client.get(f"{url}/{uuid.uuid4()}")
     assert unknown.status_code == 404, unknown.text[:300]
-    assert "No attachments." in client.get(f"/ui/leads/{lead}").text
+    assert "big.txt" not in client.get(f"/ui/leads/{lead}").text
