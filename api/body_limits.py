@@ -28,7 +28,8 @@ class PayloadTooLarge(HTTPException):
 
 
 FORMS = re.compile(r"^/forms/")
-ATTACHMENTS = re.compile(r"^/leads/[^/]+/attachments/?$")
+ATTACHMENTS = re.compile(r"^(/ui)?/leads/[^/]+/attachments/?$")
+"""The API's upload and the lead page's (which calls the same route function)."""
 IMPORTS = re.compile(r"^/imports/?$|^/ui/imports/dry-run$")
 """The API's upload and the console wizard's (which calls the same route function)."""
 MULTIPART_OVERHEAD = 64 * 1024

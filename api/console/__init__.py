@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.console import (
+    lead_attachments,
     lead_forms,
     lead_workflows,
     pages_auth,
@@ -35,7 +36,8 @@ STATIC_MAX_AGE_S = 86400
 
 
 def install(app: FastAPI) -> None:
-    pages = [pages_auth, pages_list, pages_kanban, pages_bulk, pages_lead, lead_workflows, lead_forms, pages_ops]
+    pages = [pages_auth, pages_list, pages_kanban, pages_bulk, pages_lead, lead_workflows, lead_attachments]
+    pages += [lead_forms, pages_ops]  # after the attachment routes: its /{form_name} would match theirs
     for module in [*pages, pages_import, pages_dead_letters]:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="console-static")

@@ -29,6 +29,7 @@ CONTROLS: dict[Action, tuple[str, ...]] = {
             "Add note",
             "Assign",
             "Add task",
+            "Attach file",
             "Run on the chosen leads",
         )
     ),
