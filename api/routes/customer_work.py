@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Request, Response
 
@@ -16,9 +16,8 @@ from api.deps import CommandDep, PrincipalDep, QueriesDep, ServiceDep
 from api.models import CommandAccepted, FeedItem
 from api.paging import LINKED, Cursor, Limit, linked
 from api.routes.commands import accepted
-from api.routes.tasks import TaskBody, utc
+from api.routes.tasks import TaskBody, new_task
 from domain.access import Action as A
-from domain.records import Task
 from domain.service import CommandResult
 from domain.values import NonBlankName
 
@@ -36,14 +35,7 @@ def _routes(plural: str, kind: str) -> None:
     """The same five routes for each kind of record, each with its own operation id."""
 
     def schedule_task(record_id: UUID, body: TaskBody, cmd: CommandDep) -> CommandAccepted:
-        task = Task(
-            task_id=uuid4(),
-            subject=body.subject,
-            assignee=body.assignee,
-            due_at=utc(body.due_at),
-            remind_at=utc(body.remind_at) if body.remind_at else None,
-            created_by=cmd.principal.user,
-        )
+        task = new_task(body, created_by=cmd.principal.user)
         done = _on_record(
             cmd,
             kind,

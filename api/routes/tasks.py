@@ -46,17 +46,22 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@router.post("/leads/{lead_id}/tasks", response_model=CommandAccepted, status_code=201, **permission(A.EDIT))
-def schedule_task(lead_id: UUID, body: TaskBody, cmd: CommandDep) -> CommandAccepted:
-    """A task on the lead; its id is in `created.task_id`. The reminder fires once, at `remind_at`."""
-    task = Task(
+def new_task(body: TaskBody, *, created_by: str) -> Task:
+    """The task a request asks for, on a lead or any other record, with a fresh id."""
+    return Task(
         task_id=uuid4(),
         subject=body.subject,
         assignee=body.assignee,
         due_at=utc(body.due_at),
         remind_at=utc(body.remind_at) if body.remind_at else None,
-        created_by=cmd.principal.user,
+        created_by=created_by,
     )
+
+
+@router.post("/leads/{lead_id}/tasks", response_model=CommandAccepted, status_code=201, **permission(A.EDIT))
+def schedule_task(lead_id: UUID, body: TaskBody, cmd: CommandDep) -> CommandAccepted:
+    """A task on the lead; its id is in `created.task_id`. The reminder fires once, at `remind_at`."""
+    task = new_task(body, created_by=cmd.principal.user)
     result = cmd.on_lead(
         lead_id, A.EDIT, lambda s, meta, v: s.schedule_task(lead_id=lead_id, task=task, meta=meta, expected_version=v)
     )
