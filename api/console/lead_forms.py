@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from api import command_models as bodies
 from api.console import lead_workflows
 from api.console.commanding import command_context
-from api.console.pages_lead import EDITABLE, lead_context
+from api.console.pages_lead import EDITABLE, caught_up, lead_context
 from api.console.render import REFUSED, page, refusal
 from api.console.session import Csrf, SessionDep
 from api.deps import MAX_VERSION, CommandContext, get_backend
@@ -121,6 +121,11 @@ async def submit(request: Request, lead_id: UUID, form_name: str, principal: Ses
     try:
         done = await run_in_threadpool(run, lead_id, form, cmd)
     except REFUSED as e:
+        if isinstance(e, VersionConflict):
+            # the other writer's change is in the log; show it beside what was typed, not a
+            # read model that has not caught up with it yet (bounded wait, as after a command)
+            backend = get_backend(request)
+            await caught_up(backend, await run_in_threadpool(backend.event_log.head))
         return await run_in_threadpool(refused_page, request, principal, lead_id, form_name, form, e)
     query = {"after": str(done.position or 0)} | ({"ctx": ctx} if ctx else {}) | ({"at": at} if at else {})
     return RedirectResponse(f"/ui/leads/{lead_id}?{urlencode(query)}", 303)
