@@ -38,7 +38,7 @@ def test_a_wait_wakes_on_another_processes_commit_and_never_on_a_rolled_back_one
     assert not consistency.wait(PROJECTION, 42, timeout_s=0.3)
     commit_position(engine, 42)
     assert consistency.wait(PROJECTION, 42, timeout_s=5)
-    assert engine.board.positions(PROJECTION) == {0: 42}
+    wait_for(lambda: engine.board.positions(PROJECTION) == {0: 42}, what="the feed to hear of the commit")
 
 
 def test_a_malformed_notification_on_the_channel_is_ignored_and_the_feed_goes_on(engine: Engine) -> None:
