@@ -16,7 +16,7 @@ from jsonpath_ng import parse as parse_path
 from psycopg2.extras import Json
 
 from domain.contract.envelope import Envelope
-from domain.lead_events import whole_lead_personal
+from domain.lead_personal import whole_lead_personal
 from projections.base import OneTable, next_status, rows_by_lead, upsert_by_lead
 
 DDL = "CREATE TABLE {t} (lead_id uuid PRIMARY KEY, version integer NOT NULL, doc jsonb NOT NULL)"

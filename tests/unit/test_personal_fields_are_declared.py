@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.lead_events import DuplicateAbsorbed, LeadCaptured, whole_lead_personal
+from domain.lead_events import DuplicateAbsorbed, LeadCaptured
+from domain.lead_personal import whole_lead_personal
 from domain.values import ERASED
 
 DETAILS: dict[str, Any] = {
