@@ -2,62 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import signal
-import sys
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
 from infra import cli_import, logs
 from infra.cli_audit import audit_app
-from infra.errors import StartupError
+from infra.cli_dlq import dlq_app
+from infra.cli_schema import schema_app
+from infra.cli_support import or_exit, read_settings
 from infra.model_cli import register as register_model_commands
 from infra.runtime import Engine, Worker
 from infra.settings import Mode, Settings
 
 app = typer.Typer(help="Event-sourced lead lifecycle engine.", no_args_is_help=True)
-schema_app = typer.Typer(help="Export the published contract.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 projections_app = typer.Typer(help="Operate read models.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
 duplicates_app = typer.Typer(help="Find duplicates among the leads already stored.", no_args_is_help=True)
 app.add_typer(duplicates_app, name="duplicates")
-dlq_app = typer.Typer(
-    help="The intake dead-letter topic: list, show, replay once or discard, each action audited.",
-    no_args_is_help=True,
-)
 app.add_typer(dlq_app, name="dlq")
-T = TypeVar("T")
-
-if TYPE_CHECKING:
-    from infra.dead_letters import DeadLetters
 
 
 def _open(settings: Settings) -> Engine:
-    return _or_exit(lambda: Engine.open(settings))
-
-
-def _or_exit(step: Callable[[], T]) -> T:
-    """Bad configuration ends the command with one line saying what and where, not a traceback."""
-    try:
-        return step()
-    except StartupError as e:
-        typer.echo(f"leads: {e}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as e:
-        typer.echo(f"leads: invalid settings: {e}".replace("\n", " "), err=True)
-        raise typer.Exit(2) from None
+    return or_exit(lambda: Engine.open(settings))
 
 
 def _configure_logging() -> None:
@@ -83,10 +55,10 @@ def serve() -> None:
     from infra import serving
 
     _configure_logging()
-    settings = _settings()
+    settings = read_settings()
     engine = _open(settings)
     app = serving.build_app(engine)
-    supervisor = _or_exit(lambda: serving.start_workers(engine))
+    supervisor = or_exit(lambda: serving.start_workers(engine))
     typer.echo(
         f"leads: {settings.mode} mode, serving http://{settings.api_host}:{settings.api_port} "
         f"(API docs at /docs, health at /health)"
@@ -122,7 +94,7 @@ def token(
     except ValueError:
         typer.echo(f"leads: unknown role {role!r}; one of: {', '.join(r.value for r in Role)}", err=True)
         raise typer.Exit(2) from None
-    settings = _settings()
+    settings = read_settings()
     engine = _open(settings)
     try:
         known = engine.service.directory(fresh=True).users.get(user)
@@ -142,7 +114,7 @@ def token(
 
 
 def _open_default() -> Engine:
-    return _open(_settings())
+    return _open(read_settings())
 
 
 cli_import.register(app, _open_default)
@@ -164,7 +136,7 @@ def _watch_supervisor(engine: Engine, pid: int | None) -> None:
 def relay(supervisor_pid: Supervised = None) -> None:
     """Publish the notification log to Kafka (kafka mode), until SIGTERM/SIGINT."""
     _configure_logging()
-    settings = _settings()
+    settings = read_settings()
     if settings.mode is not Mode.KAFKA:
         typer.echo("leads: the relay needs LEADS_MODE=kafka", err=True)
         raise typer.Exit(2)
@@ -172,7 +144,7 @@ def relay(supervisor_pid: Supervised = None) -> None:
     _stop_on_signals(engine)
     _watch_supervisor(engine, supervisor_pid)
     try:
-        _or_exit(engine.relay).run()
+        or_exit(engine.relay).run()
     finally:
         engine.close()
 
@@ -215,7 +187,7 @@ def consume(
         )
         raise typer.Exit(2)
     _configure_logging()
-    settings = _settings()
+    settings = read_settings()
     if (intake or notifier) and settings.mode is not Mode.KAFKA:
         typer.echo("leads: the intake consumer and the notifier need LEADS_MODE=kafka", err=True)
         raise typer.Exit(2)
@@ -235,7 +207,7 @@ def consume(
     makers = [make for chosen, make in zip(flags, every, strict=True) if chosen]
     makers += [partial(engine.consumer, name, client_id=f"leads-{name}") for name in projection or []]
     try:
-        workers = [_or_exit(make) for make in makers]
+        workers = [or_exit(make) for make in makers]
         if len(workers) == 1:
             workers[0].run()
         else:
@@ -265,7 +237,7 @@ def projections_rebuild(
     from rich.progress import Progress
 
     name = ", ".join(names)
-    engine = _open(_settings())
+    engine = _open(read_settings())
     try:
         with Progress() as bar:
             task = bar.add_task(f"rebuilding {name}", total=None)
@@ -273,7 +245,7 @@ def projections_rebuild(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            report = _or_exit(
+            report = or_exit(
                 lambda: (
                     engine.rebuild(names[0], progress) if len(names) == 1 else engine.rebuild_together(names, progress)
                 )
@@ -293,12 +265,12 @@ def duplicates_scan() -> None:
     (GET /duplicates/scan) and print the report."""
     from rich.progress import Progress
 
-    engine = _open(_settings())
+    engine = _open(read_settings())
     try:
         engine.prepare_read_store()
         with Progress() as bar:
             task = bar.add_task("comparing", total=None)
-            report = _or_exit(
+            report = or_exit(
                 lambda: engine.duplicate_scan().run(lambda done, total: bar.update(task, completed=done, total=total))
             )
     finally:
@@ -309,153 +281,4 @@ def duplicates_scan() -> None:
     )
 
 
-def _dead_letters(settings: Settings) -> DeadLetters:
-    from infra.dead_letters import DeadLetters
-    from infra.postgres import open_database
-
-    db = _or_exit(lambda: open_database(settings))
-    return DeadLetters(
-        db=db,
-        schema=settings.event_schema,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        dlq_topic=settings.dlq_topic,
-        intake_topic=settings.intake_topic,
-    )
-
-
-def _dlq_step(step: Callable[[], T]) -> T:
-    from domain.errors import DomainError
-
-    try:
-        return step()
-    except DomainError as e:
-        typer.echo(f"leads: {e}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _operator() -> str:
-    import getpass
-
-    return f"cli:{getpass.getuser()}"
-
-
-By = Annotated[str | None, typer.Option("--by", help="Who acts (recorded in the DLQ audit); default cli:$USER")]
-
-
-@dlq_app.command("list")
-def dlq_list(
-    status: Annotated[str | None, typer.Option(help="open, replayed or discarded")] = None,
-    stage: Annotated[str | None, typer.Option(help="limit, parse, validate, domain or error")] = None,
-    ce_type: Annotated[str | None, typer.Option("--type", help="The message's ce_type")] = None,
-    source: Annotated[str | None, typer.Option(help="The message's ce_source")] = None,
-    since: Annotated[datetime | None, typer.Option(help="Refused at or after (ISO 8601, with offset)")] = None,
-    text: Annotated[str | None, typer.Option("--reason-contains", help="Text in the reason")] = None,
-) -> None:
-    """Print each dead letter as a JSON line: its id, status, stage, reason and origin."""
-    if since is not None and since.tzinfo is None:
-        typer.echo("leads: --since needs a timezone offset (such as +00:00)", err=True)
-        raise typer.Exit(2)
-    letters = _dead_letters(_settings())
-    rows = _dlq_step(
-        lambda: letters.listing(status=status, stage=stage, ce_type=ce_type, source=source, since=since, text=text)
-    )
-    for row in rows:
-        typer.echo(json.dumps(row))
-
-
-@dlq_app.command("show")
-def dlq_show(record: Annotated[str, typer.Argument(help="The dead letter's id, e.g. 0:17")]) -> None:
-    """Print one dead letter whole: headers, key, value, and what was done with it."""
-    letters = _dead_letters(_settings())
-    typer.echo(json.dumps(_dlq_step(lambda: letters.show(record)), indent=2))
-
-
-@dlq_app.command("replay")
-def dlq_replay(
-    record: Annotated[str, typer.Argument(help="The dead letter's id, e.g. 0:17")],
-    payload: Annotated[
-        Path | None, typer.Option(help="A file with the corrected message value (JSON) to send instead")
-    ] = None,
-    reason: Annotated[str, typer.Option(help="Why (recorded in the DLQ audit)")] = "cause fixed",
-    by: By = None,
-) -> None:
-    """Send one dead letter back to intake, once (a second replay is refused)."""
-    from infra.kafka_bus import make_producer
-
-    s = _settings()
-    body = None
-    if payload is not None:
-        most = s.limits.intake_message_bytes
-        if not payload.is_file() or payload.stat().st_size > most:
-            typer.echo(f"leads: --payload must be a readable file of at most {most} bytes", err=True)
-            raise typer.Exit(2)
-        body = payload.read_bytes()
-    letters = _dead_letters(s)
-    producer = make_producer(s, client_id="leads-dlq-replay")
-    try:
-        done = _dlq_step(
-            lambda: letters.replay(record, actor=by or _operator(), reason=reason, payload=body, producer=producer)
-        )
-    finally:
-        producer.close()
-    typer.echo(f"leads: replayed dead letter {done} to {s.intake_topic}{' with the corrected payload' if body else ''}")
-
-
-@dlq_app.command("discard")
-def dlq_discard(
-    record: Annotated[str, typer.Argument(help="The dead letter's id, e.g. 0:17")],
-    reason: Annotated[str, typer.Option(help="Why it is dropped (required; recorded in the DLQ audit)")],
-    by: By = None,
-) -> None:
-    """Mark one dead letter as dropped on purpose, with the reason; it is never replayed."""
-    letters = _dead_letters(_settings())
-    done = _dlq_step(lambda: letters.discard(record, actor=by or _operator(), reason=reason))
-    typer.echo(f"leads: discarded dead letter {done}")
-
-
-@dlq_app.command("audit")
-def dlq_audit(record: Annotated[str | None, typer.Option(help="Only this dead letter's actions")] = None) -> None:
-    """Print the DLQ's own audit, one JSON line per action: record, action, actor, reason, at."""
-    letters = _dead_letters(_settings())
-    for action in letters.actions(record):
-        typer.echo(json.dumps(action))
-
-
-@schema_app.command("docs")
-def schema_docs() -> None:
-    """Print docs/events.md: topics, headers and every message type, from the models."""
-    from domain.contract.documents import events_markdown
-
-    sys.stdout.write(events_markdown(_settings().topic_prefix))
-
-
-@schema_app.command("asyncapi")
-def schema_asyncapi() -> None:
-    """Print the AsyncAPI 3 document: every topic (events, intake, dead letters, notifications),
-    the brokers of LEADS_KAFKA_BOOTSTRAP_SERVERS as servers, and the Kafka bindings."""
-    from domain.contract.asyncapi import Deployment, asyncapi
-
-    s = _settings()
-    deployment = Deployment(
-        topic_prefix=s.topic_prefix,
-        bootstrap_servers=s.kafka_bootstrap_servers,
-        partitions=s.topic_partitions,
-        consumer_group=s.consumer_group,
-        dlq_retention_days=s.dlq_retention_days,
-    )
-    json.dump(asyncapi(deployment=deployment), sys.stdout, indent=2)
-    sys.stdout.write("\n")
-
-
-@schema_app.command("events")
-def schema_events() -> None:
-    """Print the JSON Schema of every message the engine publishes, keyed by CloudEvents type:
-    each lead event's payload as it is on the wire, a notification's, and their headers
-    (``<type>#headers``; a dead letter's value is the refused message, so only its headers)."""
-    from domain.contract.documents import published_json_schemas
-
-    json.dump(published_json_schemas(), sys.stdout, indent=2)
-    sys.stdout.write("\n")
-
-
-register_model_commands(app, lambda: _open(_settings()))
+register_model_commands(app, lambda: _open(read_settings()))
