@@ -22,7 +22,8 @@ from domain.contract.cloudevents import to_kafka
 from domain.lead import Lead
 from infra.kafka_bus import admin_client, make_producer
 from infra.postgres import open_database
-from infra.runtime import Engine, projections
+from infra.read_side import projections
+from infra.runtime import Engine
 from infra.settings import Settings
 
 PROJECTION = "lead_list"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.runtime import projections
+from infra.read_side import projections
 from infra.supervisor import health_view, plan
 
 NAMES = {short: p.name for short, p in projections("readmodel").items()}
