@@ -17,29 +17,25 @@ from domain.decision import Decision
 from domain.errors import (
     AlreadyClaimed,
     ConversionRequirementsUnmet,
-    DeclaredDistinct,
     InvalidCommand,
     LeadDeleted,
     LeadErased,
     OwnerChanged,
     QualificationRequirementsUnmet,
 )
+from domain.lead_duplicates import LeadDuplicates
+from domain.lead_scoring import LeadScoring
 from domain.lead_tasks import LeadTasks
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
-from domain.likelihood import Estimate
 from domain.records import (
     Activity,
     Attachment,
     ConversionLinks,
-    DuplicateSuspect,
     Note,
     OpportunityTerms,
-    ScoreBreakdown,
-    Signal,
     Task,
 )
-from domain.score_values import Bands, ScoreCause, ScoreResult, stage_of
 from domain.values import (
     BantItem,
     DisqualifyReason,
@@ -51,7 +47,7 @@ from domain.values import (
 )
 
 
-class Lead(Aggregate, LeadTasks):
+class Lead(Aggregate, LeadTasks, LeadScoring, LeadDuplicates):
     """The aggregate: each command checks the lifecycle and its input, then records one event.
     Its state and what derives from it live in :class:`~domain.lead_state.LeadState`."""
 
@@ -233,82 +229,6 @@ class Lead(Aggregate, LeadTasks):
         if user in self.followers:
             self.trigger_event(ev.Unfollowed, user=user, meta=meta)
 
-    def record_signal(self, *, signal: Signal, meta: EventMeta) -> None:
-        self.check_allowed(C.RECORD_SIGNAL)
-        self.trigger_event(ev.SignalRecorded, signal=signal, meta=meta)
-
-    def record_score(self, *, breakdown: ScoreBreakdown, rule_version: str, meta: EventMeta) -> None:
-        self.check_allowed(C.SCORE)
-        if (breakdown, rule_version) != (self.score_breakdown, self.score_rule_version):
-            self.trigger_event(ev.Scored, breakdown=breakdown, rule_version=rule_version, meta=meta)
-
-    def record_model_score(
-        self, *, result: ScoreResult, version: int, bands: Bands, mql_threshold: int, cause: ScoreCause, meta: EventMeta
-    ) -> bool:
-        """A score under published model ``version`` (``domain.score_engine`` computes it),
-        recorded only when the score or the grade moves: a re-scoring that changes nothing
-        leaves no event. True when recorded."""
-        if self.score_breakdown is not None and (result.total, result.grade) == (self.rule_score, self.grade):
-            return False
-        if self.score_breakdown is None and result.total == 0 and result.grade is None:
-            return False
-        self.check_allowed(C.SCORE)
-        self.trigger_event(
-            ev.Scored,
-            breakdown=result.breakdown,
-            rule_version=f"model-{version}",
-            grade=result.grade,
-            model_version=version,
-            contributions=result.contributions,
-            cause=cause,
-            bands=bands,
-            mql_threshold=mql_threshold,
-            meta=meta,
-        )
-        return True
-
-    def reclassify(self, *, version: int, bands: Bands, mql_threshold: int, meta: EventMeta) -> bool:
-        """Take the bands and MQL threshold of published model ``version`` for a score that did
-        not move, recorded only when the lead then shows another temperature or stage (a lead
-        whose score moved takes them with its ``Scored``). True when recorded."""
-        if (bands, mql_threshold) == (self.bands, self.mql_threshold):
-            return False
-        temperature = bands.temperature(self.score)
-        stage = stage_of(self.status, self.score, mql_threshold=mql_threshold)
-        if (temperature, stage) == (self.temperature, self.stage):
-            return False
-        self.check_allowed(C.SCORE)
-        self.trigger_event(
-            ev.ScoreReclassified,
-            model_version=version,
-            bands=bands,
-            mql_threshold=mql_threshold,
-            temperature=temperature,
-            stage=stage,
-            meta=meta,
-        )
-        return True
-
-    def record_likelihood(self, *, estimate: Estimate, version: int, meta: EventMeta) -> None:
-        """Recorded when the likelihood, or the model behind it, changes."""
-        if (estimate.probability, version) != (self.likelihood, self.likelihood_model_version):
-            self.check_allowed(C.SCORE)
-            self.trigger_event(
-                ev.LikelihoodEstimated,
-                probability=estimate.probability,
-                model_version=version,
-                factors=estimate.factors,
-                meta=meta,
-            )
-
-    def adjust_score(self, *, points: int, reason: str, meta: EventMeta) -> None:
-        self.check_allowed(C.ADJUST_SCORE)
-        if not reason.strip():
-            raise InvalidCommand("a manual score adjustment needs a reason", field="reason")
-        if points == 0 or not -100 <= points <= 100:
-            raise InvalidCommand("points must be between -100 and 100 and not 0", field="points")
-        self.trigger_event(ev.ScoreAdjusted, points=points, reason=reason, meta=meta)
-
     def update_bant(self, *, changes: dict[BantItem, str | None], meta: EventMeta) -> None:
         self.check_allowed(C.UPDATE_BANT)
         real = {k: (v.strip() or None if v else None) for k, v in changes.items()}
@@ -338,65 +258,6 @@ class Lead(Aggregate, LeadTasks):
         self.check_allowed(C.REOPEN)
         to = LeadStatus.CONTACTED if self.first_contacted_at else LeadStatus.NEW
         self.trigger_event(ev.Reopened, to_status=to, meta=meta)
-
-    def mark_duplicate(
-        self,
-        *,
-        of_id: UUID,
-        matched_on: str,
-        meta: EventMeta,
-        of_kind: str = "lead",
-        candidates: tuple[DuplicateSuspect, ...] = (),
-    ) -> None:
-        """Flag as a possible duplicate for a person to decide; never a pair a person dismissed."""
-        self.check_allowed(C.MARK_DUPLICATE)
-        if of_id == self.id:
-            raise InvalidCommand("a lead cannot duplicate itself", field="of_id")
-        if of_id in self.distinct_from:
-            raise DeclaredDistinct(lead_id=self.id, of_id=of_id)
-        self.trigger_event(
-            ev.MarkedDuplicate, of_id=of_id, of_kind=of_kind, matched_on=matched_on, candidates=candidates, meta=meta
-        )
-
-    def dismiss_duplicate(self, *, of_id: UUID, of_kind: str, meta: EventMeta) -> None:
-        """ "Not a duplicate": remembered, so the pair is never flagged again. Repeating it records nothing."""
-        self.check_allowed(C.DISMISS_DUPLICATE)
-        if of_id == self.id:
-            raise InvalidCommand("a lead cannot duplicate itself", field="of_id")
-        if of_id not in self.distinct_from:
-            self.trigger_event(ev.DuplicateDismissed, of_id=of_id, of_kind=of_kind, meta=meta)
-
-    def merge_into_contact(self, *, contact_id: UUID, account_id: UUID | None, meta: EventMeta) -> None:
-        """Archive as Merged into an existing contact (the contact and its account record it too)."""
-        self.check_allowed(C.MERGE)
-        if contact_id in self.distinct_from:
-            raise DeclaredDistinct(lead_id=self.id, of_id=contact_id)
-        self.trigger_event(ev.MergedIntoContact, contact_id=contact_id, account_id=account_id, meta=meta)
-
-    def absorb(self, duplicate: Lead, *, take_fields: list[str], meta: EventMeta) -> None:
-        """Merge ``duplicate`` into this master: take the chosen fields, re-link its children,
-        and archive it as Merged. Both sides record the merge in their own history."""
-        self.check_allowed(C.ABSORB)
-        duplicate.check_allowed(C.MERGE)
-        if duplicate.id == self.id:
-            raise InvalidCommand("a lead cannot be merged into itself", field="duplicate_ids")
-        theirs = duplicate.details.model_dump(mode="json")
-        unknown = [f for f in take_fields if f not in theirs]
-        if unknown:
-            raise InvalidCommand(f"unknown lead fields: {', '.join(unknown)}", field="take_fields")
-        fields = {f: theirs[f] for f in take_fields}
-        validated(lambda: self.details.with_changes(fields)).check_reachable()
-        self.trigger_event(
-            ev.DuplicateAbsorbed,
-            duplicate_id=duplicate.id,
-            fields_taken=fields,
-            activities=tuple(duplicate.activities),
-            notes=tuple(duplicate.notes),
-            attachments=tuple(duplicate.attachments),
-            followers=tuple(sorted(duplicate.followers)),
-            meta=meta,
-        )
-        duplicate.trigger_event(ev.MergedInto, master_id=self.id, meta=meta)
 
     def convert(self, *, terms: OpportunityTerms | None, links: ConversionLinks, meta: EventMeta) -> None:
         self.check_allowed(C.CONVERT)
