@@ -9,6 +9,7 @@ with the events, so a decision never rests on a lagging read model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from domain.command_handling import CommandResult
@@ -130,3 +131,40 @@ class DecidesDuplicates(ConvertsLeads):
         self.claims.stage_release(lead.id)
         aggregates = [a for a in (lead, contact, account) if a is not None]
         return self._save("merge_into_contact", meta, lead, *aggregates)
+
+    def mark_duplicate(
+        self, *, lead_id: UUID, of_lead_id: UUID, matched_on: str, meta: EventMeta, expected_version: int | None = None
+    ) -> CommandResult:
+        """A person flags a lead as a possible duplicate of another lead (refused for a pair
+        they declared distinct)."""
+        return self._change(
+            "mark_duplicate",
+            lead_id,
+            meta,
+            expected_version,
+            lambda lead: lead.mark_duplicate(of_id=of_lead_id, matched_on=matched_on, meta=meta),
+        )
+
+    def merge(
+        self,
+        *,
+        master_id: UUID,
+        duplicate_ids: Sequence[UUID],
+        meta: EventMeta,
+        take_fields: dict[UUID, list[str]] | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Absorb each duplicate into the master; master and duplicates commit in ONE save."""
+        done = self._previous_result("merge", meta)
+        if done:
+            return done
+        if not duplicate_ids or len(set(duplicate_ids)) != len(duplicate_ids):
+            raise InvalidCommand("name one or more distinct duplicates", field="duplicate_ids")
+        master = self._load(Lead, master_id, expected_version)
+        duplicates = [self._load(Lead, d, None) for d in duplicate_ids]
+        for dup in duplicates:
+            master.absorb(dup, take_fields=(take_fields or {}).get(dup.id, []), meta=meta)
+            self.claims.stage_release(dup.id)
+        keys = identity_keys(master.details)
+        self.claims.stage(master.id, keys, exclusive=False)
+        return self._save("merge", meta, master, master, *duplicates)

@@ -37,6 +37,7 @@ from domain.lead_events import (
 )
 from domain.lifecycle import TERMINAL
 from domain.likelihood import LIKELIHOOD_ID, Estimator, LikelihoodModels, TrainedModel
+from domain.records import ScoreBreakdown, Signal
 from domain.routes_leads import RoutesLeads
 from domain.score_engine import apply_model
 from domain.score_values import ScoreCause
@@ -227,6 +228,41 @@ class ScoresLeads(RoutesLeads):
         if (lead.score_model_version or 0) <= models.model_version:
             version, bands, threshold = models.model_version, model.bands, model.mql_threshold
             lead.reclassify(version=version, bands=bands, mql_threshold=threshold, meta=meta)
+
+    def record_signal(
+        self, *, lead_id: UUID, signal: Signal, meta: EventMeta, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            "record_signal", lead_id, meta, expected_version, lambda lead: lead.record_signal(signal=signal, meta=meta)
+        )
+
+    def record_score(
+        self,
+        *,
+        lead_id: UUID,
+        breakdown: ScoreBreakdown,
+        rule_version: str,
+        meta: EventMeta,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            "record_score",
+            lead_id,
+            meta,
+            expected_version,
+            lambda lead: lead.record_score(breakdown=breakdown, rule_version=rule_version, meta=meta),
+        )
+
+    def adjust_score(
+        self, *, lead_id: UUID, points: int, reason: str, meta: EventMeta, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            "adjust_score",
+            lead_id,
+            meta,
+            expected_version,
+            lambda lead: lead.adjust_score(points=points, reason=reason, meta=meta),
+        )
 
 
 SCORE_INPUTS = (LeadCaptured, DetailsUpdated, SignalRecorded)

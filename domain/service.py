@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.archiving import ArchivesLeads
-from domain.base import DomainEvent
 from domain.command_handling import CommandResult
 from domain.customer_service import CustomerCommands
 from domain.duplicate_decisions import DecidesDuplicates, suspects_of
@@ -28,10 +27,11 @@ from domain.duplicates import (
     Screened,
     identity_keys,
 )
-from domain.errors import DomainError, InvalidCommand, LeadExists, NoSuchVersion, NotFound, VersionConflict
+from domain.errors import DomainError, LeadExists, VersionConflict
 from domain.import_service import RecordsImports
 from domain.lead import Lead
-from domain.records import Activity, Attachment, Note, ScoreBreakdown, Signal
+from domain.lead_history import ReadsLeadHistory
+from domain.records import Activity, Attachment, Note
 from domain.scores_leads import ScoresLeads
 from domain.task_service import SchedulesTasks
 from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
@@ -46,7 +46,15 @@ class TransferOutcome:
     reason: str | None = None
 
 
-class LeadService(ScoresLeads, RecordsImports, ArchivesLeads, DecidesDuplicates, CustomerCommands, SchedulesTasks):
+class LeadService(
+    ScoresLeads,
+    RecordsImports,
+    ArchivesLeads,
+    DecidesDuplicates,
+    CustomerCommands,
+    SchedulesTasks,
+    ReadsLeadHistory,
+):
     name = "leads"
 
     # -- capture and change -------------------------------------------------------------------
@@ -222,41 +230,6 @@ class LeadService(ScoresLeads, RecordsImports, ArchivesLeads, DecidesDuplicates,
             "unfollow", lead_id, meta, expected_version, lambda lead: lead.unfollow(user=user, meta=meta)
         )
 
-    def record_signal(
-        self, *, lead_id: UUID, signal: Signal, meta: EventMeta, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._change(
-            "record_signal", lead_id, meta, expected_version, lambda lead: lead.record_signal(signal=signal, meta=meta)
-        )
-
-    def record_score(
-        self,
-        *,
-        lead_id: UUID,
-        breakdown: ScoreBreakdown,
-        rule_version: str,
-        meta: EventMeta,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            "record_score",
-            lead_id,
-            meta,
-            expected_version,
-            lambda lead: lead.record_score(breakdown=breakdown, rule_version=rule_version, meta=meta),
-        )
-
-    def adjust_score(
-        self, *, lead_id: UUID, points: int, reason: str, meta: EventMeta, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._change(
-            "adjust_score",
-            lead_id,
-            meta,
-            expected_version,
-            lambda lead: lead.adjust_score(points=points, reason=reason, meta=meta),
-        )
-
     def update_bant(
         self,
         *,
@@ -319,43 +292,6 @@ class LeadService(ScoresLeads, RecordsImports, ArchivesLeads, DecidesDuplicates,
         assert result is not None
         return result
 
-    def mark_duplicate(
-        self, *, lead_id: UUID, of_lead_id: UUID, matched_on: str, meta: EventMeta, expected_version: int | None = None
-    ) -> CommandResult:
-        """A person flags a lead as a possible duplicate of another lead (refused for a pair
-        they declared distinct)."""
-        return self._change(
-            "mark_duplicate",
-            lead_id,
-            meta,
-            expected_version,
-            lambda lead: lead.mark_duplicate(of_id=of_lead_id, matched_on=matched_on, meta=meta),
-        )
-
-    def merge(
-        self,
-        *,
-        master_id: UUID,
-        duplicate_ids: Sequence[UUID],
-        meta: EventMeta,
-        take_fields: dict[UUID, list[str]] | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """Absorb each duplicate into the master; master and duplicates commit in ONE save."""
-        done = self._previous_result("merge", meta)
-        if done:
-            return done
-        if not duplicate_ids or len(set(duplicate_ids)) != len(duplicate_ids):
-            raise InvalidCommand("name one or more distinct duplicates", field="duplicate_ids")
-        master = self._load(Lead, master_id, expected_version)
-        duplicates = [self._load(Lead, d, None) for d in duplicate_ids]
-        for dup in duplicates:
-            master.absorb(dup, take_fields=(take_fields or {}).get(dup.id, []), meta=meta)
-            self.claims.stage_release(dup.id)
-        keys = identity_keys(master.details)
-        self.claims.stage(master.id, keys, exclusive=False)
-        return self._save("merge", meta, master, master, *duplicates)
-
     def erase_personal_data(
         self, *, lead_id: UUID, meta: EventMeta, request: str | None = None, expected_version: int | None = None
     ) -> CommandResult:
@@ -382,30 +318,3 @@ class LeadService(ScoresLeads, RecordsImports, ArchivesLeads, DecidesDuplicates,
                 status=status, days_in_status=days_in_status, threshold_days=threshold_days, meta=meta
             ),
         )
-
-    # -- reading the write side (history, replay) ---------------------------------------------
-
-    def get_lead(self, lead_id: UUID, *, version: int | None = None) -> Lead:
-        """The lead now, or as it was at ``version`` (which must exist: no version past the last)."""
-        lead = self._load(Lead, lead_id, None, version=version)
-        if version is not None and lead.version != version:
-            raise NoSuchVersion(lead_id=lead_id, field="version", asked=version, head=lead.version)
-        return lead
-
-    def lead_as_of(self, lead_id: UUID, at: datetime) -> Lead:
-        """The lead as it was at ``at``: rebuilt up to its last event recorded at or before then."""
-        version = None
-        history = self.history(lead_id)
-        for event in history:
-            if event.timestamp > at:
-                break
-            version = event.originator_version
-        if version is None:
-            raise NoSuchVersion(lead_id=lead_id, field="as_of", asked=at.isoformat(), head=len(history))
-        return self.get_lead(lead_id, version=version)
-
-    def history(self, lead_id: UUID) -> list[DomainEvent]:
-        events = [e for e in self.events.get(lead_id) if isinstance(e, DomainEvent)]
-        if not events:
-            raise NotFound("lead", lead_id)
-        return events

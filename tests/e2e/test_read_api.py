@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.auth import Role
 from consumers.aging_monitor import AgingMonitor
-from infra.runtime import Engine, projections
+from infra.read_side import projections
+from infra.runtime import Engine
 from tests.conftest import wait_for
 from tests.e2e.auth import bearer
 

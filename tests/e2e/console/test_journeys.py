@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 from api.auth import Role, issue_token
 from consumers.rebuild import SUFFIX as REBUILD_SUFFIX
 from domain.values import EventMeta, LeadDetails
-from infra.runtime import Engine, projections
+from infra.read_side import projections
+from infra.runtime import Engine
 from projections.lead_list import LeadList
 from tests.conftest import wait_for
 from tests.e2e.console.conftest import login
