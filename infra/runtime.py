@@ -43,7 +43,7 @@ from consumers.runner import ProjectionRunner
 from consumers.sources import NotificationLogSource
 from domain import limits, phone_region
 from domain.contract.envelope import PUBLISHED_TOPICS, topics_of
-from domain.duplicates import Combined, flag
+from domain.duplicates import Combined
 from infra import tracing
 from infra.blobs import BlobStore
 from infra.dead_letters import DeadLetters
@@ -277,7 +277,7 @@ class Engine:
         return IntakeConsumer(
             service=self.service,
             stream=KafkaMessageStream(consumer, s.intake_topic),
-            screen=flag(Combined(self.queries, self.service)),
+            finder=Combined(self.queries, self.service),
             producer=make_producer(s, client_id="leads-dlq"),
             topic=s.intake_topic,
             dlq_topic=s.dlq_topic,
