@@ -19,29 +19,18 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
-from consumers.intake_commands import HANDLERS, Context
-from consumers.intake_parsing import IntakeEvent, Unreadable, is_structured, read_event, text
+from consumers.intake_commands import HANDLERS, Context, details_of
+from consumers.intake_reading import Received, Rejected, first_error, read_message
 from consumers.log_context import handling
 from consumers.ports import Message, MessageStream, Producer
 from consumers.tracing import span, traceparent_of
-from domain import limits
 from domain.command_handling import BatchConflict
-from domain.contract.intake import INTAKE_TYPES, MESSAGES, intake_command
-from domain.duplicates import Screen
+from domain.contract.intake import CaptureLead
+from domain.duplicates import ChunkFinder, Screen, Screened, flag_many
 from domain.errors import DomainError, Unavailable
 from domain.service import LeadService
-from domain.values import Channel, EventMeta, scoped_command_id
 
 log = logging.getLogger(__name__)
-
-
-class Rejected(Exception):
-    """A message the engine will not apply; ``stage`` is parse, validate or domain."""
-
-    def __init__(self, stage: str, reason: str) -> None:
-        super().__init__(reason)
-        self.stage = stage
-        self.reason = reason
 
 
 INFRASTRUCTURE = (StoreOperationalError, StoreInterfaceError, Unavailable)
@@ -49,90 +38,27 @@ INFRASTRUCTURE = (StoreOperationalError, StoreInterfaceError, Unavailable)
 message: the batch is applied again later."""
 
 
+def apply_received(service: LeadService, received: Received, screen: Screen | None) -> None:
+    """Apply a message read, or raise :class:`Rejected` when the domain refuses it. Its events
+    keep the trace it continues (tracing on), so the relay and projections continue it too."""
+    with handling(received.event_id), span("receive lead-intake", received.producer, SpanKind.CONSUMER) as span_:
+        traceparent = traceparent_of(span_)
+        meta = received.meta.model_copy(update={"traceparent": traceparent}) if traceparent else received.meta
+        try:
+            HANDLERS[received.command](Context(service, meta, received.time, screen), received.message)
+        except Unavailable:
+            raise
+        except DomainError as e:
+            raise Rejected("domain", f"{type(e).__name__}: {e}") from None
+        except ValidationError as e:
+            raise Rejected("validate", first_error(e, "data")) from None
+
+
 def apply_message(
     service: LeadService, headers: list[tuple[str, bytes]], value: bytes | None, screen: Screen | None = None
 ) -> None:
     """Decode, validate and apply one intake message, or raise :class:`Rejected`."""
-    size = len(value or b"") + sum(len(k) + len(v) for k, v in headers or [])
-    most = limits.current().intake_message_bytes
-    if size > most:
-        raise Rejected("limit", f"the message has {size} bytes; intake takes at most {most} (intake_message_bytes)")
-    try:
-        event = read_event(headers, None, value)
-    except Unreadable as e:
-        raise Rejected("parse", str(e)) from None
-    producer = text(event, "traceparent") or next(
-        (v.decode("latin-1") for k, v in headers or [] if k.lower() == "traceparent"), None
-    )
-    with handling(str(event["id"])), span("receive lead-intake", producer, SpanKind.CONSUMER) as received:
-        apply_event(
-            service,
-            event,
-            screen,
-            structured=is_structured(dict(headers or [])),
-            traceparent=traceparent_of(received),
-        )
-
-
-def apply_event(
-    service: LeadService, event: IntakeEvent, screen: Screen | None, *, structured: bool, traceparent: str | None
-) -> None:
-    """``structured``: whether the event came in structured mode (refusals name the attribute,
-    not the header); ``traceparent``: the trace of the producer the message continues (tracing
-    on), kept with the events it causes so the relay and projections continue it too."""
-
-    def named(attribute: str) -> str:
-        return f"attribute {attribute}" if structured else f"header ce_{attribute}"
-
-    ce_type, source = str(event["type"]), str(event["source"])
-    command = intake_command(ce_type)
-    if command is None:
-        raise Rejected("parse", f"unknown ce_type {ce_type!r}; known: {', '.join(sorted(INTAKE_TYPES))}")
-    data = event.get_data()
-    time = message_time(text(event, "time"), named("time"))
-    model, handler = MESSAGES[command], HANDLERS[command]
-    try:
-        message = model.model_validate(data)
-    except ValidationError as e:
-        raise Rejected("validate", first_error(e, "data")) from None
-    try:
-        meta = EventMeta(
-            actor=source,
-            channel=Channel.INTAKE,
-            command_id=scoped_command_id(source, str(event["id"])),
-            correlation_id=text(event, "correlationid"),
-            causation_id=str(event["id"]),
-            traceparent=traceparent,
-        )
-    except ValidationError as e:
-        raise Rejected("validate", "header " + first_error(e, "headers").replace("actor", "ce_source", 1)) from None
-    try:
-        handler(Context(service, meta, time, screen), message)
-    except Unavailable:
-        raise
-    except DomainError as e:
-        raise Rejected("domain", f"{type(e).__name__}: {e}") from None
-    except ValidationError as e:
-        raise Rejected("validate", first_error(e, "data")) from None
-
-
-def message_time(value: str | None, name: str) -> datetime:
-    """The event's time (RFC 3339, with its offset), or now when the message has none."""
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        time = datetime.fromisoformat(value)
-    except ValueError:
-        raise Rejected("parse", f"{name}: {value[:64]!r} is not an RFC 3339 time") from None
-    if time.tzinfo is None:
-        raise Rejected("parse", f"{name}: {value[:64]!r} has no timezone; add its offset (such as +00:00 or Z)")
-    return time
-
-
-def first_error(error: ValidationError, default: str) -> str:
-    """``field.path: what is wrong`` of a validation failure's first error."""
-    first = error.errors()[0]
-    return f"{'.'.join(str(p) for p in first['loc']) or default}: {first['msg']}"
+    apply_received(service, read_message(headers, value), screen)
 
 
 class IntakeConsumer:
@@ -149,10 +75,11 @@ class IntakeConsumer:
         stop: threading.Event,
         idle_wait_s: float,
         batch_size: int,
-        screen: Screen | None = None,
+        finder: ChunkFinder | None = None,
     ) -> None:
-        """``screen``: how captures are checked for duplicates (flagged, never refused)."""
-        self.screen = screen
+        """``finder``: where captures' look-alikes are found (flagged, never refused): the read
+        model's look-up combined with the write side's claims, asked once per batch."""
+        self.finder = finder
         self.service = service
         self.stream = stream
         self.producer = producer
@@ -181,21 +108,23 @@ class IntakeConsumer:
             self.producer.close()
 
     def _process(self, batch: list[Message]) -> None:
-        """Apply the polled batch in ONE transaction; if that save fails for any reason but the
-        store's own trouble (a lost race, an event that cannot be saved), one by one, so that
-        only the message at fault is dead-lettered."""
+        """Read the polled batch, screen its captures together, and apply it in ONE transaction;
+        if that save fails for any reason but the store's own trouble (a lost race, an event that
+        cannot be saved), one by one, so that only the message at fault is dead-lettered."""
         try:
+            received, rejected = self._read_each(batch)
+            screens = self._screens(received)
             try:
                 with self.service.batch(assume_new=True):
-                    rejected = self._apply_each(batch)
+                    refused = self._apply_each(received, screens)
             except INFRASTRUCTURE:
                 raise
             except Exception as e:
                 if not isinstance(e, BatchConflict):
                     log.warning("intake: a batch could not be saved (%s); applying it message by message", e)
-                rejected = self._apply_each(batch)
+                refused = self._apply_each(received, screens)
             dead = []
-            for m, refusal in rejected:
+            for m, refusal in rejected + refused:
                 with handling(ce_id_of(m)):
                     log.warning("intake: dead-lettered at %s: %s", refusal.stage, refusal.reason)
                 dead.append(
@@ -219,27 +148,57 @@ class IntakeConsumer:
             log.info("intake: commit skipped (%s); the batch will be redelivered and deduped", e)
         self.status = "running"
 
-    def _apply_each(self, batch: list[Message]) -> list[tuple[Message, Rejected]]:
-        """Every message's effect, or why it was refused. A message that breaks the engine in a
-        way nobody foresaw is dead-lettered with the error rather than retried forever."""
-        rejected = []
+    def _read_each(self, batch: list[Message]) -> tuple[list[tuple[Message, Received]], list[tuple[Message, Rejected]]]:
+        """Each message read and validated, or why it was refused."""
+        received, rejected = [], []
         for m in batch:
             with handling(ce_id_of(m)):
                 try:
-                    apply_message(self.service, list(m.headers), m.value, self.screen)
+                    received.append((m, read_message(list(m.headers), m.value)))
                 except Rejected as e:
                     rejected.append((m, e))
-                except INFRASTRUCTURE:
-                    raise
                 except Exception as e:
-                    log.exception("intake: message %s/%s@%s could not be applied", m.topic, m.partition, m.offset)
+                    log.exception("intake: message %s/%s@%s could not be read", m.topic, m.partition, m.offset)
                     rejected.append((m, Rejected("error", f"{type(e).__name__}: {e}")))
+        return received, rejected
+
+    def _screens(self, received: list[tuple[Message, Received]]) -> dict[str, Screen]:
+        """Each capture's duplicate screen by event id, answered from one look-up per finder for
+        the whole batch."""
+        captures = [(r.event_id, details_of(r.message)) for _, r in received if isinstance(r.message, CaptureLead)]
+        if self.finder is None or not captures:
+            return {}
+        flagged = flag_many(self.finder, [d for _, d in captures], claims_read=True)
+        return {event_id: _answer(screened) for (event_id, _), screened in zip(captures, flagged, strict=True)}
+
+    def _apply_each(
+        self, received: list[tuple[Message, Received]], screens: dict[str, Screen]
+    ) -> list[tuple[Message, Rejected]]:
+        """Every message's effect, or why it was refused. A message that breaks the engine in a
+        way nobody foresaw is dead-lettered with the error rather than retried forever."""
+        rejected = []
+        for m, r in received:
+            try:
+                apply_received(self.service, r, screens.get(r.event_id))
+            except Rejected as e:
+                rejected.append((m, e))
+            except INFRASTRUCTURE:
+                raise
+            except Exception as e:
+                with handling(r.event_id):
+                    log.exception("intake: message %s/%s@%s could not be applied", m.topic, m.partition, m.offset)
+                rejected.append((m, Rejected("error", f"{type(e).__name__}: {e}")))
         return rejected
 
     def _retry_later(self, reason: str) -> None:
         self.status = f"retrying: {reason}"
         log.warning("intake: %s", self.status)
         self.stop.wait(1.0)
+
+
+def _answer(screened: Screened) -> Screen:
+    """A screen that answers what the batch's look-up found for its capture."""
+    return lambda _details: screened
 
 
 def ce_id_of(record: Message) -> str | None:

@@ -53,14 +53,29 @@ class DecidesDuplicates(ConvertsLeads):
         """The contacts and accounts (and leads, by email and phone) that hold ``details``' keys
         now, on the write side: the :class:`~domain.duplicates.DuplicateFinder` the read
         model's fuzzy look-up is combined with."""
-        keys = (*identity_keys(details), *contact_keys(details), *account_keys(details))
-        found: dict[tuple[str, UUID], Candidate] = {}
-        for key, holder in self.claims.holders(keys).items():
-            kind, rule = KIND_OF_CLAIM[key.kind], RULE_OF_CLAIM[key.kind]
-            seen = found.get((kind, holder))
-            rules = (*seen.matched_on, rule) if seen and rule not in seen.matched_on else (rule,)
-            found[(kind, holder)] = Candidate(holder, self._name_of(kind, holder), rules, kind)
-        return best_first(found.values())
+        return self.candidates_many([details])[0]
+
+    def candidates_many(self, many: Sequence[LeadDetails]) -> list[list[Candidate]]:
+        """:meth:`candidates` of each of ``many``, asking the claims once for all their keys (a
+        batch of intake messages is screened so, not one round trip per message)."""
+        wanted = [(*identity_keys(d), *contact_keys(d), *account_keys(d)) for d in many]
+        held = self.claims.holders({k for keys in wanted for k in keys})
+        names: dict[tuple[str, UUID], str] = {}
+        found_each = []
+        for keys in wanted:
+            found: dict[tuple[str, UUID], Candidate] = {}
+            for key in keys:
+                holder = held.get(key)
+                if holder is None:
+                    continue
+                kind, rule = KIND_OF_CLAIM[key.kind], RULE_OF_CLAIM[key.kind]
+                if (kind, holder) not in names:
+                    names[(kind, holder)] = self._name_of(kind, holder)
+                seen = found.get((kind, holder))
+                rules = (*seen.matched_on, rule) if seen and rule not in seen.matched_on else (rule,)
+                found[(kind, holder)] = Candidate(holder, names[(kind, holder)], rules, kind)
+            found_each.append(best_first(found.values()))
+        return found_each
 
     def _name_of(self, kind: str, record_id: UUID) -> str:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from domain.duplicate_policy import Candidate, best_first, keys_of
@@ -23,6 +23,7 @@ class DuplicateFinder(Protocol):
         ...
 
 
+@runtime_checkable
 class ChunkFinder(DuplicateFinder, Protocol):
     """A finder that also looks up many leads at once (an import judges its rows by the chunk)."""
 
@@ -39,15 +40,30 @@ class Combined:
         self.finders = finders
 
     def candidates(self, details: LeadDetails) -> list[Candidate]:
-        found: dict[tuple[str, UUID], Candidate] = {}
-        for finder in self.finders:
-            for c in finder.candidates(details):
-                seen = found.get((c.kind, c.record_id))
-                if seen is not None:
-                    rules = seen.matched_on + tuple(r for r in c.matched_on if r not in seen.matched_on)
-                    c = Candidate(c.record_id, seen.contact_name or c.contact_name, rules, c.kind)
-                found[(c.kind, c.record_id)] = c
-        return best_first(found.values())[:10]
+        return _merged([finder.candidates(details) for finder in self.finders])
+
+    def candidates_many(self, many: Sequence[LeadDetails]) -> list[list[Candidate]]:
+        """:meth:`candidates` of each of ``many``, each finder asked once for all of them when
+        it can be (a :class:`ChunkFinder`)."""
+        each = [
+            f.candidates_many(many) if isinstance(f, ChunkFinder) else [f.candidates(d) for d in many]
+            for f in self.finders
+        ]
+        return [_merged([found[i] for found in each]) for i in range(len(many))]
+
+
+def _merged(lists: Sequence[list[Candidate]]) -> list[Candidate]:
+    """One list, best first: a record found by more than one finder listed once, with every
+    rule that matched it."""
+    found: dict[tuple[str, UUID], Candidate] = {}
+    for candidates in lists:
+        for c in candidates:
+            seen = found.get((c.kind, c.record_id))
+            if seen is not None:
+                rules = seen.matched_on + tuple(r for r in c.matched_on if r not in seen.matched_on)
+                c = Candidate(c.record_id, seen.contact_name or c.contact_name, rules, c.kind)
+            found[(c.kind, c.record_id)] = c
+    return best_first(found.values())[:10]
 
 
 def people(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -115,6 +131,17 @@ def flag(finder: DuplicateFinder) -> Screen:
     """Entrances that must never lose a lead (web forms, intake, imports): capture it, flagged as
     a possible duplicate of what it looks like, for a person to decide."""
     return lambda details: Screened(details, tuple(people(finder.candidates(details))))
+
+
+def flag_many(finder: ChunkFinder, many: Sequence[LeadDetails], *, claims_read: bool) -> list[Screened]:
+    """:func:`flag` for a batch (intake's), with one look-up per finder for all of it rather than
+    a round trip per lead; ``claims_read``: the finder includes the write side's claims, so no
+    capture asks them again. Leads of one batch do not see each other's claims, as they would
+    not one by one either (a claim is visible once its save commits)."""
+    return [
+        Screened(d, tuple(people(found)), claims_read=claims_read)
+        for d, found in zip(many, finder.candidates_many(many), strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from consumers.relay import Relay
 from consumers.reminders import ReminderScheduler
 from consumers.rescoring import DecayMonitor, LikelihoodMonitor, Rescorer
 from consumers.response_monitor import ResponseMonitor
-from domain.duplicates import Combined, flag
+from domain.duplicates import Combined
 from infra.dead_letters import DeadLetters
 from infra.import_store import PostgresImportStore
 from infra.kafka_bus import make_consumer, make_producer
@@ -68,7 +68,7 @@ class BackgroundWorkers(ReadSide):
         return IntakeConsumer(
             service=self.service,
             stream=KafkaMessageStream(consumer, s.intake_topic),
-            screen=flag(Combined(self.queries, self.service)),
+            finder=Combined(self.queries, self.service),
             producer=make_producer(s, client_id="leads-dlq"),
             topic=s.intake_topic,
             dlq_topic=s.dlq_topic,

@@ -15,6 +15,7 @@ from domain.duplicates import (
     Screened,
     associated,
     flag,
+    flag_many,
     screen,
 )
 from domain.errors import InvalidCommand
@@ -171,3 +172,18 @@ def test_finders_combined_list_a_record_found_twice_once_with_every_rule_and_con
         Finder([Candidate(contact, "", ("email",), "contact"), ACME_ACCOUNT]),
     ).candidates(ADA)
     assert found == [Candidate(contact, "Ada L.", ("name_and_company", "email"), "contact"), lead, ACME_ACCOUNT]
+
+
+def test_a_batch_screened_at_once_is_flagged_as_each_lead_would_be_alone() -> None:
+    """Intake screens a polled batch with one look-up per finder (issue #21): the same
+    look-alikes per lead, in order, as one look-up each, and the write side's claims read."""
+    service = in_memory_service()
+    held = service.capture_lead(details=ADA, meta=EventMeta(actor="a")).lead_id
+    grace = LeadDetails(contact_name="Grace", email="grace@example.com")
+    fuzzy = Finder([LOOKALIKE])
+    batch = [ADA, grace, ADA.model_copy(update={"phone": "+442079460958"})]
+    alone = [flag(Combined(fuzzy, service))(d) for d in batch]
+    together = flag_many(Combined(fuzzy, service), batch, claims_read=True)
+    assert [s.suspects for s in together] == [s.suspects for s in alone]
+    assert [s.details for s in together] == batch and all(s.claims_read for s in together)
+    assert [c.record_id for c in together[0].suspects] == [EXISTING, held]
