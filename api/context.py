@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
@@ -127,3 +127,6 @@ class Backend:
     """What imports keep of files' rows, blanked when a lead is erased (None: nothing kept)."""
     dead_letters: DeadLetterDesk | None = None
     """The intake dead-letter queue (kafka mode only)."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """The time for views that depend on it (tasks overdue and due today): a test sets its own,
+    so that "due later today" holds at any hour it runs."""

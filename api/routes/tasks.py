@@ -88,5 +88,5 @@ def my_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> TaskPage:
     """The caller's own tasks not done: overdue, due today (UTC) or all open, earliest first."""
-    rows = backend.queries.tasks_of(principal.user, view=view, now=datetime.now(UTC), limit=limit)
+    rows = backend.queries.tasks_of(principal.user, view=view, now=backend.clock(), limit=limit)
     return TaskPage(items=rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.auth import Role
 from infra.runtime import Engine
 from tests.e2e.auth import bearer
+from tests.e2e.clock import at_noon
 from tests.e2e.test_read_api import capture, seen
 
 
@@ -22,10 +23,8 @@ def api(engine: Engine) -> Iterator[TestClient]:
 
 
 def test_each_user_sees_their_overdue_and_due_today_tasks_until_done(api: TestClient, engine: Engine) -> None:
-    now = datetime.now(UTC)
-    end_of_day = now.replace(hour=23, minute=59, second=59, microsecond=0)
-    if end_of_day - now < timedelta(minutes=2):
-        pytest.skip("too close to midnight (UTC) to have a task due later today")
+    now = at_noon(api)
+    end_of_day = now.replace(hour=23, minute=59, second=59)
     lead = capture(api, {"contact_name": "Ada Lovelace", "email": "ada@example.com"})["lead_id"]
     late = api.post(
         f"/leads/{lead}/tasks",
