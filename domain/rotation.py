@@ -131,7 +131,8 @@ class Rotation(Aggregate):
 
     def in_turn_order(self, eligible: Sequence[str]) -> list[str]:
         """``eligible`` members in roster order, starting after the last one chosen."""
-        order = [m for m in self.members if m in set(eligible)]
+        wanted = set(eligible)
+        order = [m for m in self.members if m in wanted]
         if self.last in self.members:
             after = self.members.index(self.last)
             order = [m for m in self.members[after + 1 :] + self.members[: after + 1] if m in order]
