@@ -78,12 +78,14 @@ BEGIN
         END IF;
     END IF;
     IF p_team IS NOT NULL THEN
-        INSERT INTO {turns} AS t (team, version, floor, last, tallies)
-            VALUES (p_team, p_version + 1, p_floor, p_last, p_tallies)
-            ON CONFLICT (team) DO UPDATE SET version = t.version + 1, floor = EXCLUDED.floor,
-                last = EXCLUDED.last, tallies = EXCLUDED.tallies
-            WHERE t.version = p_version;
+        UPDATE {turns} SET version = version + 1, floor = p_floor, last = p_last, tallies = p_tallies
+            WHERE team = p_team AND version = p_version;
         turned := FOUND;
+        IF NOT turned AND p_version = 0 THEN  -- the team's first write (of two racing, one inserts)
+            INSERT INTO {turns} (team, version, floor, last, tallies)
+                VALUES (p_team, 1, p_floor, p_last, p_tallies) ON CONFLICT (team) DO NOTHING;
+            turned := FOUND;
+        END IF;
     END IF;
 END
 $move$;
