@@ -3,9 +3,9 @@
 Every routed save carries the lead's decision, the team rotation's turn and the owner's workload
 in one transaction (the turn and the workload in one statement). Two writers that chose from the
 same rotation conflict on its row's version; an owner found full, away or inactive by the
-workload gate refuses the save. Either way the lead is
-decided again on fresh state (without that owner), and after ``attempts`` tries it goes to the
-fallback queue: a capture never fails because of routing.
+workload gate refuses the save. Either way the lead is decided again on fresh state (without
+that owner), and after ``attempts`` tries it goes to the fallback queue: a capture never fails
+because of routing.
 """
 
 from __future__ import annotations
