@@ -86,7 +86,8 @@ def command_path(engine: Engine, leads: int) -> tuple[float, float]:
 
 def rules(engine: Engine, count: int) -> None:
     """A directory of 7 reps in one team, and ``count`` rules of which only the last matches the
-    leads the bench captures: every capture evaluates all of them, then takes a round-robin turn."""
+    leads the bench captures: every capture evaluates all of them, then takes a round-robin turn
+    (``count`` 0: an empty list, so the fallback queue takes every lead)."""
     s, team = engine.service, [f"rep-{i}" for i in range(7)]
     for name in team:
         s.add_user(name=name, profile=UserProfile(roles=(Role.REP,), capacity=100_000), meta=META)
@@ -106,13 +107,16 @@ def rules(engine: Engine, count: int) -> None:
         for i in range(count - 1)
     ]
     everyone = Rule(id="everyone", name="Everyone", action=RuleAction(kind=ActionKind.ROUND_ROBIN, target="inbound"))
-    s.publish_rules(rules=(*misses, everyone), meta=META)
+    s.publish_rules(rules=(*misses, everyone) if count else (), meta=META)
 
 
 def routing(engines: dict[str, Engine], leads: int) -> dict[str, float]:
-    """Captures/s of each engine: ``none`` has no rules (leads stay unassigned), ``one`` a single
-    catch-all round-robin rule, ``hundred`` 100 rules (all evaluated, then a round-robin turn).
-    Blocks of 25 alternate between the engines so drift hits all of them."""
+    """Captures/s of each engine: ``off`` has routing not set up (no rule list was ever
+    published: leads stay unassigned), ``none`` an empty rule list (the fallback queue takes
+    every lead), ``one`` a single catch-all round-robin rule, ``hundred`` 100 rules (all
+    evaluated, then a round-robin turn). Blocks of 25 alternate between the engines so drift
+    hits all of them."""
+    rules(engines["none"], 0)
     rules(engines["one"], 1)
     rules(engines["hundred"], 100)
     spent = dict.fromkeys(engines, 0.0)

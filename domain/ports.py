@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from domain.contract.envelope import Envelope
+from domain.rotation import Turns
 
 
 class EventLog(Protocol):
@@ -83,10 +84,21 @@ class Workloads(Protocol):
     (changes staged for a save are written in its transaction), so a capacity is never exceeded
     and an away or inactive user never gets a routed lead, whatever runs concurrently."""
 
-    def stage_holder(self, lead_id: UUID, owner: str | None, *, routed: bool) -> None:
+    def stage_holder(self, lead_id: UUID, owner: str | None, *, routed: bool, turns: Turns | None = None) -> None:
         """In the next save, ``owner`` holds the lead in progress (None: nobody). ``routed``:
         the rules chose them, so the save fails with ``CapacityReached`` if they are away,
-        inactive or at capacity."""
+        inactive or at capacity. ``turns``: the team's round-robin row that chose them, written
+        in the same statement (see :meth:`stage_turns`)."""
+        ...
+
+    def stage_turns(self, turns: Turns) -> None:
+        """In the next save, the team's round-robin row becomes ``turns``; the save fails with
+        the store's ``IntegrityError`` (a version conflict) if the row is no longer at
+        ``turns.version``."""
+        ...
+
+    def turns(self, team: str) -> Turns | None:
+        """The team's round-robin row (committed), None before its first write."""
         ...
 
     def stage_gate(self, user: str, *, capacity: int, routable: bool) -> None:

@@ -1,10 +1,11 @@
 """Routing leads: on capture, on reopen, when their owner leaves, on demand, when overdue.
 
 Every routed save carries the lead's decision, the team rotation's turn and the owner's workload
-in one transaction. Two writers that chose from the same rotation conflict on its version; an
-owner found full, away or inactive by the workload gate refuses the save. Either way the lead is
-decided again on fresh state (without that owner), and after ``attempts`` tries it goes to the
-fallback queue: a capture never fails because of routing.
+in one transaction (the turn and the workload in one statement). Two writers that chose from the
+same rotation conflict on its row's version; an owner found full, away or inactive by the
+workload gate refuses the save. Either way the lead is decided again on fresh state (without
+that owner), and after ``attempts`` tries it goes to the fallback queue: a capture never fails
+because of routing.
 """
 
 from __future__ import annotations
@@ -84,12 +85,7 @@ class RoutesLeads(ManagesDirectory):
         lead.route(decision=decision, meta=meta)
         if decision.team and decision.owner and decision.strategy in ROUTED:
             rotation = self._rotation_for(decision.team, meta)
-            rotation.take_turn(
-                member=decision.owner,
-                lead_id=lead.id,
-                counted=decision.strategy is Strategy.ROUND_ROBIN,
-                meta=meta,
-            )
+            rotation.take_turn(member=decision.owner, counted=decision.strategy is Strategy.ROUND_ROBIN)
 
     def _recently_full(self) -> set[str]:
         """Users this process found full, away or inactive in the last ``FULL_MEMORY_S``: not
@@ -129,7 +125,7 @@ class RoutesLeads(ManagesDirectory):
             self._tries.clear()
             last = attempt == attempts - 1
             lead = build(None if last else frozenset(excluded))
-            rotations = [r for r in self._tries.values() if r.pending_events]
+            rotations = [r for r in self._tries.values() if r.moved or r.pending_events]
             if lead is None:
                 return None
             try:
@@ -154,12 +150,23 @@ class RoutesLeads(ManagesDirectory):
             aggregate.saved_holder = aggregate.holder
 
     def _before_save(self, aggregates: Sequence[Aggregate]) -> None:
-        """Stage the change of holder of every lead in the save (who works it, for capacity)."""
+        """Stage the change of holder of every lead in the save (who works it, for capacity),
+        with the turn of the team whose rotation chose them (written in the same statement)."""
+        turned = {r.team: r for r in aggregates if isinstance(r, Rotation) and r.moved}
         for lead in aggregates:
             if isinstance(lead, LeadState) and lead.holder != lead.saved_holder:
-                routed = any(isinstance(e, Assigned) and e.strategy in ROUTED for e in lead.pending_events)
-                self.workloads.stage_holder(lead.id, lead.holder, routed=routed and lead.holder is not None)
+                routed = next(
+                    (e for e in lead.pending_events if isinstance(e, Assigned) and e.strategy in ROUTED), None
+                )
+                rotation = turned.pop(routed.team, None) if routed is not None and routed.team else None
+                self.workloads.stage_holder(
+                    lead.id,
+                    lead.holder,
+                    routed=routed is not None and lead.holder is not None,
+                    turns=rotation.staged_turns() if rotation is not None else None,
+                )
                 lead.saved_holder = lead.holder
+        super()._before_save(aggregates)
 
     # -- commands -------------------------------------------------------------------------------
 

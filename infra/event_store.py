@@ -67,9 +67,8 @@ class StoredLeadService(LeadService):
         recorder = super().construct_recorder()
         if isinstance(recorder, KeyedApplicationRecorder) and isinstance(self.keys, PostgresKeyStore):
             recorder.keys = self.keys
-            recorder.staged = [
-                w for w in self.staged_writes if isinstance(w, PostgresIdentityClaims | PostgresWorkloads)
-            ]
+            recorder.staged = [w for w in self.staged_writes if isinstance(w, PostgresIdentityClaims)]
+            recorder.riders = [w for w in self.staged_writes if isinstance(w, PostgresWorkloads)]
             recorder.chain = self.chain
             if self.chain is not None:
                 self.chain.events_table = f"{recorder.datastore.schema}.{recorder.events_table_name}"

@@ -9,6 +9,12 @@ buffer, the server waits for them (``ClientRead``) while holding the events tabl
 lock, and every other writer waits behind it for good (psycopg/psycopg#685). A plain
 transaction sends each statement whole and waits for its answer, so no writer can be left
 half-sent holding the lock.
+
+Staged writes that come as :class:`~infra.staged_writes.Rider` statements (the workloads: a
+routed lead's gate and its team's turn) cost no round trip of their own: they go first in the
+simple query that locks the events table, before the lock is taken (a rider may wait for
+another writer's row lock, and must not hold the table lock meanwhile), and each one's result
+is checked before the events are inserted.
 """
 
 from __future__ import annotations
@@ -33,10 +39,12 @@ from infra.workloads import PostgresWorkloads
 class KeyedApplicationRecorder(PostgresApplicationRecorder):
     keys: PostgresKeyStore | None = None
     """Set by the application once built (the library constructs recorders from the environment)."""
-    staged: Sequence[PostgresIdentityClaims | PostgresWorkloads] = ()
+    staged: Sequence[PostgresIdentityClaims] = ()
+    """Likewise: what was staged for a save (identity claims) is written in its transaction."""
+    riders: Sequence[PostgresWorkloads] = ()
+    """Likewise: staged writes sent with the statement that locks the events table (workloads)."""
     chain: PostgresEventChain | None = None
     """Likewise: the hash chain, linked after the events are inserted, under the same table lock."""
-    """Likewise: what was staged for a save (identity claims, workloads) is written in its transaction."""
 
     @retry(InterfaceError, max_attempts=3, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -46,6 +54,7 @@ class KeyedApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
             if not stored_events:
+                self._send_riders(curs, [])
                 return None
             self._insert_stored_events(curs, stored_events, **kwargs)
             ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
@@ -85,11 +94,23 @@ class KeyedApplicationRecorder(PostgresApplicationRecorder):
             ]
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        """The library's lock statements and NOTIFY in one round trip (no parameters, so psycopg
-        sends them as one simple query), then its insert."""
+        """The staged riders, the library's lock statements and NOTIFY in one round trip (no
+        parameters, so psycopg sends them as one simple query), then its insert."""
         notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
-        curs.execute(SQL("; ").join([*(cast(SQL | Composed, s) for s in self.lock_table_statements), notify]))
+        self._send_riders(curs, [*(cast(SQL | Composed, s) for s in self.lock_table_statements), notify])
         super(PostgresApplicationRecorder, self)._insert_stored_events(curs, stored_events, **kwargs)
+
+    def _send_riders(self, curs: Cursor[DictRow], then: list[SQL | Composed]) -> None:
+        """This save's riders and then ``then``, as one simple query; each rider's result is
+        checked in order (a failed check raises, and the transaction rolls back)."""
+        riders = [rider for writes in self.riders for rider in writes.riders()]
+        statements = [rider.statement.encode() for rider in riders] + [s.as_bytes(curs) for s in then]
+        if not statements:
+            return
+        curs.execute(b"; ".join(statements))
+        for rider in riders:
+            rider.check(curs.fetchone() if curs.description else None)
+            curs.nextset()
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)

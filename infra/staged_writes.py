@@ -5,9 +5,26 @@ together or not at all: identity claims, workloads."""
 from __future__ import annotations
 
 import threading
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+
+def _unchecked(row: Any) -> None:
+    """A statement whose result needs no check."""
+
+
+@dataclass(frozen=True)
+class Rider:
+    """One staged write as a statement with its parameters bound in (client side), so the
+    recorder can send it in a round trip it makes anyway, and the check of the one result it
+    gives (the row, or None for a statement that returns none), which raises if the save must
+    not commit."""
+
+    statement: str
+    check: Callable[[Any], None] = _unchecked
 
 
 class StagedWrites(Generic[T]):

@@ -6,7 +6,7 @@ capacity is ever exceeded (the acceptance of issue #17, on the in-memory event s
 from __future__ import annotations
 
 from collections import Counter
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from domain.access import Role
 from domain.directory import TeamRoster, UserProfile, UserStatus
 from domain.errors import NotFound
-from domain.rotation import Rotation, rotation_id
+from domain.rotation import Rotation
 from domain.routing import Rule, RuleAction
 from domain.values import DisqualifyReason, EventMeta, LeadDetails
 from infra.event_store import StoredLeadService
@@ -81,9 +81,7 @@ def test_round_robin_is_fair_to_members_available_throughout_and_never_picks_the
         if lead.owner == SMALL:
             small_open.append(lead.id)
             assert len(small_open) <= SMALL_CAPACITY, "the small member's capacity was exceeded"
-    rotation = service.rotation_repository.get(rotation_id("sales"))
-    assert isinstance(rotation, Rotation)
-    turns = Counter(rotation.tallies)
+    turns = Counter(service.rotation("sales").tallies)
     stable = [m for m in TEAM if m not in touched and m != SMALL]
     counts = [turns[m] for m in stable]
     assert max(counts) - min(counts) <= 1, f"members available throughout: {dict(zip(stable, counts, strict=True))}"
@@ -122,3 +120,19 @@ def test_nobody_available_sends_the_lead_to_the_fallback_queue_and_says_why() ->
 def test_a_status_change_for_an_unknown_user_is_refused_naming_them() -> None:
     with pytest.raises(NotFound, match="nobody"):
         routed_service().change_user_status(name="nobody", status=UserStatus.AWAY, meta=ADMIN)
+
+
+def test_turns_recorded_as_events_before_turns_had_rows_still_count() -> None:
+    service = in_memory_service()
+    legacy = Rotation.start(team="sales", meta=ADMIN)
+    legacy.set_members(members=TEAM, meta=ADMIN)
+    for member in TEAM[:3]:
+        legacy.trigger_event(Rotation.TurnTaken, member=member, lead_id=uuid4(), counted=True, meta=ADMIN)
+    service.save(legacy)  # as stored before: a team's turns were events on its rotation
+    for name in TEAM:
+        service.add_user(name=name, profile=UserProfile(roles=(Role.REP,), capacity=LEADS), meta=ADMIN)
+    service.set_team(name="sales", roster=TeamRoster(members=tuple(TEAM)), meta=ADMIN)
+    rule = Rule(id="everyone", name="Everyone", action=RuleAction(kind="round_robin", target="sales"))
+    service.publish_rules(rules=(rule,), meta=ADMIN)
+    assert owners_of_new_leads(service, "lead", 5) == [*TEAM[3:], TEAM[0]], "the next turns follow the stored ones"
+    assert service.rotation("sales").tallies == dict.fromkeys(TEAM, 1) | {TEAM[0]: 2}
