@@ -12,6 +12,19 @@ from typing import Any, Protocol
 from domain.contract.envelope import Envelope
 
 
+class Worker(Protocol):
+    """What every background worker offers whoever runs it (a thread of the engine, or a
+    process ``leads serve`` supervises): its name, a status for the health report, and ``run``
+    until its stop event is set."""
+
+    @property
+    def name(self) -> str: ...
+
+    status: str
+
+    def run(self) -> None: ...
+
+
 @dataclass
 class Batch:
     events: list[Envelope] = field(default_factory=list)

@@ -9,13 +9,14 @@ from typing import Annotated
 
 import typer
 
+from consumers.ports import Worker
 from infra import cli_import, logs
 from infra.cli_audit import audit_app
 from infra.cli_dlq import dlq_app
 from infra.cli_schema import schema_app
 from infra.cli_support import or_exit, read_settings
 from infra.model_cli import register as register_model_commands
-from infra.runtime import Engine, Worker
+from infra.runtime import Engine
 from infra.settings import Mode, Settings
 
 app = typer.Typer(help="Event-sourced lead lifecycle engine.", no_args_is_help=True)

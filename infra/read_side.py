@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from consumers.fan_out import FanOut
-from consumers.ports import Source
+from consumers.ports import Source, Worker
 from consumers.positions import Positions
 from consumers.progress import ProgressBoard
 from consumers.quarantine import Quarantine
@@ -35,9 +34,6 @@ from projections.queries import ReadModels
 from projections.routing import Routing
 from projections.tasks import Tasks
 from projections.user_state import UserState
-
-if TYPE_CHECKING:
-    from infra.runtime import Worker
 
 
 def projections(schema: str, *, suffix: str = "") -> dict[str, Projection]:

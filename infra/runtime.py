@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
 
 from fastapi import FastAPI
 
@@ -22,6 +21,7 @@ from consumers.bulk_jobs import BulkJobs
 from consumers.import_jobs import ImportJobs
 from consumers.import_planner import ImportPlanner
 from consumers.import_runner import ImportRunner
+from consumers.ports import Worker
 from consumers.progress import ProgressBoard
 from consumers.read_consistency import ReadConsistency
 from domain import limits, phone_region
@@ -45,15 +45,6 @@ from infra.subject_keys import PostgresKeyStore
 from infra.workloads import PostgresWorkloads
 
 log = logging.getLogger(__name__)
-
-
-class Worker(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    status: str
-
-    def run(self) -> None: ...
 
 
 @dataclass
