@@ -112,3 +112,13 @@ def cancel(job_id: UUID, backend: BackendDep, principal: PrincipalDep) -> BulkJo
     if found["actor"] != principal.user and principal.scope(A.VIEW) is not None:
         raise NotFound("bulk action", job_id)
     return as_job(job_id, bulk.cancel(job_id, actor=principal.user))
+
+
+@router.post(
+    "/{job_id:uuid}/resume", status_code=status.HTTP_202_ACCEPTED, response_model=BulkJob, **permission(A.EDIT)
+)
+def resume(job_id: UUID, backend: BackendDep, principal: PrincipalDep) -> BulkJob:
+    """Carry on a mass action whose process stopped (``interrupted``, or ``running`` without
+    progress for 5 minutes) with the leads it had not reached; a lead it acted on already is not
+    acted on twice. Only its starter resumes it (422 if it is not stopped)."""
+    return as_job(job_id, bulk_of(backend).resume(job_id, actor=principal.user, check=principal.require_lead))

@@ -76,6 +76,8 @@ def test_a_mass_status_change_selects_within_scope_and_refuses_named_leads_outsi
     repeated = api.post("/leads/bulk", json=body, headers=manager | {"Idempotency-Key": "q3-cleanup"})
     assert finished(api, repeated.json()["job_id"], manager)["results"] == {"done": 30}
     assert {i: engine.service.get_lead(UUID(i)).version for i in mine} == versions
+    finished_job = api.post(f"/leads/bulk/{repeated.json()['job_id']}/resume", headers=manager)
+    assert finished_job.status_code == 422 and "an interrupted one can be resumed" in finished_job.text
 
 
 def test_mass_tags_follow_and_archive_on_named_leads(api: TestClient, engine: Engine) -> None:
