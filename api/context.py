@@ -76,6 +76,10 @@ class Bulk(Protocol):
 
     def cancel(self, job_id: UUID, *, actor: str) -> dict[str, Any]: ...
 
+    def resume(
+        self, job_id: UUID, *, actor: str, check: Callable[[Action, Lead], None], wait: bool = False
+    ) -> dict[str, Any]: ...
+
 
 class DeadLetterDesk(Protocol):
     """The intake dead-letter queue (kafka mode): ``infra.dead_letters.DeadLetters``. Refusals

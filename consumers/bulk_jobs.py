@@ -1,6 +1,7 @@
 """Mass actions as jobs: the selection is stored first (so the job's total is known), then each
 lead is acted on in turn (``domain.bulk``) and its result stored, chunk by chunk, with the
-job's progress (done, rate, ETA). Jobs and results live in the same store as imports."""
+job's progress (done, rate, ETA). Jobs and results live in the same store as imports; a job
+whose process stopped is resumed from its stored selection, as an import's confirm is."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from uuid import UUID, uuid4
 
 from consumers.ports import ImportStore
 from domain.bulk import BulkRequest, Check, outcome_of
-from domain.errors import JobOver, NotFound
+from domain.errors import InvalidCommand, JobOver, NotFound
 from domain.service import LeadService
 from domain.values import Channel, EventMeta
 
@@ -40,6 +41,9 @@ class BulkJobs:
         """Store the selection and act on it in the background. ``key`` (the caller's
         idempotency key) makes every lead's command repeatable: the same key, one effect."""
         job_id = uuid4()
+        meta = EventMeta(
+            actor=user, channel=Channel.API, command_id=f"bulk/{key or job_id}", correlation_id=f"bulk:{job_id}"
+        )
         self.store.create_job(
             job_id,
             {
@@ -47,6 +51,7 @@ class BulkJobs:
                 "state": "running",
                 "actor": user,
                 "request": request.model_dump(mode="json"),
+                "command_id": meta.command_id,
                 "total": len(lead_ids),
                 "done": 0,
             },
@@ -57,37 +62,63 @@ class BulkJobs:
                 job_id,
                 [(start + i + 1, {"lead_id": str(x), "outcome": "pending"}, []) for i, x in enumerate(chunk)],
             )
-        meta = EventMeta(
-            actor=user, channel=Channel.API, command_id=f"bulk/{key or job_id}", correlation_id=f"bulk:{job_id}"
-        )
-
-        def run() -> None:
-            began, done = time.monotonic(), 0
-            try:
-                for start in range(0, len(lead_ids), CHUNK):
-                    if self.store.cancel_requested(job_id):
-                        self._cancelled(job_id)
-                        return
-                    chunk = lead_ids[start : start + CHUNK]
-                    results = [
-                        (start + i + 1, outcome_of(self.service, request, x, user=user, meta=meta, check=check))
-                        for i, x in enumerate(chunk)
-                    ]
-                    self.store.set_results(job_id, results)
-                    done += len(chunk)
-                    self.store.update_job(job_id, {"done": done, "rate": done / max(time.monotonic() - began, 1e-6)})
-                self.store.update_job(job_id, {"state": "finished", "results": self.store.result_counts(job_id)})
-            except Exception as e:
-                log.exception("bulk job %s interrupted", job_id)
-                self.store.update_job(job_id, {"state": "interrupted", "error": f"{type(e).__name__}: {e}"})
-
-        if wait:
-            run()
-        else:
-            thread = threading.Thread(target=run, name="bulk", daemon=True)
-            self.threads.append(thread)
-            thread.start()
+        self._start(job_id, request, meta, check, wait)
         return job_id
+
+    def resume(self, job_id: UUID, *, actor: str, check: Check, wait: bool = False) -> dict[str, Any]:
+        """Carry on a job whose process stopped (``interrupted``, or ``running`` without moving
+        for a while) with the leads that have no result yet, each with the command id it had: a
+        lead acted on just before the stop is not acted on twice. Only its starter resumes it,
+        with their permissions as they are now."""
+        job = self.status(job_id, limit=0)
+        if job["actor"] != actor:
+            raise NotFound("bulk action", job_id)
+        if not self.store.claim_confirm(job_id, actor=actor):
+            raise InvalidCommand(f"the mass action is {job['state']}; an interrupted one can be resumed", field="state")
+        self.store.update_job(job_id, {"state": "running", "resumed_at": "now()"})
+        request = BulkRequest.model_validate(job["request"])
+        meta = EventMeta(
+            actor=actor,
+            channel=Channel.API,
+            command_id=job.get("command_id") or f"bulk/{job_id}",
+            correlation_id=f"bulk:{job_id}",
+        )
+        self._start(job_id, request, meta, check, wait)
+        return self.status(job_id, limit=0)
+
+    def _start(self, job_id: UUID, request: BulkRequest, meta: EventMeta, check: Check, wait: bool) -> None:
+        if wait:
+            self._run(job_id, request, meta, check)
+            return
+        thread = threading.Thread(target=self._run, args=(job_id, request, meta, check), name="bulk", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _run(self, job_id: UUID, request: BulkRequest, meta: EventMeta, check: Check) -> None:
+        """Act on each stored lead without a result, chunk by chunk, storing the results."""
+        began, ran, after = time.monotonic(), 0, 0
+        before = sum(self.store.result_counts(job_id).values())
+        try:
+            while True:
+                if self.store.cancel_requested(job_id):
+                    self._cancelled(job_id)
+                    return
+                rows = self.store.rows(job_id, after_line=after, limit=CHUNK)
+                if not rows:
+                    break
+                after = rows[-1][0]
+                todo = [(n, UUID(plan["lead_id"])) for n, plan, _, result in rows if result is None]
+                results = [
+                    (n, outcome_of(self.service, request, x, user=meta.actor, meta=meta, check=check)) for n, x in todo
+                ]
+                self.store.set_results(job_id, results)
+                ran += len(results)
+                rate = ran / max(time.monotonic() - began, 1e-6)
+                self.store.update_job(job_id, {"done": before + ran, "rate": rate})
+            self.store.update_job(job_id, {"state": "finished", "results": self.store.result_counts(job_id)})
+        except Exception as e:
+            log.exception("bulk job %s interrupted", job_id)
+            self.store.update_job(job_id, {"state": "interrupted", "error": f"{type(e).__name__}: {e}"})
 
     def cancel(self, job_id: UUID, *, actor: str) -> dict[str, Any]:
         """Stop the job between two chunks (at once if its process stopped); the leads acted on

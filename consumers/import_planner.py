@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from consumers.first_lines import FirstLines
 from consumers.import_files import UnreadableFile, file_hash, open_table
 from consumers.ports import ImportStore
 from domain import limits
@@ -107,7 +108,7 @@ class ImportPlanner:
             },
         )
         counts: dict[str, int] = {}
-        seen: dict[int, int] = {}
+        seen = FirstLines()
         chunk: list[tuple[Rejection | Parsed, list[str]]] = []
         read = 0
         most = limits.current().import_rows
@@ -162,7 +163,7 @@ class ImportPlanner:
         self,
         chunk: list[tuple[Rejection | Parsed, list[str]]],
         digest: str,
-        seen: dict[int, int],
+        seen: FirstLines,
         request: ImportRequest,
     ) -> list[tuple[RowPlan, list[str]]]:
         """The verdicts of a chunk of rows, in order, with one look-up each of the rows' command
@@ -180,9 +181,8 @@ class ImportPlanner:
                 plans.append((rejected(row), cells))
                 continue
             keys = identity_keys(row.details)
-            earlier = next((seen[h] for h in (_key_hash(k.kind, k.value) for k in keys) if h in seen), None)
-            for k in keys:
-                seen.setdefault(_key_hash(k.kind, k.value), row.line)
+            firsts = [seen.first(_key_hash(k.kind, k.value), row.line) for k in keys]
+            earlier = next((line for line in firsts if line is not None), None)
             before = done.get(row_command_id(digest, row.line))
             plan = decide(
                 row,

@@ -27,7 +27,7 @@ from domain.errors import DomainError, InvalidCommand
 from domain.import_plan import Outcome, RowAction, RowPlan
 from domain.lead import Lead
 from domain.service import LeadService
-from domain.values import LeadDetails
+from domain.values import EventMeta, LeadDetails
 
 log = logging.getLogger(__name__)
 CHUNK = 200
@@ -48,6 +48,9 @@ class Capture:
 
     holders: dict[IdentityKey, UUID]
     leads: dict[int, LeadDetails]
+    keys: dict[int, tuple[IdentityKey, ...]]
+    meta: EventMeta
+    """The chunk's events' meta but for each row's command id."""
 
 
 class ImportRunner:
@@ -70,11 +73,11 @@ class ImportRunner:
             while True:
                 if self.store.cancel_requested(job_id):
                     return self.cancelled(job_id, actor=actor)
-                rows = self.store.rows(job_id, after_line=after, limit=CHUNK)
+                rows = self.store.pending(job_id, after_line=after, limit=CHUNK)
                 if not rows:
                     break
                 after = rows[-1][0]
-                todo = [(line, RowPlan.model_validate(plan)) for line, plan, _, result in rows if result is None]
+                todo = [(line, RowPlan.model_validate_json(plan)) for line, plan in rows if plan is not None]
                 results = self._chunk(job_id, job["file_hash"], actor, todo, check)
                 self.store.set_results(job_id, results)
                 done += len(rows)
@@ -103,25 +106,24 @@ class ImportRunner:
         self, job_id: UUID, digest: str, actor: str, rows: list[tuple[int, RowPlan]], check: Check
     ) -> list[tuple[int, dict[str, Any]]]:
         leads = {line: LeadDetails.model_validate(plan.details) for line, plan in rows if plan.details is not None}
-        holders = self.service.claims.holders({k for details in leads.values() for k in identity_keys(details)})
-        capture = Capture(holders, leads)
+        keys = {line: identity_keys(details) for line, details in leads.items()}
+        holders = self.service.claims.holders({k for found in keys.values() for k in found})
+        capture = Capture(holders, leads, keys, import_meta(actor=actor, job_id=job_id))
         try:
             with self.service.batch(assume_new=True):
-                return [(line, self._row(job_id, digest, actor, plan, check, capture)) for line, plan in rows]
+                return [(line, self._row(digest, plan, check, capture)) for line, plan in rows]
         except Exception as e:
             if not isinstance(e, DomainError):
                 log.info("import %s: a chunk could not be saved whole (%s); row by row", job_id, e)
         results = []
         for line, plan in rows:
             try:
-                results.append((line, self._row(job_id, digest, actor, plan, check, capture)))
+                results.append((line, self._row(digest, plan, check, capture)))
             except DomainError as e:
                 results.append((line, {"result": "failed", "reason": f"{type(e).__name__}: {e}"}))
         return results
 
-    def _row(
-        self, job_id: UUID, digest: str, actor: str, plan: RowPlan, check: Check, capture: Capture
-    ) -> dict[str, Any]:
+    def _row(self, digest: str, plan: RowPlan, check: Check, capture: Capture) -> dict[str, Any]:
         """Carry out one verdict; return its result (``result``, ``lead_id``, ``reason``)."""
         if plan.outcome is Outcome.REJECTED:
             return {"result": "rejected", "reason": f"{plan.field}: {plan.reason}"}
@@ -131,7 +133,7 @@ class ImportRunner:
             return {"result": "skipped", "reason": plan.reason}
         if plan.action is RowAction.NONE:
             return {"result": "unchanged", "lead_id": str(plan.target)}
-        meta = import_meta(actor=actor, job_id=job_id, command_id=row_command_id(digest, plan.line))
+        meta = capture.meta.model_copy(update={"command_id": row_command_id(digest, plan.line)})
         if plan.action is RowAction.UPDATE:
             assert plan.target is not None and plan.changes is not None
             check(Action.EDIT, self.service.get_lead(plan.target))
@@ -143,7 +145,7 @@ class ImportRunner:
         details = capture.leads[plan.line]
         suspects = tuple(Candidate(c.lead_id, c.contact_name, c.matched_on) for c in plan.candidates)
         if not suspects:
-            held = next(((k, capture.holders[k]) for k in identity_keys(details) if k in capture.holders), None)
+            held = next(((k, capture.holders[k]) for k in capture.keys[plan.line] if k in capture.holders), None)
             suspects = (Candidate(held[1], "", (held[0].kind,)),) if held else ()
         created = self.service.capture_lead(
             details=details,

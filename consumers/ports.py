@@ -192,6 +192,12 @@ class ImportStore(Protocol):
         verdict, cells, result or None)."""
         ...
 
+    def pending(self, job_id: Any, *, after_line: int, limit: int) -> list[tuple[int, str | None]]:
+        """The confirm's next rows after ``after_line``: (line, the verdict as JSON text, or None
+        for a row already carried out), without the cells and unparsed, so the confirm
+        validates each verdict once, straight from its text."""
+        ...
+
     def set_results(self, job_id: Any, results: Sequence[tuple[int, dict[str, Any]]]) -> None: ...
 
     def result_counts(self, job_id: Any) -> dict[str, int]:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
-from domain.duplicate_policy import Candidate, best_first, keys_of
+from domain.duplicate_policy import Candidate, best_first, email_key
 from domain.errors import DomainError, InvalidCommand
 from domain.values import LeadDetails
 
@@ -153,9 +153,10 @@ class IdentityKey:
 
 
 def identity_keys(details: LeadDetails) -> tuple[IdentityKey, ...]:
-    keys = keys_of(details.model_dump(mode="json"))
-    found = [IdentityKey("email", keys["email_key"]), IdentityKey("phone", keys["phone_key"])]
-    return tuple(k for k in found if k.value)
+    """The email and phone keys of ``details`` (as ``keys_of`` makes them, without its name and
+    company keys: every capture asks this, an import twice per row)."""
+    found = (("email", email_key(details.email)), ("phone", details.phone))
+    return tuple(IdentityKey(kind, value) for kind, value in found if value)
 
 
 class IdentityTaken(DomainError):

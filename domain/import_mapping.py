@@ -2,8 +2,9 @@
 headers people actually write (mapped automatically), and the caller's overrides.
 
 A mapping is a plain ``{header: field}``; a field is a lead field (``email``), ``first_name`` /
-``last_name`` (joined into the contact name), an address part (``city``), ``custom.<key>``, or
-``""`` to ignore the column. Automatic mapping reads headers the way people write them (any
+``last_name`` (joined into the contact name), an address part (``city``), several address parts
+held in one column (``address[street, city, postal_code, country]``: :class:`CompoundAddress`),
+``custom.<key>``, or ``""`` to ignore the column. Automatic mapping reads headers the way people write them (any
 case, spaces, dashes, underscores and dots alike), so ``E-mail``, ``Email address`` and ``EMAIL``
 all map to ``email``.
 """
@@ -14,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from domain.errors import InvalidCommand
 
@@ -106,6 +108,60 @@ SYNONYMS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class CompoundAddress:
+    """One column holding several address parts in a fixed order, declared the way the column
+    writes them: ``address[street, city, postal_code, country]`` reads ``12 Main St, Springfield,
+    12345, US`` by splitting it at each ``,`` (``address[street | city]`` at each ``|``). A cell
+    with another number of parts is refused; an empty part is left unset."""
+
+    parts: tuple[str, ...]
+    separator: str
+
+    @classmethod
+    def of(cls, field: str) -> CompoundAddress | None:
+        """The declaration ``field`` makes, None if it is not one; a malformed one is refused."""
+        found = re.fullmatch(r"\s*address\s*\[(.*)\]\s*", field)
+        return None if found is None else _compound(found.group(1))
+
+    def split(self, text: str) -> dict[str, str]:
+        """The cell's parts by name; ValueError naming what the column should hold."""
+        pieces = [piece.strip() for piece in text.split(self.separator)]
+        if len(pieces) != len(self.parts):
+            raise ValueError(
+                f"has {len(pieces)} parts separated by {self.separator!r} where the mapping declares "
+                f"{len(self.parts)}: {', '.join(self.parts)}"
+            )
+        return {part: piece for part, piece in zip(self.parts, pieces, strict=True) if piece}
+
+
+@lru_cache(maxsize=64)
+def _compound(declared: str) -> CompoundAddress:
+    parts = tuple(re.findall(r"[A-Za-z_]+", declared))
+    outside = [piece.strip() for piece in re.split(r"[A-Za-z_]+", declared)]
+    between = set(outside[1:-1])
+    problem = (
+        "name at least two address parts"
+        if len(parts) < 2
+        else f"unknown address part(s) {', '.join(p for p in parts if p not in ADDRESS)}; one of {', '.join(ADDRESS)}"
+        if not set(parts) <= set(ADDRESS)
+        else "name each address part once"
+        if len(set(parts)) != len(parts)
+        else "separate the parts by one separator, the cells' (such as , ; or |)"
+        if len(between) != 1 or "" in between or outside[0] or outside[-1]
+        else None
+    )
+    if problem:
+        raise InvalidCommand(f"address[{declared}]: {problem}", field="mapping")
+    return CompoundAddress(parts, between.pop())
+
+
+def filled_by(field: str) -> tuple[str, ...]:
+    """The fields a column mapped to ``field`` fills (several for a compound address)."""
+    compound = CompoundAddress.of(field)
+    return compound.parts if compound else (field,)
+
+
 def header_key(header: str) -> str:
     """A header as people may write it, reduced to lowercase words: ``E-Mail_Address`` reads
     ``e mail address``."""
@@ -128,9 +184,11 @@ def check_field(field: str, *, header: str) -> None:
     """A field an override may name: a known field, ``custom.<key>`` or ``""`` (ignore)."""
     if field == "" or field in FIELDS or (field.startswith("custom.") and len(field) > len("custom.")):
         return
+    if CompoundAddress.of(field) is not None:
+        return
     raise InvalidCommand(
         f"column {header!r}: unknown field {field!r}; one of {', '.join(sorted(FIELDS))}, custom.<key>, "
-        "or an empty string to ignore the column",
+        "address[part, part...], or an empty string to ignore the column",
         field="mapping",
     )
 
@@ -146,6 +204,11 @@ class Mapping:
     @property
     def unmapped(self) -> tuple[str, ...]:
         return tuple(h for h, f in zip(self.headers, self.fields, strict=True) if f is None and h.strip())
+
+    @cached_property
+    def compounds(self) -> dict[str, CompoundAddress]:
+        """The columns' compound address declarations, by the field as mapped."""
+        return {f: c for f in self.fields if f is not None and (c := CompoundAddress.of(f)) is not None}
 
     def as_dict(self) -> dict[str, str]:
         """The mapping as it is recorded with the import: ``{header: field}`` (``""``: ignored)."""
@@ -168,13 +231,13 @@ def map_headers(headers: Sequence[str], overrides: dict[str, str] | None = None)
     for header, mapped in zip(headers, fields, strict=True):
         if mapped is None:
             continue
-        field = mapped
-        if field in taken:
-            raise InvalidCommand(
-                f'columns {taken[field]!r} and {header!r} both map to {field}; map one of them to "" to ignore it',
-                field="mapping",
-            )
-        taken[field] = header
+        for field in filled_by(mapped):
+            if field in taken:
+                raise InvalidCommand(
+                    f'columns {taken[field]!r} and {header!r} both map to {field}; map one of them to "" to ignore it',
+                    field="mapping",
+                )
+            taken[field] = header
     if "contact_name" not in taken and "first_name" not in taken and "last_name" not in taken:
         raise InvalidCommand(
             "no column maps to the contact's name (Full name, or First name and Last name); "

@@ -4,7 +4,8 @@ The transforms are what spreadsheets need: text trimmed and its inner whitespace
 contact name from First and Last name, or from ``Last, First``; picklist values as people write
 them (``web`` is Website, ``urgent`` is Critical) on top of the spellings every entrance reads
 (:class:`~domain.values.Picklist`); numbers with thousands separators and currency signs; tags
-separated by ``;``, ``,`` or ``|``; a country as a code or an English name (``Germany``: ``DE``).
+separated by ``;``, ``,`` or ``|``; a country as a code or an English name (``Germany``: ``DE``);
+several address parts in one column split as its mapping declares (``CompoundAddress``).
 Then the row is validated by the same :class:`~domain.values.LeadDetails` every other entrance
 uses, with the same limits.
 """
@@ -209,6 +210,12 @@ def read_row(
     values = row_values(mapping, cells)
     if not values:
         return None
+    for field, compound in mapping.compounds.items():
+        if field in values:
+            try:
+                values |= compound.split(values.pop(field))
+            except ValueError as e:
+                return Rejection(line, "address", str(e))
     data = lead_input(values)
     if "contact_name" not in data:
         return Rejection(line, "contact_name", "the contact's name is empty")

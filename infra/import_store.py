@@ -155,6 +155,15 @@ class PostgresImportStore:
             )
             return [(r[0], r[1], r[2], r[3]) for r in cur.fetchall()]
 
+    def pending(self, job_id: UUID, *, after_line: int, limit: int) -> list[tuple[int, str | None]]:
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"SELECT line, CASE WHEN result IS NULL THEN plan::text END FROM {self.schema}.import_rows "
+                "WHERE import_id = %s AND line > %s ORDER BY line LIMIT %s",
+                (str(job_id), after_line, limit),
+            )
+            return [(r[0], r[1]) for r in cur.fetchall()]
+
     def set_results(self, job_id: UUID, results: Sequence[tuple[int, dict[str, Any]]]) -> None:
         if not results:
             return

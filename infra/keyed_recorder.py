@@ -95,10 +95,26 @@ class KeyedApplicationRecorder(PostgresApplicationRecorder):
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """The staged riders, the library's lock statements and NOTIFY in one round trip (no
-        parameters, so psycopg sends them as one simple query), then its insert."""
+        parameters, so psycopg sends them as one simple query), then the insert, its columns as
+        four arrays: the library's one array of a composite type is dumped by psycopg in Python,
+        field by field with text quoting, which was an eighth of a batched capture's time."""
         notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
         self._send_riders(curs, [*(cast(SQL | Composed, s) for s in self.lock_table_statements), notify])
-        super(PostgresApplicationRecorder, self)._insert_stored_events(curs, stored_events, **kwargs)
+        insert = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{2}[], %s::bigint[], %s::text[], %s::bytea[]) RETURNING notification_id"
+        ).format(
+            Identifier(self.datastore.schema),
+            Identifier(self.events_table_name),
+            Identifier(self.datastore.originator_id_type),
+        )
+        columns = (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
+        curs.execute(insert, columns)
 
     def _send_riders(self, curs: Cursor[DictRow], then: list[SQL | Composed]) -> None:
         """This save's riders and then ``then``, as one simple query; each rider's result is

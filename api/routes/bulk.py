@@ -1,10 +1,12 @@
 """Mass actions over HTTP: one action on the leads named, or on every lead a filter selects, as
-a job. Each lead is checked against the caller's permissions as it is now and gets its own
-result (done, or refused with the reason), so a selection reaching past the caller's scope acts
-on what it may and says which it may not."""
+a job. A filter selects within the caller's scope, as the list does (the job's results would
+otherwise name leads the caller may not see, and answer what a filter matches outside it). Each
+lead is checked against the caller's permissions as it is now and gets its own result (done, or
+refused with the reason), so leads named past the caller's scope are refused, each saying so."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -26,7 +28,9 @@ PAGE = 500
 
 class BulkBody(BulkRequest):
     lead_ids: list[UUID] | None = Field(default=None, description="The leads, or else `filter`")
-    filter: LeadFilters | None = Field(default=None, description="Every lead these filters select")
+    filter: LeadFilters | None = Field(
+        default=None, description="Every lead these filters select among those the caller may see"
+    )
 
     @model_validator(mode="after")
     def _one_selection(self) -> BulkBody:
@@ -67,10 +71,9 @@ def start(body: BulkBody, backend: BackendDep, principal: PrincipalDep, meta: Me
     else:
         assert body.filter is not None
         ids, cursor = [], None
+        selected = replace(body.filter.to_filter(), scope=principal.scope(A.VIEW))
         while True:
-            page = backend.queries.find_leads(
-                body.filter.to_filter(), sort="created_at", descending=False, cursor=cursor, limit=PAGE
-            )
+            page = backend.queries.find_leads(selected, sort="created_at", descending=False, cursor=cursor, limit=PAGE)
             ids += [row["lead_id"] for row in page.rows]
             cursor = page.next_cursor
             if cursor is None or len(ids) > most:
@@ -109,3 +112,13 @@ def cancel(job_id: UUID, backend: BackendDep, principal: PrincipalDep) -> BulkJo
     if found["actor"] != principal.user and principal.scope(A.VIEW) is not None:
         raise NotFound("bulk action", job_id)
     return as_job(job_id, bulk.cancel(job_id, actor=principal.user))
+
+
+@router.post(
+    "/{job_id:uuid}/resume", status_code=status.HTTP_202_ACCEPTED, response_model=BulkJob, **permission(A.EDIT)
+)
+def resume(job_id: UUID, backend: BackendDep, principal: PrincipalDep) -> BulkJob:
+    """Carry on a mass action whose process stopped (``interrupted``, or ``running`` without
+    progress for 5 minutes) with the leads it had not reached; a lead it acted on already is not
+    acted on twice. Only its starter resumes it (422 if it is not stopped)."""
+    return as_job(job_id, bulk_of(backend).resume(job_id, actor=principal.user, check=principal.require_lead))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -105,6 +107,31 @@ def test_a_saved_mapping_maps_files_of_its_shape(api: TestClient) -> None:
         "/imports", files={"file": ("x.csv", b"Who,Addr\nAnn,ann@example.com\n")}, data={"saved_mapping": "crm-export"}
     ).json()
     assert settled(api, job["import_id"], "planned")["counts"] == {"create": 1}
+
+
+def test_a_column_of_address_parts_is_split_and_a_cell_of_another_shape_is_rejected(
+    api: TestClient, engine: Engine
+) -> None:
+    file = b'Name,Email,Address\nAda,ada@example.com,"12 Main St, Springfield, 12345, US"\nBo,bo@example.com,Paris\n'
+    declared = {"Address": "address[street, city, postal_code, country]"}
+    job = api.post("/imports", files={"file": ("a.csv", file)}, data={"mapping": json.dumps(declared)}).json()
+    planned = settled(api, job["import_id"], "planned", outcome="rejected")
+    assert planned["counts"] == {"create": 1, "rejected": 1} and planned["mapping"]["Address"] == declared["Address"]
+    [row] = planned["rows"]
+    assert (row["line"], row["field"]) == (3, "address") and "declares 4" in row["reason"], row
+
+    assert api.post(f"/imports/{job['import_id']}/confirm").status_code == 202
+    [created] = settled(api, job["import_id"], "finished", outcome="created")["rows"]
+    address = engine.service.get_lead(UUID(created["result"]["lead_id"])).details.address
+    assert address is not None and address.model_dump() == {
+        "street": "12 Main St",
+        "city": "Springfield",
+        "region": None,
+        "postal_code": "12345",
+        "country": "US",
+    }
+    bad = api.post("/imports", files={"file": ("a.csv", file)}, data={"mapping": '{"Address": "address[street]"}'})
+    assert bad.status_code == 422 and "at least two address parts" in bad.text, bad.text
 
 
 def test_an_upload_over_the_import_limit_is_a_413_naming_it(api: TestClient) -> None:

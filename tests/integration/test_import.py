@@ -138,6 +138,20 @@ def test_a_duplicate_is_skipped_updated_or_merged_as_the_import_chooses(engine: 
     assert master.details.phone == "+442079460958", "the master takes the fields it lacked"
 
 
+def test_a_row_repeating_an_earlier_rows_email_or_phone_names_that_line(engine: Engine, tmp_path: Path) -> None:
+    rows = [good_row(i) for i in range(1, 5)]
+    rows[1] = {**rows[1], "Phone": "+44 20 7946 0958"}  # line 3
+    rows[2] = {**rows[2], "Email": "PERSON1@example.com"}  # line 4: line 2's email
+    rows[3] = {**rows[3], "Phone": "+442079460958"}  # line 5: line 3's phone
+    job = dry_run(engine, template_file(tmp_path / "a.csv", rows))
+    assert [(r["line"], r["outcome"], r.get("reason")) for r in report(engine, job)] == [
+        (2, "created", None),
+        (3, "created", None),
+        (4, "duplicate", "same email or phone as line 2 of this file; skipped"),
+        (5, "duplicate", "same email or phone as line 3 of this file; skipped"),
+    ]
+
+
 def test_ragged_rows_bad_quoting_and_undecodable_bytes_reject_their_row_and_the_import_goes_on(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@ verdict on each row under each duplicate policy."""
 
 from __future__ import annotations
 
+import re
 from uuid import uuid4
 
 import pytest
@@ -122,3 +123,51 @@ def test_a_row_imported_before_or_repeating_an_earlier_row_is_not_created_again(
     assert (before.outcome, before.action) == (Outcome.IMPORTED, RowAction.NONE)
     repeat = verdict(DuplicatePolicy.UPDATE, candidates=False, earlier_line=2)
     assert repeat.action is RowAction.SKIP and "line 2" in (repeat.reason or "")
+
+
+ADDRESS_COLUMN = {"Address": "address[street, city, postal_code, country]"}
+
+
+def test_one_column_of_address_parts_is_split_as_its_mapping_declares() -> None:
+    mapping = map_headers(["Name", "Email", "Address"], ADDRESS_COLUMN)
+    parsed = read_row(mapping, ["Ada", "ada@example.com", "12 Main St,  Springfield , 12345, Germany"], line=2)
+    assert isinstance(parsed, Parsed) and parsed.details.address is not None
+    assert parsed.details.address.model_dump() == {
+        "street": "12 Main St",
+        "city": "Springfield",
+        "region": None,
+        "postal_code": "12345",
+        "country": "DE",
+    }
+    piped = map_headers(["Name", "Email", "Where"], {"Where": "address[city | region]"})
+    parsed = read_row(piped, ["Ada", "ada@example.com", "Springfield, IL | "], line=3)
+    assert isinstance(parsed, Parsed) and parsed.details.address is not None
+    assert (parsed.details.address.city, parsed.details.address.region) == ("Springfield, IL", None), "empty: unset"
+
+
+@pytest.mark.parametrize("cell", ["12 Main St, Springfield", "12 Main St, Flat 2, Springfield, 12345, US"])
+def test_a_cell_without_the_declared_address_parts_is_rejected_naming_the_field(cell: str) -> None:
+    mapping = map_headers(["Name", "Email", "Address"], ADDRESS_COLUMN)
+    parsed = read_row(mapping, ["Ada", "ada@example.com", cell], line=9)
+    assert isinstance(parsed, Rejection) and (parsed.line, parsed.field) == (9, "address")
+    assert "separated by ','" in parsed.reason and "declares 4: street, city, postal_code, country" in parsed.reason
+
+
+@pytest.mark.parametrize(
+    ("declared", "reason"),
+    [
+        ("address[street]", "at least two"),
+        ("address[street, planet]", "unknown address part(s) planet"),
+        ("address[city, city]", "once"),
+        ("address[street city]", "one separator"),
+        ("address[street, city; country]", "one separator"),
+    ],
+)
+def test_a_malformed_address_declaration_is_refused_with_the_reason(declared: str, reason: str) -> None:
+    with pytest.raises(InvalidCommand, match=re.escape(reason)):
+        map_headers(["Name", "Address"], {"Address": declared})
+
+
+def test_an_address_part_filled_by_two_columns_is_refused() -> None:
+    with pytest.raises(InvalidCommand, match="both map to city"):
+        map_headers(["Name", "Address", "City"], ADDRESS_COLUMN)
