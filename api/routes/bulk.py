@@ -1,12 +1,10 @@
 """Mass actions over HTTP: one action on the leads named, or on every lead a filter selects, as
-a job. A filter selects within the caller's scope, as the list does (the job's results would
-otherwise name leads the caller may not see, and answer what a filter matches outside it). Each
-lead is checked against the caller's permissions as it is now and gets its own result (done, or
-refused with the reason), so leads named past the caller's scope are refused, each saying so."""
+a job. Each lead is checked against the caller's permissions as it is now and gets its own
+result (done, or refused with the reason), so a selection reaching past the caller's scope acts
+on what it may and says which it may not."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -28,9 +26,7 @@ PAGE = 500
 
 class BulkBody(BulkRequest):
     lead_ids: list[UUID] | None = Field(default=None, description="The leads, or else `filter`")
-    filter: LeadFilters | None = Field(
-        default=None, description="Every lead these filters select among those the caller may see"
-    )
+    filter: LeadFilters | None = Field(default=None, description="Every lead these filters select")
 
     @model_validator(mode="after")
     def _one_selection(self) -> BulkBody:
@@ -71,9 +67,10 @@ def start(body: BulkBody, backend: BackendDep, principal: PrincipalDep, meta: Me
     else:
         assert body.filter is not None
         ids, cursor = [], None
-        selected = replace(body.filter.to_filter(), scope=principal.scope(A.VIEW))
         while True:
-            page = backend.queries.find_leads(selected, sort="created_at", descending=False, cursor=cursor, limit=PAGE)
+            page = backend.queries.find_leads(
+                body.filter.to_filter(), sort="created_at", descending=False, cursor=cursor, limit=PAGE
+            )
             ids += [row["lead_id"] for row in page.rows]
             cursor = page.next_cursor
             if cursor is None or len(ids) > most:
