@@ -68,7 +68,7 @@ def test_a_mass_status_change_over_a_filter_reports_done_and_refused_per_lead(ap
     again = api.post("/leads/bulk", json=body, headers=manager | {"Idempotency-Key": "q3-cleanup"})
     assert finished(api, again.json()["job_id"], manager)["results"] == {"done": 30, "refused": 5}
     assert {i: engine.service.get_lead(UUID(i)).version for i in mine} == versions
-    finished_job = api.post(f"/leads/bulk/{repeated.json()['job_id']}/resume", headers=manager)
+    finished_job = api.post(f"/leads/bulk/{again.json()['job_id']}/resume", headers=manager)
     assert finished_job.status_code == 422 and "an interrupted one can be resumed" in finished_job.text
 
 
