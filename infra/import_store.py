@@ -12,9 +12,10 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from psycopg2.extras import Json, execute_values
+from psycopg.types.json import Jsonb
 
 from infra.postgres import Database
+from projections.base import execute_values
 
 DDL = """
 CREATE TABLE IF NOT EXISTS {schema}.import_jobs (
@@ -50,8 +51,8 @@ STALE_S = 300
 chunk updates the job): confirming it again resumes it."""
 
 
-def _json(value: Any) -> Json:
-    return Json(value, dumps=lambda v: orjson.dumps(v).decode())
+def _json(value: Any) -> Jsonb:
+    return Jsonb(value, dumps=lambda v: orjson.dumps(v).decode())
 
 
 class PostgresImportStore:

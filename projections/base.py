@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
-from psycopg2.extras import execute_values
-
 from domain.contract.envelope import LEAD_STREAM, Envelope
 from domain.lifecycle import status_after
 
@@ -33,10 +31,23 @@ def streams_of(projection: Projection) -> frozenset[str]:
     return streams
 
 
-ROWS_PER_STATEMENT = 10_000
-"""``execute_values`` sends 100 rows per statement unless told otherwise: a batch of 500 leads
-became five round trips per table. Every projection's writes pass this instead, so a batch is
-one statement per table (a batch is at most ``batch_size`` events)."""
+MAX_PARAMETERS = 65_535
+"""PostgreSQL's limit of bound parameters in one statement (the protocol counts them in 16 bits)."""
+
+
+def execute_values(cur: Any, statement: str, rows: Sequence[Sequence[Any]], *, template: str | None = None) -> None:
+    """Run ``statement`` for many rows at once: its ``VALUES %s`` becomes one ``(%s, …)`` per
+    row (or ``template``, positional placeholders), so a projection's batch is one statement and
+    one round trip per table rather than one per row. Only past :data:`MAX_PARAMETERS` values
+    (a batch far beyond ``batch_size`` events) is it split into several statements."""
+    if not rows:
+        return
+    row = template or f"({', '.join(['%s'] * len(rows[0]))})"
+    per_statement = max(1, MAX_PARAMETERS // max(1, row.count("%s")))
+    head, tail = statement.split("VALUES %s", 1)
+    for start in range(0, len(rows), per_statement):
+        page = rows[start : start + per_statement]
+        cur.execute(f"{head}VALUES {', '.join([row] * len(page))}{tail}", [v for r in page for v in r])
 
 
 def fetch_dicts(cur: Any) -> list[dict[str, Any]]:
@@ -80,7 +91,6 @@ def upsert_by_lead(cur: Any, table: str, columns: Sequence[str], rows: list[tupl
             f"INSERT INTO {table} (lead_id, {', '.join(columns)}) VALUES %s ON CONFLICT (lead_id) "
             f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in columns)}",
             rows,
-            page_size=ROWS_PER_STATEMENT,
         )
 
 

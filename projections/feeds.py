@@ -17,11 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid5
 
-from psycopg2.extras import execute_values
-
 from domain.contract.envelope import WORK_STREAMS, Envelope
 from projections import keyset
-from projections.base import ROWS_PER_STATEMENT, create_once, fetch_dicts, rows_by_lead, upsert_by_lead
+from projections.base import create_once, execute_values, fetch_dicts, rows_by_lead, upsert_by_lead
 from projections.lead_queries import Page
 
 MAX_INT4 = 2**31 - 1
@@ -247,35 +245,30 @@ class Feeds:
                 f"DELETE FROM {self.followers} f USING (VALUES %s) AS g (lead_id, user_id) "
                 "WHERE f.lead_id = g.lead_id::uuid AND f.user_id = g.user_id",
                 gone,
-                page_size=ROWS_PER_STATEMENT,
             )
         if new:
             execute_values(
                 cur,
                 f"INSERT INTO {self.followers} (lead_id, user_id) VALUES %s ON CONFLICT DO NOTHING",
                 new,
-                page_size=ROWS_PER_STATEMENT,
             )
         if feed:
             execute_values(
                 cur,
                 f"INSERT INTO {self.lead_feed} VALUES %s ON CONFLICT DO NOTHING",
                 feed,
-                page_size=ROWS_PER_STATEMENT,
             )
         if home:
             execute_values(
                 cur,
                 f"INSERT INTO {self.home_feed} VALUES %s ON CONFLICT DO NOTHING",
                 home,
-                page_size=ROWS_PER_STATEMENT,
             )
         if notes:
             execute_values(
                 cur,
                 f"INSERT INTO {self.notifications} ({NOTIFICATION_COLUMNS}) VALUES %s ON CONFLICT DO NOTHING",
                 notes,
-                page_size=ROWS_PER_STATEMENT,
             )
 
     # -- queries ---------------------------------------------------------------------------------
@@ -353,5 +346,4 @@ class Feeds:
                 cur,
                 f"INSERT INTO {self.published} (notification_id) VALUES %s ON CONFLICT DO NOTHING",
                 [(i,) for i in notification_ids],
-                page_size=ROWS_PER_STATEMENT,
             )
