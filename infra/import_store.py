@@ -209,7 +209,7 @@ class PostgresImportStore:
             cur.execute(
                 f"UPDATE {self.schema}.import_rows SET cells = '[]'::jsonb, "
                 "plan = plan - 'details' - 'changes' || jsonb_build_object('candidates', '[]'::jsonb), "
-                "result = coalesce(result, jsonb_build_object('result', 'failed', 'reason', %(why)s)) "
+                "result = coalesce(result, jsonb_build_object('result', 'failed', 'reason', %(why)s::text)) "
                 "WHERE result->>'lead_id' = %(lead)s OR result->>'captured' = %(lead)s OR plan->>'target' = %(lead)s",
                 {"lead": lead, "why": "the lead was erased before this row was carried out"},
             )
