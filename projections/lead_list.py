@@ -14,7 +14,7 @@ from domain.contract.envelope import Envelope
 from domain.lifecycle import MOVES_TO
 from domain.score_values import DEFAULT_MQL_THRESHOLD, Bands
 from domain.values import ERASED, LeadStatus
-from projections.base import OneTable, execute_values
+from projections.base import OneTable, insert_rows
 
 DDL_TEMPLATE = """
 CREATE TABLE {t} (
@@ -85,15 +85,15 @@ DDL = (
 """The temperature and the stage are ``domain.score_values`` (``Bands.temperature``,
 ``stage_of``) in SQL, by the bands and threshold of the model that last scored the lead."""
 
-INSERT = """
-INSERT INTO {t} (lead_id, version, contact_name, email, phone, company, industry, country, region, source,
-                 priority, status, created_by, created_at, updated_at)
-VALUES %s ON CONFLICT (lead_id) DO NOTHING
-"""
+INSERTED = (
+    "lead_id", "version", "contact_name", "email", "phone", "company", "industry", "country", "region", "source",
+    "priority", "status", "created_by", "created_at", "updated_at",
+)  # fmt: skip
+"""The columns a capture fills."""
 DETAIL_COLUMNS = ("contact_name", "email", "phone", "company", "industry", "source", "priority")
 INSERT_COLUMNS = (*DETAIL_COLUMNS, "country", "region")
 INSERT_ORDER = (*DETAIL_COLUMNS[:5], "country", "region", *DETAIL_COLUMNS[5:])
-"""The details of a captured lead in the column order of ``INSERT``."""
+"""The details of a captured lead in the column order of ``INSERTED``."""
 ACTIVITY_EVENTS = ("contacted", "activity_logged")
 """What counts as working the lead, for ``last_activity_at``."""
 
@@ -112,7 +112,7 @@ def detail_values(changed: dict[str, Any]) -> dict[str, Any]:
 
 
 def captured_row(e: Envelope) -> tuple[Any, ...]:
-    """A captured lead's row, in the column order of ``INSERT``."""
+    """A captured lead's row, in the column order of ``INSERTED``."""
     values = dict.fromkeys(INSERT_COLUMNS) | detail_values(e.payload["details"])
     status = MOVES_TO["captured"].value
     return (e.lead_id, e.version, *(values[c] for c in INSERT_ORDER), status, e.actor, e.time, e.time)
@@ -138,7 +138,7 @@ class LeadList(OneTable):
         """Captures first, in one statement (a lead's capture always precedes its other events),
         then every other event in order."""
         captured = [captured_row(e) for e in events if e.name == "captured"]
-        execute_values(cur, INSERT.format(t=self.table), captured)
+        insert_rows(cur, self.table, INSERTED, captured, conflict="(lead_id) DO NOTHING")
         for e in events:
             if e.name != "captured":
                 self._update(cur, e)
