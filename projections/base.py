@@ -38,8 +38,8 @@ def staged(cur: Any, table: str, columns: Sequence[str] | None, rows: Sequence[S
     out again (``DELETE … RETURNING *``), for the ``WITH`` of the one statement that writes them
     (which so leaves the staging table empty). A batch is thus one statement per table, and
     psycopg 3 formats COPY rows in C: quoting them into ``VALUES`` is Python work for every
-    value, and binding them means parsing thousands of placeholders (the rebuild bench lost
-    15-50 % either way)."""
+    value (10-40 % slower than the former driver's ``execute_values``), and binding them makes psycopg
+    parse thousands of placeholders in Python (several times slower; docs/benchmarks.md)."""
     shape = ", ".join(columns) if columns else "*"
     staging = f"staged_{zlib.crc32(f'{table} ({shape})'.encode()):08x}"
     cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} AS SELECT {shape} FROM {table} WITH NO DATA")
