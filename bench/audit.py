@@ -30,14 +30,11 @@ def audit_verify(engine: Engine, events: int) -> tuple[float, float]:
     report = verify(chain)
     if not report.ok:
         raise AssertionError(f"bench: an untouched log failed verification: {report.breaks[:3]}")
-    conn = engine.db.connect()
-    try:
+    with engine.db.connect() as conn:
         started = time.perf_counter()
-        with conn, conn.cursor(name="raw_read") as cur:
+        with conn.transaction(), conn.cursor(name="raw_read") as cur:
             cur.itersize = 5_000
             cur.execute(f"SELECT originator_id, originator_version, state FROM {chain.events_table} ORDER BY 1, 2")
             read = sum(1 for _ in cur)
         raw = read / (time.perf_counter() - started)
-    finally:
-        conn.close()
     return report.rate, raw

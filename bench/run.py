@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 import psutil
-import psycopg2
-import psycopg2.extensions
+import psycopg
+from psycopg.conninfo import make_conninfo
 
 from bench import audit, import_stage, open_loop, planted, scale_out, scoring_stages, stages
 from domain.lead import Lead
@@ -98,12 +98,9 @@ def postgres(dsn: str | None) -> Iterator[str]:
 
 def fresh_database(server_dsn: str) -> str:
     name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(server_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    admin.close()
-    return psycopg2.extensions.make_dsn(**(psycopg2.extensions.parse_dsn(server_dsn) | {"dbname": name}))
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return make_conninfo(server_dsn, dbname=name)
 
 
 def settings_for(server_dsn: str, kafka: str, mode: Mode) -> Settings:

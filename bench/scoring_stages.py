@@ -168,5 +168,5 @@ def seed(engine: Engine, numbers: range) -> None:
 def _open_leads(engine: Engine, lead_list: LeadList) -> int:
     with engine.db.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {lead_list.table}")
-        found: int = cur.fetchone()[0]
-    return found
+        [(found,)] = cur.fetchall()
+    return int(found)

@@ -280,8 +280,7 @@ def _raw_consume_and_copy(engine: Engine, parts: list[TopicPartition], ends: dic
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     conn = engine.db.connect()
-    with conn, conn.cursor() as cur:
-        cur.execute("CREATE TABLE bench_raw (lead_id uuid, version integer, type text, payload jsonb)")
+    conn.execute("CREATE TABLE bench_raw (lead_id uuid, version integer, type text, payload jsonb)")
     left = dict(ends)
     try:
         while left:
@@ -296,9 +295,8 @@ def _raw_consume_and_copy(engine: Engine, parts: list[TopicPartition], ends: dic
                     )
                     if r.offset >= ends[tp.partition] - 1:
                         left.pop(tp.partition, None)
-            rows.seek(0)
-            with conn, conn.cursor() as cur:
-                cur.copy_expert("COPY bench_raw FROM STDIN", rows)
+            with conn.transaction(), conn.cursor() as cur, cur.copy("COPY bench_raw FROM STDIN") as copy:
+                copy.write(rows.getvalue())
     finally:
         consumer.close()
         conn.close()
@@ -306,7 +304,7 @@ def _raw_consume_and_copy(engine: Engine, parts: list[TopicPartition], ends: dic
 
 def queries(engine: Engine, client: Any, rows: int, rounds: int) -> tuple[float, float]:
     """Queries/s of `GET /leads` with typical filters and of two reports over ``rows`` leads,
-    through HTTP, vs the same SQL run raw through psycopg2 on the same tables. The lead list is
+    through HTTP, vs the same SQL run raw through psycopg on the same tables. The lead list is
     filled with generated rows by SQL: this stage measures reading, not projecting."""
     table = LeadList(schema=engine.settings.read_schema).table
     with engine.db.cursor() as cur:
@@ -330,13 +328,14 @@ def queries(engine: Engine, client: Any, rows: int, rounds: int) -> tuple[float,
         ("/reports/sources", {}),
     ]
     filters = [LeadFilter(status="qualified", owner="rep-7"), LeadFilter(text="company 42"), LeadFilter(country="DE")]
-    sql: list[bytes] = []
+    sql: list[tuple[Any, Any]] = []
     with engine.db.cursor() as cur:  # the exact SQL the API runs, captured once, for the raw side
+        recorder = Recording(cur)
         for f, sort in zip(filters, ["created_at", "created_at", "score"], strict=True):
-            LeadQueries(schema=engine.settings.read_schema).find(cur, f, sort=sort, limit=50)
-            sql.append(cur.query)
-        Reports(schema=engine.settings.read_schema).sources(cur, scope=None)
-        sql.append(cur.query)
+            LeadQueries(schema=engine.settings.read_schema).find(recorder, f, sort=sort, limit=50)
+            sql.append(recorder.last)
+        Reports(schema=engine.settings.read_schema).sources(recorder, scope=None)
+        sql.append(recorder.last)
 
     def ours() -> None:
         for _ in range(rounds):
@@ -346,17 +345,29 @@ def queries(engine: Engine, client: Any, rows: int, rounds: int) -> tuple[float,
                     raise RuntimeError(f"{path} {params}: {response.status_code} {response.text}")
 
     def raw() -> None:
-        conn = engine.db.connect()
-        try:
-            with conn, conn.cursor() as cur:
-                for _ in range(rounds):
-                    for statement in sql:
-                        cur.execute(statement)
-                        cur.fetchall()
-        finally:
-            conn.close()
+        with engine.db.connect() as conn, conn.transaction(), conn.cursor() as cur:
+            for _ in range(rounds):
+                for statement, params in sql:
+                    cur.execute(statement, params)
+                    cur.fetchall()
 
     return rate(rounds * len(requests), ours), rate(rounds * len(requests), raw)
+
+
+class Recording:
+    """A cursor that keeps the last statement and parameters it ran (psycopg 3 binds them on
+    the server, so the cursor itself holds no runnable copy of the query)."""
+
+    def __init__(self, cur: Any) -> None:
+        self.cur = cur
+        self.last: tuple[Any, Any] = ("", None)
+
+    def execute(self, query: Any, params: Any = None) -> Any:
+        self.last = (query, params)
+        return self.cur.execute(query, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cur, name)
 
 
 CONSOLE_GOAL_MS = 300.0

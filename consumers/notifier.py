@@ -55,7 +55,7 @@ class Notifier:
     def run(self) -> None:
         conn = self.connect()
         try:
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 lock_ddl(cur)
                 self.feeds.create_outbox(cur)
             self.status = "running"
@@ -63,8 +63,7 @@ class Notifier:
                 try:
                     sent = self.publish_batch(conn)
                     self.status = "running"
-                except Exception as e:
-                    conn.rollback()
+                except Exception as e:  # the batch's transaction is rolled back: its rows stay unsent
                     self.status = f"retrying: {e}"
                     log.exception("notifier: publishing failed; retrying")
                     sent = 0
@@ -76,7 +75,7 @@ class Notifier:
             self.status = "stopped"
 
     def publish_batch(self, conn: Any) -> int:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             rows = self.feeds.claim_unpublished(cur, limit=self.batch_size)
             futures = [self._send(r) for r in rows]
             self.producer.flush()

@@ -117,7 +117,8 @@ class MessageStream(Protocol):
 
 
 Connect = Callable[[], Any]
-"""Opens a new DB-API connection to the read store."""
+"""Opens a new connection to the read store (psycopg 3, in autocommit: a transaction is a
+``with conn.transaction()`` block; ``with conn`` would close the connection)."""
 
 
 class Fenced(Exception):

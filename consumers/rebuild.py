@@ -47,7 +47,7 @@ def rebuild(
 ) -> RebuildReport:
     conn = connect()
     try:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             lock_ddl(cur)
             for table in fresh.tables:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
@@ -55,7 +55,7 @@ def rebuild(
             live.create(cur)
         source.start(lambda: {0: 0})
         applied = _catch_up(conn, fresh, source, head(), progress, in_transaction=False)
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             # Catching up, checksumming and swapping a large read model may take longer than the
             # statement timeout every other transaction is held to.
             cur.execute("SET LOCAL statement_timeout = 0")
@@ -93,7 +93,7 @@ def _catch_up(
             with conn.cursor() as cur:
                 projection.apply(cur, batch.events)
         else:
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 projection.apply(cur, batch.events)
         source.acknowledge(batch)
         applied += len(batch.events)

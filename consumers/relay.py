@@ -74,7 +74,7 @@ class Relay:
     def run(self) -> None:
         conn = self.connect()
         try:
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 lock_ddl(cur)
                 self.positions.create(cur)
                 self.marks.create(cur)
@@ -87,8 +87,7 @@ class Relay:
                 log.info("relay: leading (epoch %s)", self.leadership.epoch)
                 try:
                     self._lead(conn)
-                except Fenced as e:
-                    conn.rollback()
+                except Fenced as e:  # its transaction was rolled back as the exception left it
                     log.warning("relay: %s; standing by", e)
                 finally:
                     self.leadership.release()
@@ -101,7 +100,7 @@ class Relay:
 
     def _lead(self, conn: Any) -> None:
         """Publish while this relay leads; return when it stops leading or is told to stop."""
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             position = self.positions.load(cur, consumer=RELAY, source="log").get(0, 0)
         published = self._on_topic()
         self.status = "running"
@@ -122,7 +121,7 @@ class Relay:
             for partition, e in todo:
                 published[partition] = max(published.get(partition, 0), e.notification_id or 0)
             position = last
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 self.leadership.check(cur)
                 self.positions.save(cur, consumer=RELAY, source="log", positions={0: position})
                 self.marks.save(cur, marks)

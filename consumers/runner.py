@@ -57,7 +57,7 @@ class ProjectionRunner:
     def run(self) -> None:
         conn = self.connect()
         try:
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 lock_ddl(cur)
                 self.positions.create(cur)
                 self.projection.create(cur)
@@ -79,7 +79,7 @@ class ProjectionRunner:
                 self.status = "stopped"
 
     def _stored_positions(self, conn: Any) -> dict[int, int]:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             return common_start(
                 [self.positions.load(cur, consumer=name, source=self.source.name) for name in self.members]
             )
@@ -95,14 +95,14 @@ class ProjectionRunner:
             log.exception("%s: batch failed; retrying it event by event to find the culprit", self.name)
         for event in batch.events:
             try:
-                with conn, conn.cursor() as cur:
+                with conn.transaction(), conn.cursor() as cur:
                     self._apply_events(cur, [event])
             except Exception as e:
                 with handling(event.event_id):
                     if not self.quarantine:
                         return self._halt(f"halted at lead {event.lead_id} version {event.version}: {e}")
                     log.error("%s: quarantined lead %s version %s: %s", self.name, event.lead_id, event.version, e)
-                with conn, conn.cursor() as cur:
+                with conn.transaction(), conn.cursor() as cur:
                     self.quarantine.put(
                         cur,
                         projection=self.name,
@@ -131,7 +131,7 @@ class ProjectionRunner:
         return False
 
     def _commit(self, conn: Any, batch: Batch) -> None:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             self._apply_events(cur, batch.events)
             for ref, reason, raw in batch.rejects:
                 assert self.quarantine is not None

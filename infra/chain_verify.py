@@ -63,10 +63,9 @@ def _whole(key: bytes, lead: UUID, rows: list[tuple[int, Any, Any]], anchor: byt
     for version, stored, link in rows:
         if version != expected or stored is None or link is None:
             return False
-        linked = bytes(link)  # psycopg2's memoryview of a bytea never equals bytes
-        if hmac.digest(key, previous + stored, "sha256") != linked:
+        if hmac.digest(key, previous + stored, "sha256") != link:
             return False
-        previous = linked
+        previous = link
         expected += 1
     return True
 
@@ -95,19 +94,15 @@ def _chains(
         "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
         f"{starts} ORDER BY 1, 2"
     )
-    conn = chain.db.connect()
-    try:
-        with conn, conn.cursor() as setup, conn.cursor(name="chain_verify") as cur:
-            setup.execute("SET LOCAL work_mem = '64MB'")  # sorts the join in memory, not on disk
-            cur.itersize = fetch
-            cur.execute(sql, params)
-            for lead, group in groupby(cur, key=lambda r: r[0]):
-                found = list(group)
-                rows = [(version, state, link) for _, version, state, link, _ in found]
-                since_version, anchor = found[0][4], None
-                if since_version is not None and since_version > 1 and rows[0][0] == since_version - 1:
-                    # The row before the first written since then only anchors the rest.
-                    anchor, rows = (bytes(rows[0][2]) if rows[0][2] is not None else None), rows[1:]
-                yield UUID(str(lead)), rows, anchor
-    finally:
-        conn.close()
+    with chain.db.connect() as conn, conn.transaction(), conn.cursor(name="chain_verify") as cur:
+        conn.execute("SET LOCAL work_mem = '64MB'")  # sorts the join in memory, not on disk
+        cur.itersize = fetch
+        cur.execute(sql, params)
+        for lead, group in groupby(cur, key=lambda r: r[0]):
+            found = list(group)
+            rows = [(version, state, link) for _, version, state, link, _ in found]
+            since_version, anchor = found[0][4], None
+            if since_version is not None and since_version > 1 and rows[0][0] == since_version - 1:
+                # The row before the first written since then only anchors the rest.
+                anchor, rows = rows[0][2], rows[1:]
+            yield UUID(str(lead)), rows, anchor

@@ -262,7 +262,7 @@ class DeadLetters:
             )
             if cur.fetchone() is None:
                 cur.execute(f"SELECT action, actor, at FROM {self.table} WHERE record = %s", (letter.record,))
-                done, who, at = cur.fetchone()
+                [(done, who, at)] = cur.fetchall()  # the row whose conflict skipped the insert
                 raise DeadLetterResolved(letter.record, done, who, at.isoformat())
             yield
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-import select
 import threading
 from typing import Any
+
+from psycopg import sql
 
 from consumers.positions import Positions
 from consumers.progress import ProgressBoard
@@ -48,21 +49,15 @@ class PositionFeed:
         self.status = "stopped"
 
     def _follow(self) -> None:
-        conn = self.db.connect()
-        try:
-            conn.autocommit = True
+        with self.db.connect() as conn:
             with conn.cursor() as cur:
-                cur.execute(f'LISTEN "{self.positions.channel}"')
+                cur.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.positions.channel)))
                 for consumer, _source, partition, position in self.positions.all(cur):
                     self.board.committed(consumer, {partition: position})
             self.status = "running"
             while not self.stop.is_set():
-                select.select([conn], [], [], WAIT_S)
-                conn.poll()
-                while conn.notifies:
-                    self._apply(conn.notifies.pop(0).payload)
-        finally:
-            conn.close()
+                for notify in conn.notifies(timeout=WAIT_S):
+                    self._apply(notify.payload)
 
     def _apply(self, payload: str) -> None:
         try:

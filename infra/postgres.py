@@ -1,12 +1,11 @@
 """PostgreSQL: the embedded server or one named by DSN, reachability checks, and connections.
 
-One database holds both sides in separate schemas: the event store (written by eventsourcing
-through psycopg 3) and the read models (written by projections through psycopg2).
+One database holds both sides in separate schemas: the event store (written by eventsourcing)
+and the read models (written by projections), both through psycopg 3.
 """
 
 from __future__ import annotations
 
-import select
 import threading
 import time
 from collections.abc import Iterator
@@ -14,10 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg2
-import psycopg2.extensions
-from psycopg2.extras import register_uuid
-from psycopg2.pool import ThreadedConnectionPool
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from domain.errors import Unavailable
 from infra import pg_watchdog
@@ -26,7 +25,8 @@ from infra.pg_factory import OPTIONS
 from infra.settings import Settings
 from projections.base import DDL_LOCK_KEY, lock_ddl
 
-register_uuid()
+POOL_WAIT_S = 10.0
+"""How long a query served by the API waits for a pooled connection before answering 503."""
 
 
 @dataclass
@@ -38,58 +38,57 @@ class Database:
     """libpq ``options`` for every connection (the timeouts of ``Settings.pg_options``)."""
 
     pool_size: int = 16
-    _pool: ThreadedConnectionPool | None = None
-    _slots: threading.BoundedSemaphore | None = None
+    _pool: ConnectionPool | None = None
     _pool_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def connect(self) -> psycopg2.extensions.connection:
-        return psycopg2.connect(self.dsn, options=self.options)
+    def connect(self) -> psycopg.Connection[Any]:
+        """A connection of its own, in autocommit: a transaction is a ``with conn.transaction()``
+        block (``with conn`` would close it), and a statement outside one commits at once."""
+        return psycopg.connect(self.dsn, options=self.options, autocommit=True)
 
     @contextmanager
-    def cursor(self) -> Iterator[psycopg2.extensions.cursor]:
-        """A pooled connection's cursor in one transaction (for queries served by the API).
-        When every connection is busy the caller waits for one (psycopg2's pool would raise)."""
+    def cursor(self) -> Iterator[psycopg.Cursor[Any]]:
+        """A pooled connection's cursor in one transaction (for queries served by the API),
+        committed when the block ends and rolled back if it raises. When every connection is
+        busy the caller waits for one, up to :data:`POOL_WAIT_S`."""
         with self._pool_lock:
-            if self._pool is None or self._slots is None:
-                self._pool = ThreadedConnectionPool(1, self.pool_size, self.dsn, options=self.options)
-                self._slots = threading.BoundedSemaphore(self.pool_size)
-            pool, slots = self._pool, self._slots
-        if not slots.acquire(timeout=10):
-            raise Unavailable(f"no read-store connection came free within 10 s (pool of {self.pool_size})")
+            if self._pool is None:
+                self._pool = ConnectionPool(
+                    self.dsn,
+                    min_size=1,
+                    max_size=self.pool_size,
+                    kwargs={"options": self.options},
+                    name="read-store",
+                    open=True,
+                )
+            pool = self._pool
         try:
-            conn = pool.getconn()
-            try:
-                with conn, conn.cursor() as cur:
-                    yield cur
-            except psycopg2.OperationalError as e:
-                # A statement or lock timeout, or a lost connection: the caller may retry.
-                raise Unavailable(f"the read store did not answer in time: {str(e).strip()}") from e
-            finally:
-                pool.putconn(conn, close=conn.closed != 0)
-        finally:
-            slots.release()
+            with pool.connection(timeout=POOL_WAIT_S) as conn, conn.cursor() as cur:
+                yield cur
+        except PoolTimeout as e:
+            raise Unavailable(
+                f"no read-store connection came free within {POOL_WAIT_S:.0f} s (pool of {self.pool_size})"
+            ) from e
+        except psycopg.OperationalError as e:
+            # A statement or lock timeout, or a lost connection: the caller may retry.
+            raise Unavailable(f"the read store did not answer in time: {str(e).strip()}") from e
 
     @contextmanager
     def ddl_lock(self) -> Iterator[None]:
         """Hold the DDL advisory lock (see :data:`projections.base.DDL_LOCK_KEY`) for a block of
         work done on other connections, such as the event store creating its tables."""
-        conn = self.connect()
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+        with self.connect() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
             yield
-        finally:
-            conn.close()
 
     def close(self) -> None:
         with self._pool_lock:
             if self._pool is not None:
-                self._pool.closeall()
+                self._pool.close()
                 self._pool = None
 
     def describe(self) -> str:
-        p = psycopg2.extensions.parse_dsn(self.dsn)
+        p = conninfo_to_dict(self.dsn)
         return f"{p.get('host', 'localhost')}:{p.get('port', 5432)}/{p.get('dbname', '')}"
 
 
@@ -107,20 +106,14 @@ class LogListener:
 
     def __init__(self, db: Database, channel: str) -> None:
         self.conn = db.connect()
-        self.conn.autocommit = True
-        with self.conn.cursor() as cur:
-            cur.execute(f'LISTEN "{channel}"')
+        self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
 
     def wait(self, timeout_s: float) -> None:
         """Return when a notification arrives (or one came since the last wait), or after
         ``timeout_s``; after a notification, linger ``COALESCE_S`` so the next read takes the
         commits that follow it in one batch rather than one transaction each."""
-        if not self.conn.notifies:
-            select.select([self.conn], [], [], timeout_s)
-            self.conn.poll()
-        if self.conn.notifies:
+        if any(True for _ in self.conn.notifies(timeout=timeout_s, stop_after=1)):
             time.sleep(COALESCE_S)
-        self.conn.notifies.clear()
 
     def close(self) -> None:
         self.conn.close()
@@ -144,21 +137,20 @@ def open_database(settings: Settings) -> Database:
         pg_watchdog.spawn(data_dir)
         db = Database(server.get_uri(), server, options=settings.pg_options())
     try:
-        conn = psycopg2.connect(db.dsn, connect_timeout=settings.connect_timeout_s, options=db.options)
-    except psycopg2.Error as e:
+        conn = psycopg.connect(db.dsn, connect_timeout=settings.connect_timeout_s, options=db.options)
+    except psycopg.Error as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise StartupError(f"cannot connect to PostgreSQL at {db.describe()}: {reason}") from None
-    with conn, conn.cursor() as cur:
+    with conn, conn.cursor() as cur:  # commits, then closes the connection
         lock_ddl(cur)
         for schema in (settings.event_schema, settings.read_schema):
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    conn.close()
     return db
 
 
 def eventsourcing_env(db: Database, settings: Settings) -> dict[str, str]:
     """The eventsourcing PostgreSQL module's environment for this database and schema."""
-    p = psycopg2.extensions.parse_dsn(db.dsn)
+    p = {k: str(v) for k, v in conninfo_to_dict(db.dsn).items() if v is not None}
     return {
         "PERSISTENCE_MODULE": "infra.pg_factory:BoundedPostgresFactory",
         "POSTGRES_DBNAME": p.get("dbname", "postgres"),

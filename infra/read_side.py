@@ -182,7 +182,7 @@ class ReadSide:
         """Create the read-model tables up front so queries work before the first event."""
         conn = self.db.connect()
         try:
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 lock_ddl(cur)
                 self.positions.create(cur)
                 Quarantine(schema=self.settings.read_schema).create(cur)

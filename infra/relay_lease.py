@@ -21,7 +21,7 @@ import socket
 import zlib
 from typing import Any
 
-import psycopg2
+import psycopg
 
 from consumers.ports import Connect, Fenced
 
@@ -55,8 +55,7 @@ class AdvisoryLease:
         """Try once to become the leader; on success the epoch is bumped and recorded."""
         try:
             if self.conn is None or self.conn.closed:
-                self.conn = self.connect()
-                self.conn.autocommit = True
+                self.conn = self.connect()  # autocommit: the session lock outlives every transaction
             with self.conn.cursor() as cur:
                 cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (NAMESPACE, self.key))
                 if not cur.fetchone()[0]:
@@ -70,7 +69,7 @@ class AdvisoryLease:
                 )
                 self.epoch = int(cur.fetchone()[0])
             return True
-        except psycopg2.Error:
+        except psycopg.Error:
             self._drop()
             return False
 
@@ -86,7 +85,7 @@ class AdvisoryLease:
                     (NAMESPACE, self.key),
                 )
                 return bool(cur.fetchone()[0])
-        except psycopg2.Error:
+        except psycopg.Error:
             self._drop()
             return False
 
@@ -104,7 +103,7 @@ class AdvisoryLease:
             try:
                 with self.conn.cursor() as cur:
                     cur.execute("SELECT pg_advisory_unlock(%s, %s)", (NAMESPACE, self.key))
-            except psycopg2.Error:
+            except psycopg.Error:
                 self._drop()
         self.epoch = None
 
@@ -115,7 +114,7 @@ class AdvisoryLease:
     def _drop(self) -> None:
         self.epoch = None
         if self.conn is not None:
-            with contextlib.suppress(psycopg2.Error):
+            with contextlib.suppress(psycopg.Error):
                 self.conn.close()
         self.conn = None
 

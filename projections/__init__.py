@@ -1,1 +1,1 @@
-"""Read models: each projection turns events into SQL on the read-model store (psycopg2)."""
+"""Read models: each projection turns events into SQL on the read-model store (psycopg 3)."""

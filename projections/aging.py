@@ -12,11 +12,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg2.extras import execute_values
-
 from domain.contract.envelope import Envelope
 from domain.lifecycle import IN_PROGRESS
-from projections.base import ROWS_PER_STATEMENT, create_once, fetch_dicts, next_status, rows_by_lead, save_rows
+from projections.base import create_once, fetch_dicts, insert_rows, next_status, rows_by_lead, save_rows
 from projections.lead_list import ACTIVITY_EVENTS
 
 DDL = """
@@ -95,12 +93,12 @@ class Aging:
             row["version"] = e.version
         save_rows(cur, self.aging, COLUMNS, rows, erased)
         if intervals:
-            execute_values(
+            insert_rows(
                 cur,
-                f"INSERT INTO {self.intervals} VALUES %s ON CONFLICT (lead_id, entered_version) "
-                "DO UPDATE SET left_at = EXCLUDED.left_at",
+                self.intervals,
+                None,
                 [(lead, version, *rest) for (lead, version), rest in intervals.items()],
-                page_size=ROWS_PER_STATEMENT,
+                conflict="(lead_id, entered_version) DO UPDATE SET left_at = EXCLUDED.left_at",
             )
 
     def overdue(

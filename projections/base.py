@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
-
-from psycopg2.extras import execute_values
 
 from domain.contract.envelope import LEAD_STREAM, Envelope
 from domain.lifecycle import status_after
@@ -33,10 +32,34 @@ def streams_of(projection: Projection) -> frozenset[str]:
     return streams
 
 
-ROWS_PER_STATEMENT = 10_000
-"""``execute_values`` sends 100 rows per statement unless told otherwise: a batch of 500 leads
-became five round trips per table. Every projection's writes pass this instead, so a batch is
-one statement per table (a batch is at most ``batch_size`` events)."""
+def staged(cur: Any, table: str, columns: Sequence[str] | None, rows: Sequence[Sequence[Any]]) -> str:
+    """COPY ``rows`` (values of ``columns`` of ``table``, all of them if None) into a temporary
+    table of that shape, created once per connection, and return the statement that takes them
+    out again (``DELETE … RETURNING *``), for the ``WITH`` of the one statement that writes them
+    (which so leaves the staging table empty). A batch is thus one statement per table, and
+    psycopg 3 formats COPY rows in C: quoting them into ``VALUES`` is Python work for every
+    value (10-40 % slower than the former driver's ``execute_values``), and binding them makes psycopg
+    parse thousands of placeholders in Python (several times slower; docs/benchmarks.md)."""
+    shape = ", ".join(columns) if columns else "*"
+    staging = f"staged_{zlib.crc32(f'{table} ({shape})'.encode()):08x}"
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} AS SELECT {shape} FROM {table} WITH NO DATA")
+    with cur.copy(f"COPY {staging} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    return f"DELETE FROM {staging} RETURNING *"
+
+
+def insert_rows(
+    cur: Any, table: str, columns: Sequence[str] | None, rows: Sequence[Sequence[Any]], *, conflict: str = "DO NOTHING"
+) -> None:
+    """Insert ``rows`` (values of ``columns``, or of every column in order) in one statement,
+    ``ON CONFLICT`` as ``conflict`` says."""
+    if rows:
+        listed = f" ({', '.join(columns)})" if columns else ""
+        cur.execute(
+            f"WITH v AS ({staged(cur, table, columns, rows)}) "
+            f"INSERT INTO {table}{listed} SELECT * FROM v ON CONFLICT {conflict}"
+        )
 
 
 def fetch_dicts(cur: Any) -> list[dict[str, Any]]:
@@ -74,14 +97,8 @@ def rows_by_lead(
 
 def upsert_by_lead(cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert or overwrite rows keyed by lead: each row is ``(lead_id, *columns)``."""
-    if rows:
-        execute_values(
-            cur,
-            f"INSERT INTO {table} (lead_id, {', '.join(columns)}) VALUES %s ON CONFLICT (lead_id) "
-            f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in columns)}",
-            rows,
-            page_size=ROWS_PER_STATEMENT,
-        )
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+    insert_rows(cur, table, ("lead_id", *columns), rows, conflict=f"(lead_id) DO UPDATE SET {updates}")
 
 
 def save_rows(

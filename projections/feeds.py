@@ -17,11 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid5
 
-from psycopg2.extras import execute_values
-
 from domain.contract.envelope import WORK_STREAMS, Envelope
 from projections import keyset
-from projections.base import ROWS_PER_STATEMENT, create_once, fetch_dicts, rows_by_lead, upsert_by_lead
+from projections.base import create_once, fetch_dicts, insert_rows, rows_by_lead, staged, upsert_by_lead
 from projections.lead_queries import Page
 
 MAX_INT4 = 2**31 - 1
@@ -52,7 +50,18 @@ ALTER TABLE {notifications} ADD COLUMN IF NOT EXISTS traceparent text
 """Columns added since v1 whose default is right for every row projected before them: the trace
 an event continues (W3C ``traceparent``, only while tracing is on), so the notifier's publish of a
 notification continues it too; rows from before had none to carry. Extended, not rebuilt."""
-NOTIFICATION_COLUMNS = "notification_id, recipient, lead_id, version, kind, summary, actor, at, traceparent"
+FOLLOWER_COLUMNS = ("lead_id", "user_id")
+NOTIFICATION_COLUMNS = (
+    "notification_id",
+    "recipient",
+    "lead_id",
+    "version",
+    "kind",
+    "summary",
+    "actor",
+    "at",
+    "traceparent",
+)
 
 
 SHARED = frozenset({"task_scheduled", "reminder_fired", "task_completed"})
@@ -242,41 +251,14 @@ class Feeds:
         gone = [(k, u) for k, users in before.items() for u in users - followers.get(k, set())]
         new = [(k, u) for k, users in followers.items() for u in users - before.get(k, set())]
         if gone:
-            execute_values(
-                cur,
-                f"DELETE FROM {self.followers} f USING (VALUES %s) AS g (lead_id, user_id) "
-                "WHERE f.lead_id = g.lead_id::uuid AND f.user_id = g.user_id",
-                gone,
-                page_size=ROWS_PER_STATEMENT,
+            cur.execute(
+                f"WITH g AS ({staged(cur, self.followers, FOLLOWER_COLUMNS, gone)}) DELETE FROM {self.followers} f "
+                "USING g WHERE f.lead_id = g.lead_id AND f.user_id = g.user_id"
             )
-        if new:
-            execute_values(
-                cur,
-                f"INSERT INTO {self.followers} (lead_id, user_id) VALUES %s ON CONFLICT DO NOTHING",
-                new,
-                page_size=ROWS_PER_STATEMENT,
-            )
-        if feed:
-            execute_values(
-                cur,
-                f"INSERT INTO {self.lead_feed} VALUES %s ON CONFLICT DO NOTHING",
-                feed,
-                page_size=ROWS_PER_STATEMENT,
-            )
-        if home:
-            execute_values(
-                cur,
-                f"INSERT INTO {self.home_feed} VALUES %s ON CONFLICT DO NOTHING",
-                home,
-                page_size=ROWS_PER_STATEMENT,
-            )
-        if notes:
-            execute_values(
-                cur,
-                f"INSERT INTO {self.notifications} ({NOTIFICATION_COLUMNS}) VALUES %s ON CONFLICT DO NOTHING",
-                notes,
-                page_size=ROWS_PER_STATEMENT,
-            )
+        insert_rows(cur, self.followers, FOLLOWER_COLUMNS, new)
+        insert_rows(cur, self.lead_feed, None, feed)
+        insert_rows(cur, self.home_feed, None, home)
+        insert_rows(cur, self.notifications, NOTIFICATION_COLUMNS, notes)
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -348,10 +330,4 @@ class Feeds:
         return fetch_dicts(cur)
 
     def mark_published(self, cur: Any, notification_ids: list[UUID]) -> None:
-        if notification_ids:
-            execute_values(
-                cur,
-                f"INSERT INTO {self.published} (notification_id) VALUES %s ON CONFLICT DO NOTHING",
-                [(i,) for i in notification_ids],
-                page_size=ROWS_PER_STATEMENT,
-            )
+        insert_rows(cur, self.published, ("notification_id",), [(i,) for i in notification_ids])

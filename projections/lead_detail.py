@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from jsonpath_ng import parse as parse_path
-from psycopg2.extras import Json
+from psycopg.types.json import Jsonb
 
 from domain.contract.envelope import Envelope
 from domain.lead_personal import whole_lead_personal
@@ -176,7 +176,7 @@ class LeadDetail(OneTable):
                 doc = docs[e.lead_id] = new_doc(e)
             fold(doc, e)
             changed.add(e.lead_id)
-        upsert_by_lead(cur, self.table, ("version", "doc"), [(k, docs[k]["version"], Json(docs[k])) for k in changed])
+        upsert_by_lead(cur, self.table, ("version", "doc"), [(k, docs[k]["version"], Jsonb(docs[k])) for k in changed])
 
     def get(self, cur: Any, lead_id: UUID) -> Doc | None:
         cur.execute(f"SELECT doc FROM {self.table} WHERE lead_id = %s", (lead_id,))

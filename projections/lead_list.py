@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from psycopg2.extras import execute_values
-
 from domain.contract.envelope import Envelope
 from domain.lifecycle import MOVES_TO
 from domain.score_values import DEFAULT_MQL_THRESHOLD, Bands
 from domain.values import ERASED, LeadStatus
-from projections.base import OneTable
+from projections.base import OneTable, insert_rows
 
 DDL_TEMPLATE = """
 CREATE TABLE {t} (
@@ -87,18 +85,15 @@ DDL = (
 """The temperature and the stage are ``domain.score_values`` (``Bands.temperature``,
 ``stage_of``) in SQL, by the bands and threshold of the model that last scored the lead."""
 
-INSERT = """
-INSERT INTO {t} (lead_id, version, contact_name, email, phone, company, industry, country, region, source,
-                 priority, status, created_by, created_at, updated_at)
-VALUES %s ON CONFLICT (lead_id) DO NOTHING
-"""
-INSERT_TEMPLATE = (
-    "(%(lead_id)s, %(version)s, %(contact_name)s, %(email)s, %(phone)s, %(company)s, %(industry)s, "
-    "%(country)s, %(region)s, %(source)s, %(priority)s, %(status)s, %(actor)s, %(time)s, %(time)s)"
-)
-
+INSERTED = (
+    "lead_id", "version", "contact_name", "email", "phone", "company", "industry", "country", "region", "source",
+    "priority", "status", "created_by", "created_at", "updated_at",
+)  # fmt: skip
+"""The columns a capture fills."""
 DETAIL_COLUMNS = ("contact_name", "email", "phone", "company", "industry", "source", "priority")
 INSERT_COLUMNS = (*DETAIL_COLUMNS, "country", "region")
+INSERT_ORDER = (*DETAIL_COLUMNS[:5], "country", "region", *DETAIL_COLUMNS[5:])
+"""The details of a captured lead in the column order of ``INSERTED``."""
 ACTIVITY_EVENTS = ("contacted", "activity_logged")
 """What counts as working the lead, for ``last_activity_at``."""
 
@@ -114,6 +109,13 @@ def detail_values(changed: dict[str, Any]) -> dict[str, Any]:
         address = changed["address"] or {}
         values |= {"country": address.get("country"), "region": address.get("region")}
     return values
+
+
+def captured_row(e: Envelope) -> tuple[Any, ...]:
+    """A captured lead's row, in the column order of ``INSERTED``."""
+    values = dict.fromkeys(INSERT_COLUMNS) | detail_values(e.payload["details"])
+    status = MOVES_TO["captured"].value
+    return (e.lead_id, e.version, *(values[c] for c in INSERT_ORDER), status, e.actor, e.time, e.time)
 
 
 ADDED_COLUMNS = """
@@ -135,23 +137,15 @@ class LeadList(OneTable):
     def apply(self, cur: Any, events: Sequence[Envelope]) -> None:
         """Captures first, in one statement (a lead's capture always precedes its other events),
         then every other event in order."""
-        captured = [
-            dict.fromkeys(INSERT_COLUMNS)
-            | detail_values(e.payload["details"])
-            | {"lead_id": e.lead_id, "version": e.version, "time": e.time, "actor": e.actor}
-            | {"status": MOVES_TO["captured"].value}
-            for e in events
-            if e.name == "captured"
-        ]
-        if captured:
-            execute_values(cur, INSERT.format(t=self.table), captured, template=INSERT_TEMPLATE, page_size=1000)
+        captured = [captured_row(e) for e in events if e.name == "captured"]
+        insert_rows(cur, self.table, INSERTED, captured, conflict="(lead_id) DO NOTHING")
         for e in events:
             if e.name != "captured":
                 self._update(cur, e)
 
     def _update(self, cur: Any, e: Envelope) -> None:
         sets, params = self._changes(e)
-        owner = "%(owner)s" if e.name == "assigned" else "owner"
+        owner = "%(owner)s::text" if e.name == "assigned" else "owner"
         sets += [
             "version = %(version)s",
             "updated_at = %(time)s",

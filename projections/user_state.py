@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg2.extras import Json
+from psycopg.types.json import Jsonb
 
 DDL = """
 CREATE TABLE IF NOT EXISTS {schema}.saved_views (
@@ -40,7 +40,7 @@ class UserState:
         cur.execute(
             f"INSERT INTO {self.schema}.saved_views VALUES (%s, %s, %s) "
             "ON CONFLICT (user_id, name) DO UPDATE SET filters = EXCLUDED.filters",
-            (user, name, Json(filters)),
+            (user, name, Jsonb(filters)),
         )
 
     def views(self, cur: Any, *, user: str) -> list[tuple[str, dict[str, Any]]]:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import psycopg2
-import psycopg2.extensions
+import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from infra.settings import Mode, Settings
 
@@ -54,15 +54,10 @@ def postgres_server_dsn() -> Iterator[str]:
 def database_dsn(postgres_server_dsn: str) -> Iterator[str]:
     """A fresh, empty database for one test, dropped afterwards."""
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(postgres_server_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    params = psycopg2.extensions.parse_dsn(postgres_server_dsn) | {"dbname": name}
-    yield psycopg2.extensions.make_dsn(**params)
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.close()
+    with psycopg.connect(postgres_server_dsn, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+        yield make_conninfo(postgres_server_dsn, dbname=name)
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

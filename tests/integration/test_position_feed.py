@@ -12,13 +12,10 @@ PROJECTION = "lead_list_v4"
 
 def commit_position(engine: Engine, position: int, *, commit: bool = True) -> None:
     """What a projection process does with each batch: save its position (and NOTIFY) in its transaction."""
-    conn = engine.db.connect()
-    try:
-        with conn.cursor() as cur:
-            engine.positions.save(cur, consumer=PROJECTION, source="log", positions={0: position})
+    with engine.db.connect() as conn, conn.cursor() as cur:
+        conn.autocommit = False
+        engine.positions.save(cur, consumer=PROJECTION, source="log", positions={0: position})
         conn.commit() if commit else conn.rollback()
-    finally:
-        conn.close()
 
 
 def test_a_wait_wakes_on_another_processes_commit_and_never_on_a_rolled_back_one(engine: Engine) -> None:
@@ -44,11 +41,8 @@ def test_a_wait_wakes_on_another_processes_commit_and_never_on_a_rolled_back_one
 def test_a_malformed_notification_on_the_channel_is_ignored_and_the_feed_goes_on(engine: Engine) -> None:
     engine.prepare_read_store()
     engine.follow_positions()
-    conn = engine.db.connect()
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_notify(%s, %s)", (engine.positions.channel, '{"consumer": "x", "positions": 7}'))
-        cur.execute("SELECT pg_notify(%s, %s)", (engine.positions.channel, "not json"))
-    conn.close()
+    with engine.db.connect() as conn:
+        conn.execute("SELECT pg_notify(%s, %s)", (engine.positions.channel, '{"consumer": "x", "positions": 7}'))
+        conn.execute("SELECT pg_notify(%s, %s)", (engine.positions.channel, "not json"))
     commit_position(engine, 9)
     wait_for(lambda: engine.board.positions(PROJECTION) == {0: 9}, what="the feed to go on after bad payloads")

@@ -12,7 +12,7 @@ import time
 from typing import Any
 from uuid import UUID
 
-import psycopg2
+import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
 from domain.lead import Lead
@@ -47,7 +47,7 @@ def stream_commands(engine: Engine, done: threading.Event) -> None:
 
 
 def current_leader(settings: Settings) -> tuple[int, str] | None:
-    with psycopg2.connect(settings.postgres_dsn) as conn, conn.cursor() as cur:
+    with psycopg.connect(settings.postgres_dsn) as conn, conn.cursor() as cur:
         return leader(cur, settings.read_schema)
 
 
@@ -105,7 +105,6 @@ def kill_between_publish_and_save(engine: Engine, victim: subprocess.Popen[bytes
     consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, enable_auto_commit=False)
     parts = [TopicPartition(s.events_topic, p) for p in range(s.topic_partitions)]
     conn = engine.db.connect()
-    conn.autocommit = True
     try:
         deadline = time.monotonic() + 10
         with conn.cursor() as cur:
@@ -136,7 +135,7 @@ def test_a_relay_that_loses_its_lock_stops_publishing_and_a_standby_takes_over(k
     lease: Any = first.leadership
     epoch = lease.epoch
     with kafka_engine.db.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", (lease.conn.get_backend_pid(),))
+        cur.execute("SELECT pg_terminate_backend(%s)", (lease.conn.info.backend_pid,))
     wait_for(lambda: (current_leader(s) or (0, ""))[0] > epoch, what="a new leader (a new epoch)")
     capture(kafka_engine, 10)
     head = kafka_engine.service.recorder.max_notification_id()  # type: ignore[attr-defined]
@@ -158,16 +157,16 @@ def test_a_relay_whose_epoch_is_over_cannot_save_its_position(kafka_engine: Engi
     old, new = kafka_engine.relay().leadership, kafka_engine.relay().leadership
     conn = kafka_engine.db.connect()
     try:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             old.create(cur)
         assert old.acquire()
         old.release()
         assert new.acquire(), "free once released"
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             new.check(cur)
         old.epoch = 1
         try:
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 old.check(cur)
             raise AssertionError("an old epoch passed the check")
         except Fenced as e:

@@ -67,6 +67,7 @@ def test_a_query_that_waits_too_long_for_a_lock_is_a_503_to_retry(settings: Sett
     timeout and the client is told to retry, instead of waiting for ever."""
     engine = Engine.open(settings.model_copy(update={"db_lock_timeout_s": 1}))
     holder = engine.db.connect()
+    holder.autocommit = False  # the lock is held until the rollback below
     try:
         with TestClient(engine.app(), headers=bearer(engine)) as api:
             table = engine.projections["lead_list"].tables[0]

@@ -13,7 +13,6 @@ FORBIDDEN = {
     "consumers",
     "projections",
     "psycopg",
-    "psycopg2",
     "kafka",
     "fastapi",
     "uvicorn",
@@ -46,5 +45,5 @@ def test_domain_modules_import_no_infrastructure() -> None:
 
 def test_the_import_check_catches_an_offence(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("import psycopg2\nfrom kafka import KafkaProducer\nfrom infra.settings import Settings\n")
-    assert {"psycopg2", "kafka", "infra.settings"} <= imported_modules(bad)
+    bad.write_text("import psycopg.sql\nfrom kafka import KafkaProducer\nfrom infra.settings import Settings\n")
+    assert {"psycopg.sql", "kafka", "infra.settings"} <= imported_modules(bad)
