@@ -4,7 +4,8 @@ action recorded in the DLQ's own audit."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -24,18 +25,24 @@ dlq_app = typer.Typer(
 )
 
 
-def _dead_letters(settings: Settings) -> DeadLetters:
+@contextmanager
+def _dead_letters(settings: Settings) -> Iterator[DeadLetters]:
+    """The DLQ desk over its own database connection, closed when the command ends (its pool's
+    threads would otherwise outlive the command)."""
     from infra.dead_letters import DeadLetters
     from infra.postgres import open_database
 
     db = or_exit(lambda: open_database(settings))
-    return DeadLetters(
-        db=db,
-        schema=settings.event_schema,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        dlq_topic=settings.dlq_topic,
-        intake_topic=settings.intake_topic,
-    )
+    try:
+        yield DeadLetters(
+            db=db,
+            schema=settings.event_schema,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            dlq_topic=settings.dlq_topic,
+            intake_topic=settings.intake_topic,
+        )
+    finally:
+        db.close()
 
 
 def _dlq_step(step: Callable[[], T]) -> T:
@@ -70,10 +77,10 @@ def dlq_list(
     if since is not None and since.tzinfo is None:
         typer.echo("leads: --since needs a timezone offset (such as +00:00)", err=True)
         raise typer.Exit(2)
-    letters = _dead_letters(read_settings())
-    rows = _dlq_step(
-        lambda: letters.listing(status=status, stage=stage, ce_type=ce_type, source=source, since=since, text=text)
-    )
+    with _dead_letters(read_settings()) as letters:
+        rows = _dlq_step(
+            lambda: letters.listing(status=status, stage=stage, ce_type=ce_type, source=source, since=since, text=text)
+        )
     for row in rows:
         typer.echo(json.dumps(row))
 
@@ -81,8 +88,8 @@ def dlq_list(
 @dlq_app.command("show")
 def dlq_show(record: Annotated[str, typer.Argument(help="The dead letter's id, e.g. 0:17")]) -> None:
     """Print one dead letter whole: headers, key, value, and what was done with it."""
-    letters = _dead_letters(read_settings())
-    typer.echo(json.dumps(_dlq_step(lambda: letters.show(record)), indent=2))
+    with _dead_letters(read_settings()) as letters:
+        typer.echo(json.dumps(_dlq_step(lambda: letters.show(record)), indent=2))
 
 
 @dlq_app.command("replay")
@@ -105,12 +112,12 @@ def dlq_replay(
             typer.echo(f"leads: --payload must be a readable file of at most {most} bytes", err=True)
             raise typer.Exit(2)
         body = payload.read_bytes()
-    letters = _dead_letters(s)
     producer = make_producer(s, client_id="leads-dlq-replay")
     try:
-        done = _dlq_step(
-            lambda: letters.replay(record, actor=by or _operator(), reason=reason, payload=body, producer=producer)
-        )
+        with _dead_letters(s) as letters:
+            done = _dlq_step(
+                lambda: letters.replay(record, actor=by or _operator(), reason=reason, payload=body, producer=producer)
+            )
     finally:
         producer.close()
     typer.echo(f"leads: replayed dead letter {done} to {s.intake_topic}{' with the corrected payload' if body else ''}")
@@ -123,14 +130,14 @@ def dlq_discard(
     by: By = None,
 ) -> None:
     """Mark one dead letter as dropped on purpose, with the reason; it is never replayed."""
-    letters = _dead_letters(read_settings())
-    done = _dlq_step(lambda: letters.discard(record, actor=by or _operator(), reason=reason))
+    with _dead_letters(read_settings()) as letters:
+        done = _dlq_step(lambda: letters.discard(record, actor=by or _operator(), reason=reason))
     typer.echo(f"leads: discarded dead letter {done}")
 
 
 @dlq_app.command("audit")
 def dlq_audit(record: Annotated[str | None, typer.Option(help="Only this dead letter's actions")] = None) -> None:
     """Print the DLQ's own audit, one JSON line per action: record, action, actor, reason, at."""
-    letters = _dead_letters(read_settings())
-    for action in letters.actions(record):
-        typer.echo(json.dumps(action))
+    with _dead_letters(read_settings()) as letters:
+        for action in letters.actions(record):
+            typer.echo(json.dumps(action))
