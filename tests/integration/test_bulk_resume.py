@@ -4,25 +4,18 @@ stop (its result not yet stored) is not acted on twice."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-import consumers.bulk_jobs
 from domain.bulk import BulkRequest
 from domain.errors import InvalidCommand, NotFound
 from infra.runtime import Engine
-from tests.integration.test_job_cancel import allow, leads
+from tests.integration.test_job_cancel import allow, chunked_job
 
 
 def test_an_interrupted_mass_action_resumes_where_it_stopped_acting_on_each_lead_once(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(consumers.bulk_jobs, "CHUNK", 3)
-    job_id = uuid.uuid4()
-    monkeypatch.setattr(consumers.bulk_jobs, "uuid4", lambda: job_id)
-    ids = leads(engine, 8)
-    bulk = consumers.bulk_jobs.BulkJobs(service=engine.service, store=engine.imports.store)
+    job_id, ids, bulk = chunked_job(engine, monkeypatch, 8)
     reached: list[object] = []
 
     def stops_at_the_fifth(_action: object, lead: object) -> None:

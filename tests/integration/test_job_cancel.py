@@ -93,14 +93,24 @@ def leads(engine: Engine, count: int) -> list[UUID]:
     ]
 
 
-def test_a_mass_action_cancelled_while_it_runs_stops_between_chunks_and_counts_the_leads_not_run(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def chunked_job(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, count: int
+) -> tuple[uuid.UUID, list[UUID], consumers.bulk_jobs.BulkJobs]:
+    """``count`` leads, and mass actions run in chunks of 3 under a job id known in advance."""
     monkeypatch.setattr(consumers.bulk_jobs, "CHUNK", 3)
     job_id = uuid.uuid4()
     monkeypatch.setattr(consumers.bulk_jobs, "uuid4", lambda: job_id)
-    ids = leads(engine, 8)
-    bulk = consumers.bulk_jobs.BulkJobs(service=engine.service, store=engine.imports.store)
+    return (
+        job_id,
+        leads(engine, count),
+        consumers.bulk_jobs.BulkJobs(service=engine.service, store=engine.imports.store),
+    )
+
+
+def test_a_mass_action_cancelled_while_it_runs_stops_between_chunks_and_counts_the_leads_not_run(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id, ids, bulk = chunked_job(engine, monkeypatch, 8)
     checked: list[UUID] = []
 
     def check(_action: object, lead: object) -> None:
