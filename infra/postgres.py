@@ -105,15 +105,33 @@ class LogListener:
     log every few milliseconds, and still sees a new event as soon as it commits."""
 
     def __init__(self, db: Database, channel: str) -> None:
-        self.conn = db.connect()
-        self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        self.db = db
+        self.channel = channel
+        self.conn = self._listen()
+
+    def _listen(self) -> psycopg.Connection[Any]:
+        conn = self.db.connect()
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+        return conn
 
     def wait(self, timeout_s: float) -> None:
         """Return when a notification arrives (or one came since the last wait), or after
         ``timeout_s``; after a notification, linger ``COALESCE_S`` so the next read takes the
-        commits that follow it in one batch rather than one transaction each."""
-        if any(True for _ in self.conn.notifies(timeout=timeout_s, stop_after=1)):
-            time.sleep(COALESCE_S)
+        commits that follow it in one batch rather than one transaction each.
+
+        A lost listening connection (a restart, a failover, a database dropped under a stopping
+        engine) returns as if woken, listening again on a new connection when one can be had:
+        the reader's next query then meets the store as it is, and a reader told to stop stops
+        instead of dying in its wait."""
+        try:
+            if any(True for _ in self.conn.notifies(timeout=timeout_s, stop_after=1)):
+                time.sleep(COALESCE_S)
+        except psycopg.OperationalError:
+            self.conn.close()
+            try:
+                self.conn = self._listen()
+            except psycopg.OperationalError:
+                time.sleep(timeout_s)
 
     def close(self) -> None:
         self.conn.close()
