@@ -11,15 +11,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from domain.limits import Items, LongText, Name
-from domain.values import (
-    ActivityKind,
-    BantItem,
-    DisqualifyReason,
-    LeadDetails,
-    NonBlankLong,
-    NonBlankName,
-    NonBlankShort,
-)
+from domain.picklists import ActivityKind, BantItem, DisqualifyReason
+from domain.values import LeadDetails, NonBlankLong, NonBlankName, NonBlankShort
 
 Ids = Annotated[list[UUID], Items("list_items")]
 

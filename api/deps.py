@@ -21,9 +21,10 @@ from api.observability import current_request_id, current_traceparent
 from domain.access import Action, Principal
 from domain.errors import InvalidCommand
 from domain.limits import HeaderText
+from domain.picklists import Channel
 from domain.ports import Blobs
 from domain.service import CommandResult, LeadService
-from domain.values import Channel, EventMeta, scoped_command_id
+from domain.values import EventMeta, scoped_command_id
 from projections.queries import ReadModels
 
 MAX_POSITION = 2**63 - 1

@@ -11,9 +11,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.lead import Lead
 from domain.likelihood import Factor
+from domain.picklists import BantItem, LeadStatus, Temperature
 from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal
 from domain.score_values import Contribution, Grade, Stage
-from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
+from domain.values import LeadDetails
 
 
 class LeadCreate(LeadDetails):

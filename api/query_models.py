@@ -9,8 +9,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.limits import Name, ShortText
+from domain.picklists import LeadSource, LeadStatus, Priority, Temperature
 from domain.score_values import Grade, Stage
-from domain.values import LeadSource, LeadStatus, Priority, Temperature
 from projections.lead_queries import SORTS, SYSTEM_VIEWS, LeadFilter
 
 SortKey = StrEnum("SortKey", {name.upper(): name for name in SORTS})  # type: ignore[misc]

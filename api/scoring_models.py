@@ -7,9 +7,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.limits import LongText
+from domain.picklists import SignalKind
 from domain.scoring import ScoringModel
 from domain.scoring_models import Rescoring
-from domain.values import SignalKind
 
 
 class DraftPublic(BaseModel):

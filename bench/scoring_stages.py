@@ -12,11 +12,12 @@ from bench.stages import until
 from consumers.rescoring import Rescorer, ScoringSettings
 from domain.command_handling import MAX_EVENTS_PER_SAVE
 from domain.lead import Lead
+from domain.picklists import SignalKind
 from domain.records import Signal
 from domain.score_engine import apply_model
 from domain.score_values import ScoreCause
 from domain.scoring import Caps, ScoringModel
-from domain.values import EventMeta, LeadDetails, SignalKind
+from domain.values import EventMeta, LeadDetails
 from infra.runtime import Engine
 from projections.lead_list import LeadList
 from projections.open_leads import OpenLeads

@@ -18,8 +18,9 @@ from typing import Any
 from consumers.periodic import Periodic
 from consumers.tracing import starting, traceparent_of
 from domain.errors import DomainError
+from domain.picklists import Channel, LeadStatus
 from domain.service import LeadService
-from domain.values import Channel, EventMeta, LeadStatus
+from domain.values import EventMeta
 from projections.aging import Aging
 
 log = logging.getLogger(__name__)

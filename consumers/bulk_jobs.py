@@ -15,8 +15,9 @@ from uuid import UUID, uuid4
 from consumers.ports import ImportStore
 from domain.bulk import BulkRequest, Check, outcome_of
 from domain.errors import InvalidCommand, JobOver, NotFound
+from domain.picklists import Channel
 from domain.service import LeadService
-from domain.values import Channel, EventMeta
+from domain.values import EventMeta
 
 log = logging.getLogger(__name__)
 CHUNK = 200

@@ -25,8 +25,9 @@ from domain.errors import DomainError, NotFound
 from domain.import_mapping import map_headers
 from domain.import_plan import DuplicatePolicy, RowPlan, decide, rejected
 from domain.import_rows import Parsed, Rejection, read_row
+from domain.picklists import Channel
 from domain.service import LeadService
-from domain.values import Channel, EventMeta, LeadDetails, scoped_command_id
+from domain.values import EventMeta, LeadDetails, scoped_command_id
 
 CHUNK = 500
 ROW_NAMESPACE = uuid5(NAMESPACE_URL, "urn:leads-engine:import-row")

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 from consumers.intake_parsing import IntakeEvent, Unreadable, is_structured, read_event, text
 from domain import limits
 from domain.contract.intake import INTAKE_TYPES, MESSAGES, intake_command
-from domain.values import Channel, EventMeta, scoped_command_id
+from domain.picklists import Channel
+from domain.values import EventMeta, scoped_command_id
 
 
 class Rejected(Exception):

@@ -20,8 +20,9 @@ from typing import Any
 from consumers.periodic import Periodic
 from consumers.tracing import starting, traceparent_of
 from domain.errors import DomainError, ReminderAlreadyFired
+from domain.picklists import Channel
 from domain.service import LeadService
-from domain.values import Channel, EventMeta
+from domain.values import EventMeta
 from projections.tasks import Tasks
 
 log = logging.getLogger(__name__)

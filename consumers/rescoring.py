@@ -25,11 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consumers.periodic import Periodic
 from domain.errors import DomainError
+from domain.picklists import Channel
 from domain.score_values import ScoreCause
 from domain.scoring import DecayKind
 from domain.scoring_models import Rescoring
 from domain.service import LeadService
-from domain.values import Channel, EventMeta
+from domain.values import EventMeta
 from projections.open_leads import OpenLeads
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,9 @@ from typing import Any
 from consumers.periodic import Periodic
 from consumers.tracing import starting, traceparent_of
 from domain.errors import DomainError
+from domain.picklists import Channel
 from domain.service import LeadService
-from domain.values import Channel, EventMeta
+from domain.values import EventMeta
 from projections.routing import Routing
 
 log = logging.getLogger(__name__)

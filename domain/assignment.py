@@ -24,9 +24,10 @@ from domain.directory import Directory
 from domain.errors import InvalidCommand
 from domain.lead_state import LeadState
 from domain.limits import Items
+from domain.picklists import Strategy
 from domain.rotation import Rotation
 from domain.routing import ActionKind, Problem, Rule, first_match, problems
-from domain.values import EventMeta, Strategy
+from domain.values import EventMeta
 
 RULES_ID = uuid5(NAMESPACE_URL, "urn:leads-engine:routing-rules")
 

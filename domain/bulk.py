@@ -16,8 +16,9 @@ from domain.access import Action
 from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.lead import Lead
 from domain.limits import LongText, Name
+from domain.picklists import DisqualifyReason, LeadStatus, Picklist
 from domain.service import LeadService
-from domain.values import DisqualifyReason, EventMeta, Frozen, LeadStatus, Picklist, Tags
+from domain.values import EventMeta, Frozen, Tags
 
 
 class BulkAction(Picklist):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.values import Strategy
+from domain.picklists import Strategy
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from domain.access import Role
 from domain.base import Aggregate
 from domain.errors import InvalidCommand, NotFound
 from domain.limits import Items, ShortText, Text
-from domain.values import Email, EventMeta, Frozen, Picklist
+from domain.picklists import Picklist
+from domain.values import Email, EventMeta, Frozen
 
 DIRECTORY_ID = uuid5(NAMESPACE_URL, "urn:leads-engine:directory")
 

@@ -21,7 +21,8 @@ from pydantic import Field
 
 from domain.duplicates import Candidate
 from domain.import_rows import Parsed, Rejection
-from domain.values import Frozen, LeadDetails, Picklist
+from domain.picklists import Picklist
+from domain.values import Frozen, LeadDetails
 
 
 class DuplicatePolicy(Picklist):

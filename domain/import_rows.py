@@ -3,7 +3,7 @@
 The transforms are what spreadsheets need: text trimmed and its inner whitespace collapsed; a
 contact name from First and Last name, or from ``Last, First``; picklist values as people write
 them (``web`` is Website, ``urgent`` is Critical) on top of the spellings every entrance reads
-(:class:`~domain.values.Picklist`); numbers with thousands separators and currency signs; tags
+(:class:`~domain.picklists.Picklist`); numbers with thousands separators and currency signs; tags
 separated by ``;``, ``,`` or ``|``; a country as a code or an English name (``Germany``: ``DE``);
 several address parts in one column split as its mapping declares (``CompoundAddress``).
 Then the row is validated by the same :class:`~domain.values.LeadDetails` every other entrance
@@ -23,7 +23,8 @@ import pycountry
 from pydantic import ValidationError
 
 from domain.import_mapping import ADDRESS, Mapping
-from domain.values import LeadDetails, LeadSource, picklist_key
+from domain.picklists import LeadSource, picklist_key
+from domain.values import LeadDetails
 
 IMPORT_SPELLINGS: dict[str, dict[str, str]] = {
     "source": {

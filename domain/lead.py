@@ -28,6 +28,7 @@ from domain.lead_scoring import LeadScoring
 from domain.lead_tasks import LeadTasks
 from domain.lifecycle import LeadCommand as C
 from domain.lifecycle import check_allowed
+from domain.picklists import BantItem, DisqualifyReason, LeadStatus, Strategy
 from domain.records import (
     Activity,
     Attachment,
@@ -36,15 +37,7 @@ from domain.records import (
     OpportunityTerms,
     Task,
 )
-from domain.values import (
-    BantItem,
-    DisqualifyReason,
-    EventMeta,
-    LeadDetails,
-    LeadStatus,
-    Strategy,
-    validated,
-)
+from domain.values import EventMeta, LeadDetails, validated
 
 
 class Lead(Aggregate, LeadTasks, LeadScoring, LeadDuplicates):

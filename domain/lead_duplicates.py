@@ -17,10 +17,7 @@ from domain.lifecycle import LeadCommand as C
 from domain.records import (
     DuplicateSuspect,
 )
-from domain.values import (
-    EventMeta,
-    validated,
-)
+from domain.values import EventMeta, validated
 
 
 class LeadDuplicates(LeadState):

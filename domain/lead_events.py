@@ -35,11 +35,12 @@ from domain.lead_work_events import (
     Unfollowed,
 )
 from domain.limits import LongText, Name, ShortText
+from domain.picklists import ROUTED, BantItem, DisqualifyReason, LeadStatus, Strategy
 from domain.records import (
     ConversionLinks,
     OpportunityTerms,
 )
-from domain.values import ERASED, ROUTED, BantItem, DisqualifyReason, LeadDetails, LeadStatus, Strategy
+from domain.values import ERASED, LeadDetails
 
 
 class LeadCaptured(Aggregate.Created):

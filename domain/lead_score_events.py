@@ -12,12 +12,13 @@ from domain.base import Aggregate
 from domain.lead_state import LeadState as Lead
 from domain.likelihood import Factor
 from domain.limits import LongText
+from domain.picklists import Temperature
 from domain.records import (
     ScoreBreakdown,
     Signal,
 )
 from domain.score_values import Bands, Contribution, Grade, ScoreCause, Stage
-from domain.values import ERASED, Temperature
+from domain.values import ERASED
 
 
 class SignalRecorded(Aggregate.Event):

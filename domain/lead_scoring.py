@@ -18,9 +18,7 @@ from domain.records import (
     Signal,
 )
 from domain.score_values import Bands, ScoreCause, ScoreResult, stage_of
-from domain.values import (
-    EventMeta,
-)
+from domain.values import EventMeta
 
 
 class LeadScoring(LeadState):

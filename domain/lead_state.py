@@ -11,9 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from domain.lifecycle import IN_PROGRESS, status_after
+from domain.picklists import BantItem, LeadStatus, Temperature
 from domain.records import Activity, Attachment, ConversionLinks, Note, ScoreBreakdown, Signal, Task
 from domain.score_values import DEFAULT_MQL_THRESHOLD, Bands, Contribution, Grade, Stage, stage_of
-from domain.values import BantItem, LeadDetails, LeadStatus, Temperature
+from domain.values import LeadDetails
 
 
 class LeadState:

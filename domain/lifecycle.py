@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain.errors import IllegalTransition
-from domain.values import LeadStatus
+from domain.picklists import LeadStatus
 
 S = LeadStatus
 

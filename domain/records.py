@@ -15,7 +15,8 @@ from pydantic import Field
 
 from domain import limits
 from domain.limits import LongText, Name
-from domain.values import ActivityKind, Frozen, NonBlankLong, NonBlankShort, SignalKind
+from domain.picklists import ActivityKind, SignalKind
+from domain.values import Frozen, NonBlankLong, NonBlankShort
 
 
 class Activity(Frozen):

@@ -28,8 +28,9 @@ from domain.errors import CapacityReached, DomainError, InvalidCommand, VersionC
 from domain.lead import Lead
 from domain.lead_events import Assigned
 from domain.lead_state import LeadState
+from domain.picklists import ROUTED, Strategy
 from domain.rotation import Rotation
-from domain.values import ROUTED, EventMeta, Strategy
+from domain.values import EventMeta
 
 log = logging.getLogger(__name__)
 FULL_MEMORY_S = 0.5

@@ -18,7 +18,8 @@ from pydantic import Field
 from domain.directory import Handle
 from domain.lead_state import LeadState
 from domain.limits import JSON_SAFE_INT, Items, ShortText, Text
-from domain.values import Frozen, LeadSource, Picklist, Priority, Temperature, picklist_key
+from domain.picklists import LeadSource, Picklist, Priority, Temperature, picklist_key
+from domain.values import Frozen
 
 
 class Operator(Picklist):

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from domain.lifecycle import TERMINAL
+from domain.picklists import LeadStatus, Picklist, Temperature
 from domain.records import ScoreBreakdown
-from domain.values import Frozen, LeadStatus, Picklist, Temperature
+from domain.values import Frozen
 
 
 class Grade(Picklist):

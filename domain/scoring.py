@@ -17,9 +17,10 @@ from typing import Annotated
 from pydantic import Field
 
 from domain.limits import Items, ShortText, Text
+from domain.picklists import Picklist, SignalKind
 from domain.routing import Condition, Problem, condition_problem
 from domain.score_values import DEFAULT_MQL_THRESHOLD, Bands
-from domain.values import Frozen, Picklist, SignalKind
+from domain.values import Frozen
 
 
 class Category(Picklist):

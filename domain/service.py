@@ -31,10 +31,11 @@ from domain.errors import DomainError, LeadExists, VersionConflict
 from domain.import_service import RecordsImports
 from domain.lead import Lead
 from domain.lead_history import ReadsLeadHistory
+from domain.picklists import BantItem, DisqualifyReason, LeadStatus
 from domain.records import Activity, Attachment, Note
 from domain.scores_leads import ScoresLeads
 from domain.task_service import SchedulesTasks
-from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
+from domain.values import EventMeta, LeadDetails
 
 __all__ = ["CommandResult", "LeadService"]
 

@@ -88,7 +88,8 @@ def token(
     from api.auth import Role, issue_token
     from domain.directory import UserProfile, UserStatus
     from domain.errors import DomainError
-    from domain.values import Channel, EventMeta
+    from domain.picklists import Channel
+    from domain.values import EventMeta
 
     try:
         parsed = Role(role)

@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.lead_state import LeadState
 from domain.likelihood import Estimate, Factor, shown_probability
-from domain.values import SignalKind
+from domain.picklists import SignalKind
 from infra.blobs import BlobStore
 
 

@@ -16,7 +16,8 @@ import typer
 
 from domain.errors import DomainError
 from domain.likelihood import LIKELIHOOD_ID, TrainedModel
-from domain.values import Channel, EventMeta
+from domain.picklists import Channel
+from domain.values import EventMeta
 from infra.blobs import BlobStore
 from infra.likelihood_runtime import lead_features
 from infra.runtime import Engine

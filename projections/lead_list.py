@@ -12,8 +12,9 @@ from typing import Any
 
 from domain.contract.envelope import Envelope
 from domain.lifecycle import MOVES_TO
+from domain.picklists import LeadStatus
 from domain.score_values import DEFAULT_MQL_THRESHOLD, Bands
-from domain.values import ERASED, LeadStatus
+from domain.values import ERASED
 from projections.base import OneTable, insert_rows
 
 DDL_TEMPLATE = """

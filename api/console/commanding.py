@@ -10,7 +10,8 @@ from fastapi import Request
 
 from api.deps import CommandContext, get_service
 from domain.access import Principal
-from domain.values import Channel, EventMeta, scoped_command_id
+from domain.picklists import Channel
+from domain.values import EventMeta, scoped_command_id
 
 
 def command_context(request: Request, principal: Principal, *, command_key: str, version: int | None) -> CommandContext:

@@ -14,7 +14,7 @@ from api.console.pages_list import context_of, filter_choices, list_params, run_
 from api.console.render import REFUSED, page, refusal
 from api.console.session import SessionDep
 from api.deps import BackendDep
-from domain.values import LeadStatus
+from domain.picklists import LeadStatus
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 

@@ -22,7 +22,7 @@ from api.models import FeedItem, LeadDetailPublic, LeadState
 from api.routes import leads as lead_routes
 from domain.access import Action, Principal
 from domain.lifecycle import ALLOWED
-from domain.values import ActivityKind, BantItem, LeadStatus, Priority
+from domain.picklists import ActivityKind, BantItem, LeadStatus, Priority
 
 router = APIRouter(prefix="/ui/leads", include_in_schema=False)
 

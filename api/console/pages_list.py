@@ -24,7 +24,7 @@ from api.routes import views as view_routes
 from domain import limits
 from domain.access import Action, Principal
 from domain.errors import InvalidCommand
-from domain.values import DisqualifyReason, LeadSource, LeadStatus, Priority, Temperature
+from domain.picklists import DisqualifyReason, LeadSource, LeadStatus, Priority, Temperature
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 

@@ -21,7 +21,8 @@ from api.export_files import COLUMNS, DEFAULT_COLUMNS, csv_stream, xlsx_stream
 from api.query_models import ListQuery
 from api.routes.leads import list_filter
 from domain import limits
-from domain.values import Channel, EventMeta
+from domain.picklists import Channel
+from domain.values import EventMeta
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 log = logging.getLogger(__name__)

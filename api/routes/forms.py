@@ -17,7 +17,8 @@ from api.models import CommandAccepted
 from api.routes.commands import accepted
 from domain.duplicates import Combined, flag
 from domain.limits import HeaderText, Name, ShortText, Text
-from domain.values import Channel, EventMeta, LeadDetails, LeadSource, scoped_command_id, validated
+from domain.picklists import Channel, LeadSource
+from domain.values import EventMeta, LeadDetails, scoped_command_id, validated
 
 router = APIRouter(prefix="/forms", tags=["web forms"])
 FormId = Annotated[

@@ -15,7 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.contract.type_names import wire_type
 from domain.limits import LongText, Name, ShortText
-from domain.values import DisqualifyReason, LeadDetails, SignalKind
+from domain.picklists import DisqualifyReason, SignalKind
+from domain.values import LeadDetails
 
 
 class IntakeMessage(BaseModel):

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from domain.lead_events import LikelihoodEstimated
 from domain.likelihood import LikelihoodModels
+from domain.picklists import BantItem, DisqualifyReason
 from domain.records import OpportunityTerms
-from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails
+from domain.values import EventMeta, LeadDetails
 from infra.model_cli import activate, train_command
 from infra.runtime import Engine
 from tests.integration.helpers import run_in_thread, wait_until_caught_up

@@ -13,10 +13,11 @@ from uuid import UUID, uuid4
 from consumers.rescoring import DecayMonitor, Rescorer, ScoringSettings
 from domain.lead import Lead
 from domain.lead_events import Scored
+from domain.picklists import SignalKind
 from domain.records import Note, Signal
 from domain.score_values import ScoreCause
 from domain.scoring import ScoringModel
-from domain.values import EventMeta, LeadDetails, SignalKind
+from domain.values import EventMeta, LeadDetails
 from infra.runtime import Engine
 from projections.open_leads import OpenLeads
 from tests.integration.helpers import lead_rows, run_in_thread, wait_until_caught_up

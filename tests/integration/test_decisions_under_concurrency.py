@@ -19,8 +19,9 @@ import pytest
 import uvicorn
 
 from domain.lead_events import Assigned
+from domain.picklists import BantItem
 from domain.records import OpportunityTerms
-from domain.values import BantItem, EventMeta, LeadDetails
+from domain.values import EventMeta, LeadDetails
 from infra.runtime import Engine
 from tests.conftest import wait_for
 from tests.e2e.auth import bearer

@@ -13,8 +13,9 @@ from kafka import KafkaAdminClient, KafkaProducer
 
 from domain import limits
 from domain.contract.envelope import LEAD_TOPICS
+from domain.picklists import BantItem
 from domain.records import OpportunityTerms
-from domain.values import BantItem, EventMeta, LeadDetails
+from domain.values import EventMeta, LeadDetails
 from infra.kafka_dlq import list_dead_letters
 from infra.runtime import Engine
 from infra.settings import Settings

@@ -9,8 +9,9 @@ from uuid import uuid4
 
 from domain.erasure import erase_lead
 from domain.limits import Limits
+from domain.picklists import ActivityKind, BantItem, DisqualifyReason
 from domain.records import Activity, Note
-from domain.values import ActivityKind, Address, BantItem, DisqualifyReason, EventMeta, LeadDetails
+from domain.values import Address, EventMeta, LeadDetails
 from infra.blobs import BlobStore
 from infra.health import health
 from infra.runtime import Engine

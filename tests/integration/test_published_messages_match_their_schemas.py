@@ -24,6 +24,7 @@ from domain.customers import Account, Contact, Opportunity
 from domain.decision import Decision
 from domain.lead import Lead
 from domain.likelihood import Estimate
+from domain.picklists import ActivityKind, BantItem, DisqualifyReason, SignalKind, Strategy
 from domain.records import (
     Activity,
     Attachment,
@@ -35,7 +36,7 @@ from domain.records import (
     Task,
 )
 from domain.score_values import Bands
-from domain.values import ERASED, ActivityKind, BantItem, DisqualifyReason, EventMeta, LeadDetails, SignalKind, Strategy
+from domain.values import ERASED, EventMeta, LeadDetails
 from infra.runtime import Engine
 from infra.settings import Settings
 from tests.conftest import wait_for

@@ -19,9 +19,10 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.erasure import erase_lead
+from domain.picklists import ActivityKind, BantItem, DisqualifyReason
 from domain.records import Activity, OpportunityTerms, ScoreBreakdown, Task
 from domain.service import LeadService
-from domain.values import ActivityKind, BantItem, DisqualifyReason, EventMeta, LeadDetails
+from domain.values import EventMeta, LeadDetails
 from infra.blobs import BlobStore
 from infra.runtime import Engine
 from projections.dedupe_index import DedupeIndex

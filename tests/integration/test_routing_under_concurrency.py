@@ -19,8 +19,9 @@ from domain.access import Role
 from domain.directory import Directory, TeamRoster, UserProfile, UserStatus
 from domain.errors import AlreadyClaimed
 from domain.lead_events import Assigned, Disqualified, LeadCaptured, Queued
+from domain.picklists import DisqualifyReason, Strategy
 from domain.routing import Rule, RuleAction
-from domain.values import DisqualifyReason, EventMeta, LeadDetails, Strategy
+from domain.values import EventMeta, LeadDetails
 from infra.runtime import Engine
 from infra.settings import Settings
 

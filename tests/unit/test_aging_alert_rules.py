@@ -7,7 +7,7 @@ import pytest
 
 from domain.errors import InvalidCommand
 from domain.lead_events import AgingAlerted
-from domain.values import LeadStatus
+from domain.picklists import LeadStatus
 from tests.unit.conftest import META, new_lead
 
 

@@ -12,8 +12,9 @@ from domain.assignment import RulesRefused
 from domain.directory import TeamRoster, UserProfile, UserStatus
 from domain.errors import AlreadyClaimed
 from domain.lead import Lead
+from domain.picklists import Strategy
 from domain.routing import Condition, Rule, problems
-from domain.values import EventMeta, LeadDetails, Strategy
+from domain.values import EventMeta, LeadDetails
 from infra.event_store import StoredLeadService
 from tests.unit.conftest import in_memory_service
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.base import upcast
 from domain.lead_events import BantUpdated, Disqualified, Nurtured
-from domain.values import BantItem, DisqualifyReason, LeadStatus
+from domain.picklists import BantItem, DisqualifyReason, LeadStatus
 from tests.unit.conftest import META, new_lead
 
 B, A, N, T = BantItem.BUDGET, BantItem.AUTHORITY, BantItem.NEED, BantItem.TIMELINE

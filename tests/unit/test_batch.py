@@ -8,8 +8,9 @@ import pytest
 
 from domain.command_handling import MAX_EVENTS_PER_SAVE, BatchConflict
 from domain.errors import IllegalTransition, InvalidCommand
+from domain.picklists import LeadStatus
 from domain.service import LeadService
-from domain.values import EventMeta, LeadDetails, LeadStatus
+from domain.values import EventMeta, LeadDetails
 
 ADA = LeadDetails(contact_name="Ada", email="ada@example.com")
 

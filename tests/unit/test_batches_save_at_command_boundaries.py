@@ -13,8 +13,9 @@ from domain import command_handling
 from domain.command_handling import BatchConflict
 from domain.customers import Account
 from domain.errors import InvalidCommand
+from domain.picklists import LeadStatus
 from domain.service import LeadService
-from domain.values import EventMeta, LeadStatus
+from domain.values import EventMeta
 from tests.unit.test_commands_through_the_service import new, prepare_qualified
 from tests.unit.test_service import ADA, TERMS, meta
 

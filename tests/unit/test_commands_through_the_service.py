@@ -16,9 +16,10 @@ from domain.duplicates import Screened
 from domain.errors import IllegalTransition, InvalidCommand, NotFound, VersionConflict
 from domain.lead import Lead
 from domain.lead_events import Assigned, Nurtured
+from domain.picklists import BantItem, DisqualifyReason, LeadStatus, SignalKind
 from domain.records import Note, ScoreBreakdown, Signal
 from domain.service import LeadService
-from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus, SignalKind
+from domain.values import EventMeta, LeadDetails
 from tests.unit.test_lifecycle import NOW, activity, attachment
 from tests.unit.test_service import ADA, BANT, TERMS, meta
 

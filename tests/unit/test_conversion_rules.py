@@ -10,8 +10,9 @@ import pytest
 from domain.customers import Account, Contact, Opportunity
 from domain.errors import ConversionRequirementsUnmet, NotFound
 from domain.lead_events import PersonalDataErased
+from domain.picklists import BantItem, LeadStatus
 from domain.service import LeadService
-from domain.values import BantItem, LeadDetails, LeadStatus
+from domain.values import LeadDetails
 from tests.unit.test_commands_through_the_service import new, prepare_qualified
 from tests.unit.test_service import ADA, TERMS, meta
 

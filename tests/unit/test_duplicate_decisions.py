@@ -12,8 +12,9 @@ from domain.customers import Account, Contact
 from domain.duplicates import Combined, OnDuplicate, flag, screen
 from domain.errors import DeclaredDistinct, IllegalTransition
 from domain.lead_events import DuplicateDismissed, MarkedDuplicate, MergedIntoContact
+from domain.picklists import LeadStatus
 from domain.service import LeadService
-from domain.values import EventMeta, LeadDetails, LeadStatus
+from domain.values import EventMeta, LeadDetails
 from tests.unit.test_conversion_rules import FULL, get, qualified
 from tests.unit.test_service import TERMS, meta
 

@@ -11,8 +11,9 @@ import pytest
 from domain.customers import Contact
 from domain.errors import LeadErased, SubjectErased
 from domain.lifecycle import LeadCommand as C
+from domain.picklists import LeadStatus
 from domain.records import Note
-from domain.values import ERASED, LeadDetails, LeadStatus
+from domain.values import ERASED, LeadDetails
 from infra.event_store import StoredLeadService
 from tests.unit.conftest import META
 from tests.unit.test_lifecycle import INVOKE, NOW, activity, attachment, lead_in

@@ -16,7 +16,8 @@ from domain.contract.cloudevents import ContractError, from_kafka, to_kafka
 from domain.contract.envelope import Envelope, envelope_of, event_id
 from domain.contract.notifications import headers as notification_headers
 from domain.contract.notifications import message as notification_message
-from domain.values import ERASED, DisqualifyReason
+from domain.picklists import DisqualifyReason
+from domain.values import ERASED
 from infra.event_store import StoredEventLog, StoredLeadService
 from tests.unit.test_commands_through_the_service import new
 from tests.unit.test_erasure import PERSON, SECRETS

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from domain.errors import DomainError, IllegalTransition, QualificationRequirementsUnmet
 from domain.lifecycle import ALLOWED, LeadCommand
-from domain.values import LeadStatus
+from domain.picklists import LeadStatus
 from tests.unit.conftest import in_memory_service, new_lead
 from tests.unit.test_lifecycle import INVOKE
 

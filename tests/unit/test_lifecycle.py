@@ -15,6 +15,8 @@ from domain.errors import ConversionRequirementsUnmet, IllegalTransition, Invali
 from domain.lead import Lead
 from domain.lifecycle import IN_PROGRESS
 from domain.lifecycle import LeadCommand as C
+from domain.picklists import ActivityKind, BantItem, DisqualifyReason, SignalKind, Strategy
+from domain.picklists import LeadStatus as S
 from domain.records import (
     Activity,
     Attachment,
@@ -25,8 +27,6 @@ from domain.records import (
     Signal,
     Task,
 )
-from domain.values import ActivityKind, BantItem, DisqualifyReason, SignalKind, Strategy
-from domain.values import LeadStatus as S
 from tests.unit.conftest import META, new_lead
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

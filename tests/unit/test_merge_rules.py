@@ -10,8 +10,9 @@ import pytest
 
 from domain.errors import InvalidCommand
 from domain.lead_events import DuplicateAbsorbed
+from domain.picklists import LeadStatus
 from domain.service import LeadService
-from domain.values import LeadDetails, LeadStatus
+from domain.values import LeadDetails
 from tests.unit.conftest import META, new_lead
 from tests.unit.test_commands_through_the_service import events_of, new
 from tests.unit.test_service import ADA, meta

@@ -9,11 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from domain.lead_events import Scored, ScoreReclassified
+from domain.picklists import BantItem, Temperature
 from domain.score_values import Bands, ScoreCause, Stage
 from domain.scoring import ScoringModel
 from domain.scoring_models import MODELS_ID, ScoringModels
 from domain.service import LeadService
-from domain.values import BantItem, EventMeta, LeadDetails, Temperature
+from domain.values import EventMeta, LeadDetails
 
 ADMIN = EventMeta(actor="admin-1")
 REP = EventMeta(actor="rep-1")

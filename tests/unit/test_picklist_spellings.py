@@ -13,11 +13,10 @@ from api.command_models import ActivityBody, BantBody, DisqualifyBody, LeadChang
 from api.query_models import LeadFilters, ListQuery
 from domain.contract.intake import CaptureLead, DisqualifyLead, RecordSignal
 from domain.lead_events import LeadCaptured
-from domain.values import (
+from domain.picklists import (
     ActivityKind,
     BantItem,
     DisqualifyReason,
-    LeadDetails,
     LeadSource,
     LeadStatus,
     Picklist,
@@ -26,6 +25,7 @@ from domain.values import (
     Temperature,
     picklist_key,
 )
+from domain.values import LeadDetails
 from tests.unit.conftest import new_lead
 
 PICKLISTS: list[type[Picklist]] = [

@@ -8,9 +8,9 @@ import pytest
 
 from domain.errors import IllegalTransition, QualificationRequirementsUnmet
 from domain.lead import Lead
+from domain.picklists import BantItem
+from domain.picklists import LeadStatus as S
 from domain.service import LeadService
-from domain.values import BantItem
-from domain.values import LeadStatus as S
 from tests.unit.conftest import META, new_lead
 from tests.unit.test_lifecycle import COMPLETE_BANT
 from tests.unit.test_service import ADA, BANT, meta

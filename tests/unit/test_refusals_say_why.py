@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from domain.errors import IllegalTransition, InvalidCommand, LeadErased, SubjectErased
 from domain.lead import Lead
-from domain.values import EventMeta, LeadDetails, LeadStatus
+from domain.picklists import LeadStatus
+from domain.values import EventMeta, LeadDetails
 from infra.event_store import StoredLeadService
 from tests.unit.conftest import META, new_lead
 from tests.unit.test_commands_through_the_service import new, note

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from domain.access import Role
 from domain.directory import TeamRoster, UserProfile, UserStatus
 from domain.errors import NotFound
+from domain.picklists import DisqualifyReason
 from domain.rotation import Rotation
 from domain.routing import Rule, RuleAction
-from domain.values import DisqualifyReason, EventMeta, LeadDetails
+from domain.values import EventMeta, LeadDetails
 from infra.event_store import StoredLeadService
 from tests.unit.conftest import in_memory_service
 

@@ -11,12 +11,12 @@ import pytest
 
 from domain.errors import InvalidCommand
 from domain.lead import Lead
+from domain.picklists import SignalKind, Temperature
 from domain.records import Signal
 from domain.score_engine import apply_model, score_lead
 from domain.score_values import Grade, ScoreCause, Stage
 from domain.scoring import ScoringModel, model_problems
 from domain.scoring_models import ModelRefused, ScoringModels
-from domain.values import SignalKind, Temperature
 from tests.unit.conftest import META, new_lead
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -11,12 +11,13 @@ from uuid import UUID
 import pytest
 
 from domain.lead_events import Scored
+from domain.picklists import SignalKind
 from domain.records import Signal
 from domain.score_values import Grade, ScoreCause
 from domain.scoring import ScoringModel
 from domain.scoring_models import ModelRefused
 from domain.service import LeadService
-from domain.values import EventMeta, LeadDetails, SignalKind
+from domain.values import EventMeta, LeadDetails
 
 ADMIN = EventMeta(actor="admin-1")
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)

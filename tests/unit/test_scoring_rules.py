@@ -7,8 +7,8 @@ import pytest
 
 from domain.errors import InvalidCommand
 from domain.lead import Lead
+from domain.picklists import Temperature
 from domain.records import ScoreBreakdown
-from domain.values import Temperature
 from tests.unit.conftest import META, new_lead
 
 

@@ -13,9 +13,10 @@ from eventsourcing.utils import get_topic
 from domain.customers import Account, Contact, Opportunity
 from domain.errors import ConversionRequirementsUnmet, InvalidCommand, NotFound, VersionConflict
 from domain.lead_events import Disqualified
+from domain.picklists import BantItem, DisqualifyReason, LeadStatus
 from domain.records import OpportunityTerms
 from domain.service import LeadService
-from domain.values import BantItem, DisqualifyReason, EventMeta, LeadDetails, LeadStatus
+from domain.values import EventMeta, LeadDetails
 
 ADA = LeadDetails(contact_name="Ada", email="ada@example.com", company="Engines Ltd")
 TERMS = OpportunityTerms(name="Deal", deal_value=5000, expected_close=date(2027, 3, 1), probability=60)

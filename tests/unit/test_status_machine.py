@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.lifecycle import status_after
-from domain.values import LeadStatus as S
+from domain.picklists import LeadStatus as S
 
 
 @pytest.mark.parametrize(

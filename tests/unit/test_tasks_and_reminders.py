@@ -10,9 +10,10 @@ import pytest
 
 from domain.errors import InvalidCommand, NotFound, ReminderAlreadyFired
 from domain.lead_events import ReminderFired, TaskScheduled
+from domain.picklists import ActivityKind
 from domain.records import Activity, Task
 from domain.service import LeadService
-from domain.values import ActivityKind, EventMeta
+from domain.values import EventMeta
 from tests.unit.test_commands_through_the_service import new
 from tests.unit.test_service import meta
 

@@ -14,9 +14,10 @@ from uuid import UUID
 from playwright.sync_api import expect
 
 from api.auth import Role
+from domain.picklists import BantItem
 from domain.records import OpportunityTerms
 from domain.scoring import ScoringModel
-from domain.values import BantItem, EventMeta, LeadDetails
+from domain.values import EventMeta, LeadDetails
 from infra.runtime import Engine
 from tests.e2e.console.conftest import login, serious_violations, token_for
 from tests.integration.helpers import wait_until_all_projected
